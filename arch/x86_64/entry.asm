@@ -1,0 +1,93 @@
+; Trap entry: one stub per IDT vector, one common path that saves a
+; struct pt_regs (include/ptregs.h) and calls do_trap(regs, vector).
+;
+; The stack a stub finds: [ip cs flags sp ss], plus the CPU's error code for
+; vectors 8, 10-14, 17, 21, 29, 30. Stubs without one push -1 so the frame
+; always has orig_ax. #BP (int3) also copies the CPU frame 40 bytes lower
+; first: the probe engine emulates push and call by writing just below the
+; interrupted stack pointer, which is where the CPU frame would otherwise be.
+
+section .noprobe.text progbits alloc exec nowrite align=16
+bits 64
+
+extern do_trap
+
+%macro VECTOR 1
+align 16
+vector_%1:
+%if %1 == 3
+	push qword [rsp + 32]		; ss
+	push qword [rsp + 32]		; sp
+	push qword [rsp + 32]		; flags
+	push qword [rsp + 32]		; cs
+	push qword [rsp + 32]		; ip
+%endif
+%if %1 == 8 || (%1 >= 10 && %1 <= 14) || %1 == 17 || %1 == 21 || %1 == 29 || %1 == 30
+%else
+	push qword -1
+%endif
+	push qword %1
+	jmp trap_common
+%endmacro
+
+%assign v 0
+%rep 256
+	VECTOR v
+%assign v v + 1
+%endrep
+
+align 16
+global trap_common
+trap_common:
+	; [rsp] = vector; swap it for rdi so the frame reads di, orig_ax, ip ...
+	xchg rdi, [rsp]
+	push rsi
+	push rdx
+	push rcx
+	push rax
+	push r8
+	push r9
+	push r10
+	push r11
+	push rbx
+	push rbp
+	push r12
+	push r13
+	push r14
+	push r15
+	cld
+	mov rsi, rdi			; vector
+	mov rdi, rsp			; struct pt_regs *
+	mov rbx, rsp
+	and rsp, -16			; the C ABI wants a 16-byte aligned call
+	call do_trap
+	mov rsp, rbx
+global trap_return
+trap_return:
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbp
+	pop rbx
+	pop r11
+	pop r10
+	pop r9
+	pop r8
+	pop rax
+	pop rcx
+	pop rdx
+	pop rsi
+	pop rdi
+	add rsp, 8			; orig_ax
+	iretq
+
+section .rodata
+global trap_vectors
+align 8
+trap_vectors:
+%assign v 0
+%rep 256
+	dq vector_ %+ v
+%assign v v + 1
+%endrep

@@ -1,0 +1,93 @@
+/*
+ * Exception fixups. A few instructions are allowed to fault: the loads and
+ * stores in copy_{from,to}_kernel_nofault. Each is listed in __ex_table with
+ * where to continue, so a bad pointer from the console, a fetch-arg or the
+ * GDB stub returns -EFAULT instead of oopsing.
+ */
+#include "arch.h"
+#include "kernel.h"
+
+extern const struct exception_entry __ex_table_start[], __ex_table_end[];
+
+bool fixup_exception(struct pt_regs *regs)
+{
+	for (const struct exception_entry *e = __ex_table_start; e < __ex_table_end; e++) {
+		uint64_t insn = (uint64_t)&e->insn + e->insn;
+
+		if (insn == regs->ip) {
+			regs->ip = (uint64_t)&e->fixup + e->fixup;
+			return true;
+		}
+	}
+	return false;
+}
+NOKPROBE_SYMBOL(fixup_exception);
+
+/*
+ * One byte at a time: simple, and a fault leaves exactly the bytes before it
+ * copied. The asm returns 0, or -EFAULT through the fixup.
+ */
+static int copy_byte(uint8_t *dst, const uint8_t *src)
+{
+	int err = 0;
+	uint8_t v = 0;
+
+	asm volatile("1: movb (%2), %1\n"
+		     "2:\n"
+		     ".pushsection .text.fixup, \"ax\"\n"
+		     "3: movl %3, %0\n"
+		     "   jmp 2b\n"
+		     ".popsection\n"
+		     ".pushsection __ex_table, \"a\"\n"
+		     ".balign 4\n"
+		     ".long 1b - ., 3b - .\n"
+		     ".popsection\n"
+		     : "+r"(err), "=q"(v)
+		     : "r"(src), "i"(-EFAULT));
+	if (!err)
+		*dst = v;
+	return err;
+}
+
+static int store_byte(uint8_t *dst, uint8_t v)
+{
+	int err = 0;
+
+	asm volatile("1: movb %1, (%2)\n"
+		     "2:\n"
+		     ".pushsection .text.fixup, \"ax\"\n"
+		     "3: movl %3, %0\n"
+		     "   jmp 2b\n"
+		     ".popsection\n"
+		     ".pushsection __ex_table, \"a\"\n"
+		     ".balign 4\n"
+		     ".long 1b - ., 3b - .\n"
+		     ".popsection\n"
+		     : "+r"(err)
+		     : "q"(v), "r"(dst), "i"(-EFAULT)
+		     : "memory");
+	return err;
+}
+
+int copy_from_kernel_nofault(void *dst, const void *src, size_t n)
+{
+	if (!va_is_canonical((uint64_t)src) || !va_is_canonical((uint64_t)src + n - 1))
+		return -EFAULT;
+	for (size_t i = 0; i < n; i++)
+		if (copy_byte((uint8_t *)dst + i, (const uint8_t *)src + i))
+			return -EFAULT;
+	return 0;
+}
+NOKPROBE_SYMBOL(copy_from_kernel_nofault);
+
+int copy_to_kernel_nofault(void *dst, const void *src, size_t n)
+{
+	if (!va_is_canonical((uint64_t)dst) || !va_is_canonical((uint64_t)dst + n - 1))
+		return -EFAULT;
+	if (is_kernel_text((uint64_t)dst) || is_kernel_text((uint64_t)dst + n - 1))
+		return -EFAULT;
+	for (size_t i = 0; i < n; i++)
+		if (store_byte((uint8_t *)dst + i, ((const uint8_t *)src)[i]))
+			return -EFAULT;
+	return 0;
+}

@@ -1,0 +1,48 @@
+; guarded_call: call a function so that a fault inside it is reported and
+; survived. The console's `call` uses it: a bad pointer typed by a user must
+; not take the kernel down. do_trap() sees percpu.guard_sp set, prints the
+; oops report, and resumes at guarded_call_fault on the stack saved here.
+;
+;   uint64_t guarded_call(uint64_t fn, const uint64_t args[6], int *faulted,
+;                         uint64_t *guard_sp);
+
+section .text
+bits 64
+
+global guarded_call
+global guarded_call_fault
+guarded_call:
+	push rbp
+	mov rbp, rsp
+	push rbx
+	push r12
+	push r13
+	push r14
+	push r15
+	push rdx			; faulted
+	mov [rcx], rsp			; the stack to come back to
+	mov rax, rdi
+	mov r10, rsi
+	mov rdi, [r10]
+	mov rsi, [r10 + 8]
+	mov rdx, [r10 + 16]
+	mov rcx, [r10 + 24]
+	mov r8, [r10 + 32]
+	mov r9, [r10 + 40]
+	call rax
+	xor ecx, ecx
+guarded_call_done:
+	pop rdx
+	mov [rdx], ecx
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbx
+	pop rbp
+	ret
+
+guarded_call_fault:
+	mov ecx, 1
+	xor eax, eax
+	jmp guarded_call_done

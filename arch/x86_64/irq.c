@@ -1,0 +1,71 @@
+/* Device interrupts: IOAPIC pin -> vector 32 + pin -> the registered handler. */
+#include "arch.h"
+#include "kernel.h"
+#include "x86_private.h"
+
+#define MAX_GSI 24
+
+struct irq_slot {
+	irq_handler_t fn;
+	void *data;
+};
+
+static struct irq_slot slots[MAX_GSI];
+static uint64_t counts[256];
+
+int irq_request(unsigned int irq, irq_handler_t handler, void *data)
+{
+	bool level, low;
+	unsigned int gsi = acpi_isa_irq_to_gsi(irq, &level, &low);
+
+	if (gsi >= MAX_GSI)
+		return -EINVAL;
+	if (slots[gsi].fn)
+		return -EBUSY;
+	slots[gsi] = (struct irq_slot){ handler, data };
+	/* PCI INTx lines (above the ISA range) are level triggered, active low */
+	if (irq >= 16) {
+		level = true;
+		low = true;
+	}
+	ioapic_route(gsi, IRQ_BASE_VECTOR + gsi, level, low);
+	return 0;
+}
+
+uint64_t irq_count(unsigned int vector)
+{
+	uint64_t n = 0;
+
+	if (vector < 256)
+		return counts[vector];
+	for (int i = 0; i < 256; i++)
+		n += counts[i];
+	return n;
+}
+
+void irq_eoi(void)
+{
+	lapic_eoi();
+}
+
+void irq_dispatch(struct pt_regs *regs, unsigned int vector)
+{
+	struct percpu *cpu = this_cpu();
+
+	(void)regs;
+	counts[vector]++;
+	if (vector == SPURIOUS_VECTOR)
+		return;		/* no EOI for spurious interrupts */
+	cpu->irq_depth++;
+	if (vector == TIMER_VECTOR) {
+		lapic_timer_tick();
+	} else if (vector >= IRQ_BASE_VECTOR && vector < IRQ_BASE_VECTOR + MAX_GSI) {
+		struct irq_slot *s = &slots[vector - IRQ_BASE_VECTOR];
+
+		if (s->fn)
+			s->fn(s->data);
+	}
+	cpu->irq_depth--;
+	lapic_eoi();
+}
+NOKPROBE_SYMBOL(irq_dispatch);

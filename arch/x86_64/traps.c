@@ -1,0 +1,91 @@
+/*
+ * do_trap: where every vector lands. Interrupts go to irq.c; exceptions are
+ * offered to the registered hooks (probe engine, GDB stub), then to the
+ * exception table (fault-safe copies), and otherwise end in an oops.
+ */
+#include "arch.h"
+#include "kernel.h"
+#include "x86_private.h"
+
+#define MAX_HOOKS 4
+
+static trap_hook_t hooks[32][MAX_HOOKS];
+
+static const char *const names[32] = {
+	[0] = "divide error", [1] = "debug", [2] = "NMI", [3] = "int3",
+	[4] = "overflow", [5] = "bound range exceeded", [6] = "invalid opcode",
+	[7] = "device not available", [8] = "double fault",
+	[9] = "coprocessor segment overrun", [10] = "invalid TSS",
+	[11] = "segment not present", [12] = "stack segment fault",
+	[13] = "general protection fault", [14] = "page fault",
+	[16] = "x87 floating point error", [17] = "alignment check",
+	[18] = "machine check", [19] = "SIMD floating point exception",
+	[20] = "virtualization exception", [21] = "control protection fault",
+	[28] = "hypervisor injection", [29] = "VMM communication",
+	[30] = "security exception",
+};
+
+const char *trap_name(int vector)
+{
+	if (vector >= 0 && vector < 32 && names[vector])
+		return names[vector];
+	return vector < 32 ? "reserved exception" : "interrupt";
+}
+
+int trap_hook_register(int vector, trap_hook_t fn)
+{
+	if (vector < 0 || vector >= 32)
+		return -EINVAL;
+	for (int i = 0; i < MAX_HOOKS; i++) {
+		if (!hooks[vector][i]) {
+			WRITE_ONCE(hooks[vector][i], fn);
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+void trap_hook_unregister(int vector, trap_hook_t fn)
+{
+	for (int i = 0; i < MAX_HOOKS; i++)
+		if (hooks[vector][i] == fn)
+			WRITE_ONCE(hooks[vector][i], NULL);
+}
+
+void do_trap(struct pt_regs *regs, unsigned long vector)
+{
+	struct percpu *cpu = this_cpu();
+
+	if (vector >= 32) {
+		irq_dispatch(regs, vector);
+		return;
+	}
+	cpu->trap_depth++;
+	for (int i = 0; i < MAX_HOOKS; i++) {
+		trap_hook_t fn = READ_ONCE(hooks[vector][i]);
+
+		if (fn && fn(regs, vector))
+			goto out;
+	}
+	if (vector == X86_TRAP_NMI) {
+		pr_warn("NMI received at %p; ignored\n", (void *)regs->ip);
+		goto out;
+	}
+	if (fixup_exception(regs))
+		goto out;
+	if (cpu->guard_sp && !cpu->irq_depth) {
+		extern const char guarded_call_fault[];
+
+		/* a console `call` went wrong: report it, then unwind to the caller */
+		oops_report(regs, vector, "inside a guarded call; the kernel goes on");
+		regs->ip = (uint64_t)guarded_call_fault;
+		regs->sp = cpu->guard_sp;
+		regs->flags = X86_EFLAGS_IF | 0x2;
+		cpu->guard_sp = 0;
+		goto out;
+	}
+	oops(regs, vector, NULL);
+out:
+	cpu->trap_depth--;
+}
+NOKPROBE_SYMBOL(do_trap);

@@ -1,0 +1,143 @@
+; Multiboot2 header and the 32-bit entry GRUB jumps to.
+;
+; GRUB leaves us in 32-bit protected mode, paging off, EAX = multiboot2 magic,
+; EBX = physical address of the boot information. We check the magic and that
+; the CPU has long mode, then map the first 1 GiB three times with 2 MiB pages:
+; identity (so this code keeps running), at -2 GiB (where the kernel is
+; linked) and at PAGE_OFFSET (the direct map, so phys_to_virt() works from the
+; first C instruction); enable PAE, long mode, NX and paging; enter the kernel.
+; arch/x86_64/paging.c later replaces these tables with the real ones.
+
+MB2_MAGIC	equ 0xe85250d6
+MB2_BOOT_MAGIC	equ 0x36d76289
+KERNEL_VMA	equ 0xffffffff80000000
+COM1		equ 0x3f8
+
+section .multiboot align=8
+mb2_header:
+	dd MB2_MAGIC
+	dd 0				; architecture: i386 protected mode
+	dd mb2_header_end - mb2_header
+	dd -(MB2_MAGIC + 0 + (mb2_header_end - mb2_header))
+	dw 0, 0				; end tag
+	dd 8
+mb2_header_end:
+
+section .boot.text progbits alloc exec nowrite
+bits 32
+global _start
+_start:
+	cli
+	cld
+	mov esp, boot_stack_top
+	cmp eax, MB2_BOOT_MAGIC
+	jne .not_multiboot
+	mov edi, ebx			; keep the info pointer for kmain
+
+	; long mode needs CPUID leaf 0x80000001, bit 29 of EDX
+	mov eax, 0x80000000
+	cpuid
+	cmp eax, 0x80000001
+	jb .no_long_mode
+	mov eax, 0x80000001
+	cpuid
+	test edx, 1 << 29
+	jz .no_long_mode
+
+	; PD: 512 x 2 MiB, present + writable + large
+	mov ecx, 0
+.fill_pd:
+	mov eax, ecx
+	shl eax, 21
+	or eax, 0x83
+	mov [boot_pd + ecx * 8], eax
+	mov dword [boot_pd + ecx * 8 + 4], 0
+	inc ecx
+	cmp ecx, 512
+	jne .fill_pd
+
+	mov eax, boot_pd
+	or eax, 0x03
+	mov [boot_pdpt_low], eax
+	mov [boot_pdpt_high + 510 * 8], eax	; -2 GiB
+	mov eax, boot_pdpt_low
+	or eax, 0x03
+	mov [boot_pml4], eax
+	mov eax, boot_pdpt_high
+	or eax, 0x03
+	mov [boot_pml4 + 511 * 8], eax
+	mov eax, boot_pdpt_low		; and at PAGE_OFFSET, the direct map
+	or eax, 0x03
+	mov [boot_pml4 + 273 * 8], eax
+
+	mov eax, cr4
+	or eax, (1 << 5) | (1 << 9) | (1 << 10)	; PAE, OSFXSR, OSXMMEXCPT
+	mov cr4, eax
+	mov eax, boot_pml4
+	mov cr3, eax
+	mov ecx, 0xc0000080		; EFER
+	rdmsr
+	or eax, (1 << 8) | (1 << 11)	; LME, NXE
+	wrmsr
+	mov eax, cr0
+	or eax, (1 << 31) | (1 << 16) | 1	; PG, WP, PE
+	mov cr0, eax
+
+	lgdt [boot_gdt_ptr]
+	jmp 0x08:.long_mode
+
+.not_multiboot:
+	mov esi, msg_not_mb2
+	jmp .fail
+.no_long_mode:
+	mov esi, msg_no_lm
+.fail:
+	mov dx, COM1
+	lodsb
+	test al, al
+	jz .halt
+	out dx, al
+	jmp .fail
+.halt:
+	hlt
+	jmp .halt
+
+bits 64
+.long_mode:
+	mov ax, 0x10
+	mov ds, ax
+	mov es, ax
+	mov ss, ax
+	xor ax, ax
+	mov fs, ax
+	mov gs, ax
+	extern boot_stack_high_top
+	mov rsp, boot_stack_high_top
+	xor ebp, ebp			; ends the frame-pointer chain for backtraces
+	; edi already holds the multiboot2 info physical address (zero-extended)
+	extern kmain
+	mov rax, kmain
+	call rax
+.hang:
+	cli
+	hlt
+	jmp .hang
+
+section .boot.data progbits alloc noexec write align=4096
+boot_pml4:	times 512 dq 0
+boot_pdpt_low:	times 512 dq 0
+boot_pdpt_high:	times 512 dq 0
+boot_pd:	times 512 dq 0
+		times 1024 db 0
+boot_stack_top:
+
+boot_gdt:
+	dq 0
+	dq 0x00af9a000000ffff		; 0x08: 64-bit code
+	dq 0x00cf92000000ffff		; 0x10: data
+boot_gdt_ptr:
+	dw $ - boot_gdt - 1
+	dq boot_gdt
+
+msg_not_mb2:	db "kprobe64: error: not started by a multiboot2 loader", 13, 10, 0
+msg_no_lm:	db "kprobe64: error: this CPU has no 64-bit long mode", 13, 10, 0

@@ -1,0 +1,222 @@
+/*
+ * arch/x86_64: CPU access, descriptor tables, traps, interrupts, paging,
+ * time and the per-CPU area. Everything above reaches the hardware through here.
+ */
+#ifndef KP_ARCH_H
+#define KP_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "ptregs.h"
+
+/* ---- instructions ---- */
+
+static inline void outb(uint16_t port, uint8_t v) { asm volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void outw(uint16_t port, uint16_t v) { asm volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void outl(uint16_t port, uint32_t v) { asm volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
+static inline uint8_t inb(uint16_t port) { uint8_t v; asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint16_t inw(uint16_t port) { uint16_t v; asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint32_t inl(uint16_t port) { uint32_t v; asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	asm volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline uint64_t read_cr2(void) { uint64_t v; asm volatile("mov %%cr2, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr3(void) { uint64_t v; asm volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+static inline void write_cr3(uint64_t v) { asm volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
+static inline void invlpg(uint64_t va) { asm volatile("invlpg (%0)" : : "r"(va) : "memory"); }
+static inline void cpu_relax(void) { asm volatile("pause"); }
+static inline void halt(void) { asm volatile("hlt"); }
+static inline void local_irq_disable(void) { asm volatile("cli" : : : "memory"); }
+static inline void local_irq_enable(void) { asm volatile("sti" : : : "memory"); }
+
+static inline uint64_t local_save_flags(void)
+{
+	uint64_t f;
+
+	asm volatile("pushfq; popq %0" : "=r"(f));
+	return f;
+}
+
+static inline uint64_t local_irq_save(void)
+{
+	uint64_t f = local_save_flags();
+
+	local_irq_disable();
+	return f;
+}
+
+static inline void local_irq_restore(uint64_t f)
+{
+	if (f & X86_EFLAGS_IF)
+		local_irq_enable();
+}
+
+#define barrier()	asm volatile("" : : : "memory")
+#define READ_ONCE(x)	(*(const volatile __typeof__(x) *)&(x))
+#define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
+
+/* ---- descriptor tables and traps (gdt.c, idt.c, traps.c) ---- */
+
+#define KERNEL_CS	0x08
+#define KERNEL_DS	0x10
+
+enum {
+	X86_TRAP_DE = 0, X86_TRAP_DB = 1, X86_TRAP_NMI = 2, X86_TRAP_BP = 3,
+	X86_TRAP_OF = 4, X86_TRAP_BR = 5, X86_TRAP_UD = 6, X86_TRAP_NM = 7,
+	X86_TRAP_DF = 8, X86_TRAP_TS = 10, X86_TRAP_NP = 11, X86_TRAP_SS = 12,
+	X86_TRAP_GP = 13, X86_TRAP_PF = 14, X86_TRAP_MF = 16, X86_TRAP_AC = 17,
+	X86_TRAP_MC = 18, X86_TRAP_XM = 19,
+};
+
+#define IRQ_BASE_VECTOR	32	/* vectors 32..55 carry IOAPIC pins 0..23 */
+#define SPURIOUS_VECTOR	0xff
+#define TIMER_VECTOR	0xf0
+
+void gdt_init(void);
+void idt_init(void);
+
+/*
+ * A hook gets first look at a trap (the probe engine takes #BP and #DB, the
+ * GDB stub too). Return true if it was handled and execution may resume.
+ * Hooks run in order of registration; at most a few per vector.
+ */
+typedef bool (*trap_hook_t)(struct pt_regs *regs, int trapnr);
+int trap_hook_register(int vector, trap_hook_t fn);
+void trap_hook_unregister(int vector, trap_hook_t fn);
+
+const char *trap_name(int vector);
+/* Is addr inside the guard page of a kernel stack? *which names the stack. */
+bool stack_guard_hit(uint64_t addr, const char **which);
+
+/*
+ * Call fn(args[0..5]); if it faults, the fault is reported like an oops and
+ * the call returns with *faulted = 1 instead of stopping the kernel.
+ */
+uint64_t guarded_call(uint64_t fn, const uint64_t args[6], int *faulted, uint64_t *guard_sp);
+
+/* ---- exception fixups (extable.c) ---- */
+
+struct exception_entry {
+	int32_t insn;	/* relative to the field: the instruction that may fault */
+	int32_t fixup;	/* relative to the field: where to continue instead */
+};
+
+/* Redirect regs->ip if it is a listed instruction; true if it was. */
+bool fixup_exception(struct pt_regs *regs);
+
+/* Copy from an address that may be unmapped; 0 or -EFAULT. Never faults. */
+int copy_from_kernel_nofault(void *dst, const void *src, size_t n);
+/* The same for writes through normal mappings (never to text). */
+int copy_to_kernel_nofault(void *dst, const void *src, size_t n);
+
+/* ---- interrupts (apic.c, irq.c) ---- */
+
+typedef void (*irq_handler_t)(void *data);
+/* Route ISA IRQ / GSI 'irq' through the IOAPIC to handler(data). */
+int irq_request(unsigned int irq, irq_handler_t handler, void *data);
+void irq_eoi(void);
+void apic_init(void);
+uint32_t apic_id(void);
+/* Interrupts delivered since boot, per vector and in total. */
+uint64_t irq_count(unsigned int vector);
+
+/* ---- ACPI (acpi.c) ---- */
+
+void acpi_init(uint64_t rsdp_phys);
+void acpi_poweroff(void);
+void acpi_reboot(void);
+extern uint64_t acpi_ioapic_phys;
+unsigned int acpi_isa_irq_to_gsi(unsigned int isa_irq, bool *level, bool *low);
+
+/* ---- paging (paging.c) ---- */
+
+#define PAGE_SIZE	4096UL
+#define PAGE_OFFSET	0xffff888000000000UL	/* direct map of all RAM */
+#define KERNEL_VMA	0xffffffff80000000UL
+
+static inline void *phys_to_virt(uint64_t pa) { return (void *)(pa + PAGE_OFFSET); }
+uint64_t virt_to_phys(const void *va);
+
+void paging_init(void);
+/* Map physical MMIO uncached; returns the virtual address or NULL. */
+void *ioremap(uint64_t phys, size_t size);
+/* Is [va, va+len) mapped (for reading, or also writable)? */
+bool va_is_mapped(uint64_t va, size_t len, bool write);
+bool va_is_canonical(uint64_t va);
+/* Kernel text range and helpers. */
+bool is_kernel_text(uint64_t va);
+
+/*
+ * Patch kernel text: writes through a temporary writable alias of the page(s),
+ * so the normal text mapping stays read-only, then serialises. len <= 16.
+ */
+void text_poke(void *addr, const void *src, size_t len);
+
+/*
+ * Executable memory near the kernel (within +-2 GiB of text) for out-of-line
+ * instruction slots and trampolines.
+ */
+void *exec_alloc_page(void);
+
+/* ---- per-CPU area (percpu.c), reached through GS ---- */
+
+struct percpu {
+	struct percpu *self;	/* %gs:0, so this_cpu() is one load */
+	uint32_t cpu;
+	uint32_t apic_id;
+	int irq_depth;		/* >0 while in an interrupt handler */
+	int trap_depth;		/* nested exception depth, for oops-in-oops */
+	uint64_t guard_sp;	/* inside guarded_call: its saved stack */
+	void *probe_state;	/* owned by the probe engine */
+	void *kgdb_state;	/* owned by the GDB stub */
+};
+
+static inline struct percpu *this_cpu(void)
+{
+	struct percpu *p;
+
+	asm volatile("mov %%gs:0, %0" : "=r"(p));
+	return p;
+}
+
+void percpu_init(void);
+unsigned int num_cpus(void);
+
+/* ---- time (time.c) ---- */
+
+void time_init(void);
+uint64_t tsc_khz(void);
+uint64_t uptime_ns(void);
+uint64_t jiffies(void);		/* timer ticks since the timer started */
+#define HZ 100
+void mdelay(unsigned int ms);
+void udelay(unsigned int us);
+
+/* ---- machine ---- */
+
+/* Exit QEMU through isa-debug-exit (exit status (code << 1) | 1), if present. */
+void qemu_exit(uint8_t code);
+void machine_poweroff(void) __attribute__((noreturn));
+void machine_reboot(void) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,98 @@
+/* Core kernel services: printk, oops/panic, init calls, compiler helpers. */
+#ifndef KP_KERNEL_H
+#define KP_KERNEL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "lib.h"
+#include "kerrno.h"
+#include "ptregs.h"
+
+#define KP_VERSION	"0.1.0"
+
+#define __noinline	__attribute__((noinline))
+#define __noreturn	__attribute__((noreturn))
+#define __used		__attribute__((used))
+#define __section(s)	__attribute__((section(s)))
+#define __aligned(n)	__attribute__((aligned(n)))
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+#define container_of(p, type, member) \
+	((type *)((char *)(p) - __builtin_offsetof(type, member)))
+
+/*
+ * Functions the probe engine must never patch. NOKPROBE_SYMBOL(fn) records
+ * fn in a linker-section list; whole files can instead be compiled into
+ * .noprobe.text (see the Makefile). probes/blacklist.c reads both.
+ */
+#define NOKPROBE_SYMBOL(fn) \
+	static const void *const __noprobe_##fn __used __section(".noprobe_list") __aligned(8) = \
+	(const void *)&fn
+
+/* ---- printk (kernel/printk.c) ---- */
+
+#define KERN_EMERG	"\0010"
+#define KERN_ERR	"\0013"
+#define KERN_WARNING	"\0014"
+#define KERN_NOTICE	"\0015"
+#define KERN_INFO	"\0016"
+#define KERN_DEBUG	"\0017"
+
+int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int vprintk(const char *fmt, va_list ap);
+#define pr_err(...)	printk(KERN_ERR __VA_ARGS__)
+#define pr_warn(...)	printk(KERN_WARNING __VA_ARGS__)
+#define pr_notice(...)	printk(KERN_NOTICE __VA_ARGS__)
+#define pr_info(...)	printk(KERN_INFO __VA_ARGS__)
+#define pr_debug(...)	printk(KERN_DEBUG __VA_ARGS__)
+
+/* Messages at or below this level reach the console (all reach the log). */
+extern int console_loglevel;
+
+/* Walk the log ring buffer, oldest first, calling fn on each line. */
+void log_for_each(void (*fn)(const char *line, void *arg), void *arg);
+/* Raw console output, bypassing the log (the shell's own output). */
+void console_write(const char *s, size_t n);
+/* The console driver registers its output routine here. */
+void console_set_output(void (*fn)(const char *s, size_t n));
+/* The console driver hands each received byte here (from its interrupt). */
+void console_rx(char c);
+
+/* ---- oops and panic (kernel/panic.c) ---- */
+
+/* Print the oops report for a trap (exception, registers, backtrace). */
+void oops_report(struct pt_regs *regs, int trapnr, const char *why);
+/* Print an oops report for a trap and stop (or exit QEMU). */
+void oops(struct pt_regs *regs, int trapnr, const char *why) __noreturn;
+void panic(const char *fmt, ...) __noreturn __attribute__((format(printf, 1, 2)));
+/* Print a frame-pointer backtrace starting at the given frame. */
+void show_backtrace(uint64_t ip, uint64_t bp);
+void show_regs(const struct pt_regs *regs);
+
+#define BUG_ON(cond) do { if (unlikely(cond)) \
+	panic("BUG at %s:%d: %s", __FILE__, __LINE__, #cond); } while (0)
+
+/* ---- init calls ---- */
+
+typedef int (*initcall_t)(void);
+struct initcall {
+	initcall_t fn;
+	const char *name;
+	int level;
+};
+/*
+ * level 0: the console, before anything else (runs on boot page tables);
+ * 1 core, 2 arch devices, 3 subsystems, 4 drivers, 5 late: after memory,
+ * interrupts and time are up.
+ */
+#define INITCALL(fn, lvl) \
+	static const struct initcall __initcall_##fn __used \
+	__section(".initcall." #lvl) __aligned(8) = { fn, #fn, lvl }
+
+/* Boot command line (from the multiboot2 loader). */
+extern char boot_cmdline[256];
+bool cmdline_has(const char *flag);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * Freestanding C library: the handful of libc functions the kernel uses, with
+ * libc's names and signatures so portable files (decoder, parsers) compile
+ * unchanged for the host tests, where libc provides them.
+ */
+#ifndef KP_LIB_H
+#define KP_LIB_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strchr(const char *s, int c);
+char *strrchr(const char *s, int c);
+char *strstr(const char *hay, const char *needle);
+unsigned long long strtoull(const char *s, char **end, int base);
+long long strtoll(const char *s, char **end, int base);
+
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int snprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Kernel additions (lib/parse.c, portable). */
+
+/* Parse a whole string as an unsigned number: 0x hex, or decimal. 0 or -EINVAL. */
+int kstrtou64(const char *s, uint64_t *out);
+/* Shell-style glob with '*' and '?': true when str matches pat. */
+bool glob_match(const char *pat, const char *str);
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define min(a, b)	((a) < (b) ? (a) : (b))
+#define max(a, b)	((a) > (b) ? (a) : (b))
+#define ALIGN_UP(x, a)	(((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
+#define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
+
+#endif

@@ -1,0 +1,84 @@
+/* System console commands: version, dmesg, mem, uptime, poweroff, reboot. */
+#include "kernel.h"
+#include "arch.h"
+#include "console.h"
+#include "mm.h"
+
+static int no_args(int argc, char **argv)
+{
+	if (argc > 1)
+		return cmd_error("%s takes no arguments", argv[0]);
+	return 0;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	if (no_args(argc, argv))
+		return -1;
+	cprintf("kprobe64 %s (built %s %s, gcc %s)\n", KP_VERSION, __DATE__, __TIME__, __VERSION__);
+	return 0;
+}
+CONSOLE_CMD(version, cmd_version, "version", "show the kernel version");
+
+static void print_line(const char *line, void *arg)
+{
+	(void)arg;
+	console_write(line, strlen(line));
+}
+
+static int cmd_dmesg(int argc, char **argv)
+{
+	if (no_args(argc, argv))
+		return -1;
+	log_for_each(print_line, NULL);
+	return 0;
+}
+CONSOLE_CMD(dmesg, cmd_dmesg, "dmesg", "print the kernel log buffer");
+
+static int cmd_mem(int argc, char **argv)
+{
+	struct frame_stats fs;
+	struct heap_stats hs;
+
+	if (no_args(argc, argv))
+		return -1;
+	frame_stats(&fs);
+	heap_stats(&hs);
+	cprintf("frames: %lu total, %lu free (%lu KiB free)\n", fs.total, fs.free, fs.free * 4);
+	cprintf("heap: %lu objects, %lu bytes in use, %lu pages\n",
+		hs.objects_in_use, hs.bytes_in_use, hs.pages);
+	cprintf("heap: %lu allocs, %lu frees, %lu failures, %lu corruptions caught\n",
+		hs.allocs, hs.frees, hs.failures, hs.corruptions);
+	return 0;
+}
+CONSOLE_CMD(mem, cmd_mem, "mem", "show physical memory and heap usage");
+
+static int cmd_uptime(int argc, char **argv)
+{
+	uint64_t ns = uptime_ns();
+
+	if (no_args(argc, argv))
+		return -1;
+	cprintf("up %lu.%06lu s, %lu timer ticks, %lu interrupts\n", ns / 1000000000,
+		ns / 1000 % 1000000, jiffies(), irq_count(256));
+	return 0;
+}
+CONSOLE_CMD(uptime, cmd_uptime, "uptime", "show time since boot and interrupt counts");
+
+static int cmd_poweroff(int argc, char **argv)
+{
+	if (no_args(argc, argv))
+		return -1;
+	cprintf("powering off\n");
+	machine_poweroff();
+}
+CONSOLE_CMD(poweroff, cmd_poweroff, "poweroff", "turn the machine off (exits QEMU)");
+
+static int cmd_reboot(int argc, char **argv)
+{
+	if (no_args(argc, argv))
+		return -1;
+	cprintf("rebooting\n");
+	machine_reboot();
+}
+CONSOLE_CMD(reboot, cmd_reboot, "reboot", "reset the machine");

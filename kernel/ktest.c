@@ -1,0 +1,59 @@
+/*
+ * The in-kernel test runner: `test [SUITE]` runs the KTEST cases (tests/kernel/)
+ * and prints KTAP, one line per case named SUITE.NAME, then "N passed, N failed".
+ */
+#include "kernel.h"
+#include "console.h"
+#include "ktest.h"
+
+extern const struct ktest __ktests_start[], __ktests_end[];
+
+static int failures;
+
+void ktest_fail(const char *file, int line, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cprintf("    # %s:%d: %s\n", file, line, msg);
+	failures++;
+}
+
+static bool selected(const struct ktest *t, int argc, char **argv)
+{
+	if (argc < 2)
+		return true;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], t->suite))
+			return true;
+	return false;
+}
+
+static int cmd_test(int argc, char **argv)
+{
+	const struct ktest *t;
+	int n = 0, passed = 0, failed = 0, i = 0;
+
+	for (t = __ktests_start; t < __ktests_end; t++)
+		n += selected(t, argc, argv);
+	if (!n)
+		return cmd_error("no test suite '%s'", argv[1]);
+	cprintf("KTAP version 1\n1..%d\n", n);
+	for (t = __ktests_start; t < __ktests_end; t++) {
+		if (!selected(t, argc, argv))
+			continue;
+		failures = 0;
+		t->fn();
+		cprintf("%sok %d %s.%s\n", failures ? "not " : "", ++i, t->suite, t->name);
+		if (failures)
+			failed++;
+		else
+			passed++;
+	}
+	cprintf("%d passed, %d failed\n", passed, failed);
+	return 0;
+}
+CONSOLE_CMD(test, cmd_test, "test [SUITE...]", "run the in-kernel test suites (KTAP output)");

@@ -1,0 +1,79 @@
+/* Read the multiboot2 information GRUB left in memory, once, at boot. */
+#include "kernel.h"
+#include "arch.h"
+#include "boot.h"
+
+struct boot_info boot_info;
+char boot_cmdline[256];
+
+struct mb2_tag {
+	uint32_t type, size;
+};
+
+enum {
+	MB2_TAG_END = 0, MB2_TAG_CMDLINE = 1, MB2_TAG_LOADER = 2,
+	MB2_TAG_MMAP = 6, MB2_TAG_ACPI_OLD = 14, MB2_TAG_ACPI_NEW = 15,
+};
+
+static void copy_str(char *dst, size_t n, const char *src, size_t srclen)
+{
+	size_t len = strnlen(src, min(srclen, n - 1));
+
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
+void multiboot_parse(uint64_t mbi_phys)
+{
+	const uint8_t *mbi = phys_to_virt(mbi_phys);
+	uint32_t total = *(const uint32_t *)mbi;
+	const uint8_t *p = mbi + 8;
+
+	boot_info.mbi_phys = mbi_phys;
+	boot_info.mbi_size = total;
+	while (p < mbi + total) {
+		const struct mb2_tag *t = (const struct mb2_tag *)p;
+		const char *data = (const char *)(t + 1);
+
+		if (t->type == MB2_TAG_END)
+			break;
+		switch (t->type) {
+		case MB2_TAG_CMDLINE:
+			copy_str(boot_cmdline, sizeof(boot_cmdline), data, t->size - 8);
+			break;
+		case MB2_TAG_LOADER:
+			copy_str(boot_info.loader, sizeof(boot_info.loader), data, t->size - 8);
+			break;
+		case MB2_TAG_MMAP: {
+			uint32_t esize = *(const uint32_t *)data;
+			const uint8_t *e = (const uint8_t *)data + 8;
+
+			for (; e + esize <= p + t->size && boot_info.nmmap < BOOT_MMAP_MAX; e += esize) {
+				struct boot_mmap *m = &boot_info.mmap[boot_info.nmmap++];
+
+				m->base = *(const uint64_t *)e;
+				m->len = *(const uint64_t *)(e + 8);
+				m->type = *(const uint32_t *)(e + 16);
+			}
+			break;
+		}
+		case MB2_TAG_ACPI_OLD:
+		case MB2_TAG_ACPI_NEW:
+			/* the tag holds a copy of the RSDP; prefer the ACPI 2.0 one */
+			if (!boot_info.rsdp_phys || t->type == MB2_TAG_ACPI_NEW)
+				boot_info.rsdp_phys = mbi_phys + (p - mbi) + 8;
+			break;
+		}
+		p += ALIGN_UP(t->size, 8);
+	}
+}
+
+bool cmdline_has(const char *flag)
+{
+	size_t n = strlen(flag);
+
+	for (const char *p = boot_cmdline; (p = strstr(p, flag)); p += n)
+		if ((p == boot_cmdline || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0' || p[n] == '='))
+			return true;
+	return false;
+}

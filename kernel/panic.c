@@ -1,0 +1,107 @@
+/*
+ * Oops and panic: say what happened (exception, error code, CR2, registers,
+ * a symbolized frame-pointer backtrace), then stop. Under QEMU with
+ * isa-debug-exit the machine exits with status 33 so no test ever hangs on a
+ * dead kernel; elsewhere it halts with interrupts off.
+ */
+#include "kernel.h"
+#include "arch.h"
+#include "kallsyms.h"
+
+#define OOPS_EXIT_CODE	0x10	/* QEMU exit status (0x10 << 1) | 1 = 33 */
+#define MAX_FRAMES	32
+
+static int oops_in_progress;
+
+static void __noreturn stop(void)
+{
+	printk(KERN_EMERG "---[ end Kernel stopped ]---\n");
+	qemu_exit(OOPS_EXIT_CODE);
+	local_irq_disable();
+	for (;;)
+		halt();
+}
+
+void show_backtrace(uint64_t ip, uint64_t bp)
+{
+	char sym[128];
+
+	printk(KERN_EMERG "Call Trace:\n");
+	if (ip)
+		printk(KERN_EMERG " [<%016lx>] %s\n", ip, kallsyms_sprint(ip, sym, sizeof(sym)));
+	for (int i = 0; i < MAX_FRAMES && bp; i++) {
+		uint64_t frame[2];	/* saved bp, return address */
+
+		if ((bp & 7) || copy_from_kernel_nofault(frame, (void *)bp, sizeof(frame)))
+			break;
+		if (!frame[1])
+			break;
+		printk(KERN_EMERG " [<%016lx>] %s\n", frame[1],
+		       kallsyms_sprint_ret(frame[1], sym, sizeof(sym)));
+		if (frame[0] <= bp)	/* stacks grow down: callers' frames are higher */
+			break;
+		bp = frame[0];
+	}
+}
+
+void show_regs(const struct pt_regs *r)
+{
+	char sym[128];
+
+	printk(KERN_EMERG "RIP: %04lx:%016lx %s\n", r->cs, r->ip,
+	       kallsyms_sprint(r->ip, sym, sizeof(sym)));
+	printk(KERN_EMERG "RSP: %04lx:%016lx EFLAGS: %08lx\n", r->ss, r->sp, r->flags);
+	printk(KERN_EMERG "RAX: %016lx RBX: %016lx RCX: %016lx\n", r->ax, r->bx, r->cx);
+	printk(KERN_EMERG "RDX: %016lx RSI: %016lx RDI: %016lx\n", r->dx, r->si, r->di);
+	printk(KERN_EMERG "RBP: %016lx R08: %016lx R09: %016lx\n", r->bp, r->r8, r->r9);
+	printk(KERN_EMERG "R10: %016lx R11: %016lx R12: %016lx\n", r->r10, r->r11, r->r12);
+	printk(KERN_EMERG "R13: %016lx R14: %016lx R15: %016lx\n", r->r13, r->r14, r->r15);
+}
+
+void oops_report(struct pt_regs *regs, int trapnr, const char *why)
+{
+	char sym[128];
+	const char *stack;
+
+	printk(KERN_EMERG "Oops: %s (vector %d), error code %#lx%s%s\n", trap_name(trapnr),
+	       trapnr, regs->orig_ax == ~0UL ? 0 : regs->orig_ax, why ? ": " : "", why ? why : "");
+	printk(KERN_EMERG "in %s\n", kallsyms_sprint(regs->ip, sym, sizeof(sym)));
+	if (trapnr == X86_TRAP_PF) {
+		uint64_t cr2 = read_cr2();
+
+		printk(KERN_EMERG "CR2: %016lx (%s %s address)\n", cr2,
+		       regs->orig_ax & 2 ? "write to" : regs->orig_ax & 16 ? "execute at" : "read from",
+		       regs->orig_ax & 1 ? "a protected" : "an unmapped");
+		if (stack_guard_hit(cr2, &stack))
+			printk(KERN_EMERG "the %s stack overflowed into its guard page\n", stack);
+	}
+	show_regs(regs);
+	show_backtrace(0, regs->bp);
+}
+
+void oops(struct pt_regs *regs, int trapnr, const char *why)
+{
+	local_irq_disable();
+	if (oops_in_progress++) {
+		printk(KERN_EMERG "Oops while reporting an oops (%s at %016lx)\n",
+		       trap_name(trapnr), regs->ip);
+		stop();
+	}
+	oops_report(regs, trapnr, why);
+	stop();
+}
+
+void panic(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	local_irq_disable();
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	printk(KERN_EMERG "Kernel panic: %s\n", msg);
+	if (!oops_in_progress++)
+		show_backtrace(0, (uint64_t)__builtin_frame_address(0));
+	stop();
+}
