@@ -1,0 +1,283 @@
+/*
+ * kprobe_events: the portable core behind the console's probe-event commands.
+ *
+ *   trace_event_parse()   one Linux kprobe_events line -> struct trace_event_def
+ *   trace_event_resolve() symbol names -> addresses, through the caller's lookup
+ *   trace_event_print()   def -> the line Linux shows when kprobe_events is read
+ *   fetch_args()          on a hit: evaluate every fetch-arg into a record
+ *   trace_filter_*()      compile / evaluate a Linux event filter on a record
+ *   fetch_format()        record -> " name=value ..." as Linux prints it
+ *   trace_format_line()   one trace line, columns as in Linux's trace file
+ *
+ * Nothing here allocates or touches global state: every function works on
+ * structures the caller owns, and a failed parse leaves its output unusable
+ * but changes nothing else. Errors come back as -EINVAL (or -ENOENT for an
+ * unknown symbol) plus one line of text for the console's "error: " prefix.
+ *
+ * Limits (ours, smaller than Linux's where memory is at stake):
+ *   16 fetch-args per event (Linux: 128), arrays of at most 64 elements,
+ *   names of at most 63 characters (31 for argument names), 63 characters
+ *   per fetch-arg expression (as Linux), 8 nested dereferences, strings
+ *   fetched up to 63 bytes, a record of at most 4096 bytes per hit, a filter
+ *   of at most 64 nodes and 255 characters.
+ */
+#ifndef KP_TRACE_H
+#define KP_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pt_regs;
+
+#define TRACE_MAX_ARGS		16
+#define TRACE_NAME_MAX		64	/* event, group, symbol buffers (63 + NUL) */
+#define TRACE_ARG_NAME_MAX	32	/* argument name buffer (31 + NUL) */
+#define TRACE_ARG_TEXT_MAX	64	/* fetch-arg text as typed (63 + NUL) */
+#define TRACE_MAX_DEREF		8	/* nested +OFFS(...) levels */
+#define TRACE_MAX_ARRAY		64	/* elements in TYPE[N] */
+#define TRACE_STRING_MAX	64	/* bytes kept of a :string, NUL included */
+#define TRACE_MAX_STACK_NTH	2048	/* $stackN / $argN bound, as Linux x86-64 */
+#define TRACE_MAX_ACTIVE	4096	/* r[MAXACTIVE] bound, as Linux */
+#define TRACE_RECORD_MAX	4096	/* bytes one hit may need for its args */
+#define TRACE_ERR_MAX		160	/* a comfortable size for error buffers */
+#define TRACE_DEFAULT_GROUP	"kprobes"
+
+/* Fetch-arg types. With no ":TYPE" an argument is x64, as Linux on x86-64. */
+enum trace_type {
+	TRACE_TYPE_U8, TRACE_TYPE_U16, TRACE_TYPE_U32, TRACE_TYPE_U64,
+	TRACE_TYPE_S8, TRACE_TYPE_S16, TRACE_TYPE_S32, TRACE_TYPE_S64,
+	TRACE_TYPE_X8, TRACE_TYPE_X16, TRACE_TYPE_X32, TRACE_TYPE_X64,
+	TRACE_TYPE_STRING,
+	TRACE_TYPE_SYMBOL,
+};
+
+/* Where a fetch-arg's first value comes from (before any dereference). */
+enum fetch_kind {
+	FETCH_REG,	/* %REG: param = byte offset in pt_regs, width 8 or 4 */
+	FETCH_STACK,	/* $stackN: u64 at sp + 8 * param */
+	FETCH_STACKP,	/* $stack: sp itself */
+	FETCH_ARG,	/* $argN: param = N, System V order then the stack */
+	FETCH_RETVAL,	/* $retval: return probes only */
+	FETCH_COMM,	/* $comm: the task name, always a string */
+	FETCH_IMM,	/* \IMM or @ADDR: imm */
+	FETCH_SYM,	/* @SYM[+|-offs]: imm = address once resolved */
+};
+
+struct fetch_arg {
+	char name[TRACE_ARG_NAME_MAX];	/* "argN" when not given */
+	char text[TRACE_ARG_TEXT_MAX];	/* as typed after NAME=, for listing */
+	uint8_t kind;			/* enum fetch_kind */
+	uint8_t type;			/* enum trace_type */
+	uint8_t width;			/* FETCH_REG: 8, or 4 for %eax-style */
+	uint8_t nderef;			/* dereferences, deref[0] innermost */
+	uint16_t count;			/* TYPE[N]: N; 0 for a scalar */
+	uint16_t param;			/* see enum fetch_kind */
+	uint8_t sym_pos, sym_len;	/* FETCH_SYM: the name inside text */
+	bool resolved;			/* FETCH_SYM: imm is valid */
+	uint16_t rec_off;		/* this arg's slot in a record */
+	uint64_t imm;
+	int64_t sym_off;		/* FETCH_SYM: +|-offs */
+	int64_t deref[TRACE_MAX_DEREF];
+};
+
+enum trace_cmd {
+	TRACE_CMD_PROBE,	/* p / r: define an event */
+	TRACE_CMD_REMOVE,	/* -:[GRP/]EVENT: group "" means any group */
+};
+
+/*
+ * One parsed definition (~3.5 KiB: keep it static or kmalloc'd, not on a
+ * small stack). For TRACE_CMD_REMOVE only group, event and remove_glob mean
+ * anything; the caller matches names with glob_match() when remove_glob.
+ */
+struct trace_event_def {
+	uint8_t cmd;			/* enum trace_cmd */
+	bool is_return;			/* r, or p ... SYM%return */
+	bool has_symbol;		/* SYM[+offs]; false: MEMADDR */
+	bool symbol_glob;		/* SYM has '*' or '?': caller expands */
+	bool name_auto;			/* event name was generated */
+	bool remove_glob;		/* TRACE_CMD_REMOVE: names hold '*' / '?' */
+	bool resolved;			/* addr and every @SYM are valid */
+	uint16_t maxactive;		/* r[MAXACTIVE]; 0 = default */
+	uint32_t offset;		/* SYM+offs */
+	uint64_t addr;			/* MEMADDR, or SYM+offs once resolved */
+	uint16_t rec_size;		/* bytes fetch_args() needs per hit */
+	char group[TRACE_NAME_MAX];
+	char event[TRACE_NAME_MAX];	/* "" while a glob awaits expansion */
+	char symbol[TRACE_NAME_MAX];	/* "[MOD:]SYM" as typed */
+	unsigned int nargs;
+	struct fetch_arg args[TRACE_MAX_ARGS];
+};
+
+/*
+ * A record (what fetch_args() fills) gives each argument a fixed slot at
+ * args[i].rec_off, so the filter can find a field without walking: an
+ * 8-byte header (byte 0 nonzero = the fetch faulted), then a u64 for a
+ * scalar, count u64s for an array, TRACE_STRING_MAX bytes for a string, or
+ * count (header + TRACE_STRING_MAX) elements for a string array.
+ */
+#define TRACE_SLOT_HDR		8
+
+static inline size_t trace_slot_size(const struct fetch_arg *a)
+{
+	size_t n = a->count ? a->count : 1;
+
+	if (a->type == TRACE_TYPE_STRING)
+		return a->count ? TRACE_SLOT_HDR + n * (TRACE_SLOT_HDR + TRACE_STRING_MAX)
+				: TRACE_SLOT_HDR + TRACE_STRING_MAX;
+	return TRACE_SLOT_HDR + n * 8;
+}
+
+/* Symbol lookups the caller provides (kallsyms in the kernel). */
+typedef int (*trace_lookup_fn)(const char *name, uint64_t *addr);
+/* addr -> name and offset/size within it; 0 when found, else -ENOENT. */
+typedef int (*trace_sym_fn)(uint64_t addr, char *name, size_t len,
+			    uint64_t *offset, uint64_t *size);
+
+/* --- probes/event_parse.c --- */
+
+/*
+ * Parse one kprobe_events line (leading/trailing blanks and a "#" comment
+ * are ignored). 0, or -EINVAL with err holding e.g.
+ * "bad fetch-arg at 'rdi)': missing '('".
+ */
+int trace_event_parse(const char *line, struct trace_event_def *def,
+		      char *err, size_t errlen);
+
+/*
+ * Look up the probe symbol (unless it is a glob) and every @SYM fetch-arg.
+ * 0, or -ENOENT with err naming the symbol. Lookup errors leave def
+ * partially resolved; def->resolved says whether all of it is.
+ */
+int trace_event_resolve(struct trace_event_def *def, trace_lookup_fn lookup,
+			char *err, size_t errlen);
+
+/*
+ * Make out a copy of a glob definition for one real symbol; a generated
+ * event name is regenerated for that symbol. 0 or -EINVAL (name too long).
+ */
+int trace_event_expand(const struct trace_event_def *pattern,
+		       const char *symbol, struct trace_event_def *out,
+		       char *err, size_t errlen);
+
+/*
+ * Linux's generated event name: "p_SYM_OFFS" / "r_SYM_OFFS" with ':' and
+ * '.' turned into '_', or "p_0x<16 hex digits>" for an address (symbol
+ * NULL). Truncated to 63 characters as Linux does. Returns buf.
+ */
+char *trace_event_default_name(char *buf, size_t len, bool is_return,
+			       const char *symbol, uint32_t offset,
+			       uint64_t addr);
+
+/*
+ * The kprobe_events listing line, without newline, as Linux shows it:
+ * "p:kprobes/myprobe do_work+4 dfd=%di:x64". Returns the length the full
+ * line needs (snprintf-style); buf is always NUL-terminated.
+ */
+int trace_event_print(const struct trace_event_def *def, char *buf,
+		      size_t len);
+
+/* "u8" ... "symbol". */
+const char *trace_type_name(enum trace_type type);
+
+/* --- probes/fetch.c --- */
+
+/* What a hit gives the fetch code. */
+struct fetch_ctx {
+	const struct pt_regs *regs;
+	uint64_t retval;		/* $retval, when is_return */
+	bool is_return;
+	const char *comm;		/* $comm; NULL reads as "" */
+	/* Fault-safe read: 0, or -EFAULT having read nothing useful. */
+	int (*read_mem)(void *dst, uint64_t addr, size_t n);
+};
+
+/*
+ * Evaluate every fetch-arg of def into rec (def->rec_size bytes). A failed
+ * memory read marks only that argument as faulted. 0, or -ENOSPC if reclen
+ * is too small, -EINVAL if def is not a resolved probe definition.
+ */
+int fetch_args(const struct trace_event_def *def, const struct fetch_ctx *ctx,
+	       void *rec, size_t reclen);
+
+/*
+ * Print a record as Linux does: " name=value" per argument, 0x%x for xN,
+ * decimal for uN/sN, "str" for strings, sym+0xoff/0xsize for symbols,
+ * {a,b} for arrays, (fault) for a failed read. snprintf-style return.
+ */
+int fetch_format(const struct trace_event_def *def, const void *rec,
+		 trace_sym_fn addr_to_sym, char *buf, size_t len);
+
+/*
+ * One argument's value for the filter: a scalar, sign- or zero-extended by
+ * its type (0 or -EFAULT), or a string (NULL if faulted). Arrays: -EINVAL.
+ */
+int fetch_get_value(const struct trace_event_def *def, const void *rec,
+		    unsigned int idx, uint64_t *val);
+const char *fetch_get_string(const struct trace_event_def *def,
+			     const void *rec, unsigned int idx);
+
+/* --- probes/filter.c --- */
+
+#define TRACE_FILTER_MAX_NODES	64
+#define TRACE_FILTER_TEXT_MAX	256
+#define TRACE_FILTER_MAX_DEPTH	16	/* nested '(' and '!' */
+
+struct filter_node {
+	uint8_t op;		/* private to filter.c */
+	uint8_t arg;		/* fetch-arg index */
+	uint16_t str;		/* offset of a string constant in strings[] */
+	uint64_t val;
+};
+
+/* A compiled filter, postfix. nnodes == 0 means "no filter": all pass. */
+struct trace_filter {
+	unsigned int nnodes;
+	struct filter_node nodes[TRACE_FILTER_MAX_NODES];
+	char strings[TRACE_FILTER_TEXT_MAX];
+	char text[TRACE_FILTER_TEXT_MAX];	/* as given, for display */
+};
+
+/*
+ * Compile expr against def's argument names. "0" clears (nnodes = 0).
+ * 0, or -EINVAL with err like "bad filter at '> 3': ...". On error *f is
+ * left as it was, so a live filter is never half replaced.
+ */
+int trace_filter_compile(struct trace_filter *f, const char *expr,
+			 const struct trace_event_def *def,
+			 char *err, size_t errlen);
+
+/* true when the record passes (an argument that faulted fails its test). */
+bool trace_filter_match(const struct trace_filter *f,
+			const struct trace_event_def *def, const void *rec);
+
+/* --- probes/trace_fmt.c --- */
+
+struct trace_line {
+	const char *comm;	/* task name, cut to 15 characters as Linux */
+	int pid;
+	unsigned int cpu;
+	const char *flags;	/* latency flags, e.g. "d..1." */
+	uint64_t ts_ns;		/* printed as seconds.microseconds */
+	const char *event;	/* event name */
+	const char *ip;		/* "do_work+0x4/0x40", or the return site */
+	const char *func;	/* return probes: the function ("do_work") */
+	const char *args;	/* fetch_format() output, may be NULL */
+};
+
+/* One line of the trace file, no newline. snprintf-style return. */
+int trace_format_line(const struct trace_line *tl, char *buf, size_t len);
+
+/* The trace file header (several lines, each ending in '\n'). */
+int trace_format_header(char *buf, size_t len, unsigned long entries,
+			unsigned long written, unsigned int ncpus);
+
+/*
+ * An address as the trace shows it: "sym+0x4/0x40" (with_offset) or "sym";
+ * "0" for address 0; the bare hex address when no symbol covers it.
+ */
+int trace_format_ip(uint64_t addr, bool with_offset, trace_sym_fn addr_to_sym,
+		    char *buf, size_t len);
+
+#endif

@@ -1,0 +1,505 @@
+/* Host tests for probes/event_parse.c + probes/fetch_parse.c. */
+#include <stddef.h>
+#include <string.h>
+#include "check.h"
+#include "lib.h"
+#include "trace.h"
+#include "kerrno.h"
+#include "ptregs.h"
+
+static struct trace_event_def def;
+static char err[TRACE_ERR_MAX];
+
+static int parse(const char *line)
+{
+	return trace_event_parse(line, &def, err, sizeof(err));
+}
+
+/* The kprobe_events line for a definition, or "ERR <message>". */
+static const char *listing(const char *line)
+{
+	static char buf[1024];
+
+	if (parse(line))
+		snprintf(buf, sizeof(buf), "ERR %s", err);
+	else
+		trace_event_print(&def, buf, sizeof(buf));
+	return buf;
+}
+
+static void t_probe_basic(void)
+{
+	CHECK_EQ(parse("p:myprobe do_work"), 0);
+	CHECK_EQ(def.cmd, TRACE_CMD_PROBE);
+	CHECK(!def.is_return && def.has_symbol && !def.symbol_glob);
+	CHECK(!def.name_auto);
+	CHECK_STR(def.group, "kprobes");
+	CHECK_STR(def.event, "myprobe");
+	CHECK_STR(def.symbol, "do_work");
+	CHECK_EQ(def.offset, 0);
+	CHECK_EQ(def.nargs, 0);
+	CHECK_STR(listing("p:myprobe do_work"), "p:kprobes/myprobe do_work");
+	CHECK_STR(listing("p:grp/ev do_work+4"), "p:grp/ev do_work+4");
+	CHECK_STR(listing("p:_g1/_e2 do_work+0x10"), "p:_g1/_e2 do_work+16");
+	CHECK_STR(listing("p:myprobe do_work+010"), "p:kprobes/myprobe do_work+8");
+	CHECK_STR(listing("p:m foo.cold"), "p:kprobes/m foo.cold");
+	CHECK_STR(listing("p:m mod:sym+2"), "p:kprobes/m mod:sym+2");
+	CHECK_STR(listing("p:m 0xffffffff81000010"),
+		  "p:kprobes/m 0xffffffff81000010");
+	CHECK_EQ(def.addr, 0xffffffff81000010ULL);
+	CHECK(!def.has_symbol);
+}
+
+static void t_default_names(void)
+{
+	CHECK_STR(listing("p do_work"), "p:kprobes/p_do_work_0 do_work");
+	CHECK(def.name_auto);
+	CHECK_STR(listing("p do_work+0x10"), "p:kprobes/p_do_work_16 do_work+16");
+	CHECK_STR(listing("r do_work"), "r:kprobes/r_do_work_0 do_work");
+	CHECK_STR(listing("p foo.isra.0+3"), "p:kprobes/p_foo_isra_0_3 foo.isra.0+3");
+	CHECK_STR(listing("p mod:sym"), "p:kprobes/p_mod_sym_0 mod:sym");
+	CHECK_STR(listing("p 0xffffffff81000010"),
+		  "p:kprobes/p_0xffffffff81000010 0xffffffff81000010");
+	CHECK_STR(listing("r 4096"),
+		  "r:kprobes/r_0x0000000000001000 0x0000000000001000");
+	CHECK_STR(listing("p:grp/ do_work"), "p:grp/p_do_work_0 do_work");
+	CHECK(def.name_auto);
+	CHECK_STR(listing("r7 do_work"), "r7:kprobes/r_do_work_0 do_work");
+}
+
+static void t_default_name_fn(void)
+{
+	char buf[TRACE_NAME_MAX];
+	char longsym[80];
+
+	CHECK_STR(trace_event_default_name(buf, sizeof(buf), false, "do_work", 0, 0),
+		  "p_do_work_0");
+	CHECK_STR(trace_event_default_name(buf, sizeof(buf), true, "a.b:c", 12, 0),
+		  "r_a_b_c_12");
+	CHECK_STR(trace_event_default_name(buf, sizeof(buf), false, NULL, 0,
+					   0xffffffff8100abcdULL),
+		  "p_0xffffffff8100abcd");
+	/* Cut to 63 characters like Linux's MAX_EVENT_NAME_LEN buffer. */
+	memset(longsym, 'x', 70);
+	longsym[70] = '\0';
+	trace_event_default_name(buf, sizeof(buf), false, longsym, 0, 0);
+	CHECK_EQ(strlen(buf), 63);
+}
+
+static void t_return_forms(void)
+{
+	CHECK_STR(listing("r:myret do_work $retval"),
+		  "r:kprobes/myret do_work arg1=$retval");
+	CHECK(def.is_return);
+	CHECK_EQ(def.args[0].kind, FETCH_RETVAL);
+	CHECK_STR(listing("r10:myret do_work"), "r10:kprobes/myret do_work");
+	CHECK_EQ(def.maxactive, 10);
+	CHECK_STR(listing("r4096:myret do_work"), "r4096:kprobes/myret do_work");
+	/* p ... %return is a return probe, listed as Linux lists it: r: */
+	CHECK_STR(listing("p:myret do_work%return rv=$retval"),
+		  "r:kprobes/myret do_work rv=$retval");
+	CHECK(def.is_return);
+	CHECK_STR(listing("p do_work%return"), "r:kprobes/r_do_work_0 do_work");
+	CHECK_STR(listing("r do_work+0"), "r:kprobes/r_do_work_0 do_work");
+	CHECK_STR(listing("p do_work+0%return"), "r:kprobes/r_do_work_0 do_work");
+	CHECK_STR(listing("r:x 0xffffffff81000000"),
+		  "r:kprobes/x 0xffffffff81000000");
+}
+
+static void t_remove(void)
+{
+	CHECK_EQ(parse("-:myprobe"), 0);
+	CHECK_EQ(def.cmd, TRACE_CMD_REMOVE);
+	CHECK_STR(def.group, "");
+	CHECK_STR(def.event, "myprobe");
+	CHECK(!def.remove_glob);
+	CHECK_EQ(parse("-:grp/ev"), 0);
+	CHECK_STR(def.group, "grp");
+	CHECK_STR(def.event, "ev");
+	CHECK_EQ(parse("-:grp/*"), 0);
+	CHECK(def.remove_glob);
+	CHECK_STR(def.event, "*");
+	CHECK_EQ(parse("  -:p_e1000_*  "), 0);
+	CHECK(def.remove_glob);
+	CHECK_STR(listing("-:grp/*"), "-:grp/*");
+	CHECK_STR(listing("-:ev"), "-:ev");
+}
+
+static void t_glob_and_expand(void)
+{
+	struct trace_event_def pat, one;
+
+	CHECK_EQ(parse("p e1000_* %di"), 0);
+	CHECK(def.symbol_glob && def.name_auto);
+	CHECK_STR(def.event, "");
+	pat = def;
+	CHECK_EQ(trace_event_expand(&pat, "e1000_xmit", &one, err, sizeof(err)), 0);
+	CHECK_STR(one.event, "p_e1000_xmit_0");
+	CHECK_STR(one.symbol, "e1000_xmit");
+	CHECK(!one.symbol_glob);
+	CHECK_EQ(one.nargs, 1);
+	CHECK_EQ(parse("r:net/ *"), 0);
+	CHECK(def.symbol_glob);
+	pat = def;
+	CHECK_EQ(trace_event_expand(&pat, "rx_poll", &one, err, sizeof(err)), 0);
+	CHECK_STR(one.group, "net");
+	CHECK_STR(one.event, "r_rx_poll_0");
+	/* A pattern lists (and re-parses) with an empty event name. */
+	CHECK_STR(listing("p e1000_?x+2"), "p:kprobes/ e1000_?x+2");
+	pat = def;
+	CHECK_EQ(trace_event_expand(&pat, "e1000_tx", &one, err, sizeof(err)), 0);
+	CHECK_STR(one.event, "p_e1000_tx_2");
+	CHECK_EQ(trace_event_expand(&pat, "", &one, err, sizeof(err)), -EINVAL);
+}
+
+static void t_fetch_kinds(void)
+{
+	CHECK_EQ(parse("p do_work %di %rsi %eax %r8d %ip %flags @0x1000 @jiffies"
+		       " @jiffies+8 @jiffies-0x10 $stack $stack3 $arg1 $arg7"
+		       " $comm \\42"), 0);
+	CHECK_EQ(def.nargs, 16);
+	CHECK_EQ(def.args[0].kind, FETCH_REG);
+	CHECK_EQ(def.args[0].param, offsetof(struct pt_regs, di));
+	CHECK_EQ(def.args[0].width, 8);
+	CHECK_EQ(def.args[1].param, offsetof(struct pt_regs, si));
+	CHECK_EQ(def.args[2].param, offsetof(struct pt_regs, ax));
+	CHECK_EQ(def.args[2].width, 4);
+	CHECK_EQ(def.args[3].param, offsetof(struct pt_regs, r8));
+	CHECK_EQ(def.args[3].width, 4);
+	CHECK_EQ(def.args[4].param, offsetof(struct pt_regs, ip));
+	CHECK_EQ(def.args[5].param, offsetof(struct pt_regs, flags));
+	CHECK_EQ(def.args[6].kind, FETCH_IMM);
+	CHECK_EQ(def.args[6].imm, 0x1000);
+	CHECK_EQ(def.args[6].nderef, 1);
+	CHECK_EQ(def.args[7].kind, FETCH_SYM);
+	CHECK_EQ(def.args[7].nderef, 1);
+	CHECK_EQ(def.args[7].sym_off, 0);
+	CHECK_EQ(def.args[8].sym_off, 8);
+	CHECK_EQ(def.args[9].sym_off, -16);
+	CHECK_EQ(def.args[9].sym_len, 7);
+	CHECK_EQ(def.args[10].kind, FETCH_STACKP);
+	CHECK_EQ(def.args[11].kind, FETCH_STACK);
+	CHECK_EQ(def.args[11].param, 3);
+	CHECK_EQ(def.args[12].kind, FETCH_ARG);
+	CHECK_EQ(def.args[12].param, 1);
+	CHECK_EQ(def.args[13].param, 7);
+	CHECK_EQ(def.args[14].kind, FETCH_COMM);
+	CHECK_EQ(def.args[14].type, TRACE_TYPE_STRING);
+	CHECK_EQ(def.args[15].kind, FETCH_IMM);
+	CHECK_EQ(def.args[15].imm, 42);
+	CHECK_EQ(def.args[15].nderef, 0);
+	CHECK_STR(def.args[15].name, "arg16");
+	CHECK_EQ(parse("p do_work \\-1 \\0x10 %orig_ax %cs %ss %r15 %rip %rflags"
+		       " %ebp %r15d $stack2048"), 0);
+	CHECK_EQ(def.args[0].imm, (uint64_t)-1);
+	CHECK_EQ(def.args[1].imm, 16);
+	CHECK_EQ(def.args[2].param, offsetof(struct pt_regs, orig_ax));
+	CHECK_EQ(def.args[6].param, offsetof(struct pt_regs, ip));
+	CHECK_EQ(def.args[7].param, offsetof(struct pt_regs, flags));
+	CHECK_EQ(def.args[8].width, 4);
+	CHECK_EQ(def.args[9].param, offsetof(struct pt_regs, r15));
+	CHECK_EQ(def.args[10].param, 2048);
+}
+
+static void t_nested_deref(void)
+{
+	CHECK_EQ(parse("p do_work +0(+8(-16(%di)))"), 0);
+	CHECK_EQ(def.args[0].nderef, 3);
+	CHECK_EQ(def.args[0].deref[0], -16);	/* innermost first */
+	CHECK_EQ(def.args[0].deref[1], 8);
+	CHECK_EQ(def.args[0].deref[2], 0);
+	CHECK_EQ(parse("p do_work -8(@cfg+4)"), 0);
+	CHECK_EQ(def.args[0].nderef, 2);
+	CHECK_EQ(def.args[0].deref[0], 0);
+	CHECK_EQ(def.args[0].deref[1], -8);
+	CHECK_EQ(parse("p do_work +0x10($stack) +4($retval)"), -EINVAL);
+	CHECK_EQ(parse("r do_work +0x10($stack) +4($retval) +1(\\0x1000)"), 0);
+	CHECK_EQ(def.args[0].deref[0], 16);
+	CHECK_EQ(def.args[1].kind, FETCH_RETVAL);
+	CHECK_EQ(def.args[2].kind, FETCH_IMM);
+	CHECK_EQ(def.args[2].nderef, 1);	/* \IMM itself reads nothing */
+	/* Eight levels are fine, with @ counting as one. */
+	CHECK_EQ(parse("p f +0(+0(+0(+0(+0(+0(+0(+0(%di))))))))"), 0);
+	CHECK_EQ(def.args[0].nderef, 8);
+	CHECK_EQ(parse("p f +0(+0(+0(+0(+0(+0(+0(@sym)))))))"), 0);
+	CHECK_EQ(def.args[0].nderef, 8);
+	CHECK_EQ(parse("p f +0(+0(+0(+0(+0(+0(+0(+0(@sym))))))))"), -EINVAL);
+	CHECK_STR(err, "bad fetch-arg at '+0(+0(+0(+0(+0(+0(+0(+0(@sym))))))))': dereferences nested too deeply (max 8)");
+}
+
+static void t_types(void)
+{
+	static const char *const names[] = {
+		"u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64",
+		"x8", "x16", "x32", "x64", "string", "symbol",
+	};
+	char line[128];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		snprintf(line, sizeof(line), "p f v=+0(%%di):%s", names[i]);
+		CHECK_EQ(parse(line), 0);
+		CHECK_EQ(def.args[0].type, i);
+		CHECK_STR(trace_type_name(i), names[i]);
+	}
+	/* No type: x64, as Linux on x86-64; $comm: string. */
+	CHECK_EQ(parse("p f %di $comm $comm:string"), 0);
+	CHECK_EQ(def.args[0].type, TRACE_TYPE_X64);
+	CHECK_EQ(def.args[1].type, TRACE_TYPE_STRING);
+	CHECK_EQ(def.args[2].type, TRACE_TYPE_STRING);
+	CHECK_EQ(parse("p f +0(%di):u16[4] @sym:x8[64] +0(%si):string[2]"
+		       " \\0x1000:string %ax:s32 %ax:symbol"), 0);
+	CHECK_EQ(def.args[0].count, 4);
+	CHECK_EQ(def.args[0].type, TRACE_TYPE_U16);
+	CHECK_EQ(def.args[1].count, 64);
+	CHECK_EQ(def.args[2].count, 2);
+	CHECK_EQ(def.args[2].type, TRACE_TYPE_STRING);
+	CHECK_EQ(def.args[3].type, TRACE_TYPE_STRING);
+	CHECK_EQ(def.args[4].type, TRACE_TYPE_S32);
+	CHECK_EQ(def.args[5].type, TRACE_TYPE_SYMBOL);
+	/* Record slots follow one another. */
+	CHECK_EQ(def.args[0].rec_off, 0);
+	CHECK_EQ(def.args[1].rec_off, 8 + 4 * 8);
+	CHECK_EQ(def.rec_size, (8 + 32) + (8 + 512) + (8 + 2 * 72) + 72 + 16 + 16);
+}
+
+static void t_arg_names(void)
+{
+	CHECK_STR(listing("p:myprobe do_sys_open dfd=%ax filename=%dx flags=%cx mode=+4($stack)"),
+		  "p:kprobes/myprobe do_sys_open dfd=%ax filename=%dx flags=%cx mode=+4($stack)");
+	CHECK_STR(def.args[3].name, "mode");
+	CHECK_STR(listing("p f a=%di %si +0(%dx):u8"),
+		  "p:kprobes/p_f_0 f a=%di arg2=%si arg3=+0(%dx):u8");
+	CHECK_STR(listing("p f _x9=%rdi:s64"), "p:kprobes/p_f_0 f _x9=%rdi:s64");
+	CHECK_EQ(parse("p f abcdefghijabcdefghijabcdefghij1=%di"), 0);	/* 31 */
+	CHECK_EQ(parse("p f abcdefghijabcdefghijabcdefghij12=%di"), -EINVAL);
+	CHECK_STR(err, "bad arg name at 'abcdefghijabcdefghijabcdefghij12=%di': longer than 31 characters");
+}
+
+static void t_return_only_args(void)
+{
+	CHECK_EQ(parse("p do_work $retval"), -EINVAL);
+	CHECK_EQ(parse("p do_work%return $retval"), 0);
+	CHECK_EQ(parse("r do_work $arg1"), -EINVAL);
+	CHECK_EQ(parse("p do_work+4 $arg1"), -EINVAL);
+	CHECK_EQ(parse("p 0xffffffff81000000 $arg1"), -EINVAL);
+	CHECK_EQ(parse("p do_work+0 $arg1 $arg2048"), 0);
+}
+
+static const struct {
+	const char *line;
+	const char *msg;
+} bad[] = {
+	{ "", "empty definition" },
+	{ "   # just a comment", "empty definition" },
+	{ "x:foo do_work", "bad probe type at 'x:foo': expected 'p', 'r' or '-'" },
+	{ "p5 do_work", "bad maxactive at '5': maxactive is only for return probes (r)" },
+	{ "r0 do_work", "bad maxactive at '0': must be a number from 1 to 4096" },
+	{ "r5000 do_work", "bad maxactive at '5000': maxactive is too big (max 4096)" },
+	{ "r5x:foo do_work", "bad maxactive at '5x:foo': must be a number from 1 to 4096" },
+	{ "px do_work", "bad probe type at 'x': expected ':' after 'p'" },
+	{ "p: do_work", "bad event name 'p:': event name is not specified" },
+	{ "p:/ev do_work", "bad group name at '/ev': group name is not specified" },
+	{ "p:1grp/ev do_work", "bad group name at '1grp/ev': must start with a letter or '_'" },
+	{ "p:g-x/ev do_work", "bad group name at '-x/ev': only letters, digits and '_' are allowed" },
+	{ "p:ev.x do_work", "bad event name at '.x': only letters, digits and '_' are allowed" },
+	{ "p:9ev do_work", "bad event name at '9ev': must start with a letter or '_'" },
+	{ "p:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa f",
+	  "bad event name at 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...': longer than 63 characters" },
+	{ "p:foo", "missing probe point after 'p:foo'" },
+	{ "r9:foo  ", "missing probe point after 'r9:foo'" },
+	{ "p:foo +4", "bad probe point at '+4': expected a symbol or an address" },
+	{ "p:foo do_work-4", "bad probe point at '-4': negative offset" },
+	{ "p:foo do_work+", "bad probe point at '+': invalid offset" },
+	{ "p:foo do_work+0x1g", "bad probe point at '+0x1g': invalid offset" },
+	{ "p:foo do_work+0x100000000", "bad probe point at '+0x100000000': offset is too large" },
+	{ "p:foo do_work%ret", "bad probe point at '%ret': only '%return' may follow the probe point" },
+	{ "r:foo do_work+4", "bad probe point at '+4': a return probe must be on a function entry (SYM or SYM+0)" },
+	{ "p:foo do_work+4%return", "bad probe point at '+4%return': a return probe must be on a function entry (SYM or SYM+0)" },
+	{ "p:foo 0x12zz", "bad probe point at 'zz': invalid address" },
+	{ "p:foo do$work", "bad probe point at '$work': invalid character in symbol" },
+	{ "p:foo e1000_*", "bad probe point at 'e1000_*': a symbol pattern needs a generated event name (use 'p:GRP/' or no name)" },
+	{ "p:foo do_work +8rdi)", "bad fetch-arg at 'rdi)': missing '('" },
+	{ "p:foo do_work +8(%di", "bad fetch-arg '+8(%di': missing ')'" },
+	{ "p:foo do_work %di)", "bad fetch-arg at ')': unexpected ')'" },
+	{ "p:foo do_work +x(%di)", "bad fetch-arg at '+x(%di)': invalid dereference offset" },
+	{ "p:foo do_work +8()", "bad fetch-arg at ')': expected %REG, @ADDR, @SYM, $VAR, \\IMM or +|-OFFS(...)" },
+	{ "p:foo do_work rdi", "bad fetch-arg at 'rdi': expected %REG, @ADDR, @SYM, $VAR, \\IMM or +|-OFFS(...)" },
+	{ "p:foo do_work %foo", "bad fetch-arg at '%foo': unknown register" },
+	{ "p:foo do_work %eip", "bad fetch-arg at '%eip': unknown register" },
+	{ "p:foo do_work $retval", "bad fetch-arg at '$retval': $retval is only available on return probes" },
+	{ "r:foo do_work $arg1", "bad fetch-arg at '$arg1': $argN is not available on return probes" },
+	{ "p:foo do_work+4 $arg1", "bad fetch-arg at '$arg1': $argN needs a probe on a function entry (SYM or SYM+0)" },
+	{ "p:foo do_work $arg0", "bad fetch-arg at '$arg0': argument numbers start at 1" },
+	{ "p:foo do_work $arg2049", "bad fetch-arg at '$arg2049': argument number too large (max 2048)" },
+	{ "p:foo do_work $stack99999", "bad fetch-arg at '$stack99999': stack index too large (max 2048)" },
+	{ "p:foo do_work $bogus", "bad fetch-arg at '$bogus': unknown variable (use $retval, $stack, $stackN, $argN or $comm)" },
+	{ "p:foo do_work @", "bad fetch-arg at '@': missing address or symbol after '@'" },
+	{ "p:foo do_work @0x1g", "bad fetch-arg at '@0x1g': invalid address" },
+	{ "p:foo do_work @sym+x", "bad fetch-arg at '+x': invalid symbol offset" },
+	{ "p:foo do_work @+4", "bad fetch-arg at '@+4': file offsets (@+OFFS) are for uprobes only" },
+	{ "p:foo do_work +0($comm)", "bad fetch-arg at '+0($comm)': $comm can not be dereferenced" },
+	{ "p:foo do_work +u0(%di)", "bad fetch-arg at '+u0(%di)': user-space dereference is not supported" },
+	{ "p:foo do_work \\abc", "bad fetch-arg at 'abc': invalid immediate value" },
+	{ "p:foo do_work \\\"hi\"", "bad fetch-arg at '\\\"hi\"': immediate strings are not supported" },
+	{ "p:foo do_work %di:foo", "bad type at 'foo': unknown type (use u8-u64, s8-s64, x8-x64, string or symbol)" },
+	{ "p:foo do_work %di:", "bad type '%di:': missing type after ':'" },
+	{ "p:foo do_work %di:u8[4]", "bad type at 'u8[4]': an array needs a memory fetch-arg such as +0(%di)" },
+	{ "p:foo do_work +0(%di):u8[0]", "bad type at '0]': invalid array size" },
+	{ "p:foo do_work +0(%di):u8[65]", "bad type at '65]': array size too big (max 64)" },
+	{ "p:foo do_work +0(%di):u8[4", "bad type at '[4': array is not closed" },
+	{ "p:foo do_work +0(%di):u8[4]x", "bad type at 'x': unexpected text after ']'" },
+	{ "p:foo do_work %di:string", "bad type at 'string': string needs a memory fetch-arg such as +0(%di)" },
+	{ "p:foo do_work $comm:u32", "bad type at 'u32': $comm is always a string" },
+	{ "p:foo do_work +0(%di):ustring", "bad type at 'ustring': user-space strings are not supported" },
+	{ "p:foo do_work +0(%di):b4@2/32", "bad type at 'b4@2/32': bitfield types are not supported" },
+	{ "p:foo do_work =%di", "bad arg name at '=%di': name is not specified" },
+	{ "p:foo do_work 1x=%di", "bad arg name at '1x=%di': must start with a letter or '_'" },
+	{ "p:foo do_work a=%di a=%si", "bad arg name at 'a=%si': 'a' is already used" },
+	{ "p:foo do_work arg2=%di %si", "bad arg name at '%si': 'arg2' is already used" },
+	{ "p:foo do_work common_pid=%di", "bad arg name at 'common_pid=%di': 'common_pid' is reserved" },
+	{ "p:foo do_work x=", "bad fetch-arg 'x=': missing expression after '='" },
+	{ "p:foo do_work x=+0x10000000(+0x10000000(+0x10000000(+0x10000000(%di)))):u16[160]",
+	  "bad fetch-arg at '+0x10000000(+0x10000000(+0x10000000(+0x1...': longer than 63 characters" },
+	{ "p:foo do_work +0(%di):string[64]", "fetch-args need more than 4096 bytes per hit (from 'arg1' on)" },
+	{ "p:foo do_work %di %di %di %di %di %di %di %di %di %di %di %di %di %di %di %di %si",
+	  "bad fetch-arg at '%si': too many fetch-args (max 16)" },
+	{ "-foo", "bad remove command at 'foo': expected '-:[GRP/]EVENT'" },
+	{ "-:", "bad event name '-:': event name is not specified" },
+	{ "-:grp/", "bad event name '-:grp/': event name is not specified" },
+	{ "-:ev extra", "bad remove command at 'extra': nothing may follow the event name" },
+	{ "-:g.x/ev", "bad group name at '.x/ev': only letters, digits and '_' are allowed" },
+};
+
+static void t_malformed(void)
+{
+	unsigned int i;
+	int ret;
+
+	CHECK(ARRAY_SIZE(bad) >= 30);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		err[0] = '\0';
+		ret = parse(bad[i].line);
+		if (ret != -EINVAL)
+			printf("    # line %u \"%s\" returned %d\n", i, bad[i].line, ret);
+		CHECK_EQ(ret, -EINVAL);
+		CHECK_STR(err, bad[i].msg);
+	}
+}
+
+/* parse -> print -> parse must give the same definition and text. */
+static const char *const round_trip[] = {
+	"p:myprobe do_sys_open dfd=%ax filename=%dx flags=%cx mode=+4($stack)",
+	"p do_work+0x10 %di:u32 x=+8(+0(%rsi)):s16 s=+0(%di):string",
+	"r16:grp/myret do_work rv=$retval:s64 st=$stack2 cm=$comm",
+	"p:myret do_work%return $retval",
+	"p 0xffffffff81000010 a=@0xffffffff82000000:u8[3] b=@jiffies-8:symbol",
+	"p e1000_* %di",
+	"p:net/ rx_* \\-5 \\0x10:u8 %eax %r9d",
+	"p f $arg1 $arg9 arr=+0(%di):string[3] v=@cfg+0x20:x16[8]",
+	"p mod:sym+3 y=-0x10(+0x8(%r12)):x32",
+	"-:grp/*",
+	"-:ev",
+};
+
+static void t_round_trip(void)
+{
+	static struct trace_event_def a, b;
+	char t1[1024], t2[1024];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(round_trip); i++) {
+		CHECK_EQ(trace_event_parse(round_trip[i], &a, err, sizeof(err)), 0);
+		trace_event_print(&a, t1, sizeof(t1));
+		CHECK_EQ(trace_event_parse(t1, &b, err, sizeof(err)), 0);
+		trace_event_print(&b, t2, sizeof(t2));
+		CHECK_STR(t2, t1);
+		/* Printing names every event; only the "generated" mark differs. */
+		a.name_auto = b.name_auto = false;
+		if (memcmp(&a, &b, sizeof(a)))
+			printf("    # round trip differs for \"%s\"\n", round_trip[i]);
+		CHECK(!memcmp(&a, &b, sizeof(a)));
+	}
+}
+
+static int lookup(const char *name, uint64_t *addr)
+{
+	if (!strcmp(name, "do_work"))
+		*addr = 0xffffffff81001000ULL;
+	else if (!strcmp(name, "jiffies"))
+		*addr = 0xffffffff82000000ULL;
+	else
+		return -ENOENT;
+	return 0;
+}
+
+static void t_resolve(void)
+{
+	CHECK_EQ(parse("p do_work+4 x=@jiffies+8 y=+0(@jiffies) %di"), 0);
+	CHECK(!def.resolved);
+	CHECK_EQ(trace_event_resolve(&def, lookup, err, sizeof(err)), 0);
+	CHECK(def.resolved);
+	CHECK_EQ(def.addr, 0xffffffff81001004ULL);
+	CHECK(def.args[0].resolved);
+	CHECK_EQ(def.args[0].imm, 0xffffffff82000008ULL);
+	CHECK_EQ(def.args[1].imm, 0xffffffff82000000ULL);
+	CHECK_EQ(parse("p nosuch"), 0);
+	CHECK_EQ(trace_event_resolve(&def, lookup, err, sizeof(err)), -ENOENT);
+	CHECK_STR(err, "unknown symbol 'nosuch'");
+	CHECK(!def.resolved);
+	CHECK_EQ(parse("p do_work x=@nosuch-4"), 0);
+	CHECK_EQ(trace_event_resolve(&def, lookup, err, sizeof(err)), -ENOENT);
+	CHECK_STR(err, "unknown symbol 'nosuch' in fetch-arg 'x=@nosuch-4'");
+	/* Addresses need no lookup; a glob's own address waits for expansion. */
+	CHECK_EQ(parse("p 0xffffffff81000000 @jiffies"), 0);
+	CHECK_EQ(trace_event_resolve(&def, lookup, err, sizeof(err)), 0);
+	CHECK(def.resolved);
+	CHECK_EQ(parse("p do_* @jiffies"), 0);
+	CHECK_EQ(trace_event_resolve(&def, lookup, err, sizeof(err)), 0);
+	CHECK(!def.resolved && def.args[0].resolved);
+}
+
+static void t_limits_and_blanks(void)
+{
+	char line[256];
+
+	CHECK_EQ(parse("\tp:foo \t do_work   %di  %si\t# trailing comment"), 0);
+	CHECK_EQ(def.nargs, 2);
+	CHECK_EQ(parse("p:foo do_work\r\n"), 0);
+	CHECK_EQ(def.nargs, 0);
+	/* 63-character event and arg text are fine. */
+	memset(line, 0, sizeof(line));
+	strcpy(line, "p:");
+	memset(line + 2, 'e', 63);
+	strcat(line, " f");
+	CHECK_EQ(parse(line), 0);
+	CHECK_EQ(strlen(def.event), 63);
+	CHECK_EQ(parse("p f x=+0x10000000(+0x10000000(+0x10000000(+0x10000000(%di)))):u16[16]"), 0);
+	CHECK_EQ(strlen(def.args[0].text), 63);
+	/* Largest record that fits. */
+	CHECK_EQ(parse("p f +0(%di):string[56]"), 0);
+	CHECK_EQ(def.rec_size, 8 + 56 * 72);
+	CHECK_EQ(parse("p f +0(%di):string[57]"), -EINVAL);
+	/* A NULL error buffer is allowed. */
+	CHECK_EQ(trace_event_parse("p f %zz", &def, NULL, 0), -EINVAL);
+}
+
+int main(void)
+{
+	RUN(t_probe_basic);
+	RUN(t_default_names);
+	RUN(t_default_name_fn);
+	RUN(t_return_forms);
+	RUN(t_remove);
+	RUN(t_glob_and_expand);
+	RUN(t_fetch_kinds);
+	RUN(t_nested_deref);
+	RUN(t_types);
+	RUN(t_arg_names);
+	RUN(t_return_only_args);
+	RUN(t_malformed);
+	RUN(t_round_trip);
+	RUN(t_resolve);
+	RUN(t_limits_and_blanks);
+	return check_done();
+}
