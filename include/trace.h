@@ -87,8 +87,8 @@ enum trace_cmd {
 };
 
 /*
- * One parsed definition (~3.5 KiB: keep it static or kmalloc'd, not on a
- * small stack). For TRACE_CMD_REMOVE only group, event and remove_glob mean
+ * One parsed definition (~3.3 KiB: keep it static or kmalloc'd rather than
+ * on the stack). For TRACE_CMD_REMOVE only group, event and remove_glob mean
  * anything; the caller matches names with glob_match() when remove_glob.
  */
 struct trace_event_def {

@@ -1,9 +1,11 @@
 /*
  * kprobe_events definitions: Linux's grammar, parsed into a caller-owned
  * struct without allocating, plus the listing printer that turns one back
- * into text. The fetch-arg grammar is in fetch_parse.c. Every rejection names the part that is wrong and quotes the
- * text from the point where it went wrong, because that is all a console
- * user has to go on.
+ * into text. The fetch-arg half of the grammar is in fetch_parse.c.
+ *
+ * Every rejection names the part that is wrong and quotes the text from
+ * the point where it went wrong, because that is all a console user has
+ * to go on.
  */
 #include "trace.h"
 #include "lib.h"
@@ -18,8 +20,8 @@ static bool is_eol(char c) { return !c || c == '\n' || c == '\r' || c == '#'; }
  * <reason>" when the trouble is that the word ended too soon.
  */
 int trace_perr(struct parser *p, const char *at, const char *fmt, ...)
-{
-	char why[96];
+	       {
+	       char why[96];
 	va_list ap;
 	int n;
 
@@ -200,10 +202,10 @@ static int parse_head(struct parser *p, struct trace_event_def *def)
 		ret = trace_parse_num(c, p->wend, &stop, &v);
 		if (ret || !v || (stop < p->wend && *stop != ':'))
 			return trace_perr(p, c, "must be a number from 1 to %u",
-				    TRACE_MAX_ACTIVE);
+					  TRACE_MAX_ACTIVE);
 		if (v > TRACE_MAX_ACTIVE)
 			return trace_perr(p, c, "maxactive is too big (max %u)",
-				    TRACE_MAX_ACTIVE);
+					  TRACE_MAX_ACTIVE);
 		def->maxactive = (uint16_t)v;
 		c = stop;
 	}
@@ -214,7 +216,7 @@ static int parse_head(struct parser *p, struct trace_event_def *def)
 	p->what = "probe type";
 	if (*c != ':')
 		return trace_perr(p, c, "expected ':' after '%.*s'",
-			    (int)(c - p->word), p->word);
+				  (int)(c - p->word), p->word);
 	return parse_names(p, def, c + 1, false);
 }
 
@@ -227,7 +229,7 @@ static int check_symbol(struct parser *p, const char *s, const char *e)
 		return trace_perr(p, s, "expected a symbol or an address");
 	if ((size_t)(e - s) > TRACE_NAME_MAX - 1)
 		return trace_perr(p, s, "symbol is longer than %u characters",
-			    TRACE_NAME_MAX - 1);
+				  TRACE_NAME_MAX - 1);
 	for (c = s; c < e; c++) {
 		if (*c == ':' && !colon && c > s && c + 1 < e) {
 			colon = c;
@@ -298,7 +300,7 @@ static int layout_record(struct parser *p, struct trace_event_def *def)
 		if (off > TRACE_RECORD_MAX) {
 			p->what = NULL;
 			return trace_perr(p, NULL, "fetch-args need more than %u bytes per hit (from '%s' on)",
-				    TRACE_RECORD_MAX, def->args[i].name);
+					  TRACE_RECORD_MAX, def->args[i].name);
 		}
 	}
 	def->rec_size = (uint16_t)off;
@@ -335,7 +337,7 @@ int trace_event_parse(const char *line, struct trace_event_def *def,
 	if (is_eol(*s)) {
 		p.what = NULL;
 		return trace_perr(&p, NULL, "missing probe point after '%.*s'",
-			    (int)(p.wend - head), head);
+				  (int)(p.wend - head), head);
 	}
 	p.word = s;
 	p.wend = word_end(s);
@@ -356,7 +358,7 @@ int trace_event_parse(const char *line, struct trace_event_def *def,
 		if (def->nargs == TRACE_MAX_ARGS) {
 			p.what = "fetch-arg";
 			return trace_perr(&p, s, "too many fetch-args (max %u)",
-				    TRACE_MAX_ARGS);
+					  TRACE_MAX_ARGS);
 		}
 		ret = trace_parse_arg(&p, def, def->nargs);
 		if (ret)
@@ -412,7 +414,7 @@ int trace_event_resolve(struct trace_event_def *def, trace_lookup_fn lookup,
 		name[a->sym_len] = '\0';
 		if (lookup(name, &addr)) {
 			trace_perr(&p, NULL, "unknown symbol '%s' in fetch-arg '%s=%s'",
-			     name, a->name, a->text);
+				   name, a->name, a->text);
 			return -ENOENT;
 		}
 		a->imm = addr + (uint64_t)a->sym_off;

@@ -83,7 +83,7 @@ static int parse_var(struct parser *p, const struct trace_event_def *def,
 			goto unknown;
 		if (n > TRACE_MAX_STACK_NTH)
 			return trace_perr(p, s, "stack index too large (max %u)",
-				    TRACE_MAX_STACK_NTH);
+					  TRACE_MAX_STACK_NTH);
 		a->kind = FETCH_STACK;
 		a->param = (uint16_t)n;
 	} else if (e - v > 3 && !memcmp(v, "arg", 3) && is_digit(v[3])) {
@@ -93,7 +93,7 @@ static int parse_var(struct parser *p, const struct trace_event_def *def,
 			return trace_perr(p, s, "argument numbers start at 1");
 		if (n > TRACE_MAX_STACK_NTH)
 			return trace_perr(p, s, "argument number too large (max %u)",
-				    TRACE_MAX_STACK_NTH);
+					  TRACE_MAX_STACK_NTH);
 		/* At a return, or past the entry, argument registers are gone. */
 		if (def->is_return)
 			return trace_perr(p, s, "$argN is not available on return probes");
@@ -132,7 +132,7 @@ static int parse_at(struct parser *p, struct fetch_arg *a, const char *s,
 			return trace_perr(p, se, "invalid character in symbol");
 	if (se - (s + 1) > TRACE_NAME_MAX - 1)
 		return trace_perr(p, s, "symbol is longer than %u characters",
-			    TRACE_NAME_MAX - 1);
+				  TRACE_NAME_MAX - 1);
 	c = s + 1;
 	if (is_digit(*c) || c == se)
 		return trace_perr(p, s, "expected a symbol or an address");
@@ -149,8 +149,9 @@ static int parse_base(struct parser *p, const struct trace_event_def *def,
 		      struct fetch_arg *a, const char *s, const char *e,
 		      const char *body)
 {
-	const char *stop;
+	const char *stop = s;
 	int64_t v;
+	int ret;
 
 	if (s < e) {
 		switch (*s) {
@@ -166,10 +167,14 @@ static int parse_base(struct parser *p, const struct trace_event_def *def,
 		case '\\':
 			if (s + 1 < e && s[1] == '"')
 				return trace_perr(p, s, "immediate strings are not supported");
-			if (trace_parse_signed(s + 1, e, &stop, &v) || stop != e)
+			/* Linux: a sign makes it a long, else an unsigned long. */
+			if (s + 1 < e && is_digit(s[1]))
+				ret = trace_parse_num(s + 1, e, &stop, &a->imm);
+			else if ((ret = trace_parse_signed(s + 1, e, &stop, &v)) == 0)
+				a->imm = (uint64_t)v;
+			if (ret || stop != e)
 				return trace_perr(p, s + 1, "invalid immediate value");
 			a->kind = FETCH_IMM;
-			a->imm = (uint64_t)v;
 			return 0;
 		}
 	}
@@ -188,7 +193,7 @@ static int parse_expr(struct parser *p, const struct trace_event_def *def,
 	while (s < e && (*s == '+' || *s == '-')) {
 		if (depth == TRACE_MAX_DEREF)
 			return trace_perr(p, s, "dereferences nested too deeply (max %u)",
-				    TRACE_MAX_DEREF);
+					  TRACE_MAX_DEREF);
 		if (s + 1 < e && s[1] == 'u')
 			return trace_perr(p, s, "user-space dereference is not supported");
 		ret = trace_parse_signed(s, e, &stop, &offs[depth]);
@@ -215,7 +220,7 @@ static int parse_expr(struct parser *p, const struct trace_event_def *def,
 	n = (a->kind == FETCH_SYM || (a->kind == FETCH_IMM && *s == '@'));
 	if (depth + n > TRACE_MAX_DEREF)
 		return trace_perr(p, body, "dereferences nested too deeply (max %u)",
-			    TRACE_MAX_DEREF);
+				  TRACE_MAX_DEREF);
 	if (n)
 		a->deref[0] = 0;
 	for (i = 0; i < depth; i++)
@@ -273,7 +278,7 @@ static int parse_type(struct parser *p, struct fetch_arg *a, const char *t,
 		return trace_perr(p, br + 1, "invalid array size");
 	if (n > TRACE_MAX_ARRAY)
 		return trace_perr(p, br + 1, "array size too big (max %u)",
-			    TRACE_MAX_ARRAY);
+				  TRACE_MAX_ARRAY);
 	a->count = (uint16_t)n;
 	return 0;
 }
@@ -317,7 +322,7 @@ int trace_parse_arg(struct parser *p, struct trace_event_def *def,
 		return trace_perr(p, body, "missing expression after '='");
 	if (p->wend - body > TRACE_ARG_TEXT_MAX - 1)
 		return trace_perr(p, body, "longer than %u characters",
-			    TRACE_ARG_TEXT_MAX - 1);
+				  TRACE_ARG_TEXT_MAX - 1);
 	copy_str(a->text, body, p->wend);
 	a->width = 8;
 	a->type = TRACE_TYPE_X64;

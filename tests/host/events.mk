@@ -1,0 +1,15 @@
+# kprobe_events core (issue 8): host tests for the definition parser, the
+# fetch-arg evaluator/formatter with trace lines, and event filters.
+HOST_TESTS += event_parse fetch filter
+
+EVENTS_PARSE_SRCS := probes/event_parse.c probes/fetch_parse.c
+
+event_parse_SRCS := tests/host/test_event_parse.c $(EVENTS_PARSE_SRCS)
+fetch_SRCS := tests/host/test_fetch.c probes/fetch.c probes/trace_fmt.c \
+	probes/filter.c $(EVENTS_PARSE_SRCS) lib/glob.c
+filter_SRCS := tests/host/test_filter.c probes/filter.c probes/fetch.c \
+	$(EVENTS_PARSE_SRCS) lib/glob.c
+
+# The parser's private header is not under include/: rebuild on its change.
+$(B)/host/test_event_parse $(B)/host/test_fetch $(B)/host/test_filter: \
+	probes/trace_internal.h
