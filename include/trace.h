@@ -20,6 +20,21 @@
  *   per fetch-arg expression (as Linux), 8 nested dereferences, strings
  *   fetched up to 63 bytes, a record of at most 4096 bytes per hit, a filter
  *   of at most 64 nodes and 255 characters.
+ *
+ * Semantics, where Linux leaves a choice or we differ:
+ *   - An argument without ":TYPE" is x64 (Linux on x86-64); $comm is string.
+ *   - $argN only on an entry probe (SYM or SYM+0, not a return probe, not
+ *     a MEMADDR), as Linux; $retval only on return probes.
+ *   - $comm prints fetch_ctx.comm, whatever name the caller gives the
+ *     running context.
+ *   - A failed read prints "(fault)" for every type (Linux: strings only).
+ *   - Refused with a clear message: user-space derefs (+u0(...)), ustring,
+ *     bitfields, immediate strings (\"..."), file offsets (@+OFFS).
+ *   - Symbols may be globs ("e1000_*"): the caller expands them with
+ *     trace_event_expand(), one event per matching symbol.
+ *
+ * fetch_args(), trace_filter_match() and what they call run inside the
+ * int3 handler: the probe engine must refuse probes on them.
  */
 #ifndef KP_TRACE_H
 #define KP_TRACE_H

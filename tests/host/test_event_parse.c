@@ -199,6 +199,16 @@ static void t_fetch_kinds(void)
 	CHECK_EQ(def.args[8].width, 4);
 	CHECK_EQ(def.args[9].param, offsetof(struct pt_regs, r15));
 	CHECK_EQ(def.args[10].param, 2048);
+	/* Unsigned immediates use all 64 bits; signed ones must fit int64. */
+	CHECK_EQ(parse("p f \\0xffffffffffffffff \\-0x8000000000000000 \\+7"), 0);
+	CHECK_EQ(def.args[0].imm, UINT64_MAX);
+	CHECK_EQ(def.args[1].imm, 0x8000000000000000ULL);
+	CHECK_EQ(def.args[2].imm, 7);
+	CHECK_EQ(parse("p f \\-0x8000000000000001"), -EINVAL);
+	CHECK_STR(err, "bad fetch-arg at '-0x8000000000000001': invalid immediate value");
+	CHECK_EQ(parse("p f \\0x10000000000000000"), -EINVAL);
+	CHECK_EQ(parse("p do_work+08"), -EINVAL);
+	CHECK_STR(err, "bad probe point at '+08': invalid offset");
 }
 
 static void t_nested_deref(void)
