@@ -1,0 +1,7 @@
+# x86-64 instruction decoder (issue 3): unit tests, differential test
+# against objdump + Capstone (needs binutils and libcapstone-dev), fuzzing,
+# and a throughput benchmark (make bench).
+HOST_TESTS += insn_diff
+
+insn_diff_SRCS := tests/host/test_insn_diff.c arch/x86_64/insn.c arch/x86_64/insn_tables.c
+insn_diff_LIBS := -lcapstone
