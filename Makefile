@@ -25,7 +25,8 @@ CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -nostdinc \
 	-mno-red-zone -mcmodel=kernel -mgeneral-regs-only -mno-sse -mno-mmx \
 	-fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer \
 	-mno-omit-leaf-frame-pointer -fno-optimize-sibling-calls \
-	-fno-asynchronous-unwind-tables -fno-strict-aliasing -MD -MP
+	-fno-asynchronous-unwind-tables -fno-strict-aliasing -fno-delete-null-pointer-checks \
+	-MD -MP
 LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments -T linker.ld
 NASMFLAGS := -f elf64 -g -F dwarf
 

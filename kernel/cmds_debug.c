@@ -104,7 +104,10 @@ static __noinline void crash_ud2(void)
 
 static __noinline int crash_null(void)
 {
-	return *(volatile int *)0;
+	volatile int *p = NULL;
+
+	asm volatile("" : "+r"(p));	/* hide the NULL from the optimiser */
+	return *p;
 }
 
 static __noinline int crash_div0(int zero)

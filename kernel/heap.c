@@ -8,6 +8,7 @@
 #include "kernel.h"
 #include "arch.h"
 #include "mm.h"
+#include "kallsyms.h"
 
 #define MAGIC_USED	0x6b616c6cU	/* "kall" */
 #define MAGIC_FREE	0x66726565U	/* "free" */
@@ -30,6 +31,12 @@ struct free_block {
 };
 
 static struct free_block *free_lists[NCLASSES];
+
+/* Who called kfree, for the corruption reports. */
+static const char *caller(void *ret, char *buf, size_t len)
+{
+	return kallsyms_sprint_ret((uint64_t)ret, buf, len);
+}
 static struct heap_stats stats;
 
 static size_t class_size(int c) { return (size_t)1 << (c + MIN_SHIFT); }
@@ -131,31 +138,33 @@ static bool plausible(const void *p)
 void kfree(void *p)
 {
 	struct block *b = (struct block *)p - 1;
+	void *ret = __builtin_return_address(0);
+	char who[128];
 	uint64_t flags;
 
 	if (!p)
 		return;
 	if (!plausible(p)) {
-		pr_err("heap: kfree(%p) of a pointer the heap never returned (from %p)\n",
-		       p, __builtin_return_address(0));
+		pr_err("heap: kfree(%p) of a pointer the heap never returned (from %s)\n",
+		       p, caller(ret, who, sizeof(who)));
 		stats.corruptions++;
 		return;
 	}
 	flags = local_irq_save();
 	if (b->magic == MAGIC_FREE) {
-		pr_err("heap: double free of %p (from %p)\n", p, __builtin_return_address(0));
+		pr_err("heap: double free of %p (from %s)\n", p, caller(ret, who, sizeof(who)));
 		stats.corruptions++;
 		goto out;
 	}
 	if (b->magic != MAGIC_USED) {
-		pr_err("heap: kfree(%p): header overwritten (from %p)\n", p,
-		       __builtin_return_address(0));
+		pr_err("heap: kfree(%p): header overwritten (from %s)\n", p,
+		       caller(ret, who, sizeof(who)));
 		stats.corruptions++;
 		goto out;
 	}
 	if (!canary_ok(b)) {
-		pr_err("heap: overrun past the %lu bytes of %p (from %p)\n", b->size, p,
-		       __builtin_return_address(0));
+		pr_err("heap: overrun past the %lu bytes of %p (from %s)\n", b->size, p,
+		       caller(ret, who, sizeof(who)));
 		stats.corruptions++;
 		/* the block itself is still sane: free it */
 	}

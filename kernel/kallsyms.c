@@ -79,7 +79,7 @@ char *kallsyms_sprint(uint64_t addr, char *buf, size_t len)
 	const struct ksym *s = kallsyms_lookup(addr, &off);
 
 	if (s)
-		snprintf(buf, len, "%s+%#lx/%#x", ksym_name(s), off, s->size);
+		snprintf(buf, len, "%s+0x%lx/0x%x", ksym_name(s), off, s->size);
 	else
 		snprintf(buf, len, "%#lx", addr);
 	return buf;
@@ -92,7 +92,7 @@ char *kallsyms_sprint_ret(uint64_t ret, char *buf, size_t len)
 
 	/* a call as a function's last instruction returns just past its end */
 	if (s)
-		snprintf(buf, len, "%s+%#lx/%#x", ksym_name(s), off + 1, s->size);
+		snprintf(buf, len, "%s+0x%lx/0x%x", ksym_name(s), off + 1, s->size);
 	else
 		snprintf(buf, len, "%#lx", ret);
 	return buf;

@@ -108,15 +108,35 @@ struct editor {
 	unsigned int hist_pos;	/* 0 = the line being typed, n = n-th newest */
 };
 
-static void redraw(struct editor *e)
+/*
+ * Repaint the line after an edit. The terminal cursor is still where the
+ * edit began ('from' characters into the line): step back to the start of
+ * the input, rewrite it, clear the rest, and put the cursor at e->cur. The
+ * prompt itself is never reprinted, so "kp> " appears once per line.
+ */
+static void redraw(struct editor *e, size_t from)
 {
-	cprintf("\rkp> %.*s\033[K", (int)e->len, e->buf);
+	if (from)
+		cprintf("\033[%zuD", from);
+	console_write(e->buf, e->len);
+	cprintf("\033[K");
 	if (e->len > e->cur)
 		cprintf("\033[%zuD", e->len - e->cur);
 }
 
+static void move_to(struct editor *e, size_t pos)
+{
+	if (pos < e->cur)
+		cprintf("\033[%zuD", e->cur - pos);
+	else if (pos > e->cur)
+		cprintf("\033[%zuC", pos - e->cur);
+	e->cur = pos;
+}
+
 static void insert(struct editor *e, char c)
 {
+	size_t from = e->cur;
+
 	if (e->len >= LINE_LEN - 1) {
 		e->overflow = true;	/* keep reading; refuse the line at Enter */
 		return;
@@ -127,34 +147,39 @@ static void insert(struct editor *e, char c)
 	if (e->cur == e->len)
 		console_write(&c, 1);
 	else
-		redraw(e);
+		redraw(e, from);
 }
 
-static void backspace(struct editor *e)
+static void delete_at(struct editor *e, size_t pos)
 {
-	if (!e->cur)
+	size_t from = e->cur;
+
+	if (pos >= e->len)
 		return;
-	memmove(e->buf + e->cur - 1, e->buf + e->cur, e->len - e->cur);
-	e->cur--;
+	memmove(e->buf + pos, e->buf + pos + 1, e->len - pos - 1);
 	e->len--;
-	redraw(e);
+	if (e->cur > pos)
+		e->cur--;
+	redraw(e, from);
 }
 
 static void history_show(struct editor *e, unsigned int pos)
 {
+	size_t from = e->cur;
+
 	if (pos > hist_count || pos > HISTORY)
 		return;
 	e->hist_pos = pos;
-	if (pos == 0)
+	if (pos == 0) {
 		e->len = 0;
-	else {
+	} else {
 		const char *h = history[(hist_count - pos) % HISTORY];
 
 		e->len = strlen(h);
 		memcpy(e->buf, h, e->len);
 	}
 	e->cur = e->len;
-	redraw(e);
+	redraw(e, from);
 }
 
 static void history_add(const char *line)
@@ -167,8 +192,12 @@ static void history_add(const char *line)
 	hist_count++;
 }
 
-/* ESC [ or ESC O already read: handle the rest of a cursor-key sequence. */
-static void escape(struct editor *e)
+/*
+ * ESC [ or ESC O already read: finish a cursor-key sequence. A control byte
+ * inside it (a Ctrl-C, an Enter) ends the sequence and is returned so the
+ * caller still acts on it; otherwise returns 0.
+ */
+static int escape(struct editor *e)
 {
 	int c = getc_wait(), n = 0;
 
@@ -176,39 +205,41 @@ static void escape(struct editor *e)
 		n = n * 10 + c - '0';
 		c = getc_wait();
 	}
+	if (c < 0x20)
+		return c;
 	switch (c) {
 	case 'A': history_show(e, e->hist_pos + 1); break;
 	case 'B': if (e->hist_pos) history_show(e, e->hist_pos - 1); break;
-	case 'C': if (e->cur < e->len) { e->cur++; cprintf("\033[C"); } break;
-	case 'D': if (e->cur) { e->cur--; cprintf("\033[D"); } break;
-	case 'H': e->cur = 0; redraw(e); break;
-	case 'F': e->cur = e->len; redraw(e); break;
+	case 'C': if (e->cur < e->len) move_to(e, e->cur + 1); break;
+	case 'D': if (e->cur) move_to(e, e->cur - 1); break;
+	case 'H': move_to(e, 0); break;
+	case 'F': move_to(e, e->len); break;
 	case '~':
 		if (n == 1 || n == 7)
-			e->cur = 0;
+			move_to(e, 0);
 		else if (n == 4 || n == 8)
-			e->cur = e->len;
-		else if (n == 3 && e->cur < e->len) {
-			e->cur++;
-			backspace(e);
-		}
-		redraw(e);
+			move_to(e, e->len);
+		else if (n == 3)
+			delete_at(e, e->cur);
 		break;
 	}
+	return 0;
 }
 
 /* Read one line; false if it was abandoned with Ctrl-C. */
 static bool read_line(struct editor *e)
 {
 	static bool last_cr;
+	int c = 0;
 
 	memset(e, 0, sizeof(*e));
 	cprintf("kp> ");
 	for (;;) {
-		int c = getc_wait();
-
+		if (!c)
+			c = getc_wait();
 		if (c == '\n' && last_cr) {	/* CR LF is one line end */
 			last_cr = false;
+			c = 0;
 			continue;
 		}
 		last_cr = c == '\r';
@@ -224,20 +255,30 @@ static bool read_line(struct editor *e)
 			return false;
 		case 0x7f:
 		case 0x08:
-			backspace(e);
+			if (e->cur)
+				delete_at(e, e->cur - 1);
+			c = 0;
 			break;
-		case 0x01: e->cur = 0; redraw(e); break;		/* Ctrl-A */
-		case 0x05: e->cur = e->len; redraw(e); break;		/* Ctrl-E */
-		case 0x15: e->len = e->cur = 0; redraw(e); break;	/* Ctrl-U */
+		case 0x01: move_to(e, 0); c = 0; break;			/* Ctrl-A */
+		case 0x05: move_to(e, e->len); c = 0; break;		/* Ctrl-E */
+		case 0x15:						/* Ctrl-U */
+			c = e->cur;
+			e->len = e->cur = 0;
+			redraw(e, c);
+			c = 0;
+			break;
 		case 0x1b:
 			c = getc_wait();
 			if (c == '[' || c == 'O')
-				escape(e);
+				c = escape(e);
+			else if (c >= 0x20)
+				c = 0;	/* ESC + printable: ignore both */
 			break;
 		default:
 			if (c >= 0x20 && c < 0x7f)
 				insert(e, c);
 			/* other control bytes and non-ASCII are ignored */
+			c = 0;
 			break;
 		}
 	}

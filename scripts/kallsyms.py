@@ -10,6 +10,8 @@ get the distance to the next symbol as their size.
 import sys
 
 KERNEL_VMA = 0xffffffff80000000
+# the table's own arrays: their addresses change between the two links
+TABLE = {"kallsyms_num", "kallsyms_syms", "kallsyms_by_name", "kallsyms_names"}
 
 
 def main():
@@ -27,7 +29,7 @@ def main():
             addr = int(addr, 16)
             if typ.lower() not in "tdrb" or addr < KERNEL_VMA:
                 continue
-            if name.startswith(("kallsyms_", "__kallsyms")) or name == "__kernel_end":
+            if name in TABLE or name.startswith("__kallsyms") or name == "__kernel_end":
                 continue
             syms.append([addr, int(size, 16) if size else None, typ.lower(), name])
     syms.sort(key=lambda s: (s[0], s[1] is None))
