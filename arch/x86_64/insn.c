@@ -120,19 +120,31 @@ static int decode_prefixes(struct insn *insn, struct cursor *c, uint8_t *op)
 /*
  * VEX (C4/C5), EVEX (62) and XOP (8F) carry REX.RXB inverted, the map, W,
  * an inverted extra register (vvvv), L and an implied 66/F3/F2 (pp). first
- * is the payload byte already read (needed to tell XOP from POP).
+ * is the payload byte already read (needed to tell XOP from POP); the map
+ * and EVEX's fixed bits are in it, so a bad one fails before reading on.
  */
 static int decode_vex(struct insn *insn, struct cursor *c, uint8_t lead,
 		      uint8_t first)
 {
 	unsigned int n = lead == 0xc5 ? 1 : lead == 0x62 ? 3 : 2;
-	unsigned int i, map;
+	unsigned int i, map = first & 0x1f;
 	uint8_t *p = insn->vex;
 	int ret;
 
+	insn->encoding = lead == 0x62 ? INSN_ENC_EVEX :
+			 lead == 0x8f ? INSN_ENC_XOP : INSN_ENC_VEX;
 	/* 66, F2, F3, F0 or REX in front of any of these is #UD. */
 	if (insn->opsize || insn->rep || insn->repne || insn->lock || insn->rex)
 		return -EILSEQ;
+	if (lead == 0xc5)
+		map = INSN_MAP_0F;
+	else if (lead == 0x62)
+		map = (first & 0x08) ? 0 : first & 7;	/* bit 3 reserved-zero */
+	if (lead == 0x8f ? map < 8 || map > 10 :
+	    lead == 0x62 ? map != 1 && map != 2 && map != 3 && map != 5 && map != 6 :
+	    map < 1 || map > 3)
+		return -EILSEQ;
+	insn->map = map;
 	p[0] = first;
 	for (i = 1; i < n; i++) {
 		ret = next_byte(c, &p[i]);
@@ -141,12 +153,9 @@ static int decode_vex(struct insn *insn, struct cursor *c, uint8_t lead,
 	}
 	insn->rex_r = !(p[0] & 0x80);
 	if (lead == 0xc5) {
-		insn->encoding = INSN_ENC_VEX;
-		map = INSN_MAP_0F;
 		insn->vex_vvvv = (~p[0] >> 3) & 15;
 		insn->vex_l = (p[0] >> 2) & 1;
 		insn->vex_pp = p[0] & 3;
-		insn->map = map;
 		return 0;
 	}
 	insn->rex_x = !(p[0] & 0x40);
@@ -154,29 +163,19 @@ static int decode_vex(struct insn *insn, struct cursor *c, uint8_t lead,
 	insn->rex_w = p[1] & 0x80;
 	insn->vex_vvvv = (~p[1] >> 3) & 15;
 	insn->vex_pp = p[1] & 3;
-	if (lead == 0x62) {
-		insn->encoding = INSN_ENC_EVEX;
-		/* P0 bit 3 is reserved-zero, P1 bit 2 reserved-one. */
-		if ((p[0] & 0x08) || !(p[1] & 0x04))
-			return -EILSEQ;
-		map = p[0] & 7;
-		if (map != 1 && map != 2 && map != 3 && map != 5 && map != 6)
-			return -EILSEQ;
-		insn->evex_r2 = !(p[0] & 0x10);
-		insn->evex_z = p[2] & 0x80;
-		insn->vex_l = (p[2] >> 5) & 3;
-		insn->evex_b = p[2] & 0x10;
-		if (!(p[2] & 0x08))
-			insn->vex_vvvv |= 16;
-		insn->evex_aaa = p[2] & 7;
-	} else {
-		insn->encoding = lead == 0xc4 ? INSN_ENC_VEX : INSN_ENC_XOP;
-		map = p[0] & 0x1f;
-		if (lead == 0xc4 ? map < 1 || map > 3 : map < 8 || map > 10)
-			return -EILSEQ;
+	if (lead != 0x62) {
 		insn->vex_l = (p[1] >> 2) & 1;
+		return 0;
 	}
-	insn->map = map;
+	if (!(p[1] & 0x04))	/* EVEX P1 bit 2 is reserved-one */
+		return -EILSEQ;
+	insn->evex_r2 = !(p[0] & 0x10);
+	insn->evex_z = p[2] & 0x80;
+	insn->vex_l = (p[2] >> 5) & 3;
+	insn->evex_b = p[2] & 0x10;
+	if (!(p[2] & 0x08))
+		insn->vex_vvvv |= 16;
+	insn->evex_aaa = p[2] & 7;
 	return 0;
 }
 
@@ -224,6 +223,7 @@ static int decode_opcode(struct insn *insn, struct cursor *c, uint8_t b)
 			insn->encoding = INSN_ENC_3DNOW;
 		}
 		insn->opcode = b2;
+		insn->opcode_offset = c->pos - 1;
 		attr = insn_opcode_attr(insn->encoding, insn->map, b2);
 		if (attr & INSN_A_UNDEF)
 			return -EILSEQ;
