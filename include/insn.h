@@ -78,7 +78,7 @@ enum insn_branch {
 #define INSN_F_PRIV	(1u << 7)	/* CPL 0 only (or IOPL-checked: in/out) */
 #define INSN_F_SERIAL	(1u << 8)	/* architecturally serialising */
 #define INSN_F_IO	(1u << 9)	/* in, out, ins, outs */
-#define INSN_F_HLT	(1u << 10)
+#define INSN_F_HLT	(1u << 10)	/* hlt, mwait, mwaitx */
 #define INSN_F_CRDR	(1u << 11)	/* mov to/from a control or debug register */
 #define INSN_F_MOV_SS	(1u << 12)	/* mov ss / pop ss: one-instruction interrupt shadow */
 #define INSN_F_SEG	(1u << 13)	/* loads a segment register or the fs/gs base */
@@ -154,6 +154,14 @@ struct insn {
 int insn_decode(struct insn *insn, const uint8_t *buf, size_t len,
 		uint64_t addr);
 
+/* The prefix that selects among the 66/F3/F2 forms of a legacy opcode. */
+static inline uint8_t insn_mandatory_prefix(const struct insn *insn)
+{
+	if (insn->last_rep)
+		return insn->last_rep;
+	return insn->opsize ? 0x66 : 0;
+}
+
 /* Register number (0..15) of a "+r" opcode (50+r, 58+r, B8+r ...). */
 static inline unsigned int insn_opcode_reg(const struct insn *insn)
 {
@@ -218,7 +226,10 @@ unsigned int insn_step_fixups(const struct insn *insn);
 unsigned int insn_opcode_attr(enum insn_encoding enc, enum insn_map map,
 			      uint8_t opcode);
 
-/* Fill insn->branch and insn->flags after decoding (insn_tables.c). */
+/* False for #UD forms spotted from prefixes + ModRM (lock, lea reg ...). */
+bool insn_opcode_valid(const struct insn *insn);
+
+/* Fill insn->branch and insn->flags after decoding. */
 void insn_opcode_semantics(struct insn *insn);
 
 #endif

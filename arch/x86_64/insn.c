@@ -4,10 +4,11 @@
  * Decoding is a single forward pass over the bytes: legacy prefixes and
  * REX, then an opcode (possibly behind 0F / 0F 38 / 0F 3A escapes or a
  * VEX / EVEX / XOP payload), then ModRM, SIB, displacement and immediates.
- * The per-opcode facts that decide the length are in insn_tables.c; what
- * the instruction does (branch kind, stack, privilege) is worked out here
- * afterwards, only for the encodings where it matters to the probe engine.
- * Nothing here keeps state between calls. See docs/decoder.md.
+ * The per-opcode facts (what decides the length, which forms are #UD, and
+ * what an instruction does: branch kind, stack, privilege) are in
+ * insn_tables.c; this file walks the bytes and classifies the result for
+ * the probe engine. Nothing here keeps state between calls. See
+ * docs/decoder.md.
  */
 #include "insn.h"
 #include "kerrno.h"
@@ -277,81 +278,6 @@ static int decode_modrm(struct insn *insn, struct cursor *c, unsigned int attr)
 	return 0;
 }
 
-/* The prefix that selects among 66/F2/F3 forms of an 0F opcode. */
-static uint8_t mandatory_prefix(const struct insn *insn)
-{
-	if (insn->last_rep)
-		return insn->last_rep;
-	return insn->opsize ? 0x66 : 0;
-}
-
-/*
- * #UD forms whose length is known but which the decoder rejects anyway,
- * because an undefined instruction can't be probed and objdump agrees.
- */
-static bool onebyte_modrm_invalid(const struct insn *insn)
-{
-	switch (insn->opcode) {
-	case 0x8c:		/* mov r/m, Sreg: only es cs ss ds fs gs */
-		return insn->reg > 5;
-	case 0x8e:		/* mov Sreg, r/m: never cs */
-		return insn->reg == 1 || insn->reg > 5;
-	case 0x8d:		/* lea needs memory */
-		return insn->mod == 3;
-	case 0xc6:		/* mov /0, xabort c6 f8 */
-	case 0xc7:		/* mov /0, xbegin c7 f8 */
-		return insn->reg != 0 && insn->modrm != 0xf8;
-	case 0xfe:		/* inc/dec only */
-		return insn->reg > 1;
-	case 0xff:		/* /7 undefined; far call/jmp need memory */
-		return insn->reg == 7 ||
-		       ((insn->reg == 3 || insn->reg == 5) && insn->mod == 3);
-	}
-	return false;
-}
-
-/* LOCK is #UD except on these read-modify-write memory forms. */
-static bool lockable(const struct insn *insn)
-{
-	uint8_t op = insn->opcode;
-
-	if (insn->encoding != INSN_ENC_LEGACY || !insn->has_modrm)
-		return false;
-	/* AMD's alternative encoding of mov cr8 is lock mov cr0. */
-	if (insn->map == INSN_MAP_0F && (op == 0x20 || op == 0x22))
-		return true;
-	if (insn->mod == 3)
-		return false;
-	if (insn->map == INSN_MAP_ONEBYTE) {
-		if (op < 0x38 && (op & 7) < 2)	/* add or adc sbb and sub xor */
-			return true;
-		switch (op) {
-		case 0x80: case 0x81: case 0x83:
-			return insn->reg != 7;		/* not cmp */
-		case 0x86: case 0x87:
-			return true;			/* xchg */
-		case 0xf6: case 0xf7:
-			return insn->reg == 2 || insn->reg == 3; /* not neg */
-		case 0xfe: case 0xff:
-			return insn->reg < 2;		/* inc dec */
-		}
-		return false;
-	}
-	if (insn->map != INSN_MAP_0F)
-		return false;
-	switch (op) {
-	case 0xab: case 0xb3: case 0xbb:	/* bts btr btc */
-	case 0xb0: case 0xb1:			/* cmpxchg */
-	case 0xc0: case 0xc1:			/* xadd */
-		return true;
-	case 0xba:
-		return insn->reg >= 5;		/* bts btr btc imm */
-	case 0xc7:
-		return insn->reg == 1;		/* cmpxchg8b/16b */
-	}
-	return false;
-}
-
 /* Immediate sizes for the INSN_A_IMM_MASK kinds. */
 static unsigned int imm_size(const struct insn *insn, unsigned int kind)
 {
@@ -385,7 +311,7 @@ static int decode_imm(struct insn *insn, struct cursor *c, unsigned int attr)
 		kind = 0;		/* only test /0 and /1 take one */
 	/* SSE4a: 66 0F 78 /0 ib ib is extrq, F2 0F 78 /r ib ib insertq. */
 	if (insn->encoding == INSN_ENC_LEGACY && insn->map == INSN_MAP_0F &&
-	    insn->opcode == 0x78 && mandatory_prefix(insn)) {
+	    insn->opcode == 0x78 && insn_mandatory_prefix(insn)) {
 		kind = INSN_A_IB;
 		second_ib = true;
 	}
@@ -440,25 +366,9 @@ int insn_decode(struct insn *insn, const uint8_t *buf, size_t len,
 		if (ret)
 			goto fail;
 	}
+	/* Known length, but #UD: decided before the immediates are read. */
 	ret = -EILSEQ;
-	if (insn->encoding == INSN_ENC_LEGACY) {
-		if (insn->map == INSN_MAP_ONEBYTE && onebyte_modrm_invalid(insn))
-			goto fail;
-		/* 0F B8 without F3 is IA-64's jmpe: #UD in 64-bit mode. */
-		if (insn->map == INSN_MAP_0F && insn->opcode == 0xb8 &&
-		    insn->last_rep != 0xf3)
-			goto fail;
-		/*
-		 * 0F 78: vmread, 66 extrq, F2 insertq (registers only, two
-		 * ib), F3 undefined. 0F 79 likewise, without immediates.
-		 */
-		if (insn->map == INSN_MAP_0F &&
-		    (insn->opcode == 0x78 || insn->opcode == 0x79) &&
-		    (mandatory_prefix(insn) == 0xf3 ||
-		     (mandatory_prefix(insn) && insn->mod != 3)))
-			goto fail;
-	}
-	if (insn->lock && !lockable(insn))
+	if (!insn_opcode_valid(insn))
 		goto fail;
 	ret = decode_imm(insn, &c, attr);
 	if (ret)
@@ -535,10 +445,13 @@ static const char *refused_branch(enum insn_branch br)
 	}
 }
 
-static const char *refused_flags(uint32_t f)
+static const char *refused_flags(const struct insn *insn)
 {
+	uint32_t f = insn->flags;
+
+	/* Stepped with IF clear, these could wait for an interrupt forever. */
 	if (f & INSN_F_HLT)
-		return "hlt";
+		return insn->map == INSN_MAP_ONEBYTE ? "hlt" : "mwait";
 	if (f & INSN_F_VIRT)
 		return "VMX/SVM";
 	if (f & INSN_F_MOV_SS)
@@ -550,6 +463,26 @@ static const char *refused_flags(uint32_t f)
 	if (f & INSN_F_RSM)
 		return "rsm";
 	return NULL;
+}
+
+/* What the #DB path must repair after stepping a copy (INSN_FIX_*). */
+static unsigned int fixups(const struct insn *insn)
+{
+	switch (insn->branch) {
+	case INSN_BR_CALL_IND:
+		return INSN_FIX_IP_ABS | INSN_FIX_RET_ADDR;
+	case INSN_BR_JMP_IND:
+		return INSN_FIX_IP_ABS;
+	case INSN_BR_NONE:
+		break;
+	default:
+		return 0;
+	}
+	if (insn->flags & INSN_F_PUSHF)
+		return INSN_FIX_PUSHED_FLAGS;
+	if (insn->flags & INSN_F_IF)
+		return INSN_FIX_KEEP_IF;
+	return 0;
 }
 
 /*
@@ -569,7 +502,7 @@ static enum insn_probe_class classify(const struct insn *insn,
 	}
 	r = refused_branch(insn->branch);
 	if (!r)
-		r = refused_flags(insn->flags);
+		r = refused_flags(insn);
 	if (r) {
 		*why = r;
 		return INSN_CLASS_REFUSE;
@@ -592,7 +525,7 @@ static enum insn_probe_class classify(const struct insn *insn,
 		*why = "push/pop register";
 		return INSN_CLASS_EMULATE;
 	}
-	if (insn_step_fixups(insn)) {
+	if (fixups(insn)) {
 		*why = insn->branch == INSN_BR_CALL_IND ? "indirect call" :
 		       insn->branch == INSN_BR_JMP_IND ? "indirect jmp" :
 		       insn->flags & INSN_F_PUSHF ? "pushf" : "changes IF";
@@ -623,23 +556,9 @@ enum insn_probe_class insn_probe_class(const struct insn *insn,
 
 unsigned int insn_step_fixups(const struct insn *insn)
 {
-	if (!insn || insn->len == 0)
+	if (insn_probe_class(insn, NULL) != INSN_CLASS_STEP_FIXUP)
 		return 0;
-	switch (insn->branch) {
-	case INSN_BR_CALL_IND:
-		return INSN_FIX_IP_ABS | INSN_FIX_RET_ADDR;
-	case INSN_BR_JMP_IND:
-		return INSN_FIX_IP_ABS;
-	case INSN_BR_NONE:
-		break;
-	default:
-		return 0;
-	}
-	if (insn->flags & INSN_F_PUSHF)
-		return INSN_FIX_PUSHED_FLAGS;
-	if (insn->flags & INSN_F_IF)
-		return INSN_FIX_KEEP_IF;
-	return 0;
+	return fixups(insn);
 }
 
 const char *insn_class_name(enum insn_probe_class cls)

@@ -1,8 +1,8 @@
 /*
- * Opcode attribute tables for the x86-64 decoder (insn.c): for each opcode,
- * only what decides the instruction's length and its validity in 64-bit
- * mode. What an instruction *does* (branch kind, stack, privilege) is in
- * insn.c, next to the code that uses it.
+ * Per-opcode facts for the x86-64 decoder (insn.c): the attribute tables
+ * that decide an instruction's length, the #UD forms that need ModRM and
+ * prefixes to spot, and what an instruction does (branch kind, stack,
+ * privilege: insn->branch and insn->flags).
  *
  * Sources: Intel SDM vol. 2 appendix A (opcode maps), AMD APM vol. 3
  * appendix A (3DNow!, XOP, SSE4a), written out by hand.
@@ -141,6 +141,97 @@ unsigned int insn_opcode_attr(enum insn_encoding enc, enum insn_map map,
 		return M | INSN_A_ID;
 	}
 	return U;
+}
+
+/* One-byte opcodes whose ModRM selects a #UD form. */
+static bool onebyte_modrm_invalid(const struct insn *insn)
+{
+	switch (insn->opcode) {
+	case 0x8c:		/* mov r/m, Sreg: only es cs ss ds fs gs */
+		return insn->reg > 5;
+	case 0x8e:		/* mov Sreg, r/m: never cs */
+		return insn->reg == 1 || insn->reg > 5;
+	case 0x8d:		/* lea needs memory */
+		return insn->mod == 3;
+	case 0xc6:		/* mov /0, xabort c6 f8 */
+	case 0xc7:		/* mov /0, xbegin c7 f8 */
+		return insn->reg != 0 && insn->modrm != 0xf8;
+	case 0xfe:		/* inc/dec only */
+		return insn->reg > 1;
+	case 0xff:		/* /7 undefined; far call/jmp need memory */
+		return insn->reg == 7 ||
+		       ((insn->reg == 3 || insn->reg == 5) && insn->mod == 3);
+	}
+	return false;
+}
+
+/* LOCK is #UD except on these read-modify-write memory forms. */
+static bool lockable(const struct insn *insn)
+{
+	uint8_t op = insn->opcode;
+
+	if (insn->encoding != INSN_ENC_LEGACY || !insn->has_modrm)
+		return false;
+	/* AMD's alternative encoding of mov cr8 is lock mov cr0. */
+	if (insn->map == INSN_MAP_0F && (op == 0x20 || op == 0x22))
+		return true;
+	if (insn->mod == 3)
+		return false;
+	if (insn->map == INSN_MAP_ONEBYTE) {
+		if (op < 0x38 && (op & 7) < 2)	/* add or adc sbb and sub xor */
+			return true;
+		switch (op) {
+		case 0x80: case 0x81: case 0x83:
+			return insn->reg != 7;		/* not cmp */
+		case 0x86: case 0x87:
+			return true;			/* xchg */
+		case 0xf6: case 0xf7:
+			return insn->reg == 2 || insn->reg == 3; /* not, neg */
+		case 0xfe: case 0xff:
+			return insn->reg < 2;		/* inc dec */
+		}
+		return false;
+	}
+	if (insn->map != INSN_MAP_0F)
+		return false;
+	switch (op) {
+	case 0xab: case 0xb3: case 0xbb:	/* bts btr btc */
+	case 0xb0: case 0xb1:			/* cmpxchg */
+	case 0xc0: case 0xc1:			/* xadd */
+		return true;
+	case 0xba:
+		return insn->reg >= 5;		/* bts btr btc imm */
+	case 0xc7:
+		return insn->reg == 1;		/* cmpxchg8b/16b */
+	}
+	return false;
+}
+
+/*
+ * #UD forms whose length is known but which are rejected anyway: an
+ * undefined instruction can't be probed, and objdump mostly agrees (where
+ * it doesn't, docs/decoder.md lists it). Needs prefixes and ModRM.
+ */
+bool insn_opcode_valid(const struct insn *insn)
+{
+	uint8_t pfx = insn_mandatory_prefix(insn);
+
+	if (insn->lock && !lockable(insn))
+		return false;
+	if (insn->encoding != INSN_ENC_LEGACY)
+		return true;
+	if (insn->map == INSN_MAP_ONEBYTE)
+		return !onebyte_modrm_invalid(insn);
+	if (insn->map != INSN_MAP_0F)
+		return true;
+	switch (insn->opcode) {
+	case 0xb8:	/* popcnt; without F3 it is IA-64's jmpe */
+		return pfx == 0xf3;
+	case 0x78:	/* vmread; 66 extrq, F2 insertq (registers only) */
+	case 0x79:
+		return pfx == 0 || (pfx != 0xf3 && insn->mod == 3);
+	}
+	return true;
 }
 
 /* What one-byte-map instructions do, as far as the probe engine cares. */
@@ -295,8 +386,10 @@ static uint32_t group7_flags(const struct insn *insn)
 	case 0xd7:		/* enclu */
 	case 0xd8 ... 0xdf:	/* vmrun vmmcall vmload vmsave stgi clgi skinit invlpga */
 		return INSN_F_VIRT | INSN_F_PRIV;
-	case 0xc8:		/* monitor */
 	case 0xc9:		/* mwait */
+	case 0xfb:		/* mwaitx */
+		return INSN_F_HLT | INSN_F_PRIV;
+	case 0xc8:		/* monitor */
 	case 0xca:		/* clac */
 	case 0xcb:		/* stac */
 	case 0xf0 ... 0xf7:	/* lmsw reg */
@@ -311,7 +404,7 @@ static uint32_t group7_flags(const struct insn *insn)
 
 static void twobyte_semantics(struct insn *insn)
 {
-	uint8_t pfx = insn->last_rep ? insn->last_rep : insn->opsize ? 0x66 : 0;
+	uint8_t pfx = insn_mandatory_prefix(insn);
 	uint32_t f = 0;
 
 	switch (insn->opcode) {

@@ -784,6 +784,9 @@ static void t_classify(void)
 		{ "cb", INSN_CLASS_REFUSE, "far call/jmp/ret" },
 		{ "48 ca 08 00", INSN_CLASS_REFUSE, "far call/jmp/ret" },
 		{ "f4", INSN_CLASS_REFUSE, "hlt" },
+		{ "0f 01 c9", INSN_CLASS_REFUSE, "mwait" },
+		{ "0f 01 fb", INSN_CLASS_REFUSE, "mwait" },
+		{ "0f 01 c8", INSN_CLASS_STEP, NULL },		/* monitor */
 		{ "0f 01 c1", INSN_CLASS_REFUSE, "VMX/SVM" },
 		{ "0f 01 d8", INSN_CLASS_REFUSE, "VMX/SVM" },
 		{ "0f 78 c0", INSN_CLASS_REFUSE, "VMX/SVM" },
@@ -912,6 +915,8 @@ static void t_step_fixups(void)
 	dec(&in, "c3");
 	CHECK_EQ(insn_step_fixups(&in), 0);
 	dec(&in, "cf");			/* iret changes IF but is refused */
+	CHECK_EQ(insn_step_fixups(&in), 0);
+	dec(&in, "66 ff d0");		/* refused too */
 	CHECK_EQ(insn_step_fixups(&in), 0);
 	CHECK_EQ(insn_step_fixups(NULL), 0);
 }

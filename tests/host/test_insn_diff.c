@@ -266,6 +266,12 @@ static void compare(struct stats *st, const char *where, const uint8_t *p,
 	if (q != Q_NONE) {
 		st->quirk[q]++;
 		st->quirks++;
+		if (getenv("INSN_DIFF_QUIRKS")) {
+			hex(hb, p, 15 < avail ? 15 : avail);
+			printf("    # quirk %s %s %#llx: %s| objdump %d \"%s\" | ours %d\n",
+			       quirk_name[q], where, (unsigned long long)addr, hb, n, text,
+			       ret ? ret : in.len);
+		}
 	}
 
 	/*
@@ -545,29 +551,40 @@ static void print_stats(const struct stats *st)
 static void t_corpus_agrees_with_objdump(void)
 {
 	unsigned long need = corpus_min();
+	bool any_size = getenv("INSN_DIFF_FILES") != NULL;
 	struct image im;
 	char **files;
-	int nfiles, i;
+	int nfiles, i, pass;
 	struct stat sb;
 
 	corpus.name = "corpus";
 	files = corpus_files(&nfiles);
-	for (i = 0; i < nfiles && corpus.insns < need; i++) {
-		if (stat(files[i], &sb) || !S_ISREG(sb.st_mode))
-			continue;
-		if (!load_image(&im, files[i], i == 0 && !getenv("INSN_DIFF_FILES")))
-			continue;
-		if (im.text_bytes <= MAX_FILE_TEXT || getenv("INSN_DIFF_FILES")) {
-			run_objdump(&corpus, &im, NULL);
-			corpus_files_used++;
+	/*
+	 * Small files first, to keep runtime flat; files with more than
+	 * MAX_FILE_TEXT of code only if the small ones were not enough.
+	 */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < nfiles && corpus.insns < need; i++) {
+			if (!files[i] || stat(files[i], &sb) || !S_ISREG(sb.st_mode) ||
+			    !load_image(&im, files[i], strstr(files[i], "kprobe64.elf")))
+				continue;
+			if (any_size || pass == 1 || im.text_bytes <= MAX_FILE_TEXT) {
+				run_objdump(&corpus, &im, NULL);
+				corpus_files_used++;
+				free(files[i]);
+				files[i] = NULL;
+			}
+			free(im.file);
 		}
-		free(im.file);
 	}
 	for (i = 0; i < nfiles; i++)
 		free(files[i]);
 	free(files);
 	printf("# corpus: %lu files\n", corpus_files_used);
 	print_stats(&corpus);
+	if (corpus.insns < need)
+		printf("    # only %lu instructions of code found, %lu needed\n",
+		       corpus.insns, need);
 	CHECK(corpus.insns >= need);
 	CHECK_EQ(corpus.disagree, 0);
 }
