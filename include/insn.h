@@ -220,7 +220,7 @@ unsigned int insn_step_fixups(const struct insn *insn);
 #define INSN_A_REX	0x0080
 #define INSN_A_INV64	0x0100	/* invalid in 64-bit mode */
 #define INSN_A_UNDEF	0x0200	/* undefined opcode (#UD) */
-#define INSN_A_ESCAPE	0x0400	/* 0F, 0F 38, 0F 3A, 0F 0F, C4, C5, 62, 8F */
+#define INSN_A_ESCAPE	0x0400	/* 0F; 38 and 3A after it; C4 C5 62 (8F: by ModRM) */
 #define INSN_A_MODREG	0x0800	/* ModRM.mod ignored, always a register (mov cr/dr) */
 
 unsigned int insn_opcode_attr(enum insn_encoding enc, enum insn_map map,

@@ -389,13 +389,19 @@ static uint32_t group7_flags(const struct insn *insn)
 	case 0xc9:		/* mwait */
 	case 0xfb:		/* mwaitx */
 		return INSN_F_HLT | INSN_F_PRIV;
+	case 0xc5:		/* pconfig */
+	case 0xc6:		/* wrmsrns, rdmsrlist, wrmsrlist */
 	case 0xc8:		/* monitor */
 	case 0xca:		/* clac */
 	case 0xcb:		/* stac */
 	case 0xf0 ... 0xf7:	/* lmsw reg */
+	case 0xfe:		/* invlpgb */
+	case 0xff:		/* tlbsync */
 		return INSN_F_PRIV;
 	case 0xd1:		/* xsetbv */
 		return INSN_F_PRIV | INSN_F_SERIAL;
+	case 0xe8:		/* serialize (F3: setssbsy, F2: xsusldtrk) */
+		return insn->last_rep ? 0 : INSN_F_SERIAL;
 	case 0xf8:		/* swapgs */
 		return INSN_F_PRIV | INSN_F_SEG | INSN_F_GSBASE;
 	}
@@ -500,6 +506,8 @@ static void twobyte_semantics(struct insn *insn)
 	case 0xc7:		/* vmptrld vmclear vmxon /6, vmptrst /7 (memory) */
 		if (insn->mod != 3 && insn->reg >= 6)
 			f = INSN_F_VIRT | INSN_F_PRIV;
+		if (insn->mod != 3 && (insn->reg == 3 || insn->reg == 5))
+			f = INSN_F_PRIV;	/* xrstors, xsaves */
 		break;
 	}
 	insn->flags |= f;

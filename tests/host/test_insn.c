@@ -731,6 +731,8 @@ static void t_flags(void)
 		{ "f3 a4", INSN_F_REP }, { "f3 48 ab", INSN_F_REP },
 		{ "f2 ae", INSN_F_REP },
 		{ "0f aa", INSN_F_RSM },
+		{ "0f 01 e8", INSN_F_SERIAL },				/* serialize */
+		{ "48 0f c7 1f", INSN_F_PRIV },				/* xrstors64 */
 	};
 	static const struct {
 		const char *hex;
