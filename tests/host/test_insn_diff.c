@@ -583,8 +583,9 @@ static void t_corpus_agrees_with_objdump(void)
 	printf("# corpus: %lu files\n", corpus_files_used);
 	print_stats(&corpus);
 	if (corpus.insns < need)
-		printf("    # only %lu instructions of code found, %lu needed\n",
-		       corpus.insns, need);
+		printf("    # only %lu instructions of code found, %lu needed%s\n",
+		       corpus.insns, need, corpus.insns ? "" :
+		       " (is objdump, from binutils, installed?)");
 	CHECK(corpus.insns >= need);
 	CHECK_EQ(corpus.disagree, 0);
 }
