@@ -41,7 +41,7 @@ OBJS := $(patsubst %.c,$(B)/%.o,$(C_SRCS)) $(patsubst %.asm,$(B)/%.o,$(ASM_SRCS)
 # path and everything the probe hit path calls.
 NOPROBE_FILES := $(wildcard arch/x86_64/traps.c arch/x86_64/extable.c \
 	probes/core.c probes/table.c probes/step.c probes/emulate.c probes/kretprobe.c \
-	probes/blacklist.c)
+	probes/blacklist.c probes/fetch.c probes/filter.c arch/x86_64/paging.c)
 NOPROBE_OBJS := $(patsubst %.c,$(B)/%.o,$(NOPROBE_FILES))
 
 # Tools the build and the tests need; missing ones are installed by scripts/install-deps.
@@ -63,7 +63,8 @@ $(B)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
-	$(Q)$(if $(filter $@,$(NOPROBE_OBJS)),$(OBJCOPY) --rename-section .text=.noprobe.text $@)
+	$(Q)$(if $(filter $@,$(NOPROBE_OBJS)),$(OBJCOPY) --rename-section .text=.noprobe.text \
+	    --rename-section .text.unlikely=.noprobe.text --rename-section .text.hot=.noprobe.text $@)
 
 $(B)/%.o: %.asm | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)

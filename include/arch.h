@@ -109,10 +109,11 @@ const char *trap_name(int vector);
 bool stack_guard_hit(uint64_t addr, const char **which);
 
 /*
- * Call fn(args[0..5]); if it faults, the fault is reported like an oops and
- * the call returns with *faulted = 1 instead of stopping the kernel.
+ * Call fn(args[0..5]); if it faults (and nothing else fixes the fault), the
+ * fault is reported like an oops and the call returns with *faulted set
+ * instead of stopping the kernel. Guards nest: the innermost one catches.
  */
-uint64_t guarded_call(uint64_t fn, const uint64_t args[6], int *faulted, uint64_t *guard_sp);
+uint64_t call_guarded(uint64_t fn, const uint64_t args[6], bool *faulted);
 
 /* ---- exception fixups (extable.c) ---- */
 
@@ -121,6 +122,8 @@ struct exception_entry {
 	int32_t fixup;	/* relative to the field: where to continue instead */
 };
 
+/* Is ip an instruction allowed to fault (with a fixup)? */
+bool in_exception_table(uint64_t ip);
 /* Redirect regs->ip if it is a listed instruction; true if it was. */
 bool fixup_exception(struct pt_regs *regs);
 
@@ -168,7 +171,8 @@ bool is_kernel_text(uint64_t va);
 
 /*
  * Patch kernel text: writes through a temporary writable alias of the page(s),
- * so the normal text mapping stays read-only, then serialises. len <= 16.
+ * so the normal text mapping stays read-only, then serialises. The range
+ * may span at most two pages.
  */
 void text_poke(void *addr, const void *src, size_t len);
 
@@ -186,7 +190,8 @@ struct percpu {
 	uint32_t apic_id;
 	int irq_depth;		/* >0 while in an interrupt handler */
 	int trap_depth;		/* nested exception depth, for oops-in-oops */
-	uint64_t guard_sp;	/* inside guarded_call: its saved stack */
+	uint64_t guard_sp;	/* inside call_guarded: the stack to unwind to */
+	int guard_irq_depth;	/* irq_depth when the guard was set */
 	void *probe_state;	/* owned by the probe engine */
 	void *kgdb_state;	/* owned by the GDB stub */
 };

@@ -21,7 +21,15 @@
 #define ENODATA		61
 #define ETIME		62
 #define EILSEQ		84
+#define EMSGSIZE	90
+#define EPROTONOSUPPORT	93
 #define EOPNOTSUPP	95
+#define EADDRINUSE	98
+#define ENETDOWN	100
+#define ENETUNREACH	101
+#define ENOBUFS		105
+#define ENOTCONN	107
+#define EHOSTUNREACH	113
 #define ETIMEDOUT	110
 
 #endif

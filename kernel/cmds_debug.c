@@ -67,7 +67,7 @@ static int cmd_call(int argc, char **argv)
 	uint64_t fn, a[6] = { 0 };
 	char buf[160];
 	uint64_t ret;
-	int faulted;
+	bool faulted;
 
 	if (argc < 2 || argc > 8)
 		return cmd_error("usage: call SYM [ARG...] (at most 6 arguments)");
@@ -86,8 +86,7 @@ static int cmd_call(int argc, char **argv)
 			return cmd_error("bad argument '%s'", argv[i]);
 		}
 	}
-	ret = guarded_call(fn, a, &faulted, &this_cpu()->guard_sp);
-	this_cpu()->guard_sp = 0;
+	ret = call_guarded(fn, a, &faulted);
 	if (faulted)
 		return cmd_error("%s faulted (oops above); the kernel goes on", argv[1]);
 	cprintf("%s = %#lx (%ld)\n", kallsyms_sprint(fn, buf, sizeof(buf)), ret, (long)ret);

@@ -9,17 +9,27 @@
 
 extern const struct exception_entry __ex_table_start[], __ex_table_end[];
 
+static const struct exception_entry *search(uint64_t ip)
+{
+	for (const struct exception_entry *e = __ex_table_start; e < __ex_table_end; e++)
+		if ((uint64_t)&e->insn + e->insn == ip)
+			return e;
+	return NULL;
+}
+
+bool in_exception_table(uint64_t ip)
+{
+	return search(ip) != NULL;
+}
+
 bool fixup_exception(struct pt_regs *regs)
 {
-	for (const struct exception_entry *e = __ex_table_start; e < __ex_table_end; e++) {
-		uint64_t insn = (uint64_t)&e->insn + e->insn;
+	const struct exception_entry *e = search(regs->ip);
 
-		if (insn == regs->ip) {
-			regs->ip = (uint64_t)&e->fixup + e->fixup;
-			return true;
-		}
-	}
-	return false;
+	if (!e)
+		return false;
+	regs->ip = (uint64_t)&e->fixup + e->fixup;
+	return true;
 }
 NOKPROBE_SYMBOL(fixup_exception);
 

@@ -1,12 +1,13 @@
 ; guarded_call: call a function so that a fault inside it is reported and
-; survived. The console's `call` uses it: a bad pointer typed by a user must
-; not take the kernel down. do_trap() sees percpu.guard_sp set, prints the
-; oops report, and resumes at guarded_call_fault on the stack saved here.
+; survived: the console's `call` (a bad pointer typed by a user must not take
+; the kernel down) and probe handlers use it, through call_guarded() in
+; traps.c. do_trap() sees percpu.guard_sp set, prints the oops report, and
+; resumes at guarded_call_fault on the stack saved here.
 ;
 ;   uint64_t guarded_call(uint64_t fn, const uint64_t args[6], int *faulted,
 ;                         uint64_t *guard_sp);
 
-section .text
+section .noprobe.text progbits alloc exec nowrite align=16
 bits 64
 
 global guarded_call

@@ -525,6 +525,16 @@ static enum insn_probe_class classify(const struct insn *insn,
 		*why = "push/pop register";
 		return INSN_CLASS_EMULATE;
 	}
+	/*
+	 * cli/sti: emulated (as Linux does), not stepped: a single-step trap
+	 * after sti is not delivered by every CPU model (QEMU's TCG drops it
+	 * inside the interrupt shadow), and setting IF in C is all they do.
+	 */
+	if (insn->map == INSN_MAP_ONEBYTE && insn->encoding == INSN_ENC_LEGACY &&
+	    (insn->opcode == 0xfa || insn->opcode == 0xfb)) {
+		*why = "cli/sti";
+		return INSN_CLASS_EMULATE;
+	}
 	if (fixups(insn)) {
 		*why = insn->branch == INSN_BR_CALL_IND ? "indirect call" :
 		       insn->branch == INSN_BR_JMP_IND ? "indirect jmp" :

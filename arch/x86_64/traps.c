@@ -52,6 +52,22 @@ void trap_hook_unregister(int vector, trap_hook_t fn)
 			WRITE_ONCE(hooks[vector][i], NULL);
 }
 
+uint64_t guarded_call(uint64_t fn, const uint64_t args[6], int *faulted, uint64_t *guard_sp);
+
+uint64_t call_guarded(uint64_t fn, const uint64_t args[6], bool *faulted)
+{
+	struct percpu *cpu = this_cpu();
+	uint64_t old_sp = cpu->guard_sp, ret;
+	int old_depth = cpu->guard_irq_depth, f;
+
+	cpu->guard_irq_depth = cpu->irq_depth;
+	ret = guarded_call(fn, args, &f, &cpu->guard_sp);
+	cpu->guard_sp = old_sp;
+	cpu->guard_irq_depth = old_depth;
+	*faulted = f;
+	return ret;
+}
+
 void do_trap(struct pt_regs *regs, unsigned long vector)
 {
 	struct percpu *cpu = this_cpu();
@@ -73,11 +89,11 @@ void do_trap(struct pt_regs *regs, unsigned long vector)
 	}
 	if (fixup_exception(regs))
 		goto out;
-	if (cpu->guard_sp && !cpu->irq_depth) {
+	if (cpu->guard_sp && cpu->irq_depth == cpu->guard_irq_depth) {
 		extern const char guarded_call_fault[];
 
 		/* a console `call` went wrong: report it, then unwind to the caller */
-		oops_report(regs, vector, "inside a guarded call; the kernel goes on");
+		oops_report(regs, vector, "in a guarded call; the kernel goes on");
 		regs->ip = (uint64_t)guarded_call_fault;
 		regs->sp = cpu->guard_sp;
 		regs->flags = X86_EFLAGS_IF | 0x2;

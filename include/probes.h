@@ -1,0 +1,112 @@
+/*
+ * kprobes: dynamic breakpoints on any instruction of kernel text, with
+ * Linux's API and semantics (register_kprobe, struct kprobe, kretprobes,
+ * error codes). See docs/probes.md for the design and the hit path.
+ */
+#ifndef KP_PROBES_H
+#define KP_PROBES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "ptregs.h"
+
+struct kprobe;
+struct kprobe_site;
+
+typedef int (*kprobe_pre_handler_t)(struct kprobe *p, struct pt_regs *regs);
+typedef void (*kprobe_post_handler_t)(struct kprobe *p, struct pt_regs *regs,
+				      unsigned long flags);
+/* Return nonzero if it fixed the fault (regs adjusted); 0 lets the engine recover. */
+typedef int (*kprobe_fault_handler_t)(struct kprobe *p, struct pt_regs *regs, int trapnr);
+
+/* flags */
+#define KPROBE_FLAG_DISABLED	(1u << 0)	/* registered but not firing */
+#define KPROBE_FLAG_GONE	(1u << 1)	/* disabled after an unhandled fault */
+
+struct kprobe {
+	/* set by the caller: a symbol (+ offset), or an address */
+	const char *symbol_name;
+	unsigned int offset;
+	uint8_t *addr;			/* resolved address after registration */
+	kprobe_pre_handler_t pre_handler;
+	kprobe_post_handler_t post_handler;
+	kprobe_fault_handler_t fault_handler;
+	uint32_t flags;
+
+	/* counters */
+	unsigned long nhit;		/* handler runs */
+	unsigned long nmissed;		/* hits skipped: reentry, or disabled by fault */
+
+	/* engine-private */
+	struct kprobe_site *site;
+	struct kprobe *next;		/* next probe at the same address */
+};
+
+/* How the probed instruction is executed after the pre-handlers. */
+enum kprobe_mode {
+	KPROBE_MODE_STEP,		/* single-stepped out of line (int3 + #DB) */
+	KPROBE_MODE_STEP_RIPREL,	/* stepped from a copy with a rewritten disp32 */
+	KPROBE_MODE_STEP_FIXUP,		/* stepped, then return address/flags fixed */
+	KPROBE_MODE_EMULATE,		/* done in C by the engine: one trap */
+	KPROBE_MODE_BOOST,		/* copy + jmp back: one trap, no #DB */
+};
+
+int register_kprobe(struct kprobe *p);
+void unregister_kprobe(struct kprobe *p);
+/* Batch forms: all or nothing; on failure none stays registered. */
+int register_kprobes(struct kprobe **kps, int num);
+void unregister_kprobes(struct kprobe **kps, int num);
+int enable_kprobe(struct kprobe *p);
+int disable_kprobe(struct kprobe *p);
+
+enum kprobe_mode kprobe_mode(const struct kprobe *p);
+const char *kprobe_mode_name(enum kprobe_mode m);
+/* The probe currently running a handler on this CPU, or NULL. */
+struct kprobe *kprobe_running(void);
+
+/* Walk every registered probe (console, GDB helpers); stop on nonzero. */
+int kprobe_for_each(int (*fn)(struct kprobe *p, void *arg), void *arg);
+
+/* ---- return probes ---- */
+
+struct kretprobe;
+
+struct kretprobe_instance {
+	struct kretprobe_pool *pool;
+	uint64_t ret_addr;		/* the real return address */
+	uint64_t fp;			/* where it sat on the stack */
+	struct kretprobe_instance *next;
+	char data[];			/* data_size bytes for the handlers */
+};
+
+typedef int (*kretprobe_handler_t)(struct kretprobe_instance *ri, struct pt_regs *regs);
+
+struct kretprobe {
+	struct kprobe kp;		/* the entry probe: symbol_name/addr go here */
+	kretprobe_handler_t handler;	/* at return: regs->ax is the return value */
+	kretprobe_handler_t entry_handler; /* at entry; nonzero skips this instance */
+	int maxactive;			/* instances; <= 0 means max(10, 2 * ncpus) */
+	size_t data_size;
+	unsigned long nmissed;		/* returns not caught: no free instance */
+	struct kretprobe_pool *pool;	/* engine-private */
+};
+
+int register_kretprobe(struct kretprobe *rp);
+void unregister_kretprobe(struct kretprobe *rp);
+int register_kretprobes(struct kretprobe **rps, int num);
+void unregister_kretprobes(struct kretprobe **rps, int num);
+/* The kretprobe an instance belongs to; NULL once it was unregistered. */
+struct kretprobe *get_kretprobe(struct kretprobe_instance *ri);
+
+/* Statistics for the console and benchmarks. */
+struct kprobe_stats {
+	unsigned long sites, probes, slots_used, table_buckets;
+	unsigned long hits, misses, strays_recovered, faults;
+};
+void kprobe_get_stats(struct kprobe_stats *st);
+
+/* Is this address off-limits to probes (trap path, probe engine, NOKPROBE)? */
+bool kprobe_blacklisted(uint64_t addr);
+
+#endif

@@ -1,0 +1,409 @@
+/*
+ * Registering and removing probes: resolve, check, copy the instruction to a
+ * slot, enter it in the table, and patch int3 over it with text_poke; undo
+ * it all exactly on removal. Several probes at one address share a site;
+ * their handlers run in registration order.
+ */
+#include "kprobes_internal.h"
+#include "kallsyms.h"
+#include "mm.h"
+
+extern const char _etext[];
+
+static struct kprobe_ctlblk boot_ctlblk;
+
+/* Writers must not run from inside the hit path (a handler): state is mid-change. */
+static bool writer_context_ok(void)
+{
+	struct kprobe_ctlblk *ctl = kprobe_ctl();
+
+	return ctl && ctl->cur.status == KPROBE_IDLE;
+}
+
+/*
+ * Wait until no CPU can still hold a pointer it found in the table before
+ * the caller unpublished something. Readers only exist inside the int3/#DB
+ * path, which runs with interrupts off and ends by going idle (quiesce++).
+ * This kernel runs one CPU, and writers run outside the hit path, so the
+ * only CPU is already past any reader; with more CPUs this is where each
+ * other CPU's quiesce count would be waited on.
+ */
+void synchronize_kprobes(void)
+{
+	BUG_ON(num_cpus() != 1 || !writer_context_ok());
+}
+
+static int resolve(struct kprobe *p, uint64_t *addr)
+{
+	uint64_t base;
+
+	if (p->symbol_name && p->addr)
+		return -EINVAL;
+	if (p->symbol_name) {
+		base = kallsyms_lookup_name(p->symbol_name);
+		if (!base)
+			return -ENOENT;
+	} else if (p->addr) {
+		base = (uint64_t)p->addr;
+	} else {
+		return -EINVAL;
+	}
+	*addr = base + p->offset;
+	return 0;
+}
+
+/* Text as it was before any probe: armed sites' int3 bytes put back. */
+size_t kprobe_read_orig(uint64_t addr, uint8_t *buf, size_t n)
+{
+	n = min(n, (size_t)((uint64_t)_etext - addr));
+	memcpy(buf, (const void *)addr, n);
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] == INT3) {
+			struct kprobe_site *s = site_lookup(addr + i);
+
+			if (s && s->armed)
+				buf[i] = s->orig[0];
+		}
+	}
+	return n;
+}
+
+static int decode_at(uint64_t addr, struct insn *insn)
+{
+	uint8_t buf[INSN_MAX_LEN];
+	size_t n = kprobe_read_orig(addr, buf, sizeof(buf));
+
+	return insn_decode(insn, buf, n, addr) ? -EILSEQ : 0;
+}
+
+/* Decode from the start of the enclosing function: addr must be where an instruction starts. */
+static int check_boundary(uint64_t addr, struct insn *insn)
+{
+	uint64_t off, pc;
+	const struct ksym *sym = kallsyms_lookup(addr, &off);
+
+	if (!sym)
+		return -EINVAL;
+	for (pc = sym->addr; pc < addr; pc += insn->len)
+		if (decode_at(pc, insn))
+			return -EILSEQ;
+	if (pc != addr)
+		return -EILSEQ;
+	return decode_at(addr, insn);
+}
+
+static enum kprobe_mode site_mode(const struct kprobe_site *s)
+{
+	bool post = false;
+
+	for (const struct kprobe *p = s->probes; p; p = p->next)
+		post |= p->post_handler != NULL;
+	switch (s->cls) {
+	case INSN_CLASS_EMULATE:
+		return KPROBE_MODE_EMULATE;
+	case INSN_CLASS_BOOST:
+		/* post-handlers need the #DB after the instruction */
+		if (!post)
+			return KPROBE_MODE_BOOST;
+		return s->insn.rip_relative ? KPROBE_MODE_STEP_RIPREL : KPROBE_MODE_STEP;
+	case INSN_CLASS_STEP_RIPREL:
+		return KPROBE_MODE_STEP_RIPREL;
+	case INSN_CLASS_STEP_FIXUP:
+		return KPROBE_MODE_STEP_FIXUP;
+	default:
+		return KPROBE_MODE_STEP;
+	}
+}
+
+/* The copy: the instruction (rip-relative operand re-aimed), then for boostable ones a jmp back. */
+static int prepare_slot(struct kprobe_site *s)
+{
+	uint8_t buf[SLOT_SIZE];
+	uint64_t slot;
+	unsigned int len = s->insn.len;
+
+	if (s->cls == INSN_CLASS_EMULATE)
+		return 0;
+	s->slot = slot_alloc();
+	if (!s->slot)
+		return -ENOMEM;
+	slot = (uint64_t)s->slot;
+	memset(buf, INT3, sizeof(buf));
+	memcpy(buf, s->orig, len);
+	if (s->insn.rip_relative) {
+		int64_t disp = s->insn.disp + (int64_t)(s->addr - slot);
+		int32_t d32 = (int32_t)disp;
+
+		if (disp != d32)
+			return -ERANGE;
+		memcpy(buf + s->insn.disp_offset, &d32, 4);
+	}
+	if (s->cls == INSN_CLASS_BOOST) {
+		int32_t rel = (int32_t)((s->addr + len) - (slot + len + 5));
+
+		buf[len] = 0xe9;
+		memcpy(buf + len + 1, &rel, 4);
+	}
+	text_poke(s->slot, buf, sizeof(buf));
+	return 0;
+}
+
+static bool any_enabled(const struct kprobe_site *s)
+{
+	for (const struct kprobe *p = s->probes; p; p = p->next)
+		if (!(p->flags & KPROBE_FLAG_DISABLED))
+			return true;
+	return false;
+}
+
+static void arm(struct kprobe_site *s)
+{
+	static const uint8_t int3 = INT3;
+
+	if (!s->armed && any_enabled(s)) {
+		text_poke((void *)s->addr, &int3, 1);
+		s->armed = true;
+	}
+}
+
+static void disarm(struct kprobe_site *s)
+{
+	if (s->armed) {
+		text_poke((void *)s->addr, s->orig, 1);
+		s->armed = false;
+	}
+}
+
+void site_disarm_if_unused(struct kprobe_site *s)
+{
+	if (!any_enabled(s))
+		disarm(s);
+}
+
+static void site_free(struct kprobe_site *s)
+{
+	if (s->slot)
+		slot_free(s->slot);
+	kfree(s);
+}
+
+static int new_site(uint64_t addr, struct kprobe_site **out)
+{
+	struct kprobe_site *s = kzalloc(sizeof(*s));
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	s->addr = addr;
+	err = check_boundary(addr, &s->insn);
+	if (!err && insn_probe_class(&s->insn, NULL) == INSN_CLASS_REFUSE)
+		err = -EOPNOTSUPP;
+	if (err) {
+		kfree(s);
+		return err;
+	}
+	s->cls = insn_probe_class(&s->insn, NULL);
+	/* a boosted copy faulting in its slot would miss the extable fixup */
+	if (s->cls == INSN_CLASS_BOOST && in_exception_table(addr))
+		s->cls = s->insn.rip_relative ? INSN_CLASS_STEP_RIPREL : INSN_CLASS_STEP;
+	s->fixups = insn_step_fixups(&s->insn);
+	kprobe_read_orig(addr, s->orig, s->insn.len);
+	err = prepare_slot(s);
+	if (err) {
+		site_free(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+static bool registered(const struct kprobe *p)
+{
+	struct kprobe_site *s = p->site;
+
+	if (!s || site_lookup((uint64_t)p->addr) != s)
+		return false;
+	for (const struct kprobe *q = s->probes; q; q = q->next)
+		if (q == p)
+			return true;
+	return false;
+}
+
+int register_kprobe(struct kprobe *p)
+{
+	struct kprobe_site *s;
+	struct kprobe **tail;
+	uint64_t addr;
+	int err;
+
+	if (!p)
+		return -EINVAL;
+	if (!writer_context_ok())
+		return -EBUSY;
+	if (registered(p))
+		return -EEXIST;
+	err = resolve(p, &addr);
+	if (err)
+		return err;
+	if (!is_kernel_text(addr) || kprobe_blacklisted(addr))
+		return -EINVAL;
+	s = site_lookup(addr);
+	if (!s) {
+		err = new_site(addr, &s);
+		if (err)
+			return err;
+		site_insert(s);
+	}
+	p->addr = (uint8_t *)addr;
+	p->site = s;
+	p->next = NULL;
+	p->flags &= KPROBE_FLAG_DISABLED;
+	for (tail = &s->probes; *tail; tail = &(*tail)->next)
+		;
+	WRITE_ONCE(*tail, p);	/* complete before the hit path can see it */
+	s->mode = site_mode(s);
+	arm(s);
+	return 0;
+}
+
+void unregister_kprobe(struct kprobe *p)
+{
+	struct kprobe_site *s;
+	struct kprobe **pp;
+
+	if (!p || !registered(p) || !writer_context_ok())
+		return;
+	s = p->site;
+	for (pp = &s->probes; *pp != p; pp = &(*pp)->next)
+		;
+	WRITE_ONCE(*pp, p->next);
+	p->site = NULL;
+	p->next = NULL;
+	if (s->probes) {
+		s->mode = site_mode(s);
+		site_disarm_if_unused(s);
+		return;
+	}
+	/* last one: restore the text, unpublish, wait out readers, free */
+	disarm(s);
+	site_remove(s);
+	synchronize_kprobes();
+	site_free(s);
+}
+
+int register_kprobes(struct kprobe **kps, int num)
+{
+	if (!kps || num <= 0)
+		return -EINVAL;
+	for (int i = 0; i < num; i++) {
+		int err = register_kprobe(kps[i]);
+
+		if (err) {
+			unregister_kprobes(kps, i);
+			return err;
+		}
+	}
+	return 0;
+}
+
+void unregister_kprobes(struct kprobe **kps, int num)
+{
+	for (int i = 0; kps && i < num; i++)
+		unregister_kprobe(kps[i]);
+}
+
+int enable_kprobe(struct kprobe *p)
+{
+	if (!p || !registered(p))
+		return -EINVAL;
+	p->flags &= ~(KPROBE_FLAG_DISABLED | KPROBE_FLAG_GONE);
+	arm(p->site);
+	return 0;
+}
+
+int disable_kprobe(struct kprobe *p)
+{
+	if (!p || !registered(p))
+		return -EINVAL;
+	p->flags |= KPROBE_FLAG_DISABLED;
+	site_disarm_if_unused(p->site);
+	return 0;
+}
+
+enum kprobe_mode kprobe_mode(const struct kprobe *p)
+{
+	return p->site ? p->site->mode : KPROBE_MODE_STEP;
+}
+
+const char *kprobe_mode_name(enum kprobe_mode m)
+{
+	static const char *const names[] = {
+		[KPROBE_MODE_STEP] = "step", [KPROBE_MODE_STEP_RIPREL] = "step-riprel",
+		[KPROBE_MODE_STEP_FIXUP] = "step-fixup", [KPROBE_MODE_EMULATE] = "emulate",
+		[KPROBE_MODE_BOOST] = "boost",
+	};
+
+	return m < ARRAY_SIZE(names) ? names[m] : "?";
+}
+
+struct kprobe *kprobe_running(void)
+{
+	struct kprobe_ctlblk *ctl = kprobe_ctl();
+
+	return ctl ? ctl->running : NULL;
+}
+
+struct for_each_arg {
+	int (*fn)(struct kprobe *p, void *arg);
+	void *arg;
+};
+
+static int each_site(struct kprobe_site *s, void *arg)
+{
+	struct for_each_arg *a = arg;
+
+	for (struct kprobe *p = s->probes, *n; p; p = n) {
+		int r;
+
+		n = p->next;
+		r = a->fn(p, a->arg);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int kprobe_for_each(int (*fn)(struct kprobe *p, void *arg), void *arg)
+{
+	struct for_each_arg a = { fn, arg };
+
+	return site_for_each(each_site, &a);
+}
+
+static int count_probe(struct kprobe *p, void *arg)
+{
+	(void)p;
+	(*(unsigned long *)arg)++;
+	return 0;
+}
+
+void kprobe_get_stats(struct kprobe_stats *st)
+{
+	*st = kprobe_counters;
+	st->sites = site_count();
+	st->table_buckets = site_buckets();
+	st->slots_used = slots_in_use();
+	st->probes = 0;
+	kprobe_for_each(count_probe, &st->probes);
+}
+
+static int kprobes_init(void)
+{
+	int err = site_table_init();
+
+	if (err)
+		return err;
+	this_cpu()->probe_state = &boot_ctlblk;
+	return kprobe_hooks_init();
+}
+INITCALL(kprobes_init, 1);

@@ -1,0 +1,86 @@
+/* Shared between the files of the probe engine in probes/ only. */
+#ifndef KP_KPROBES_INTERNAL_H
+#define KP_KPROBES_INTERNAL_H
+
+#include "arch.h"
+#include "insn.h"
+#include "kernel.h"
+#include "probes.h"
+
+#define SLOT_SIZE	32	/* longest insn (15) + jmp rel32 (5), rounded */
+#define INT3		0xcc
+
+/* One per probed address; the probes registered there hang off it. */
+struct kprobe_site {
+	uint64_t addr;
+	struct kprobe_site *hnext[2];	/* hash chain, one link per table generation */
+	struct kprobe *probes;		/* in registration order */
+	uint8_t *slot;			/* out-of-line copy (NULL when emulated) */
+	struct insn insn;		/* the original instruction, decoded */
+	enum insn_probe_class cls;
+	enum kprobe_mode mode;		/* how it runs now (boost drops to step with a post_handler) */
+	unsigned int fixups;		/* INSN_FIX_* after a single-step */
+	bool armed;			/* int3 is in the text */
+	uint8_t orig[INSN_MAX_LEN];	/* the bytes the int3 covers, and the rest of the insn */
+};
+
+/* Per-CPU hit-path state (Linux: struct kprobe_ctlblk). */
+enum kprobe_status {
+	KPROBE_IDLE,
+	KPROBE_HIT_ACTIVE,	/* running pre-handlers */
+	KPROBE_HIT_SS,		/* single-stepping the copy */
+	KPROBE_HIT_SSDONE,	/* running post-handlers */
+	KPROBE_REENTER,		/* stepping an insn hit from inside a handler */
+};
+
+struct kprobe_saved {
+	enum kprobe_status status;
+	struct kprobe_site *site;
+	uint64_t flags;		/* TF and IF of the probed context */
+};
+
+struct kprobe_ctlblk {
+	struct kprobe_saved cur, prev;	/* prev: the hit a reentry interrupted */
+	struct kprobe *running;		/* probe whose handler is executing */
+	struct kretprobe_instance *ret_stack;	/* pending kretprobe returns */
+	unsigned long quiesce;		/* bumped each time the hit path goes idle */
+};
+
+static inline struct kprobe_ctlblk *kprobe_ctl(void)
+{
+	return this_cpu()->probe_state;
+}
+
+/* table.c: address -> site, lock-free lookups */
+struct kprobe_site *site_lookup(uint64_t addr);
+int site_insert(struct kprobe_site *s);
+void site_remove(struct kprobe_site *s);
+unsigned long site_count(void);
+unsigned long site_buckets(void);
+int site_table_init(void);
+int site_for_each(int (*fn)(struct kprobe_site *s, void *arg), void *arg);
+
+/* slots.c: executable out-of-line slots near the text */
+uint8_t *slot_alloc(void);
+void slot_free(uint8_t *slot);
+unsigned long slots_in_use(void);
+
+/* emulate.c */
+void kprobe_emulate(const struct insn *insn, struct pt_regs *regs);
+
+/* core.c */
+size_t kprobe_read_orig(uint64_t addr, uint8_t *buf, size_t n);
+void synchronize_kprobes(void);
+void site_disarm_if_unused(struct kprobe_site *s);
+extern struct kprobe_stats kprobe_counters;
+
+/* step.c */
+int kprobe_hooks_init(void);
+/* Run a handler so that a fault in it is survived; false if it faulted. */
+bool kprobe_call_handler(struct kprobe *p, const char *what, void *fn,
+			 uint64_t a0, uint64_t a1, uint64_t a2, uint64_t *ret);
+
+/* kretprobe.c */
+int kretprobe_pre_handler(struct kprobe *p, struct pt_regs *regs);
+
+#endif

@@ -1,0 +1,189 @@
+/*
+ * Return probes. The entry probe (at the function's first instruction) takes
+ * an instance from the kretprobe's pool, remembers the real return address
+ * and swaps it for kretprobe_trampoline. When the function returns there,
+ * the trampoline builds a pt_regs and calls kretprobe_trampoline_handler,
+ * which finds the instance, runs the handler with regs->ax = the return
+ * value and regs->ip = the real return address, and sends execution home.
+ *
+ * Pending instances form a per-CPU stack ordered by stack address, so
+ * recursion and nesting pair up correctly, and an instance whose frame was
+ * unwound without returning (a fault recovered by a guarded call) is
+ * recognised and recycled. The pool outlives unregistration until its
+ * last instance has come back.
+ */
+#include "kprobes_internal.h"
+#include "kallsyms.h"
+#include "mm.h"
+
+#define MAXACTIVE_LIMIT	4096
+
+struct kretprobe_pool {
+	struct kretprobe *rp;		/* NULL once unregistered */
+	struct kretprobe_instance *free;
+	int nused;			/* instances waiting for a return */
+	char mem[];
+};
+
+extern const char kretprobe_trampoline[];
+
+struct kretprobe *get_kretprobe(struct kretprobe_instance *ri)
+{
+	return READ_ONCE(ri->pool->rp);
+}
+
+static void recycle(struct kretprobe_instance *ri)
+{
+	struct kretprobe_pool *pool = ri->pool;
+
+	pool->nused--;
+	if (!pool->rp && !pool->nused) {
+		kfree(pool);
+		return;
+	}
+	ri->next = pool->free;
+	pool->free = ri;
+}
+
+int kretprobe_pre_handler(struct kprobe *p, struct pt_regs *regs)
+{
+	struct kretprobe *rp = container_of(p, struct kretprobe, kp);
+	struct kretprobe_pool *pool = rp->pool;
+	struct kprobe_ctlblk *ctl = kprobe_ctl();
+	struct kretprobe_instance *ri = pool->free;
+	uint64_t r;
+
+	if (!ri) {
+		rp->nmissed++;
+		return 0;
+	}
+	pool->free = ri->next;
+	pool->nused++;
+	ri->ret_addr = *(uint64_t *)regs->sp;
+	ri->fp = regs->sp;
+	if (rp->entry_handler &&
+	    (!kprobe_call_handler(p, "entry_handler", rp->entry_handler,
+				  (uint64_t)ri, (uint64_t)regs, 0, &r) || r)) {
+		recycle(ri);
+		return 0;
+	}
+	*(uint64_t *)regs->sp = (uint64_t)kretprobe_trampoline;
+	ri->next = ctl->ret_stack;
+	ctl->ret_stack = ri;
+	return 0;
+}
+NOKPROBE_SYMBOL(kretprobe_pre_handler);
+
+/* Called by the trampoline; returns where the function really returns to. */
+uint64_t kretprobe_trampoline_handler(struct pt_regs *regs, uint64_t *frame_ret)
+{
+	struct kprobe_ctlblk *ctl = kprobe_ctl();
+	uint64_t fp = regs->sp - 8;	/* where the swapped return address sat */
+	struct kretprobe_instance *ri;
+	struct kretprobe *rp;
+	uint64_t ret, r;
+
+	/* instances from frames that were unwound without returning */
+	while ((ri = ctl->ret_stack) && ri->fp < fp) {
+		ctl->ret_stack = ri->next;
+		recycle(ri);
+	}
+	if (!ri || ri->fp != fp)
+		panic("kretprobe: return through the trampoline with no instance (sp %#lx)",
+		      regs->sp);
+	ctl->ret_stack = ri->next;
+	ret = ri->ret_addr;
+	regs->ip = ret;
+	*frame_ret = ret;	/* backtraces from the handler see the real caller */
+	rp = get_kretprobe(ri);
+	if (rp && rp->handler) {
+		if (ctl->cur.status != KPROBE_IDLE) {
+			rp->nmissed++;	/* returned inside another probe's handler */
+		} else {
+			ctl->cur.status = KPROBE_HIT_ACTIVE;
+			ctl->running = &rp->kp;
+			kprobe_call_handler(&rp->kp, "kretprobe handler", rp->handler,
+					    (uint64_t)ri, (uint64_t)regs, 0, &r);
+			ctl->cur.status = KPROBE_IDLE;
+			ctl->running = NULL;
+			ctl->quiesce++;
+		}
+	}
+	recycle(ri);
+	return ret;
+}
+NOKPROBE_SYMBOL(kretprobe_trampoline_handler);
+
+int register_kretprobe(struct kretprobe *rp)
+{
+	int n = rp->maxactive > 0 ? rp->maxactive : (int)max(10U, 2 * num_cpus());
+	size_t isize = ALIGN_UP(sizeof(struct kretprobe_instance) + rp->data_size, 8);
+	struct kretprobe_pool *pool;
+	uint64_t off;
+	int err;
+
+	if (n > MAXACTIVE_LIMIT || rp->data_size > PAGE_SIZE)
+		return -E2BIG;
+	pool = kzalloc(sizeof(*pool) + n * isize);
+	if (!pool)
+		return -ENOMEM;
+	for (int i = n - 1; i >= 0; i--) {
+		struct kretprobe_instance *ri = (void *)(pool->mem + i * isize);
+
+		ri->pool = pool;
+		ri->next = pool->free;
+		pool->free = ri;
+	}
+	pool->rp = rp;
+	rp->pool = pool;
+	rp->kp.pre_handler = kretprobe_pre_handler;
+	rp->kp.post_handler = NULL;
+	err = register_kprobe(&rp->kp);
+	if (!err && (!kallsyms_lookup((uint64_t)rp->kp.addr, &off) || off)) {
+		/* the return address is only at [sp] on the first instruction */
+		unregister_kprobe(&rp->kp);
+		err = -EINVAL;
+	}
+	if (err) {
+		rp->pool = NULL;
+		kfree(pool);
+	}
+	return err;
+}
+
+void unregister_kretprobe(struct kretprobe *rp)
+{
+	struct kretprobe_pool *pool = rp->pool;
+	uint64_t flags;
+
+	if (!pool)
+		return;
+	unregister_kprobe(&rp->kp);
+	flags = local_irq_save();
+	pool->rp = NULL;
+	if (!pool->nused)
+		kfree(pool);
+	local_irq_restore(flags);
+	rp->pool = NULL;
+}
+
+int register_kretprobes(struct kretprobe **rps, int num)
+{
+	if (!rps || num <= 0)
+		return -EINVAL;
+	for (int i = 0; i < num; i++) {
+		int err = register_kretprobe(rps[i]);
+
+		if (err) {
+			unregister_kretprobes(rps, i);
+			return err;
+		}
+	}
+	return 0;
+}
+
+void unregister_kretprobes(struct kretprobe **rps, int num)
+{
+	for (int i = 0; rps && i < num; i++)
+		unregister_kretprobe(rps[i]);
+}

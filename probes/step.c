@@ -1,0 +1,282 @@
+/*
+ * The hit path: int3 -> pre-handlers -> run the instruction (emulate, boost,
+ * or single-step out of line with TF) -> #DB -> fixups -> post-handlers.
+ * Also: strays, reentry from inside a handler, and faults in handlers or in
+ * the stepped instruction. Everything here is in .noprobe.text.
+ */
+#include "kprobes_internal.h"
+#include "kallsyms.h"
+
+struct kprobe_stats kprobe_counters;
+
+static uint64_t read_dr6(void)
+{
+	uint64_t v;
+
+	asm volatile("mov %%dr6, %0" : "=r"(v));
+	return v;
+}
+
+static void write_dr6(uint64_t v)
+{
+	asm volatile("mov %0, %%dr6" : : "r"(v));
+}
+
+#define DR6_BS		(1UL << 14)
+#define DR6_RESERVED	0xffff0ff0UL	/* reads as 1 */
+
+bool kprobe_call_handler(struct kprobe *p, const char *what, void *fn,
+			 uint64_t a0, uint64_t a1, uint64_t a2, uint64_t *ret)
+{
+	uint64_t args[6] = { a0, a1, a2 };
+	bool faulted;
+	char sym[96];
+
+	*ret = call_guarded((uint64_t)fn, args, &faulted);
+	if (!faulted)
+		return true;
+	/* the fault was reported by the trap path; take the probe out of service */
+	p->flags |= KPROBE_FLAG_GONE | KPROBE_FLAG_DISABLED;
+	kprobe_counters.faults++;
+	pr_err("kprobe at %s: %s faulted; probe disabled\n",
+	       kallsyms_sprint((uint64_t)p->addr, sym, sizeof(sym)), what);
+	site_disarm_if_unused(p->site);
+	return false;
+}
+
+static bool enabled(const struct kprobe *p)
+{
+	return !(p->flags & KPROBE_FLAG_DISABLED);
+}
+
+/* Pre-handlers in registration order; true if one redirected regs->ip. */
+static bool run_pre_handlers(struct kprobe_ctlblk *ctl, struct kprobe_site *s,
+			     struct pt_regs *regs)
+{
+	for (struct kprobe *p = s->probes; p; p = p->next) {
+		uint64_t r;
+
+		if (!enabled(p))
+			continue;
+		p->nhit++;
+		if (!p->pre_handler)
+			continue;
+		ctl->running = p;
+		if (kprobe_call_handler(p, "pre_handler", p->pre_handler,
+					(uint64_t)p, (uint64_t)regs, 0, &r) && r)
+			return true;
+	}
+	return false;
+}
+
+static void run_post_handlers(struct kprobe_ctlblk *ctl, struct kprobe_site *s,
+			      struct pt_regs *regs)
+{
+	for (struct kprobe *p = s->probes; p; p = p->next) {
+		uint64_t r;
+
+		if (!enabled(p) || !p->post_handler)
+			continue;
+		ctl->running = p;
+		kprobe_call_handler(p, "post_handler", p->post_handler,
+				    (uint64_t)p, (uint64_t)regs, 0, &r);
+	}
+}
+
+static void go_idle(struct kprobe_ctlblk *ctl)
+{
+	ctl->cur.status = KPROBE_IDLE;
+	ctl->cur.site = NULL;
+	ctl->running = NULL;
+	ctl->quiesce++;
+}
+
+/* Point the CPU at the copy with TF set and interrupts off; #DB comes next. */
+static void setup_singlestep(struct kprobe_ctlblk *ctl, struct kprobe_site *s,
+			     struct pt_regs *regs, enum kprobe_status status)
+{
+	ctl->cur.status = status;
+	ctl->cur.site = s;
+	ctl->cur.flags = regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_IF);
+	regs->flags |= X86_EFLAGS_TF;
+	regs->flags &= ~X86_EFLAGS_IF;
+	regs->ip = (uint64_t)s->slot;
+}
+
+/* Run the instruction without handlers: for a hit from inside a handler. */
+static bool reenter(struct kprobe_ctlblk *ctl, struct kprobe_site *s, struct pt_regs *regs)
+{
+	char sym[96];
+
+	for (struct kprobe *p = s->probes; p; p = p->next)
+		p->nmissed++;
+	kprobe_counters.misses++;
+	if (s->cls == INSN_CLASS_EMULATE) {
+		kprobe_emulate(&s->insn, regs);
+		return true;
+	}
+	if (s->cls == INSN_CLASS_BOOST) {
+		regs->ip = (uint64_t)s->slot;
+		return true;
+	}
+	if (ctl->cur.status == KPROBE_REENTER || ctl->cur.status == KPROBE_HIT_SS) {
+		/* nowhere left to save the outer state */
+		oops(regs, X86_TRAP_BP, kallsyms_sprint(s->addr, sym, sizeof(sym)));
+	}
+	ctl->prev = ctl->cur;
+	setup_singlestep(ctl, s, regs, KPROBE_REENTER);
+	return true;
+}
+
+static bool kprobe_int3(struct pt_regs *regs, int trapnr)
+{
+	struct kprobe_ctlblk *ctl = kprobe_ctl();
+	uint64_t addr = regs->ip - 1;
+	struct kprobe_site *s = site_lookup(addr);
+	uint8_t byte;
+
+	(void)trapnr;
+	if (!s) {
+		/* Removed between the trap and here: the byte is already restored. */
+		if (copy_from_kernel_nofault(&byte, (void *)addr, 1) || byte == INT3)
+			return false;	/* a genuine stray int3: the caller oopses */
+		regs->ip = addr;
+		kprobe_counters.strays_recovered++;
+		return true;
+	}
+	regs->ip = addr;
+	if (ctl->cur.status != KPROBE_IDLE)
+		return reenter(ctl, s, regs);
+
+	kprobe_counters.hits++;
+	ctl->cur.status = KPROBE_HIT_ACTIVE;
+	ctl->cur.site = s;
+	if (run_pre_handlers(ctl, s, regs)) {
+		go_idle(ctl);	/* a handler moved ip: skip the instruction */
+		return true;
+	}
+	switch (s->mode) {
+	case KPROBE_MODE_EMULATE:
+		kprobe_emulate(&s->insn, regs);
+		ctl->cur.status = KPROBE_HIT_SSDONE;
+		run_post_handlers(ctl, s, regs);
+		go_idle(ctl);
+		break;
+	case KPROBE_MODE_BOOST:
+		regs->ip = (uint64_t)s->slot;	/* the copy jumps back by itself */
+		go_idle(ctl);
+		break;
+	default:
+		setup_singlestep(ctl, s, regs, KPROBE_HIT_SS);
+		break;
+	}
+	return true;
+}
+NOKPROBE_SYMBOL(kprobe_int3);
+
+/* After the copy ran: put ip, the stack and the flags where the original would have. */
+static void resume_execution(struct kprobe_site *s, struct pt_regs *regs, uint64_t saved_flags)
+{
+	uint64_t slot = (uint64_t)s->slot, delta = regs->ip - slot;
+
+	if (!(s->fixups & INSN_FIX_IP_ABS))
+		regs->ip = s->addr + delta;
+	if (s->fixups & INSN_FIX_RET_ADDR)
+		*(uint64_t *)regs->sp = s->addr + s->insn.len;
+	if (s->fixups & INSN_FIX_PUSHED_FLAGS) {
+		uint64_t *f = (uint64_t *)regs->sp;
+
+		*f = (*f & ~(X86_EFLAGS_TF | X86_EFLAGS_IF)) | saved_flags;
+	}
+	regs->flags &= ~X86_EFLAGS_TF;
+	if (s->fixups & INSN_FIX_KEEP_IF)
+		regs->flags |= saved_flags & X86_EFLAGS_TF;
+	else
+		regs->flags |= saved_flags;
+}
+
+static bool kprobe_debug(struct pt_regs *regs, int trapnr)
+{
+	struct kprobe_ctlblk *ctl = kprobe_ctl();
+	struct kprobe_site *s = ctl->cur.site;
+	uint64_t dr6 = read_dr6();
+
+	(void)trapnr;
+	if (!(dr6 & DR6_BS) || (ctl->cur.status != KPROBE_HIT_SS &&
+				ctl->cur.status != KPROBE_REENTER))
+		return false;
+	/* a rep string op traps after each iteration until it is done */
+	if ((s->insn.flags & INSN_F_REP) && regs->ip == (uint64_t)s->slot) {
+		write_dr6(DR6_RESERVED);
+		return true;
+	}
+	write_dr6(DR6_RESERVED);
+	resume_execution(s, regs, ctl->cur.flags);
+	if (ctl->cur.status == KPROBE_REENTER) {
+		ctl->cur = ctl->prev;
+		return true;
+	}
+	ctl->cur.status = KPROBE_HIT_SSDONE;
+	run_post_handlers(ctl, s, regs);
+	go_idle(ctl);
+	return true;
+}
+NOKPROBE_SYMBOL(kprobe_debug);
+
+/*
+ * Any other exception. In the stepped copy: the instruction faulted on its
+ * own (a bad pointer, say), so make it look as if it faulted in place and
+ * let normal handling (an extable fixup, a guarded call, an oops) proceed.
+ * In a handler: offer it to the probe's fault_handler first.
+ */
+static bool kprobe_fault(struct pt_regs *regs, int trapnr)
+{
+	struct kprobe_ctlblk *ctl = kprobe_ctl();
+	struct kprobe_site *s = ctl->cur.site;
+	struct kprobe *p = ctl->running;
+	uint64_t r;
+
+	switch (ctl->cur.status) {
+	case KPROBE_HIT_SS:
+	case KPROBE_REENTER:
+		if (regs->ip - (uint64_t)s->slot < SLOT_SIZE) {
+			regs->ip = s->addr;	/* faulted in place */
+			regs->flags &= ~X86_EFLAGS_TF;
+			regs->flags |= ctl->cur.flags;
+		} else {
+			/* an indirect call/jmp reached a bad target: finish its fixups */
+			resume_execution(s, regs, ctl->cur.flags);
+		}
+		if (ctl->cur.status == KPROBE_REENTER)
+			ctl->cur = ctl->prev;
+		else
+			go_idle(ctl);
+		return false;
+	case KPROBE_HIT_ACTIVE:
+	case KPROBE_HIT_SSDONE:
+		if (p && p->fault_handler &&
+		    kprobe_call_handler(p, "fault_handler", p->fault_handler,
+					(uint64_t)p, (uint64_t)regs, trapnr, &r) && r)
+			return true;
+		return false;
+	default:
+		return false;
+	}
+}
+NOKPROBE_SYMBOL(kprobe_fault);
+
+int kprobe_hooks_init(void)
+{
+	static const int faults[] = {
+		X86_TRAP_DE, X86_TRAP_OF, X86_TRAP_BR, X86_TRAP_UD, X86_TRAP_NM,
+		X86_TRAP_TS, X86_TRAP_NP, X86_TRAP_SS, X86_TRAP_GP, X86_TRAP_PF,
+		X86_TRAP_MF, X86_TRAP_AC, X86_TRAP_XM,
+	};
+	int err = trap_hook_register(X86_TRAP_BP, kprobe_int3);
+
+	if (!err)
+		err = trap_hook_register(X86_TRAP_DB, kprobe_debug);
+	for (size_t i = 0; !err && i < ARRAY_SIZE(faults); i++)
+		err = trap_hook_register(faults[i], kprobe_fault);
+	return err;
+}

@@ -1,0 +1,141 @@
+/*
+ * The probe table: address -> struct kprobe_site, looked up on every int3.
+ *
+ * Lookups take no lock and never wait: a reader loads the table pointer once
+ * and walks its chain. Writers are serialised (interrupts off; one writer at
+ * a time). Growing does not disturb readers: every site carries two chain
+ * links, and a resize threads all sites onto the new bucket array through
+ * the link the old table does not use, publishes the new table with one
+ * store, and frees the old array only after synchronize_kprobes() says no
+ * CPU can still be walking it. The table doubles when it averages two sites
+ * a bucket, so a lookup stays O(1) from 1 to 50,000+ probes.
+ */
+#include "kprobes_internal.h"
+#include "mm.h"
+
+struct site_table {
+	unsigned int shift;	/* 1 << shift buckets */
+	unsigned int link;	/* which hnext[] this table's chains use */
+	unsigned long count;
+	struct kprobe_site *buckets[];
+};
+
+static struct site_table *table;
+
+static unsigned long hash(uint64_t addr, unsigned int shift)
+{
+	return (addr * 0x9e3779b97f4a7c15ULL) >> (64 - shift);
+}
+
+static struct site_table *table_alloc(unsigned int shift, unsigned int link)
+{
+	size_t n = 1UL << shift;
+	struct site_table *t = kzalloc(sizeof(*t) + n * sizeof(t->buckets[0]));
+
+	if (t) {
+		t->shift = shift;
+		t->link = link;
+	}
+	return t;
+}
+
+int site_table_init(void)
+{
+	table = table_alloc(8, 0);
+	return table ? 0 : -ENOMEM;
+}
+
+struct kprobe_site *site_lookup(uint64_t addr)
+{
+	const struct site_table *t = READ_ONCE(table);
+	struct kprobe_site *s = READ_ONCE(t->buckets[hash(addr, t->shift)]);
+
+	for (; s; s = READ_ONCE(s->hnext[t->link]))
+		if (s->addr == addr)
+			return s;
+	return NULL;
+}
+
+static void chain_push(struct site_table *t, struct kprobe_site *s)
+{
+	struct kprobe_site **b = &t->buckets[hash(s->addr, t->shift)];
+
+	s->hnext[t->link] = *b;
+	WRITE_ONCE(*b, s);	/* publish only once s->hnext is set */
+}
+
+/* Called with the old table's chains quiet (writers serialised). */
+static void grow(void)
+{
+	struct site_table *old = table, *t = table_alloc(old->shift + 1, !old->link);
+	uint64_t flags;
+
+	if (!t)
+		return;		/* stay at the current size; lookups just get longer */
+	flags = local_irq_save();
+	for (unsigned long i = 0; i < (1UL << old->shift); i++)
+		for (struct kprobe_site *s = old->buckets[i]; s; s = s->hnext[old->link])
+			chain_push(t, s);
+	t->count = old->count;
+	WRITE_ONCE(table, t);
+	local_irq_restore(flags);
+	synchronize_kprobes();
+	kfree(old);
+}
+
+int site_insert(struct kprobe_site *s)
+{
+	uint64_t flags;
+
+	if (table->count + 1 > 2UL << table->shift)
+		grow();
+	flags = local_irq_save();
+	chain_push(table, s);
+	table->count++;
+	local_irq_restore(flags);
+	return 0;
+}
+
+void site_remove(struct kprobe_site *s)
+{
+	struct site_table *t = table;
+	struct kprobe_site **pp = &t->buckets[hash(s->addr, t->shift)];
+	uint64_t flags = local_irq_save();
+
+	for (; *pp; pp = &(*pp)->hnext[t->link]) {
+		if (*pp == s) {
+			/* readers already past s keep walking its (unchanged) link */
+			WRITE_ONCE(*pp, s->hnext[t->link]);
+			t->count--;
+			break;
+		}
+	}
+	local_irq_restore(flags);
+}
+
+unsigned long site_count(void)
+{
+	return table->count;
+}
+
+unsigned long site_buckets(void)
+{
+	return 1UL << table->shift;
+}
+
+int site_for_each(int (*fn)(struct kprobe_site *s, void *arg), void *arg)
+{
+	const struct site_table *t = table;
+
+	for (unsigned long i = 0; i < (1UL << t->shift); i++) {
+		for (struct kprobe_site *s = t->buckets[i], *n; s; s = n) {
+			int r;
+
+			n = s->hnext[t->link];	/* fn may remove s */
+			r = fn(s, arg);
+			if (r)
+				return r;
+		}
+	}
+	return 0;
+}

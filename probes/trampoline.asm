@@ -1,0 +1,64 @@
+; kretprobe_trampoline: where a function with a return probe returns to.
+;
+; It builds a struct pt_regs, calls kretprobe_trampoline_handler(regs, slot)
+; and returns to the real return address, which the handler writes into
+; `slot`. The slot and the saved rbp above it form an ordinary frame, so a
+; backtrace taken inside the handler walks through the real caller rather
+; than this trampoline. Changes a handler makes to regs (say, ax) take effect.
+
+section .noprobe.text progbits alloc exec nowrite align=16
+bits 64
+
+extern kretprobe_trampoline_handler
+
+global kretprobe_trampoline
+kretprobe_trampoline:
+	sub rsp, 8			; slot: the real return address
+	push rbp
+	mov rbp, rsp			; frame = { rbp, slot }
+	sub rsp, 48			; orig_ax ip cs flags sp ss, filled below
+	push rdi
+	push rsi
+	push rdx
+	push rcx
+	push rax
+	push r8
+	push r9
+	push r10
+	push r11
+	push rbx
+	push qword [rbp]		; the function's rbp
+	push r12
+	push r13
+	push r14
+	push r15
+	mov qword [rsp + 15 * 8], -1	; orig_ax
+	mov qword [rsp + 17 * 8], 0x08	; cs
+	pushfq
+	pop qword [rsp + 18 * 8]	; flags (the address is taken after the pop)
+	lea rax, [rbp + 16]
+	mov [rsp + 19 * 8], rax		; sp: where the caller's stack continues
+	mov qword [rsp + 20 * 8], 0x10	; ss
+	mov rdi, rsp
+	lea rsi, [rbp + 8]
+	mov rbx, rsp
+	and rsp, -16
+	call kretprobe_trampoline_handler
+	mov rsp, rbx
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbp				; regs->bp, as the handler left it
+	pop rbx
+	pop r11
+	pop r10
+	pop r9
+	pop r8
+	pop rax
+	pop rcx
+	pop rdx
+	pop rsi
+	pop rdi
+	add rsp, 48 + 8			; the pt_regs tail and the frame's rbp copy
+	ret				; through the slot
