@@ -20,6 +20,22 @@ struct console_cmd {
 	__attribute__((used, section(".console_cmds." #cname), aligned(8))) = \
 	{ #cname, cfn, cusage, chelp }
 
+/*
+ * A whole-line syntax that is not "COMMAND ARGS": e.g. kprobe_events
+ * definitions ("p:grp/ev sym arg=%di", "-:ev"). match() sees the line first;
+ * if it says yes, run() gets the line (untokenized, writable).
+ */
+struct console_syntax {
+	const char *name;
+	bool (*match)(const char *line);
+	int (*run)(char *line);
+};
+
+#define CONSOLE_SYNTAX(sname, smatch, srun) \
+	static const struct console_syntax __console_syntax_##sname \
+	__attribute__((used, section(".console_syntax"), aligned(8))) = \
+	{ #sname, smatch, srun }
+
 #define CONSOLE_MAX_ARGS 32
 
 /* Print to the console (not the log). */

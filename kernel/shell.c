@@ -13,6 +13,7 @@
 #define RX_RING		4096
 
 extern const struct console_cmd __console_cmds_start[], __console_cmds_end[];
+extern const struct console_syntax __console_syntax_start[], __console_syntax_end[];
 
 static volatile char rx_ring[RX_RING];
 static volatile uint32_t rx_head, rx_tail;
@@ -329,8 +330,14 @@ int console_run_line(char *line)
 {
 	char *argv[CONSOLE_MAX_ARGS + 1];
 	const struct console_cmd *cmd;
-	int argc = tokenize(line, argv, CONSOLE_MAX_ARGS);
+	int argc;
 
+	while (*line == ' ' || *line == '\t')
+		line++;
+	for (const struct console_syntax *s = __console_syntax_start; s < __console_syntax_end; s++)
+		if (s->match(line))
+			return s->run(line);
+	argc = tokenize(line, argv, CONSOLE_MAX_ARGS);
 	if (argc == -E2BIG)
 		return cmd_error("too many arguments (at most %d)", CONSOLE_MAX_ARGS - 1);
 	if (argc < 0)
