@@ -1,0 +1,313 @@
+"""Shared by the test_net* modules (no tests here): raw Ethernet frames to and
+from a guest over QEMU's `-netdev socket,udp=...`, which carries one frame
+per UDP datagram between 127.0.0.1 ports. Frames are built and checked with
+struct; every receive is bounded by a timeout. Standard library only.
+
+The harness plays one host on the guest's subnet: HOST_IP/HOST_MAC. It
+answers the guest's ARP requests for HOST_IP whenever it reads frames.
+"""
+import os
+import random
+import re
+import select
+import socket
+import struct
+import time
+
+from guest import Guest, expect, free_udp_port
+
+GUEST_IP = "10.0.2.15"
+HOST_IP = "10.0.2.99"
+OTHER_IP = "10.0.2.77"
+HOST_MAC = bytes.fromhex("020000000001")
+BCAST = b"\xff" * 6
+ETH_P_IP, ETH_P_ARP = 0x0800, 0x0806
+
+
+def ip_bytes(s):
+    return socket.inet_aton(s)
+
+
+def csum(data):
+    """Internet checksum (RFC 1071) of data: the value that goes in the field."""
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def eth(dst, src, proto, payload):
+    return dst + src + struct.pack("!H", proto) + payload
+
+
+def arp(op, sha, sip, tha, tip):
+    return struct.pack("!HHBBH6s4s6s4s", 1, ETH_P_IP, 6, 4, op, sha, ip_bytes(sip),
+                       tha, ip_bytes(tip))
+
+
+def ipv4(src, dst, proto, payload, ttl=64, ident=1, frag=0, ihl=5, version=4,
+         tot_len=None, check=None, options=b""):
+    hlen = 20 + len(options)
+    total = hlen + len(payload) if tot_len is None else tot_len
+    hdr = struct.pack("!BBHHHBBH4s4s", (version << 4) | ihl, 0, total, ident, frag, ttl,
+                      proto, 0, ip_bytes(src), ip_bytes(dst)) + options
+    c = csum(hdr) if check is None else check
+    return hdr[:10] + struct.pack("!H", c) + hdr[12:] + payload
+
+
+def icmp_echo(ident, seq, data=b"kprobe64-ping-data", typ=8, check=None):
+    body = struct.pack("!BBHHH", typ, 0, 0, ident, seq) + data
+    c = csum(body) if check is None else check
+    return body[:2] + struct.pack("!H", c) + body[4:]
+
+
+def udp(src, dst, sport, dport, payload, check=None, length=None):
+    ln = 8 + len(payload) if length is None else length
+    hdr = struct.pack("!HHHH", sport, dport, ln, 0)
+    if check is None:
+        pseudo = ip_bytes(src) + ip_bytes(dst) + struct.pack("!BBH", 0, 17, 8 + len(payload))
+        check = csum(pseudo + hdr + payload) or 0xffff
+    return hdr[:6] + struct.pack("!H", check) + payload
+
+
+def parse_eth(f):
+    if len(f) < 14:
+        return None
+    return f[0:6], f[6:12], struct.unpack("!H", f[12:14])[0], f[14:]
+
+
+def parse_ipv4(p):
+    """-> dict with the header fields and payload; asserts the header checksum."""
+    vihl, tos, tot, ident, frag, ttl, proto, check, src, dst = struct.unpack(
+        "!BBHHHBBH4s4s", p[:20])
+    ihl = (vihl & 15) * 4
+    expect(csum(p[:ihl]) == 0, "IPv4 header checksum wrong: %s" % p[:ihl].hex())
+    expect(vihl >> 4 == 4 and tot <= len(p), "bad IPv4 header %s" % p[:20].hex())
+    return dict(src=socket.inet_ntoa(src), dst=socket.inet_ntoa(dst), proto=proto, ttl=ttl,
+                ident=ident, frag=frag, payload=p[ihl:tot], header=p[:ihl])
+
+
+def check_udp(ip):
+    u = ip["payload"]
+    sport, dport, ln, check = struct.unpack("!HHHH", u[:8])
+    expect(ln == len(u), "UDP length %d, datagram %d" % (ln, len(u)))
+    if check:
+        pseudo = ip_bytes(ip["src"]) + ip_bytes(ip["dst"]) + struct.pack("!BBH", 0, 17, ln)
+        expect(csum(pseudo + u) == 0, "UDP checksum wrong")
+    return sport, dport, u[8:]
+
+
+def check_icmp(ip):
+    m = ip["payload"]
+    expect(csum(m) == 0, "ICMP checksum wrong: %s" % m[:16].hex())
+    typ, code, _, ident, seq = struct.unpack("!BBHHH", m[:8])
+    return typ, code, ident, seq, m[8:]
+
+
+class Wire:
+    """The harness's end of the guest's NIC."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        for opt in (socket.SO_RCVBUF, socket.SO_SNDBUF):
+            self.sock.setsockopt(socket.SOL_SOCKET, opt, 4 << 20)
+        self.port = self.sock.getsockname()[1]
+        self.qemu_port = free_udp_port()
+        self.guest_mac = None
+        self.arp_answered = 0
+
+    def qemu_args(self, model="e1000"):
+        return ["-netdev", "socket,id=n0,udp=127.0.0.1:%d,localaddr=127.0.0.1:%d"
+                % (self.port, self.qemu_port), "-device", "%s,netdev=n0" % model]
+
+    def send(self, frame):
+        self.sock.sendto(frame, ("127.0.0.1", self.qemu_port))
+
+    def send_ip(self, packet, dst_mac=None):
+        self.send(eth(dst_mac or self.guest_mac, HOST_MAC, ETH_P_IP, packet))
+
+    def _answer_arp(self, f):
+        """Answer the guest's ARP request for HOST_IP (or OTHER_IP); True if f was one."""
+        e = parse_eth(f)
+        if not e or e[2] != ETH_P_ARP or len(e[3]) < 28:
+            return False
+        op, sha, sip, tha, tip = struct.unpack("!6xH6s4s6s4s", e[3][:28])
+        tip = socket.inet_ntoa(tip)
+        if op == 1 and tip in (HOST_IP, OTHER_IP):
+            self.send(eth(sha, HOST_MAC, ETH_P_ARP,
+                          arp(2, HOST_MAC, tip, sha, socket.inet_ntoa(sip))))
+            self.arp_answered += 1
+            return True
+        return False
+
+    def recv(self, timeout=2.0, answer_arp=True):
+        """Next frame from the guest (ARP requests for us answered and skipped)."""
+        end = time.time() + timeout
+        while True:
+            left = end - time.time()
+            if left <= 0:
+                return None
+            r, _, _ = select.select([self.sock], [], [], left)
+            if not r:
+                return None
+            f, _ = self.sock.recvfrom(65536)
+            if answer_arp and self._answer_arp(f):
+                continue
+            return f
+
+    def recv_match(self, pred, timeout=3.0):
+        """First frame for which pred(frame) is true; others are skipped."""
+        end = time.time() + timeout
+        while time.time() < end:
+            f = self.recv(end - time.time())
+            if f is None:
+                break
+            if pred(f):
+                return f
+        return None
+
+    def drain(self, quiet=0.3):
+        n = 0
+        while self.recv(quiet) is not None:
+            n += 1
+        return n
+
+    # ---- conversations ----
+
+    def arp_resolve(self, timeout=5.0):
+        """ARP request for the guest; returns its MAC (checks the reply)."""
+        for _ in range(int(timeout / 0.5)):
+            self.send(eth(BCAST, HOST_MAC, ETH_P_ARP,
+                          arp(1, HOST_MAC, HOST_IP, b"\0" * 6, GUEST_IP)))
+            f = self.recv_match(lambda f: f[12:14] == b"\x08\x06" and f[20:22] == b"\x00\x02",
+                                0.5)
+            if f:
+                dst, src, proto, p = parse_eth(f)
+                op, sha, sip, tha, tip = struct.unpack("!6xH6s4s6s4s", p[:28])
+                expect(dst == HOST_MAC and tha == HOST_MAC, "ARP reply not addressed to us")
+                expect(socket.inet_ntoa(sip) == GUEST_IP and socket.inet_ntoa(tip) == HOST_IP,
+                       "ARP reply addresses wrong")
+                expect(sha == src, "ARP sender MAC differs from the frame's")
+                self.guest_mac = sha
+                return sha
+        raise AssertionError("no ARP reply from the guest")
+
+    def ping(self, ident, seq, data=b"kprobe64-ping-data", timeout=2.0):
+        """Echo request -> the checked echo reply's ip dict, or None."""
+        self.send_ip(ipv4(HOST_IP, GUEST_IP, 1, icmp_echo(ident, seq, data)))
+        return self.recv_match(lambda f: is_echo_reply(f, ident, seq), timeout)
+
+    def udp_send(self, dport, payload, sport=40000, **kw):
+        self.send_ip(ipv4(HOST_IP, GUEST_IP, 17, udp(HOST_IP, GUEST_IP, sport, dport, payload,
+                                                     **kw)))
+
+
+def is_echo_reply(f, ident, seq):
+    e = parse_eth(f)
+    if not e or e[2] != ETH_P_IP or len(e[3]) < 28 or e[3][9] != 1:
+        return False
+    m = e[3][(e[3][0] & 15) * 4:]
+    return m[0] == 0 and struct.unpack("!HH", m[4:8]) == (ident, seq)
+
+
+def is_udp_to(f, port):
+    e = parse_eth(f)
+    if not e or e[2] != ETH_P_IP or len(e[3]) < 28 or e[3][9] != 17:
+        return False
+    u = e[3][(e[3][0] & 15) * 4:]
+    return struct.unpack("!H", u[2:4])[0] == port
+
+
+# ---- the guest's counters ----
+
+RESULT_STAGES = ("delivered", "driver", "xdp", "ethernet", "arp", "ipv4", "icmp", "udp")
+
+
+def net_counters(guest):
+    """Parse `net`: {name: value} for the first interface, plus 'results':
+    the per-result counters (delivered and every drop reason)."""
+    out = guest.cmd_ok("net")
+    c, results = {}, {}
+    for line in out.splitlines():
+        m = re.match(r"\s*([\w ]+):", line)
+        for k, v in re.findall(r"(\w+)=(\d+)", line):
+            c[k] = int(v)
+            if m and m.group(1) in RESULT_STAGES:
+                results[k] = int(v)
+    c["results"] = results
+    return c
+
+
+def check_identity(c, what=""):
+    """rx_packets == sum of results == delivered + dropped."""
+    total = sum(c["results"].values())
+    expect(len(c["results"]) >= 25, "too few result counters parsed: %s" % c["results"])
+    expect(c["rx_packets"] == total == c["rx_delivered"] + c["rx_dropped"],
+           "%s accounting broken: rx_packets=%d, sum of results=%d, delivered+dropped=%d"
+           % (what, c["rx_packets"], total, c["rx_delivered"] + c["rx_dropped"]))
+
+
+def delta(before, after):
+    d = {k: after[k] - before[k] for k in after if k != "results" and k in before}
+    d["results"] = {k: after["results"][k] - before["results"].get(k, 0)
+                    for k in after["results"]}
+    return d
+
+
+def nonzero(d):
+    """The result counters that moved, for messages."""
+    return {k: v for k, v in d["results"].items() if v}
+
+
+def xdp_counters(guest):
+    """Parse `xdp status`: {'drop.packets': n, ..., 'prog': tag or None}."""
+    out = guest.cmd_ok("xdp status")
+    c = {"prog": None, "raw": out}
+    m = re.search(r"prog (.*) \(id \d+", out)
+    if m:
+        c["prog"] = m.group(1)
+    for line in out.splitlines():
+        m = re.match(r"\s+(\w+): (.*)", line)
+        if m:
+            for k, v in re.findall(r"(\w+)=(\d+)", m.group(2)):
+                c["%s.%s" % (m.group(1), k)] = int(v)
+    return c
+
+
+def wait_counter(guest, key, target, timeout=10.0):
+    """Poll `net` until counter key reaches target; returns the counters."""
+    end = time.time() + timeout
+    while True:
+        c = net_counters(guest)
+        v = c["results"].get(key, c.get(key))
+        if v >= target or time.time() > end:
+            return c
+        time.sleep(0.1)
+
+
+def socket_guest(wire, extra=()):
+    """A guest whose e1000 is wired to the harness."""
+    return Guest(net=wire.qemu_args(), extra=list(extra))
+
+
+def settle(guest, wire):
+    """QEMU's e1000 holds received frames for a second after RCTL is written
+    at boot; wait that out, then learn the guest's MAC."""
+    end = time.time() + 10
+    while time.time() < end:
+        try:
+            mac = wire.arp_resolve(1.0)
+            break
+        except AssertionError:
+            pass
+    else:
+        mac = wire.arp_resolve(3.0)
+    wire.drain(0.5)     # replies to the requests QEMU held back
+    return mac
+
+
+def rand_bytes(rnd, n):
+    return bytes(rnd.randrange(256) for _ in range(n))
