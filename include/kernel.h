@@ -69,6 +69,17 @@ void oops(struct pt_regs *regs, int trapnr, const char *why) __noreturn;
 void panic(const char *fmt, ...) __noreturn __attribute__((format(printf, 1, 2)));
 /* Print a frame-pointer backtrace starting at the given frame. */
 void show_backtrace(uint64_t ip, uint64_t bp);
+
+/* ---- stack traces (kernel/stacktrace.c) ---- */
+
+/* Return addresses of the frames from bp up; returns how many. */
+int stack_trace_save_bp(uint64_t bp, uint64_t *entries, int max);
+/*
+ * Rewrites a return address found at stack address 'where' (the kretprobe
+ * trampoline -> the real caller); returning 0 drops the entry.
+ */
+typedef uint64_t (*stack_ret_fixup_t)(uint64_t ret, uint64_t where);
+void stack_trace_set_fixup(stack_ret_fixup_t fn);
 void show_regs(const struct pt_regs *regs);
 
 #define BUG_ON(cond) do { if (unlikely(cond)) \
@@ -90,6 +101,9 @@ struct initcall {
 #define INITCALL(fn, lvl) \
 	static const struct initcall __initcall_##fn __used \
 	__section(".initcall." #lvl) __aligned(8) = { fn, #fn, lvl }
+
+/* FNV-1a of [_text, _etext): probes leave no trace once unregistered. */
+uint64_t kernel_text_checksum(void);
 
 /* Boot command line (from the multiboot2 loader). */
 extern char boot_cmdline[256];

@@ -95,6 +95,31 @@ static int cmd_call(int argc, char **argv)
 CONSOLE_CMD(call, cmd_call, "call SYM [ARG...]",
 	    "call a kernel function with up to 6 integer arguments, print the result");
 
+/* FNV-1a over the kernel text: equal sums mean bit-identical text. */
+uint64_t kernel_text_checksum(void)
+{
+	extern const uint8_t _text[], _etext[];
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (const uint8_t *p = _text; p < _etext; p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
+	return h;
+}
+
+static int cmd_textsum(int argc, char **argv)
+{
+	extern const uint8_t _text[], _etext[];
+
+	(void)argv;
+	if (argc > 1)
+		return cmd_error("usage: textsum");
+	cprintf("%016lx  %lu bytes of kernel text\n", kernel_text_checksum(),
+		(uint64_t)(_etext - _text));
+	return 0;
+}
+CONSOLE_CMD(textsum, cmd_textsum, "textsum",
+	    "checksum of the kernel text (equal sums: bit-identical text)");
+
 /* Each crash is its own function so the oops can name where it happened. */
 static __noinline void crash_ud2(void)
 {

@@ -1,6 +1,7 @@
 /*
  * The in-kernel test runner: `test [SUITE]` runs the KTEST cases (tests/kernel/)
- * and prints KTAP, one line per case named SUITE.NAME, then "N passed, N failed".
+ * and prints KTAP, one line per case named SUITE.NAME, then a check that the
+ * kernel text is bit-identical to before the run, then "N passed, N failed".
  */
 #include "kernel.h"
 #include "console.h"
@@ -36,12 +37,13 @@ static int cmd_test(int argc, char **argv)
 {
 	const struct ktest *t;
 	int n = 0, passed = 0, failed = 0, i = 0;
+	uint64_t text_before = kernel_text_checksum();
 
 	for (t = __ktests_start; t < __ktests_end; t++)
 		n += selected(t, argc, argv);
 	if (!n)
 		return cmd_error("no test suite '%s'", argv[1]);
-	cprintf("KTAP version 1\n1..%d\n", n);
+	cprintf("KTAP version 1\n1..%d\n", n + 1);
 	for (t = __ktests_start; t < __ktests_end; t++) {
 		if (!selected(t, argc, argv))
 			continue;
@@ -52,6 +54,15 @@ static int cmd_test(int argc, char **argv)
 			failed++;
 		else
 			passed++;
+	}
+	/* every suite must leave the kernel text exactly as it found it */
+	if (kernel_text_checksum() == text_before) {
+		passed++;
+		cprintf("ok %d text_unchanged\n", ++i);
+	} else {
+		failed++;
+		cprintf("    # kernel text checksum changed during the tests\n");
+		cprintf("not ok %d text_unchanged\n", ++i);
 	}
 	cprintf("%d passed, %d failed\n", passed, failed);
 	return 0;

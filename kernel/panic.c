@@ -24,24 +24,16 @@ static void __noreturn stop(void)
 
 void show_backtrace(uint64_t ip, uint64_t bp)
 {
+	uint64_t rets[MAX_FRAMES];
+	int n = stack_trace_save_bp(bp, rets, MAX_FRAMES);
 	char sym[128];
 
 	printk(KERN_EMERG "Call Trace:\n");
 	if (ip)
 		printk(KERN_EMERG " [<%016lx>] %s\n", ip, kallsyms_sprint(ip, sym, sizeof(sym)));
-	for (int i = 0; i < MAX_FRAMES && bp; i++) {
-		uint64_t frame[2];	/* saved bp, return address */
-
-		if ((bp & 7) || copy_from_kernel_nofault(frame, (void *)bp, sizeof(frame)))
-			break;
-		if (!frame[1])
-			break;
-		printk(KERN_EMERG " [<%016lx>] %s\n", frame[1],
-		       kallsyms_sprint_ret(frame[1], sym, sizeof(sym)));
-		if (frame[0] <= bp)	/* stacks grow down: callers' frames are higher */
-			break;
-		bp = frame[0];
-	}
+	for (int i = 0; i < n; i++)
+		printk(KERN_EMERG " [<%016lx>] %s\n", rets[i],
+		       kallsyms_sprint_ret(rets[i], sym, sizeof(sym)));
 }
 
 void show_regs(const struct pt_regs *r)

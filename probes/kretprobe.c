@@ -25,7 +25,7 @@ struct kretprobe_pool {
 	char mem[];
 };
 
-extern const char kretprobe_trampoline[];
+extern const char kretprobe_trampoline[], kretprobe_trampoline_end[];
 
 struct kretprobe *get_kretprobe(struct kretprobe_instance *ri)
 {
@@ -113,6 +113,33 @@ uint64_t kretprobe_trampoline_handler(struct pt_regs *regs, uint64_t *frame_ret)
 	return ret;
 }
 NOKPROBE_SYMBOL(kretprobe_trampoline_handler);
+
+/*
+ * For stack traces: a swapped return address (the trampoline) becomes the
+ * real one, and the trampoline's own call into the handler is dropped (its
+ * frame already carries the real return address).
+ */
+static uint64_t fixup_ret(uint64_t ret, uint64_t where)
+{
+	struct kprobe_ctlblk *ctl = kprobe_ctl();
+
+	if (ret == (uint64_t)kretprobe_trampoline) {
+		for (struct kretprobe_instance *ri = ctl->ret_stack; ri; ri = ri->next)
+			if (ri->fp == where)
+				return ri->ret_addr;
+		return ret;
+	}
+	if (ret > (uint64_t)kretprobe_trampoline && ret < (uint64_t)kretprobe_trampoline_end)
+		return 0;
+	return ret;
+}
+
+static int kretprobe_init(void)
+{
+	stack_trace_set_fixup(fixup_ret);
+	return 0;
+}
+INITCALL(kretprobe_init, 3);
 
 int register_kretprobe(struct kretprobe *rp)
 {

@@ -62,3 +62,5 @@ kretprobe_trampoline:
 	pop rdi
 	add rsp, 48 + 8			; the pt_regs tail and the frame's rbp copy
 	ret				; through the slot
+global kretprobe_trampoline_end
+kretprobe_trampoline_end:

@@ -146,3 +146,10 @@ def test_random_lines_execute(guest):
             continue
         guest.cmd(line, timeout=20)
     expect(guest.cmd_ok("version").startswith("kprobe64"), "alive")
+
+
+def test_textsum(guest):
+    a = guest.cmd_ok("textsum")
+    expect(re.match(r"[0-9a-f]{16}  \d+ bytes of kernel text", a), a)
+    expect(guest.cmd_ok("textsum") == a, "text changed by itself")
+    guest.cmd_err("textsum x")
