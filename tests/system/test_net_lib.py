@@ -169,6 +169,27 @@ class Wire:
                 return f
         return None
 
+    def send_acked(self, frames, batch=32, ident=0x6b6b):
+        """Send frames in batches, each followed by an echo request, waiting
+        for the batch before last to be answered, so the host never drops
+        any: returns how many echo requests it added. An XDP program that
+        reflects frames sends the request itself back; that counts too."""
+        acks = 0
+        for i in range(0, len(frames), batch):
+            for f in frames[i:i + batch]:
+                self.send(f)
+            self.send_ip(ipv4(HOST_IP, GUEST_IP, 1, icmp_echo(ident, acks, b"ack")))
+            if acks:
+                self.wait_ack(ident, acks - 1)
+            acks += 1
+        if acks:
+            self.wait_ack(ident, acks - 1)
+        return acks
+
+    def wait_ack(self, ident, seq, timeout=10):
+        expect(self.recv_match(lambda f: is_icmp_echo(f, ident, seq), timeout),
+               "no answer to echo %#x/%d: the guest stalled or lost frames" % (ident, seq))
+
     def drain(self, quiet=0.3):
         n = 0
         while self.recv(quiet) is not None:
@@ -211,6 +232,15 @@ def is_echo_reply(f, ident, seq):
         return False
     m = e[3][(e[3][0] & 15) * 4:]
     return m[0] == 0 and struct.unpack("!HH", m[4:8]) == (ident, seq)
+
+
+def is_icmp_echo(f, ident, seq):
+    """An echo reply, or an echo request reflected by XDP, with this id/seq."""
+    e = parse_eth(f)
+    if not e or e[2] != ETH_P_IP or len(e[3]) < 28 or e[3][9] != 1:
+        return False
+    m = e[3][(e[3][0] & 15) * 4:]
+    return m[0] in (0, 8) and struct.unpack("!HH", m[4:8]) == (ident, seq)
 
 
 def is_udp_to(f, port):
