@@ -7,6 +7,7 @@
 #include "ktest.h"
 #include "arch.h"
 #include "net.h"
+#include "probes.h"
 
 #define CAP_MAX 8
 
@@ -368,5 +369,38 @@ KTEST(net, xdp_helpers_respect_bounds)
 	KT_EXPECT_EQ(((uint8_t *)xdp.data_meta)[0], 0xa5);
 	xdp_prepare_buff(&xdp, xdp_page, XDP_PACKET_HEADROOM, len, false);
 	KT_EXPECT_EQ(bpf_xdp_adjust_meta(&xdp, -4), -EOPNOTSUPP);
+	fake_done();
+}
+
+/* ---- the receive path is ordinary, probeable code ---- */
+
+static int count_hit(struct kprobe *p, struct pt_regs *regs)
+{
+	(void)p;
+	(void)regs;
+	return 0;
+}
+
+KTEST(net, rx_and_xdp_functions_take_probes)
+{
+	struct kprobe on_run = { .symbol_name = "xdp_run", .pre_handler = count_hit };
+	struct kprobe on_rx = { .symbol_name = "netif_receive", .pre_handler = count_hit };
+	struct kprobe on_frame = { .symbol_name = "e1000_rx_frame", .pre_handler = count_hit };
+	struct kprobe on_poll = { .symbol_name = "e1000_rx_poll", .pre_handler = count_hit };
+	struct kprobe *all[] = { &on_run, &on_rx, &on_frame, &on_poll };
+	struct xdp_buff xdp;
+	const size_t len = ETH_HLEN + 20 + 12;
+
+	fake_init();
+	KT_ASSERT(!register_kprobes(all, ARRAY_SIZE(all)));
+	for (int i = 0; i < 3; i++) {
+		unsigned long before = on_run.nhit;
+
+		KT_EXPECT_EQ(run_frame(&xdp, len), XDP_PASS);
+		KT_EXPECT_EQ(on_run.nhit, before + 1);
+	}
+	netif_receive(&fake, xdp.data, len);
+	unregister_kprobes(all, ARRAY_SIZE(all));
+	KT_EXPECT(on_run.nhit >= 3 && on_rx.nhit >= 1);
 	fake_done();
 }
