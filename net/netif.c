@@ -102,9 +102,14 @@ void netbuf_free(struct netbuf *nb)
 	kfree(nb);
 }
 
+/*
+ * Transmit counters move in any context (a console command sending, the
+ * receive interrupt replying), so they are bumped with one locked add that
+ * an interrupt cannot split. Receive counters only move in the interrupt.
+ */
 void netif_tx_drop(struct netif *dev, enum net_tx_drop why)
 {
-	dev->stats.tx_drop[why]++;
+	__atomic_fetch_add(&dev->stats.tx_drop[why], 1, __ATOMIC_RELAXED);
 }
 
 int netif_xmit(struct netif *dev, struct netbuf *nb)
@@ -112,7 +117,7 @@ int netif_xmit(struct netif *dev, struct netbuf *nb)
 	int err = dev->ops->xmit(dev, nb->data, nb->len);
 
 	if (!err)
-		dev->stats.tx_queued++;
+		__atomic_fetch_add(&dev->stats.tx_queued, 1, __ATOMIC_RELAXED);
 	else if (err == -EMSGSIZE)
 		netif_tx_drop(dev, NET_TX_TOO_BIG);
 	else

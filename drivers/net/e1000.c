@@ -291,7 +291,7 @@ void __noinline e1000_rx_frame(struct e1000 *hw, struct e1000_rx_desc *d, uint8_
 		if (e1000_xmit_frame(hw, xdp.data, len)) {
 			res = NET_RX_DROP_XDP_TX_ERR;
 		} else {
-			dev->stats.tx_queued++;
+			__atomic_fetch_add(&dev->stats.tx_queued, 1, __ATOMIC_RELAXED);
 			res = NET_RX_OK_XDP_TX;
 		}
 		break;
