@@ -94,7 +94,8 @@ def test_arp_request_reply(guest):
     expect(f is None, "the guest answered ARP for an address it does not have")
     after = wait_counter(guest, "arp_not_us", before["results"]["arp_not_us"] + 1)
     d = delta(before, after)
-    expect(d["results"]["ok_arp"] == 1 and d["results"]["arp_not_us"] == 1, nonzero(d))
+    # (arp_resolve repeats its request if a reply is slow: at least one)
+    expect(d["results"]["ok_arp"] >= 1 and d["results"]["arp_not_us"] == 1, nonzero(d))
     check_identity(after)
 
 
@@ -296,6 +297,7 @@ def test_xdp_pass(guest):
 def test_xdp_tx_reflect(guest):
     guest.cmd_ok("xdp attach tx-reflect")
     try:
+        WIRE.drain(0.2)     # the next frames must be the reflections
         c0, x0 = net_counters(guest), xdp_counters(guest)
         sent = [
             ipv4(HOST_IP, GUEST_IP, 17, udp(HOST_IP, GUEST_IP, 43000, 1234, b"reflect me")),
