@@ -1,0 +1,319 @@
+/*
+ * `bench [NAME]`: the probe engine's costs, measured with the TSC. Under
+ * `make bench` QEMU runs with -icount shift=0,sleep=off, where the TSC counts
+ * guest instructions, so every figure repeats exactly. Each per-hit figure
+ * is the median over several runs of a loop calling kp_target_add (a
+ * two-instruction function) through a pointer, minus the same loop
+ * unprobed. Prints a table row and a machine line `bench: NAME=VALUE UNIT`.
+ */
+#include "kprobes_internal.h"
+#include "console.h"
+#include "kallsyms.h"
+#include "mm.h"
+
+#define RUNS	9
+#define ITERS	256
+#define FARM	2048	/* bench_farm_N functions (tests/kernel/bench_farm.S) */
+#define FARM_INSNS 31	/* nops in each */
+
+uint64_t kp_target_loop(uint64_t n);
+static uint64_t (*volatile loop_fn)(uint64_t) = kp_target_loop;
+
+static void sort(uint64_t *v, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			uint64_t t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+}
+
+/* Median TSC ticks per iteration of the loop, interrupts off. */
+static uint64_t loop_cost(void)
+{
+	uint64_t s[RUNS];
+
+	for (int r = 0; r < RUNS; r++) {
+		uint64_t flags = local_irq_save(), t0 = rdtsc();
+
+		loop_fn(ITERS);
+		s[r] = rdtsc() - t0;
+		local_irq_restore(flags);
+	}
+	sort(s, RUNS);
+	return s[RUNS / 2] / ITERS;
+}
+
+static void row(const char *name, uint64_t value, const char *unit, const char *what)
+{
+	cprintf("%-28s %10lu %-10s %s\n", name, value, unit, what);
+	cprintf("bench: %s=%lu %s\n", name, value, unit);
+}
+
+static int nop_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	(void)p;
+	(void)regs;
+	return 0;
+}
+
+static void nop_post(struct kprobe *p, struct pt_regs *regs, unsigned long flags)
+{
+	(void)p;
+	(void)regs;
+	(void)flags;
+}
+
+static int nop_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	(void)ri;
+	(void)regs;
+	return 0;
+}
+
+static uint64_t add_addr(void)
+{
+	return kallsyms_lookup_name("kp_target_add");
+}
+
+/* Extra ticks per hit of a probe at kp_target_add+off. */
+static uint64_t probe_cost(unsigned int off, bool post, uint64_t base, const char **mode)
+{
+	struct kprobe kp = { .addr = (uint8_t *)add_addr() + off, .pre_handler = nop_pre,
+			     .post_handler = post ? nop_post : NULL };
+	uint64_t c;
+
+	if (register_kprobe(&kp))
+		return 0;
+	*mode = kprobe_mode_name(kprobe_mode(&kp));
+	c = loop_cost();
+	unregister_kprobe(&kp);
+	return c - base;
+}
+
+static void bench_hits(uint64_t base)
+{
+	struct kretprobe rp = { .kp.symbol_name = "kp_target_add", .handler = nop_ret,
+				.maxactive = 4 };
+	const char *mode = "?";
+	char what[64];
+	uint64_t c;
+
+	c = probe_cost(0, true, base, &mode);
+	snprintf(what, sizeof(what), "int3 + #DB, pre+post (%s)", mode);
+	row("kprobe_step", c, "tsc/hit", what);
+	c = probe_cost(0, false, base, &mode);
+	snprintf(what, sizeof(what), "int3, copy jumps back (%s)", mode);
+	row("kprobe_boost", c, "tsc/hit", what);
+	c = probe_cost(4, false, base, &mode);
+	snprintf(what, sizeof(what), "int3, ret done in C (%s)", mode);
+	row("kprobe_emulate", c, "tsc/hit", what);
+	if (!register_kretprobe(&rp)) {
+		c = loop_cost() - base;
+		unregister_kretprobe(&rp);
+		row("kretprobe", c, "tsc/hit", "entry int3 + trampoline");
+	}
+}
+
+/* A trace event with two fetch-args, defined as a user would on the console. */
+static void bench_event(uint64_t base)
+{
+	char def[] = "p:bench/two kp_target_add a=%di b=%si:u32";
+	char en[] = "enable bench/two", del[] = "-:bench/two", clr[] = "trace clear";
+	uint64_t c;
+
+	if (console_run_line(def)) {
+		cprintf("%-28s %10s %-10s %s\n", "kprobe_event_2args", "-", "", "no kprobe_events");
+		return;
+	}
+	console_run_line(en);
+	c = loop_cost() - base;
+	console_run_line(del);
+	console_run_line(clr);
+	row("kprobe_event_2args", c, "tsc/hit", "event with two fetch-args into the trace buffer");
+}
+
+static uint8_t *farm_insn(unsigned int i)
+{
+	static uint64_t farm[FARM];
+	unsigned int fn = i / FARM_INSNS;
+	char name[32];
+
+	if (!farm[fn]) {
+		snprintf(name, sizeof(name), "bench_farm_%u", fn);
+		farm[fn] = kallsyms_lookup_name(name);
+	}
+	return (uint8_t *)farm[fn] + i % FARM_INSNS;
+}
+
+/* The same hit with 0 ... 50,000 other probes registered. */
+static void bench_scaling(uint64_t base)
+{
+	static const unsigned int steps[] = { 0, 1000, 10000, 50000 };
+	unsigned int n = 0;
+	struct kprobe *others = kzalloc(sizeof(*others) * 50000);
+	struct kprobe kp = { .addr = (uint8_t *)add_addr(), .pre_handler = nop_pre };
+	char name[48], what[64];
+
+	if (!others || register_kprobe(&kp)) {
+		kfree(others);
+		cprintf("error: scaling benchmark could not start\n");
+		return;
+	}
+	for (size_t s = 0; s < ARRAY_SIZE(steps); s++) {
+		for (; n < steps[s]; n++) {
+			others[n].addr = farm_insn(n);
+			if (register_kprobe(&others[n]))
+				break;
+		}
+		snprintf(name, sizeof(name), "kprobe_boost_with_%u", steps[s]);
+		snprintf(what, sizeof(what), "%u other probes, %lu buckets", n, site_buckets());
+		row(name, loop_cost() - base, "tsc/hit", what);
+	}
+	unregister_kprobe(&kp);
+	while (n)
+		unregister_kprobe(&others[--n]);
+	kfree(others);
+}
+
+/* Register + arm and disarm + unregister, one at a time and batched. */
+static void bench_register(void)
+{
+	enum { N = 1000 };
+	struct kprobe *kps = kzalloc(sizeof(*kps) * N);
+	struct kprobe **ptrs = kzalloc(sizeof(*ptrs) * N);
+	uint64_t t0, t1, t2;
+
+	if (!kps || !ptrs)
+		goto out;
+	for (int i = 0; i < N; i++) {
+		kps[i].addr = farm_insn(i * 3);
+		ptrs[i] = &kps[i];
+	}
+	t0 = rdtsc();
+	for (int i = 0; i < N; i++)
+		register_kprobe(&kps[i]);
+	t1 = rdtsc();
+	for (int i = 0; i < N; i++)
+		unregister_kprobe(&kps[i]);
+	t2 = rdtsc();
+	row("register_arm", (t1 - t0) / N, "tsc/probe", "one at a time");
+	row("disarm_unregister", (t2 - t1) / N, "tsc/probe", "one at a time");
+	for (int i = 0; i < N; i++)
+		kps[i] = (struct kprobe){ .addr = farm_insn(i * 3) };
+	t0 = rdtsc();
+	register_kprobes(ptrs, N);
+	t1 = rdtsc();
+	unregister_kprobes(ptrs, N);
+	t2 = rdtsc();
+	row("register_arm_batch", (t1 - t0) / N, "tsc/probe", "register_kprobes of 1000");
+	row("disarm_unregister_batch", (t2 - t1) / N, "tsc/probe", "unregister_kprobes of 1000");
+out:
+	kfree(kps);
+	kfree(ptrs);
+}
+
+struct attach_all {
+	struct kprobe *kps;
+	unsigned int n, max, refused;
+};
+
+static int attach_one(const struct ksym *s, void *arg)
+{
+	struct attach_all *a = arg;
+
+	if (s->type != 't' || a->n == a->max || !strncmp(ksym_name(s), "bench_farm_", 11))
+		return 0;
+	a->kps[a->n] = (struct kprobe){ .addr = (uint8_t *)s->addr };
+	if (register_kprobe(&a->kps[a->n]))
+		a->refused++;
+	else
+		a->n++;
+	return 0;
+}
+
+/* Attach a probe (no handlers) to the entry of every kernel function, then detach. */
+static void bench_attach_all(void)
+{
+	struct attach_all a = { .max = kallsyms_count() };
+	struct kprobe_stats before, after;
+	uint64_t t0, t1, t2, sum = kernel_text_checksum();
+	unsigned int attached;
+	char what[80];
+
+	a.kps = kzalloc(sizeof(*a.kps) * a.max);
+	if (!a.kps)
+		return;
+	t0 = rdtsc();
+	kallsyms_for_each(attach_one, &a);
+	t1 = rdtsc();
+	attached = a.n;
+	kprobe_get_stats(&before);
+	loop_cost();	/* the kernel keeps running with every function probed */
+	kprobe_get_stats(&after);
+	t2 = rdtsc();
+	while (a.n)
+		unregister_kprobe(&a.kps[--a.n]);
+	t2 = rdtsc() - t2;
+	kfree(a.kps);
+	snprintf(what, sizeof(what), "%u functions (%u refused), then %lu hits running",
+		 attached, a.refused, after.hits - before.hits);
+	row("attach_all_functions", (t1 - t0) / 1000, "ktsc", what);
+	row("detach_all_functions", t2 / 1000, "ktsc", sum == kernel_text_checksum() ?
+	    "text bit-identical afterwards" : "TEXT CHANGED");
+}
+
+/* An unprobed function costs the same before any probe and after one came and went. */
+static void bench_nohit(uint64_t base)
+{
+	struct kprobe kp = { .addr = (uint8_t *)add_addr(), .pre_handler = nop_pre };
+	uint8_t before[8], after[8];
+	uint64_t again;
+
+	memcpy(before, kp.addr, sizeof(before));
+	if (register_kprobe(&kp))
+		return;
+	unregister_kprobe(&kp);
+	memcpy(after, kp.addr, sizeof(after));
+	again = loop_cost();
+	row("nohit_before", base, "tsc/call", "kp_target_add, never probed");
+	row("nohit_after", again, "tsc/call", memcmp(before, after, sizeof(before)) ?
+	    "BYTES DIFFER" : "after register + unregister: identical bytes");
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(uint64_t base);
+} benches[] = {
+	{ "hits", bench_hits },
+	{ "event", bench_event },
+	{ "scaling", bench_scaling },
+	{ "register", (void (*)(uint64_t))bench_register },
+	{ "attach", (void (*)(uint64_t))bench_attach_all },
+	{ "nohit", bench_nohit },
+};
+
+static int cmd_bench(int argc, char **argv)
+{
+	bool any = false;
+	uint64_t base;
+
+	if (argc > 2)
+		return cmd_error("usage: bench [hits|event|scaling|register|attach|nohit]");
+	for (size_t i = 0; argc == 2 && i < ARRAY_SIZE(benches); i++)
+		any |= !strcmp(argv[1], benches[i].name);
+	if (argc == 2 && !any)
+		return cmd_error("no benchmark '%s' (hits, event, scaling, register, attach, nohit)",
+				 argv[1]);
+	base = loop_cost();
+	cprintf("%-28s %10s %-10s %s\n", "metric", "value", "unit", "what");
+	row("baseline_call", base, "tsc/call", "kp_target_add through a pointer, unprobed");
+	for (size_t i = 0; i < ARRAY_SIZE(benches); i++)
+		if (argc < 2 || !strcmp(argv[1], benches[i].name))
+			benches[i].fn(base);
+	return 0;
+}
+CONSOLE_CMD(bench, cmd_bench, "bench [NAME]",
+	    "measure probe costs (deterministic under make bench's -icount)");
