@@ -295,4 +295,54 @@ int trace_format_header(char *buf, size_t len, unsigned long entries,
 int trace_format_ip(uint64_t addr, bool with_offset, trace_sym_fn addr_to_sym,
 		    char *buf, size_t len);
 
+/* --- probes/trace_buffer.c: the trace ring buffer --- */
+
+/*
+ * A byte ring of variable-length entries (16-byte header + payload, each a
+ * multiple of 16 bytes), over memory the caller owns. When a write does not
+ * fit, the oldest entries are overwritten and counted. Every entry carries a
+ * sequence number, so a reader that fell behind knows exactly how many it
+ * missed. No locking: the caller keeps writers and readers apart (in the
+ * kernel: writers run in the probe handler with interrupts off, readers
+ * copy one entry at a time with interrupts off).
+ */
+#define TRACE_RING_ALIGN	16
+#define TRACE_RING_MIN		(16 * 1024)	/* smallest buffer: 2 of the largest entries */
+
+struct trace_ring {
+	uint8_t *buf;
+	size_t size;		/* bytes, a multiple of TRACE_RING_ALIGN */
+	uint64_t head, tail;	/* byte positions, only ever growing */
+	uint64_t next_seq;	/* entries written since the last clear */
+	uint64_t tail_seq;	/* sequence number of the oldest entry kept */
+	uint64_t read_seq;	/* readers have consumed everything before this */
+	uint64_t overwritten;	/* entries lost to overwriting since the last clear */
+};
+
+struct trace_ring_iter {
+	uint64_t pos;		/* byte position of the next entry */
+	uint64_t seq;		/* sequence number expected next */
+};
+
+/* mem must stay valid; size is rounded down to TRACE_RING_ALIGN. */
+void trace_ring_init(struct trace_ring *r, void *mem, size_t size);
+void trace_ring_clear(struct trace_ring *r);
+/* Largest payload one entry may carry in this ring. */
+size_t trace_ring_max_payload(const struct trace_ring *r);
+/* Append one entry (overwriting the oldest as needed): 0, or -E2BIG. */
+int trace_ring_write(struct trace_ring *r, const void *data, size_t len);
+/* Entries in the buffer, and written since the last clear (Linux's header). */
+uint64_t trace_ring_entries(const struct trace_ring *r);
+/* Start at the oldest unconsumed entry. */
+void trace_ring_iter_start(const struct trace_ring *r, struct trace_ring_iter *it);
+/*
+ * Copy the next entry's payload (at most len bytes) to dst. Returns the
+ * payload length, or 0 when the reader has caught up. *lost gets how many
+ * entries were overwritten between the previous one read and this one.
+ */
+size_t trace_ring_next(const struct trace_ring *r, struct trace_ring_iter *it,
+		       void *dst, size_t len, uint64_t *lost);
+/* Forget everything the iterator has read (trace_pipe semantics). */
+void trace_ring_consume(struct trace_ring *r, const struct trace_ring_iter *it);
+
 #endif

@@ -17,6 +17,7 @@ extern const void *const __noprobe_list_start[], *const __noprobe_list_end[];
 static const char *const lib_names[] = {
 	"memcpy", "memset", "memmove", "memcmp", "strlen", "strnlen", "strcmp",
 	"strncmp", "snprintf", "vsnprintf",
+	"glob_match",	/* event filters' '~' operator, inside the probe handler */
 };
 static uint64_t lib_addrs[ARRAY_SIZE(lib_names)];	/* looked up once */
 

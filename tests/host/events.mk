@@ -13,3 +13,7 @@ filter_SRCS := tests/host/test_filter.c probes/filter.c probes/fetch.c \
 # The parser's private header is not under include/: rebuild on its change.
 $(B)/host/test_event_parse $(B)/host/test_fetch $(B)/host/test_filter: \
 	probes/trace_internal.h
+
+# The trace ring buffer (probes/trace_buffer.c).
+HOST_TESTS += trace_buffer
+trace_buffer_SRCS := tests/host/test_trace_buffer.c probes/trace_buffer.c

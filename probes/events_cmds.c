@@ -1,0 +1,425 @@
+/*
+ * Console commands for probe events, in Linux tracefs terms:
+ *
+ *   p:... / r:... / -:...   a line of kprobe_events, typed at the prompt
+ *   kprobe_events           cat kprobe_events
+ *   kprobe_profile          cat kprobe_profile
+ *   enable / disable        echo 1|0 > events/GRP/EVENT/enable
+ *   filter EVENT 'EXPR'     echo 'EXPR' > events/GRP/EVENT/filter
+ *   trace                   cat trace (writers paused while it prints)
+ *   trace -f                cat trace_pipe (consumes; Ctrl-C ends it)
+ *   trace clear | size KB | on | off
+ *                           echo > trace, buffer_size_kb, tracing_on
+ *
+ * The trace columns: this kernel has no tasks, so every entry shows the one
+ * thread of execution it has, the console shell, as "kp-shell-1" (interrupts
+ * borrow it, as Linux interrupts borrow the current task, and are marked 'h').
+ * Flags: 'd' interrupts were off where the event was recorded (always, for
+ * kprobes: the int3 handler runs with them off), need-resched always '.',
+ * 'h' inside an interrupt handler, then the exception nesting depth (1 in
+ * the int3 handler; '.' for return events, which run from the trampoline),
+ * and '.' for migrate-disable.
+ */
+#include "kernel.h"
+#include "arch.h"
+#include "console.h"
+#include "kallsyms.h"
+#include "kprobe_events.h"
+
+#define LINE_MAX	8192	/* a record may print 16 arrays of 64 values */
+
+static char line[LINE_MAX], args[LINE_MAX];
+static uint8_t hitbuf[TRACE_HIT_MAX] __aligned(16);
+
+static int addr_to_sym(uint64_t addr, char *name, size_t len, uint64_t *off,
+		       uint64_t *size)
+{
+	const struct ksym *s = kallsyms_lookup(addr, off);
+
+	if (!s)
+		return -ENOENT;
+	snprintf(name, len, "%s", ksym_name(s));
+	*size = s->size;
+	return 0;
+}
+
+static void put(const char *s)
+{
+	console_write(s, strlen(s));
+}
+
+/* ---- definitions typed at the prompt ---- */
+
+/* "p", "p:...", "r", "r10:...", "-:..." as the first word. */
+static bool match_definition(const char *s)
+{
+	if (*s == '-')
+		return true;
+	if (*s != 'p' && *s != 'r')
+		return false;
+	if (*s++ == 'r')
+		while (*s >= '0' && *s <= '9')
+			s++;
+	return *s == ':' || *s == ' ' || *s == '\t' || !*s;
+}
+
+static int run_definition(char *text)
+{
+	char msg[KEVENT_MSG_MAX];
+
+	if (kprobe_events_write(text, msg, sizeof(msg)) < 0)
+		return cmd_error("%s", msg);
+	cprintf("%s\n", msg);
+	return 0;
+}
+CONSOLE_SYNTAX(kprobe_events, match_definition, run_definition);
+
+/* Entries for `help`: the definitions themselves run through the syntax above. */
+static int cmd_definition(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return cmd_error("internal: definitions are handled as whole lines");
+}
+
+static int cmd_p(int argc, char **argv)
+{
+	return cmd_definition(argc, argv);
+}
+
+static int cmd_r(int argc, char **argv)
+{
+	return cmd_definition(argc, argv);
+}
+
+CONSOLE_CMD(p, cmd_p,
+	"p[:[GRP/][EVENT]] [kprobe64:]SYM[+OFFS]|ADDR [[NAME=]FETCHARG[:TYPE] ...]\n"
+	"  GRP: kprobes; EVENT: p_SYM_OFFS by default. SYM may be a glob: p:grp/ kp_*\n"
+	"  FETCHARG: %REG (%di %si %dx %cx %r8 %r9 %ax %sp %ip; %rdi, %edi forms),\n"
+	"  $argN (entry only), $stack, $stackN, $retval (r only), $comm, @ADDR,\n"
+	"  @SYM[+|-OFFS], \\IMM, +|-OFFS(FETCHARG) reads memory (nests). TYPE: see help r\n"
+	"  e.g. p:myprobe kp_target_strlen s=+0(%di):string",
+	"define a probe event (Linux kprobe_events syntax; 'help p' for the grammar)");
+CONSOLE_CMD(r, cmd_r,
+	"r[MAXACTIVE][:[GRP/][EVENT]] SYM[+0] [FETCHARGS], or p:... SYM%return\n"
+	"  fires when SYM returns: $retval, and the return site in the trace\n"
+	"  TYPE: u8 u16 u32 u64, s8..s64 (decimal), x8..x64 (hex; x64 is the default),\n"
+	"  string, symbol (sym+0xoff/0xsize), TYPE[N] arrays {a,b,..}; bad reads: (fault)\n"
+	"  e.g. r:myret kp_target_add ret=$retval:s64",
+	"define a return probe event ('help r' for types)");
+
+static const struct console_cmd remove_cmd
+	__attribute__((used, section(".console_cmds.-"), aligned(8))) = {
+	"-:", cmd_definition,
+	"-:[GRP/]EVENT   (EVENT and GRP may be globs: -:mygrp/* removes a group)\n"
+	"  an enabled event is refused (disable it first); removing one that was\n"
+	"  ever enabled clears the trace buffer, as Linux does",
+	"remove probe events ('help -:')",
+};
+
+/* ---- kprobe_events, kprobe_profile ---- */
+
+static int list_one(struct kevent *ev, void *arg)
+{
+	(void)arg;
+	trace_event_print(&ev->def, line, sizeof(line));
+	put(line);
+	put("\n");
+	return 0;
+}
+
+static int check_idle(struct kevent *ev, void *arg)
+{
+	*(const char **)arg = ev->def.event;
+	return ev->enabled;
+}
+
+static int cmd_kprobe_events(int argc, char **argv)
+{
+	const char *busy = NULL;
+	char msg[KEVENT_MSG_MAX];
+
+	if (argc == 1)
+		return kevent_for_each("all", list_one, NULL);
+	if (argc != 2 || strcmp(argv[1], "clear"))
+		return cmd_error("usage: kprobe_events [clear]");
+	if (kevent_for_each("all", check_idle, &busy))
+		return cmd_error("event '%s' is enabled; 'disable all' first", busy);
+	if (kevent_count() && kprobe_events_write("-:*/*", msg, sizeof(msg)) < 0)
+		return cmd_error("%s", msg);
+	return 0;
+}
+CONSOLE_CMD(kprobe_events, cmd_kprobe_events, "kprobe_events [clear]",
+	    "list event definitions as Linux prints them; 'clear' removes them all");
+
+static int profile_one(struct kevent *ev, void *arg)
+{
+	(void)arg;
+	cprintf("  %-44s %15lu %15lu\n", ev->def.event, ev->nhit, kevent_misses(ev));
+	return 0;
+}
+
+static int cmd_kprobe_profile(int argc, char **argv)
+{
+	if (argc > 2)
+		return cmd_error("usage: kprobe_profile [EVENT|GRP/EVENT|GRP/*]");
+	return kevent_for_each(argc == 2 ? argv[1] : "all", profile_one, NULL);
+}
+CONSOLE_CMD(kprobe_profile, cmd_kprobe_profile, "kprobe_profile [EVENT|GRP/EVENT|GRP/*]\n"
+	    "  columns as Linux: event, hits (handler runs, filtered or not), misses\n"
+	    "  (hits inside another probe's handler; r: also no free instance)",
+	    "per-event hit and miss counts (Linux's kprobe_profile)");
+
+/* ---- enable, disable ---- */
+
+static int enable_cmd(int argc, char **argv, bool on)
+{
+	char msg[KEVENT_MSG_MAX];
+	int n = 0, r;
+
+	if (argc < 2)
+		return cmd_error("usage: %s EVENT|GRP/EVENT|GRP/*|all ...", argv[0]);
+	for (int i = 1; i < argc; i++) {
+		r = kevent_enable(argv[i], on, msg, sizeof(msg));
+		if (r < 0)
+			return cmd_error("%s", msg);
+		n += r;
+	}
+	cprintf("%s %d event%s\n", on ? "enabled" : "disabled", n, n == 1 ? "" : "s");
+	return 0;
+}
+
+static int cmd_enable(int argc, char **argv)
+{
+	return enable_cmd(argc, argv, true);
+}
+CONSOLE_CMD(enable, cmd_enable, "enable EVENT|GRP/EVENT|GRP/*|all ...\n"
+	    "  arms the probes: like echo 1 > events/GRP/EVENT/enable; globs allowed",
+	    "start recording events (they are created disabled, as in Linux)");
+
+static int cmd_disable(int argc, char **argv)
+{
+	return enable_cmd(argc, argv, false);
+}
+CONSOLE_CMD(disable, cmd_disable, "disable EVENT|GRP/EVENT|GRP/*|all ...",
+	    "stop recording events and take their int3s out of the text");
+
+/* ---- filter: the raw line, so quotes inside the expression survive ---- */
+
+static bool match_filter(const char *s)
+{
+	return !strncmp(s, "filter", 6) && (s[6] == ' ' || s[6] == '\t' || !s[6]);
+}
+
+static int show_filter(struct kevent *ev, void *arg)
+{
+	(void)arg;
+	cprintf("%s/%s: %s\n", ev->def.group, ev->def.event,
+		ev->filter ? ev->filter->text : "none");
+	return 0;
+}
+
+static int count_one(struct kevent *ev, void *arg)
+{
+	(void)ev;
+	(*(unsigned int *)arg)++;
+	return 0;
+}
+
+static int run_filter(char *s)
+{
+	char msg[KEVENT_MSG_MAX], *target, *expr, *end;
+	size_t n;
+
+	s += 6;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!*s)
+		return cmd_error("usage: filter EVENT|GRP/EVENT|GRP/* ['EXPR'|0]");
+	target = s;
+	while (*s && *s != ' ' && *s != '\t')
+		s++;
+	if (*s)
+		*s++ = '\0';
+	while (*s == ' ' || *s == '\t')
+		s++;
+	expr = s;
+	end = expr + strlen(expr);
+	while (end > expr && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	n = (size_t)(end - expr);
+	/* 'EXPR' or "EXPR" as the shell would pass it: drop one level of quotes */
+	if (n >= 2 && (expr[0] == '\'' || expr[0] == '"') && end[-1] == expr[0] &&
+	    !strchr(expr + 1, expr[0])[1]) {
+		end[-1] = '\0';
+		expr++;
+	}
+	if (!*expr) {
+		unsigned int found = 0;
+
+		kevent_for_each(target, count_one, &found);
+		if (!found)
+			return cmd_error("no event matches '%s'", target);
+		return kevent_for_each(target, show_filter, NULL);
+	}
+	if (kevent_set_filter(target, expr, msg, sizeof(msg)) < 0)
+		return cmd_error("%s", msg);
+	cprintf("%s\n", msg);
+	return 0;
+}
+CONSOLE_SYNTAX(filter, match_filter, run_filter);
+
+static int cmd_filter(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return cmd_error("internal: filter is handled as a whole line");
+}
+CONSOLE_CMD(filter, cmd_filter, "filter EVENT|GRP/EVENT|GRP/* ['EXPR'|0]\n"
+	    "  EXPR on the event's arg names: == != < <= > >= & (bits), ~ (glob, strings),\n"
+	    "  && || ! ( ); strings in quotes: filter myprobe 'a > 3 && s == \"abc\"'\n"
+	    "  '0' removes the filter; without EXPR shows it (none: no filter)",
+	    "record only hits that pass EXPR (Linux event filter syntax)");
+
+/* ---- trace ---- */
+
+int kevent_format_hit(const struct trace_hit *hit, size_t len, char *buf, size_t buflen)
+{
+	char ip[TRACE_NAME_MAX + 40], func[TRACE_NAME_MAX + 20], flags[6];
+	const struct kevent *ev = kevent_by_id(hit->event_id);
+	struct trace_line tl = {
+		.comm = KEVENT_COMM, .pid = KEVENT_PID, .cpu = hit->cpu,
+		.flags = flags, .ts_ns = hit->ts_ns, .ip = ip, .args = args,
+	};
+
+	if (!ev || len < sizeof(*hit) + ev->def.rec_size)
+		return snprintf(buf, buflen, "<entry of removed event %u>", hit->event_id);
+	flags[0] = hit->flags & TRACE_HIT_IRQS_OFF ? 'd' : '.';
+	flags[1] = '.';
+	flags[2] = hit->flags & TRACE_HIT_HARDIRQ ? 'h' : '.';
+	flags[3] = hit->depth ? "0123456789abcdef"[hit->depth & 15] : '.';
+	flags[4] = '.';
+	flags[5] = '\0';
+	tl.event = ev->def.event;
+	trace_format_ip(hit->ip, true, addr_to_sym, ip, sizeof(ip));
+	if (ev->def.is_return) {
+		trace_format_ip(hit->func, false, addr_to_sym, func, sizeof(func));
+		tl.func = func;
+	}
+	fetch_format(&ev->def, hit->rec, addr_to_sym, args, sizeof(args));
+	return trace_format_line(&tl, buf, buflen);
+}
+
+static void print_lost(uint64_t lost)
+{
+	cprintf("CPU:%u [LOST %lu EVENTS]\n", this_cpu()->cpu, lost);
+}
+
+static void print_hit(size_t n)
+{
+	kevent_format_hit((const struct trace_hit *)hitbuf, n, line, sizeof(line) - 1);
+	put(line);
+	put("\n");
+}
+
+/* cat trace: a header, then every entry; recording pauses meanwhile. */
+static int trace_show(void)
+{
+	struct trace_buffer_info info;
+	struct trace_ring_iter it;
+	uint64_t lost;
+	size_t n;
+
+	trace_buffer_pause(true);
+	trace_buffer_info(&info);
+	trace_format_header(line, sizeof(line), info.entries, info.written, num_cpus());
+	put(line);
+	trace_buffer_iter_start(&it);
+	while ((n = trace_buffer_next(&it, (struct trace_hit *)hitbuf, &lost))) {
+		if (lost)
+			print_lost(lost);
+		print_hit(n);
+		if (console_interrupted()) {
+			put("^C\n");
+			break;
+		}
+	}
+	trace_buffer_pause(false);
+	return 0;
+}
+
+/* cat trace_pipe: print and consume, wait for more, until Ctrl-C. */
+static int trace_follow(void)
+{
+	struct trace_ring_iter it;
+	uint64_t lost;
+	size_t n;
+
+	console_interrupted();	/* a stale ^C is not for us */
+	trace_buffer_iter_start(&it);
+	while (!console_interrupted()) {
+		n = trace_buffer_next(&it, (struct trace_hit *)hitbuf, &lost);
+		if (!n) {
+			halt();		/* the next interrupt (timer, serial) wakes us */
+			continue;
+		}
+		if (lost)
+			print_lost(lost);
+		print_hit(n);
+		trace_buffer_consume(&it);
+	}
+	put("^C\n");
+	return 0;
+}
+
+static int trace_size(int argc, char **argv)
+{
+	struct trace_buffer_info info;
+	uint64_t kb;
+	int err;
+
+	if (argc == 2) {
+		trace_buffer_info(&info);
+		cprintf("buffer_size_kb: %lu (%lu entries, %lu written, %lu lost to overwriting, "
+			"%lu dropped while printing; recording %s)\n",
+			info.size / 1024, info.entries, info.written, info.overwritten,
+			info.paused_drops, info.on ? "on" : "off");
+		return 0;
+	}
+	if (kstrtou64(argv[2], &kb) || kb > (1UL << 20))
+		return cmd_error("bad size '%s': a number of KiB", argv[2]);
+	err = trace_buffer_resize(kb * 1024);
+	if (err == -EINVAL)
+		return cmd_error("size %lu KiB out of range (%u to %u KiB)", kb,
+				 TRACE_RING_MIN / 1024, 64 * 1024);
+	if (err)
+		return cmd_error("no memory for %lu KiB", kb);
+	cprintf("buffer_size_kb: %lu (cleared)\n", kb);
+	return 0;
+}
+
+static int cmd_trace(int argc, char **argv)
+{
+	if (argc == 1)
+		return trace_show();
+	if (!strcmp(argv[1], "size") && argc <= 3)
+		return trace_size(argc, argv);
+	if (argc == 2 && !strcmp(argv[1], "-f"))
+		return trace_follow();
+	if (argc == 2 && !strcmp(argv[1], "clear")) {
+		trace_buffer_clear();
+		return 0;
+	}
+	if (argc == 2 && (!strcmp(argv[1], "on") || !strcmp(argv[1], "off"))) {
+		trace_buffer_set_on(!strcmp(argv[1], "on"));
+		return 0;
+	}
+	return cmd_error("usage: trace [-f|clear|size [KB]|on|off]");
+}
+CONSOLE_CMD(trace, cmd_trace, "trace [-f|clear|size [KB]|on|off]\n"
+	    "  trace: the buffer in Linux's format (cat trace); -f: stream and consume\n"
+	    "  until Ctrl-C (trace_pipe); size KB: resize and clear (buffer_size_kb);\n"
+	    "  on/off: tracing_on. When full the oldest entries are overwritten and\n"
+	    "  reported as CPU:0 [LOST N EVENTS]. Task is always kp-shell-1 (no tasks\n"
+	    "  here); flags: d irqs off, h in irq, digit = trap depth",
+	    "show the trace buffer; -f follows it, clear/size/on/off manage it");

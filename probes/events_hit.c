@@ -1,0 +1,187 @@
+/*
+ * The probe-event hit path and the trace buffer it writes.
+ *
+ *   int3 -> kprobe engine -> kevent_pre_handler (interrupts off)
+ *     fetch_args() into a scratch record -> filter -> one ring entry
+ *   return through the kretprobe trampoline -> kevent_ret_handler
+ *     the same, with $retval and the return site
+ *
+ * The whole file is in .noprobe.text (Makefile NOPROBE_FILES), as are the
+ * fetch, filter and ring code it calls and copy_from_kernel_nofault();
+ * uptime_ns() is marked NOKPROBE_SYMBOL in time.c. Nothing here allocates,
+ * prints or takes a lock: the handler cannot nest (the engine counts a
+ * probe hit inside a handler as a miss), and the console's side of the
+ * buffer copies entries out with interrupts off, so the two never overlap.
+ */
+#include "kernel.h"
+#include "arch.h"
+#include "mm.h"
+#include "kprobe_events.h"
+
+#define DEFAULT_SIZE	(128 * 1024)
+#define MAX_SIZE	(64UL * 1024 * 1024)
+
+static struct trace_ring ring;
+static bool tracing_on = true;
+static bool paused;
+static uint64_t paused_drops;
+/* One hit at a time per CPU, and this kernel runs one CPU. */
+static uint8_t scratch[TRACE_HIT_MAX] __aligned(16);
+
+static int read_mem(void *dst, uint64_t addr, size_t n)
+{
+	return copy_from_kernel_nofault(dst, (const void *)addr, n) ? -EFAULT : 0;
+}
+
+static void record(struct kevent *ev, struct pt_regs *regs, uint64_t ip,
+		   uint64_t func, bool is_return, uint64_t irqflags)
+{
+	struct trace_hit *hit = (struct trace_hit *)scratch;
+	struct percpu *cpu = this_cpu();
+	struct fetch_ctx ctx = {
+		.regs = regs,
+		.retval = regs->ax,
+		.is_return = is_return,
+		.comm = KEVENT_COMM,
+		.read_mem = read_mem,
+	};
+	const struct trace_filter *f;
+	uint64_t now = uptime_ns();
+
+	if (!READ_ONCE(tracing_on))
+		return;
+	if (READ_ONCE(paused)) {
+		paused_drops++;
+		return;
+	}
+	if (fetch_args(&ev->def, &ctx, hit->rec, TRACE_RECORD_MAX))
+		return;
+	f = READ_ONCE(ev->filter);
+	if (f && !trace_filter_match(f, &ev->def, hit->rec))
+		return;
+	hit->event_id = ev->id;
+	hit->cpu = (uint8_t)cpu->cpu;
+	hit->flags = (irqflags & X86_EFLAGS_IF ? 0 : TRACE_HIT_IRQS_OFF) |
+		     (cpu->irq_depth > 0 ? TRACE_HIT_HARDIRQ : 0);
+	hit->depth = (uint8_t)min(cpu->trap_depth, 15);
+	hit->pad = 0;
+	hit->ts_ns = now;
+	hit->ip = ip;
+	hit->func = func;
+	trace_ring_write(&ring, hit, sizeof(*hit) + ev->def.rec_size);
+}
+
+int kevent_pre_handler(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct kevent *ev = container_of(kp, struct kevent, rp.kp);
+
+	ev->nhit++;
+	record(ev, regs, (uint64_t)kp->addr, 0, false, local_save_flags());
+	return 0;
+}
+
+int kevent_ret_handler(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct kretprobe *rp = get_kretprobe(ri);
+	struct kevent *ev;
+	uint64_t flags;
+
+	if (!rp)
+		return 0;
+	ev = container_of(rp, struct kevent, rp);
+	if (!READ_ONCE(ev->enabled))
+		return 0;	/* disabled while this call was in flight */
+	/* The trampoline runs with the function's interrupt state: shut them
+	 * out so an interrupt cannot find the scratch record half written. */
+	flags = local_irq_save();
+	ev->nhit++;
+	record(ev, regs, ri->ret_addr, ev->def.addr, true, flags);
+	local_irq_restore(flags);
+	return 0;
+}
+
+/* ---- the console's side ---- */
+
+void trace_buffer_info(struct trace_buffer_info *info)
+{
+	uint64_t flags = local_irq_save();
+
+	info->size = ring.size;
+	info->entries = trace_ring_entries(&ring);
+	info->written = ring.next_seq;
+	info->overwritten = ring.overwritten;
+	info->paused_drops = paused_drops;
+	info->on = tracing_on;
+	local_irq_restore(flags);
+}
+
+void trace_buffer_clear(void)
+{
+	uint64_t flags = local_irq_save();
+
+	trace_ring_clear(&ring);
+	local_irq_restore(flags);
+}
+
+int trace_buffer_resize(size_t bytes)
+{
+	size_t pages = ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE, old_pages;
+	void *mem, *old;
+	uint64_t flags;
+
+	if (bytes < TRACE_RING_MIN || bytes > MAX_SIZE)
+		return -EINVAL;
+	mem = alloc_pages_virt(pages);
+	if (!mem)
+		return -ENOMEM;
+	flags = local_irq_save();
+	old = ring.buf;
+	old_pages = ring.size / PAGE_SIZE;
+	trace_ring_init(&ring, mem, pages * PAGE_SIZE);
+	local_irq_restore(flags);
+	if (old)
+		free_pages_virt(old, old_pages);
+	return 0;
+}
+
+void trace_buffer_set_on(bool on)
+{
+	WRITE_ONCE(tracing_on, on);
+}
+
+void trace_buffer_pause(bool pause)
+{
+	WRITE_ONCE(paused, pause);
+}
+
+void trace_buffer_iter_start(struct trace_ring_iter *it)
+{
+	uint64_t flags = local_irq_save();
+
+	trace_ring_iter_start(&ring, it);
+	local_irq_restore(flags);
+}
+
+size_t trace_buffer_next(struct trace_ring_iter *it, struct trace_hit *hit,
+			 uint64_t *lost)
+{
+	uint64_t flags = local_irq_save();
+	size_t n = trace_ring_next(&ring, it, hit, TRACE_HIT_MAX, lost);
+
+	local_irq_restore(flags);
+	return n;
+}
+
+void trace_buffer_consume(const struct trace_ring_iter *it)
+{
+	uint64_t flags = local_irq_save();
+
+	trace_ring_consume(&ring, it);
+	local_irq_restore(flags);
+}
+
+static int trace_buffer_init(void)
+{
+	return trace_buffer_resize(DEFAULT_SIZE);
+}
+INITCALL(trace_buffer_init, 3);
