@@ -7,11 +7,19 @@
 #include "kernel.h"
 #include "arch.h"
 #include "kallsyms.h"
+#include "kgdb.h"
 
 #define OOPS_EXIT_CODE	0x10	/* QEMU exit status (0x10 << 1) | 1 = 33 */
 #define MAX_FRAMES	32
 
 static int oops_in_progress;
+
+/*
+ * Oops notifier: called with the trap's registers after the report and
+ * before the kernel stops, so a debugger can look at the dead kernel first.
+ * The GDB stub sets it (`kgdb on-oops on`, kernel/kgdb.c); NULL by default.
+ */
+void (*oops_notifier)(struct pt_regs *regs, int trapnr);
 
 static void __noreturn stop(void)
 {
@@ -80,6 +88,8 @@ void oops(struct pt_regs *regs, int trapnr, const char *why)
 		stop();
 	}
 	oops_report(regs, trapnr, why);
+	if (oops_notifier)
+		oops_notifier(regs, trapnr);
 	stop();
 }
 

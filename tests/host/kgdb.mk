@@ -1,0 +1,5 @@
+# GDB remote-protocol layer of the in-kernel stub (issue 6): framing,
+# checksums, escapes, registers, target description, packet dispatch.
+HOST_TESTS += kgdb_rsp
+
+kgdb_rsp_SRCS := tests/host/test_kgdb_rsp.c kernel/kgdb_rsp.c
