@@ -15,6 +15,7 @@
 #include "mm.h"
 #include "kallsyms.h"
 #include "kprobe_events.h"
+#include "events_internal.h"
 
 #define KERNEL_MODULE	"kprobe64"	/* the only "module": the kernel itself */
 
@@ -25,9 +26,7 @@ static uint32_t next_id = 1;
 /* Parse results are big (~3 KiB): one set, used by the console only. */
 static struct trace_event_def parsed, expanded;
 
-static int msgf(char *msg, size_t len, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int msgf(char *msg, size_t len, int ret, const char *fmt, ...)
+int kevent_msg(char *msg, size_t len, int ret, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -264,10 +263,11 @@ static int define_one(struct trace_event_def *def, char *msg, size_t len)
 
 	if (def->has_symbol) {
 		if (functions_named(sym) > 1)
-			return msgf(msg, len, -EINVAL,
+			return kevent_msg(msg, len, -EINVAL,
 				    "symbol '%s' is not unique (%u functions have that name); probe it by address",
 				    sym, functions_named(sym));
-		snprintf(where, sizeof(where), "%s+%u", def->symbol, def->offset);
+		snprintf(where, sizeof(where), def->offset ? "%s+%u" : "%s", def->symbol,
+			 def->offset);
 	} else {
 		snprintf(where, sizeof(where), "0x%lx", def->addr);
 	}
@@ -275,34 +275,34 @@ static int define_one(struct trace_event_def *def, char *msg, size_t len)
 	if (err)
 		return err;
 	if (!is_kernel_text(def->addr))
-		return msgf(msg, len, -EINVAL, "cannot probe %s: not kernel text", where);
+		return kevent_msg(msg, len, -EINVAL, "cannot probe %s: not kernel text", where);
 	ks = kallsyms_lookup(def->addr, &off);
 	if (def->has_symbol && (!ks || off != def->offset))
-		return msgf(msg, len, -EINVAL, "cannot probe %s: offset %u is past the end of %s",
+		return kevent_msg(msg, len, -EINVAL, "cannot probe %s: offset %u is past the end of %s",
 			    where, def->offset, sym);
 	if (kprobe_blacklisted(def->addr))
-		return msgf(msg, len, -EINVAL,
+		return kevent_msg(msg, len, -EINVAL,
 			    "cannot probe %s: it is on the kprobe blacklist (the probe path runs it)",
 			    where);
 	if (name_taken(def->group, def->event))
-		return msgf(msg, len, -EEXIST, "event '%s/%s' already exists",
+		return kevent_msg(msg, len, -EEXIST, "event '%s/%s' already exists",
 			    def->group, def->event);
 	if (reserve(1))
-		return msgf(msg, len, -ENOMEM, "out of memory");
+		return kevent_msg(msg, len, -ENOMEM, "out of memory");
 	ev = kevent_new(def);
 	if (!ev)
-		return msgf(msg, len, -ENOMEM, "out of memory");
+		return kevent_msg(msg, len, -ENOMEM, "out of memory");
 	err = kevent_register(ev);
 	if (err) {
 		kfree(ev);
 		if (err == -EILSEQ || err == -EOPNOTSUPP)
-			return msgf(msg, len, err, "cannot probe %s: %s (see 'insns %s')",
+			return kevent_msg(msg, len, err, "cannot probe %s: %s (see 'insns %s')",
 				    where, refusal(err), ks ? ksym_name(ks) : where);
-		return msgf(msg, len, err, "cannot probe %s: %s", where, refusal(err));
+		return kevent_msg(msg, len, err, "cannot probe %s: %s", where, refusal(err));
 	}
 	ev->id = next_id++;
 	events[nevents++] = ev;
-	return msgf(msg, len, 0, "added %s/%s (disabled; 'enable %s/%s' starts it)",
+	return kevent_msg(msg, len, 0, "added %s/%s (disabled; 'enable %s/%s' starts it)",
 		    def->group, def->event, def->group, def->event);
 }
 
@@ -363,7 +363,7 @@ static int glob_one(const struct ksym *s, void *arg)
 		return 1;
 	}
 	if (name_taken(expanded.group, expanded.event) || batch_has_name(g, expanded.event)) {
-		g->err = msgf(g->msg, g->len, -EEXIST, "event '%s/%s' already exists",
+		g->err = kevent_msg(g->msg, g->len, -EEXIST, "event '%s/%s' already exists",
 			      expanded.group, expanded.event);
 		return 1;
 	}
@@ -395,7 +395,7 @@ static int glob_one(const struct ksym *s, void *arg)
 	g->batch[g->n++] = ev;
 	return 0;
 nomem:
-	g->err = msgf(g->msg, g->len, -ENOMEM, "out of memory after %u events", g->n);
+	g->err = kevent_msg(g->msg, g->len, -ENOMEM, "out of memory after %u events", g->n);
 	return 1;
 }
 
@@ -407,16 +407,16 @@ static int define_glob(struct trace_event_def *def, char *msg, size_t len)
 
 	g.pat = strip_module(def->symbol);
 	if (!g.pat)
-		return msgf(msg, len, -ENOENT, "unknown module in '%s' (only '%s:' names the kernel)",
+		return kevent_msg(msg, len, -ENOENT, "unknown module in '%s' (only '%s:' names the kernel)",
 			    def->symbol, KERNEL_MODULE);
 	kallsyms_for_each(glob_one, &g);
 	if (!g.err && !g.n)
-		g.err = msgf(msg, len, -ENOENT, g.matched ?
+		g.err = kevent_msg(msg, len, -ENOENT, g.matched ?
 			     "no probeable function matches '%s' (%u matched: %u blacklisted, %u unprobeable, %u ambiguous)" :
 			     "no function matches '%s'",
 			     def->symbol, g.matched, g.blacklisted, g.unprobeable, g.ambiguous);
 	if (!g.err && reserve(g.n))
-		g.err = msgf(msg, len, -ENOMEM, "out of memory");
+		g.err = kevent_msg(msg, len, -ENOMEM, "out of memory");
 	if (g.err) {
 		for (unsigned int i = 0; i < g.n; i++) {
 			kevent_unregister(g.batch[i]);
@@ -436,7 +436,7 @@ static int define_glob(struct trace_event_def *def, char *msg, size_t len)
 		pos += snprintf(skipped + pos, sizeof(skipped) - pos, ", %u unprobeable", g.unprobeable);
 	if (g.ambiguous)
 		pos += snprintf(skipped + pos, sizeof(skipped) - pos, ", %u with non-unique names", g.ambiguous);
-	return msgf(msg, len, 0, "added %u events to group '%s' for '%s' (disabled; 'enable %s/*' starts them)%s%s",
+	return kevent_msg(msg, len, 0, "added %u events to group '%s' for '%s' (disabled; 'enable %s/*' starts them)%s%s",
 		    g.n, def->group, def->symbol, def->group,
 		    pos ? "; skipped" : "", pos ? skipped + 1 : "");
 }
@@ -490,18 +490,18 @@ static int remove_events(const struct trace_event_def *def, char *msg, size_t le
 	snprintf(target, sizeof(target), "%s%s%s", def->group, group ? "/" : "", def->event);
 	iterate(group, def->event, check_removable, &r);
 	if (!r.n)
-		return msgf(msg, len, -ENOENT, "no event matches '%s'", target);
+		return kevent_msg(msg, len, -ENOENT, "no event matches '%s'", target);
 	if (r.busy)
-		return msgf(msg, len, -EBUSY, "event '%s' is enabled; 'disable %s' first",
+		return kevent_msg(msg, len, -EBUSY, "event '%s' is enabled; 'disable %s' first",
 			    r.busy, target);
 	iterate(group, def->event, remove_one, &r);
 	/* As Linux: no entry may outlive the definition that formats it. */
 	if (r.clear)
 		trace_buffer_clear();
 	if (r.n == 1)
-		return msgf(msg, len, 0, "removed %s%s", target,
+		return kevent_msg(msg, len, 0, "removed %s%s", target,
 			    r.clear ? " (trace buffer cleared)" : "");
-	return msgf(msg, len, 0, "removed %u events%s", r.n,
+	return kevent_msg(msg, len, 0, "removed %u events%s", r.n,
 		    r.clear ? " (trace buffer cleared)" : "");
 }
 
@@ -514,127 +514,10 @@ int kprobe_events_write(const char *line, char *msg, size_t len)
 	if (parsed.cmd == TRACE_CMD_REMOVE)
 		return remove_events(&parsed, msg, len);
 	if (parsed.has_symbol && !strip_module(parsed.symbol))
-		return msgf(msg, len, -ENOENT,
+		return kevent_msg(msg, len, -ENOENT,
 			    "bad probe point '%s': unknown module (this kernel has no modules; '%s:' names the kernel)",
 			    parsed.symbol, KERNEL_MODULE);
 	if (parsed.symbol_glob)
 		return define_glob(&parsed, msg, len);
 	return define_one(&parsed, msg, len);
-}
-
-/* ---- enable, disable, filter ---- */
-
-struct enable_state {
-	bool on;
-	unsigned int n;
-	int err;
-};
-
-static int enable_one(struct kevent *ev, void *arg)
-{
-	struct enable_state *e = arg;
-
-	e->n++;
-	if (ev->enabled == e->on)
-		return 0;
-	if (e->on) {
-		WRITE_ONCE(ev->enabled, true);
-		ev->was_enabled = true;
-		e->err = enable_kprobe(&ev->rp.kp);
-		if (e->err) {
-			WRITE_ONCE(ev->enabled, false);
-			return 1;
-		}
-	} else {
-		disable_kprobe(&ev->rp.kp);
-		WRITE_ONCE(ev->enabled, false);
-	}
-	return 0;
-}
-
-int kevent_enable(const char *target, bool enable, char *msg, size_t len)
-{
-	struct enable_state e = { .on = enable };
-
-	kevent_for_each(target, enable_one, &e);
-	if (e.err)
-		return msgf(msg, len, e.err, "could not enable '%s' (%d)", target, e.err);
-	if (!e.n)
-		return msgf(msg, len, -ENOENT, "no event matches '%s'", target);
-	return msgf(msg, len, (int)e.n, "%s %u event%s", enable ? "enabled" : "disabled",
-		    e.n, e.n == 1 ? "" : "s");
-}
-
-struct filter_state {
-	const char *expr;
-	struct trace_filter **compiled;	/* one per matching event, in order */
-	unsigned int n, max;
-	int err;
-	char *msg;
-	size_t len;
-};
-
-static int compile_one(struct kevent *ev, void *arg)
-{
-	struct filter_state *f = arg;
-	struct trace_filter *tf;
-	char err[TRACE_ERR_MAX];
-
-	if (f->n == f->max) {
-		f->err = msgf(f->msg, f->len, -ENOMEM, "too many events");
-		return 1;
-	}
-	tf = kzalloc(sizeof(*tf));
-	if (!tf) {
-		f->err = msgf(f->msg, f->len, -ENOMEM, "out of memory");
-		return 1;
-	}
-	f->compiled[f->n++] = tf;
-	if (trace_filter_compile(tf, f->expr, &ev->def, err, sizeof(err))) {
-		f->err = msgf(f->msg, f->len, -EINVAL, "%s/%s: %s", ev->def.group,
-			      ev->def.event, err);
-		return 1;
-	}
-	return 0;
-}
-
-static int install_one(struct kevent *ev, void *arg)
-{
-	struct filter_state *f = arg;
-	struct trace_filter *tf = f->compiled[f->n], *old = ev->filter;
-
-	f->compiled[f->n++] = NULL;
-	if (!tf->nnodes) {	/* "0": no filter */
-		kfree(tf);
-		tf = NULL;
-	}
-	/* One CPU, and handlers run to the end before this code resumes:
-	 * once the pointer is swapped, nobody can still be reading old. */
-	WRITE_ONCE(ev->filter, tf);
-	kfree(old);
-	return 0;
-}
-
-int kevent_set_filter(const char *target, const char *expr, char *msg, size_t len)
-{
-	struct filter_state f = { .expr = expr, .msg = msg, .len = len };
-	unsigned int i;
-
-	f.max = nevents;
-	f.compiled = kzalloc((nevents ? nevents : 1) * sizeof(*f.compiled));
-	if (!f.compiled)
-		return msgf(msg, len, -ENOMEM, "out of memory");
-	kevent_for_each(target, compile_one, &f);
-	if (!f.err && !f.n)
-		f.err = msgf(msg, len, -ENOENT, "no event matches '%s'", target);
-	if (!f.err) {
-		f.n = 0;
-		kevent_for_each(target, install_one, &f);
-		msgf(msg, len, 0, "%s on %u event%s", strcmp(expr, "0") ? "filter set" :
-		     "filter cleared", f.n, f.n == 1 ? "" : "s");
-	}
-	for (i = 0; i < f.max; i++)
-		kfree(f.compiled[i]);
-	kfree(f.compiled);
-	return f.err ? f.err : (int)f.n;
 }

@@ -50,17 +50,24 @@ static void put(const char *s)
 
 /* ---- definitions typed at the prompt ---- */
 
-/* "p", "p:...", "r", "r10:...", "-:..." as the first word. */
+/*
+ * "p", "p:...", "r", "r10:...", "-..." as the first word, and any other
+ * one-letter type ("f:...", "x2:...") so that the parser can say why it is
+ * no kprobe_events line instead of the shell calling it an unknown command.
+ */
 static bool match_definition(const char *s)
 {
-	if (*s == '-')
+	char type = *s;
+
+	if (type == '-')
 		return true;
-	if (*s != 'p' && *s != 'r')
+	if (!((type >= 'a' && type <= 'z') || (type >= 'A' && type <= 'Z')))
 		return false;
-	if (*s++ == 'r')
-		while (*s >= '0' && *s <= '9')
-			s++;
-	return *s == ':' || *s == ' ' || *s == '\t' || !*s;
+	for (s++; *s >= '0' && *s <= '9'; s++)
+		;
+	if (*s == ':')
+		return true;
+	return (type == 'p' || type == 'r') && (*s == ' ' || *s == '\t' || !*s);
 }
 
 static int run_definition(char *text)
