@@ -468,6 +468,30 @@ def test_xdp_attach_detach_during_stream(guest):
     print("    # stream: %d frames across 12 attaches and 4 detaches" % total)
 
 
+def test_kprobe_on_rx_path_counts_frames(guest):
+    """The receive and XDP functions are ordinary probeable code: a probe on
+    e1000_rx_frame fires once per frame taken off the ring."""
+    for c in ("p:netrx/frame e1000_rx_frame", "p:netrx/xdp xdp_run", "enable netrx/*"):
+        guest.cmd_ok(c)
+    try:
+        c0 = net_counters(guest)
+        frame = eth(WIRE.guest_mac, HOST_MAC, ETH_P_IP,
+                    ipv4(HOST_IP, GUEST_IP, 17, udp(HOST_IP, GUEST_IP, 48100, 9, b"probe me")))
+        n = 300 + WIRE.send_acked([frame] * 300)
+        c1 = wait_counter(guest, "rx_packets", c0["rx_packets"] + n)
+        prof = guest.cmd_ok("kprobe_profile netrx/*")
+    finally:
+        guest.cmd_ok("disable netrx/*")
+        guest.cmd_ok("-:netrx/*")
+    hits = dict((m.group(1), int(m.group(2)))
+                for m in re.finditer(r"^\s*(\w+)\s+(\d+)\s+\d+$", prof, re.M))
+    expect(c1["rx_packets"] - c0["rx_packets"] == n, "rx moved by %d, sent %d"
+           % (c1["rx_packets"] - c0["rx_packets"], n))
+    expect(hits.get("frame") == n and hits.get("xdp") == n, "probe hits %s, frames %d\n%s"
+           % (hits, n, prof))
+    check_identity(c1)
+
+
 # ---- robustness ----
 
 def test_malformed_frames(guest):
