@@ -1,0 +1,471 @@
+"""kprobe_events at the console, as a Linux user would drive tracefs: every
+definition form and fetch-arg type, return probes, filters, the trace file's
+format, the ring buffer's overwrite and lost counts, trace -f with Ctrl-C,
+malformed lines, and a probe on every function in the kernel at once.
+One guest for the module; each test starts from no events and an empty buffer."""
+import re
+import time
+
+from guest import PROMPT, expect
+
+ENTRY = re.compile(r"^\s+kp-shell-1\s+\[000\] (\S{5})\s+(\d+\.\d{6}): (\w+): \((.*?)\)(.*)$")
+
+
+def reset(guest):
+    guest.cmd("disable all")
+    guest.cmd_ok("trace on")
+    guest.cmd_ok("kprobe_events clear")
+    guest.cmd_ok("trace clear")
+    expect(guest.cmd_ok("kprobe_events") == "", "events left over")
+
+
+def entries(guest, cmd="trace"):
+    """(flags, event, where, args) of every entry `trace` prints."""
+    out = guest.cmd_ok(cmd, timeout=60)
+    res = []
+    for line in out.splitlines():
+        m = ENTRY.match(line)
+        if m:
+            res.append((m.group(1), m.group(3), m.group(4), m.group(5).strip()))
+        else:
+            expect(line.startswith("#") or line.startswith("CPU:0 [LOST "),
+                   "unexpected trace line %r in:\n%s" % (line, out))
+    return res
+
+
+def args_of(argtext):
+    """' a=0x1 s="x y" v={1,2}' -> dict (values as printed)."""
+    return dict(re.findall(r'(\w+)=("[^"]*"|\{[^}]*\}|\S+)', argtext))
+
+
+def call(guest, line):
+    out = guest.cmd_ok("call " + line)
+    expect(" = 0x" in out, out)
+    return int(re.search(r"= 0x([0-9a-f]+)", out).group(1), 16)
+
+
+def addr_of(guest, sym):
+    return int(guest.cmd_ok("ksym " + sym).split()[0], 16)
+
+
+def code_bytes(guest, sym, n):
+    return bytes(int(b, 16) for b in guest.cmd_ok("peek %s %d" % (sym, n)).split(":")[1].split("|")[0].split())
+
+
+def test_help_describes_everything(guest):
+    reset(guest)
+    out = guest.cmd_ok("help")
+    for c in ("p", "r", "-:", "kprobe_events", "kprobe_profile", "enable", "disable",
+              "filter", "trace", "textsum"):
+        expect(re.search(r"^  %s\s" % re.escape(c), out, re.M), "help lacks %s:\n%s" % (c, out))
+    p = guest.cmd_ok("help p")
+    for s in ("p[:[GRP/][EVENT]]", "%REG", "$argN", "$stack", "@SYM", "+|-OFFS(", "glob"):
+        expect(s in p, "help p lacks %r:\n%s" % (s, p))
+    r = guest.cmd_ok("help r")
+    for s in ("r[MAXACTIVE]", "%return", "$retval", "u8", "s8", "x64", "string", "symbol", "[N]", "(fault)"):
+        expect(s in r, "help r lacks %r:\n%s" % (s, r))
+    expect("-:mygrp/*" in guest.cmd_ok("help -:"), "help -:")
+    f = guest.cmd_ok("help filter")
+    for s in ("==", "&&", "||", "~", "'0'"):
+        expect(s in f, "help filter lacks %r" % s)
+    t = guest.cmd_ok("help trace")
+    for s in ("-f", "Ctrl-C", "size", "LOST", "kp-shell-1"):
+        expect(s in t, "help trace lacks %r" % s)
+
+
+def test_entry_probe_register_and_variable_args(guest):
+    reset(guest)
+    code = code_bytes(guest, "kp_target_add", 4)
+    guest.cmd_ok("p:regs kp_target_add a=%di b=%si rdi=%rdi edi=%edi a1=$arg1 a2=$arg2:u32 "
+                 "sp=$stack ret=$stack0:symbol imm=\\42 neg=\\-5:s32 "
+                 "code=@kp_target_add:x32 code1=@kp_target_add+1:x8 comm=$comm dx=%dx")
+    expect(guest.cmd_ok("trace").count("regs:") == 0, "events start disabled")
+    guest.cmd_ok("enable regs")
+    expect(call(guest, "kp_target_add 0x100000005 7") == 0x10000000c, "result")
+    (e,) = entries(guest)
+    flags, ev, where, a = e
+    a = args_of(a)
+    expect(ev == "regs" and flags == "d..1.", e)
+    expect(re.match(r"kp_target_add\+0x0/0x[0-9a-f]+$", where), where)
+    expect(a["a"] == "0x100000005" and a["b"] == "0x7" and a["rdi"] == "0x100000005", a)
+    expect(a["edi"] == "0x5" and a["a1"] == "0x100000005" and a["a2"] == "7", a)
+    expect(a["imm"] == "0x2a" and a["neg"] == "-5" and a["comm"] == '"kp-shell"', a)
+    expect(re.match(r"0xffffffff8[0-9a-f]{7}$", a["sp"]), a)
+    expect(a["ret"].startswith("guarded_call+0x"), a)          # the return address
+    probed = b"\xcc" + code[1:]          # memory as it is: the probe's int3 is there
+    expect(a["code"] == "0x%x" % int.from_bytes(probed, "little"), (a, code))
+    expect(a["code1"] == "0x%x" % code[1], (a, code))
+    expect(a["dx"] == "0x0", a)
+
+
+def test_memory_args_types_and_faults(guest):
+    reset(guest)
+    log = code_bytes(guest, "log_buf", 4)
+    code = code_bytes(guest, "kp_target_add", 4)
+    before = code_bytes(guest, "kp_target_add-1", 1)
+    guest.cmd_ok("p:mem kp_target_add s=+0(%di):string u8s=+0(%di):u8[4] x8s=+1(%di):x8[2] "
+                 "fn=+0(%si):symbol insn=+0(+0(%si)):x32 neg=-1(+0(%si)):x8")
+    guest.cmd_ok("p:num kp_target_add b=%di:s8 w=%di:x16 u=%di:u16 s16=%si:s16 "
+                 "x32=%si:x32 u64=%si:u64 s32=%di:s32")
+    guest.cmd_ok("p:bad kp_target_add x=+0(%di):u64 s=+0(%si):string arr=+8(%di):x16[2] ok=%si")
+    guest.cmd_ok("enable kprobes/mem")
+    call(guest, "kp_target_add log_buf add_fn")
+    (e,) = entries(guest)
+    a = args_of(e[3])
+    expect(a["s"].startswith('"[    0.000000] kprobe64 ') and len(a["s"]) == 65, a["s"])
+    expect(a["u8s"] == "{%s}" % ",".join(str(b) for b in log), a)
+    expect(a["x8s"] == "{0x%x,0x%x}" % (log[1], log[2]), a)
+    expect(re.match(r"kp_target_add\+0x0/0x[0-9a-f]+$", a["fn"]), a)
+    expect(a["insn"] == "0x%x" % int.from_bytes(b"\xcc" + code[1:], "little"), a)  # int3 in place
+    expect(a["neg"] == "0x%x" % before[0], a)     # the byte before the function add_fn points to
+    guest.cmd_ok("disable mem")
+    guest.cmd_ok("trace clear")
+    guest.cmd_ok("enable num")
+    call(guest, "kp_target_add 0x1234ff 0xfffe")
+    (e,) = entries(guest)
+    a = args_of(e[3])
+    expect(a == {"b": "-1", "w": "0x34ff", "u": "13567", "s16": "-2", "x32": "0xfffe",
+                 "u64": "65534", "s32": "1193215"}, a)
+    guest.cmd_ok("disable num")
+    guest.cmd_ok("trace clear")
+    guest.cmd_ok("enable bad")
+    call(guest, "kp_target_add 16 0")              # bad pointers: (fault), kernel fine
+    call(guest, "kp_target_add 0xdead000000000000 0xffff800000000000")
+    got = [args_of(x[3]) for x in entries(guest)]
+    expect(got == [{"x": "(fault)", "s": "(fault)", "arr": "(fault)", "ok": "0x0"},
+                   {"x": "(fault)", "s": "(fault)", "arr": "(fault)", "ok": "0xffff800000000000"}], got)
+    prof = guest.cmd_ok("kprobe_profile bad")
+    expect(re.match(r"^  bad\s+2\s+0$", prof.strip("\n")), prof)
+
+
+def test_return_probes(guest):
+    reset(guest)
+    guest.cmd_ok("r:myret kp_target_add ret=$retval")
+    guest.cmd_ok("p:pret kp_target_add%return v=$retval:s64")
+    guest.cmd_ok("r5:kprobes/fibret kp_target_fib n=$retval:u64")
+    guest.cmd_ok("r kp_target_strlen")
+    listing = guest.cmd_ok("kprobe_events").splitlines()
+    expect(listing == ["r:kprobes/myret kp_target_add ret=$retval",
+                       "r:kprobes/pret kp_target_add v=$retval:s64",
+                       "r5:kprobes/fibret kp_target_fib n=$retval:u64",
+                       "r:kprobes/r_kp_target_strlen_0 kp_target_strlen"], listing)
+    guest.cmd_ok("enable all")
+    call(guest, "kp_target_add 2 40")
+    call(guest, "kp_target_add -50 8")
+    call(guest, "kp_target_fib 4")
+    call(guest, "kp_target_strlen log_buf")
+    got = entries(guest)
+    # two return probes on one function: the later one's handler runs first (as Linux)
+    expect([g[1] for g in got] == ["pret", "myret", "pret", "myret"] + ["fibret"] * 9 +
+           ["r_kp_target_strlen_0"], got)
+    for g in got[:4]:
+        expect(g[0] == "....." and re.match(r"guarded_call\+0x[0-9a-f]+/0x[0-9a-f]+ <- kp_target_add$",
+                                            g[2]), g)
+    expect(got[0][3] == "v=42" and got[1][3] == "ret=0x2a" and got[2][3] == "v=-42", got[:4])
+    fibs = [(g[2], int(args_of(g[3])["n"])) for g in got[4:13]]
+    expect(sorted(n for _, n in fibs) == [0, 0, 1, 1, 1, 1, 1, 2, 3], fibs)
+    expect(fibs[-1][0].startswith("guarded_call+") and
+           all(re.match(r"kp_target_fib\+0x[0-9a-f]+/0x[0-9a-f]+ <- kp_target_fib$", w) for w, _ in fibs[:-1]),
+           fibs)
+    expect(got[13][3] == "", got[13])
+    prof = dict((l.split()[0], l.split()[1:]) for l in guest.cmd_ok("kprobe_profile").splitlines())
+    expect(prof["myret"] == ["2", "0"] and prof["fibret"] == ["9", "0"], prof)
+    # one instance for a recursion 4 deep: the inner returns are missed
+    guest.cmd_ok("r1:one kp_target_fib")
+    guest.cmd_ok("enable one")
+    call(guest, "kp_target_fib 4")
+    prof = dict((l.split()[0], l.split()[1:]) for l in guest.cmd_ok("kprobe_profile one").splitlines())
+    expect(prof["one"][0] == "1" and int(prof["one"][1]) == 8, prof)
+
+
+def test_names_offsets_addresses_modules(guest):
+    reset(guest)
+    ins = guest.cmd_ok("insns kp_target_add").splitlines()
+    ret_off = int([l for l in ins if l.split()[2] == "c3"][0].split()[0], 16)
+    addr = addr_of(guest, "kp_target_add")
+    guest.cmd_ok("p kp_target_add")
+    guest.cmd_ok("p:sum kp_target_add+%d sum=%%ax" % ret_off)
+    guest.cmd_ok("p:mygrp/ kp_target_add")
+    guest.cmd_ok("p %#x first=%%di" % addr)
+    guest.cmd_ok("p kprobe64:kp_target_fib")
+    guest.cmd_ok("p:kprobe64/byhex kp_target_add+0x%x" % ret_off)
+    expect(guest.cmd_ok("kprobe_events").splitlines() == [
+        "p:kprobes/p_kp_target_add_0 kp_target_add",
+        "p:kprobes/sum kp_target_add+%d sum=%%ax" % ret_off,
+        "p:mygrp/p_kp_target_add_0 kp_target_add",
+        "p:kprobes/p_0x%016x 0x%016x first=%%di" % (addr, addr),
+        "p:kprobes/p_kprobe64_kp_target_fib_0 kprobe64:kp_target_fib",
+        "p:kprobe64/byhex kp_target_add+%d" % ret_off,
+    ], guest.cmd_ok("kprobe_events"))
+    guest.cmd_ok("enable all")
+    call(guest, "kp_target_add 2 3")
+    got = entries(guest)
+    names = sorted(g[1] for g in got)
+    expect(names == sorted(["p_kp_target_add_0", "sum", "p_kp_target_add_0", "p_0x%016x" % addr, "byhex"]),
+           got)
+    s = [g for g in got if g[1] == "sum"][0]
+    expect(s[2].startswith("kp_target_add+0x%x/" % ret_off) and s[3] == "sum=0x5", s)
+    m = [g for g in got if g[1].startswith("p_0x")][0]
+    expect(m[2].startswith("kp_target_add+0x0/") and m[3] == "first=0x2", m)
+    # removal: one event, a group, and an event name in whichever group
+    guest.cmd_err("-:kprobes/sum")                    # enabled: refused
+    guest.cmd_ok("disable all")
+    guest.cmd_ok("-:kprobes/sum")
+    guest.cmd_ok("-:mygrp/*")
+    guest.cmd_ok("-:byhex")
+    expect(len(guest.cmd_ok("kprobe_events").splitlines()) == 3, guest.cmd_ok("kprobe_events"))
+    guest.cmd_ok("-:p_*")
+    expect(guest.cmd_ok("kprobe_events") == "", "all removed")
+    guest.cmd_err("-:p_*")
+
+
+def test_enable_disable_and_text(guest):
+    reset(guest)
+    text = guest.cmd_ok("textsum")
+    guest.cmd_ok("p:g1/a kp_target_add")
+    guest.cmd_ok("p:g1/b kp_target_fib")
+    guest.cmd_ok("p:g2/a kp_target_add")
+    expect(guest.cmd_ok("textsum") == text, "a disabled event patches nothing")
+    expect(guest.cmd_ok("enable g1/*").strip() == "enabled 2 events", "enable group")
+    expect(guest.cmd_ok("textsum") != text, "enabled: int3 in the text")
+    call(guest, "kp_target_add 1 1")
+    expect([g[1] for g in entries(guest)] == ["a"], "only g1/a")
+    expect(guest.cmd_ok("enable a").strip() == "enabled 2 events", "bare name: any group")
+    guest.cmd_ok("trace clear")
+    call(guest, "kp_target_add 1 1")
+    expect(len(entries(guest)) == 2, "g1/a and g2/a")
+    guest.cmd_ok("disable all")
+    expect(guest.cmd_ok("textsum") == text, "disabled again: text restored")
+    guest.cmd_err("enable nosuch")
+    guest.cmd_err("disable g3/*")
+    guest.cmd_err("enable")
+    out = guest.cmd_ok("kprobe_events")
+    expect(len(out.splitlines()) == 3, out)
+    guest.cmd_ok("trace off")
+    guest.cmd_ok("enable all")
+    guest.cmd_ok("trace clear")
+    call(guest, "kp_target_add 1 1")
+    expect(entries(guest) == [], "tracing off records nothing")
+    guest.cmd_ok("trace on")
+    guest.cmd_err("trace bogus")
+
+
+def test_filters(guest):
+    reset(guest)
+    guest.cmd_ok("p:f kp_target_add a=%di b=%si s=+0(%dx):string n=%si:s32")
+    guest.cmd_ok("enable f")
+    calls = [(1, 2), (2, 2), (7, 4), (9, 200), (0, -3)]
+    cases = [
+        ("a == 1", [(1, 2)]),
+        ("a != 1 && b < 3", [(2, 2)]),
+        ("b & 4", [(7, 4), (0, -3)]),
+        ("!(a > 5) || b >= 100", [(1, 2), (2, 2), (9, 200), (0, -3)]),
+        ("(a == 7 || a == 9) && !(b == 4)", [(9, 200)]),
+        ("n < 0", [(0, -3)]),
+        ("s ~ \"*kprobe64*\" && a <= 1", [(1, 2), (0, -3)]),
+        ("s == \"nope\"", []),
+    ]
+    for expr, want in cases:
+        out = guest.cmd_ok("filter f '%s'" % expr)
+        expect("filter set on 1 event" in out, out)
+        expect(guest.cmd_ok("filter f").strip() == "kprobes/f: %s" % expr, guest.cmd_ok("filter f"))
+        guest.cmd_ok("trace clear")
+        for a, b in calls:
+            call(guest, "kp_target_add %d %d log_buf" % (a, b))
+        got = [args_of(e[3]) for e in entries(guest)]
+        got = [(int(g["a"], 16), int(g["n"])) for g in got]
+        expect(got == want, "filter %r: got %s, want %s" % (expr, got, want))
+    # unquoted works too; bad filters change nothing
+    guest.cmd_ok("filter f a == 2")
+    for bad, why in (("a === 1", "bad filter"), ("nosuch == 1", "nosuch"), ("s > 1", "string"),
+                     ("(a == 1", ")"), ('a == "x"', "number")):
+        line = guest.cmd_err("filter f '%s'" % bad)
+        expect(why in line, (bad, line))
+        expect(guest.cmd_ok("filter f").strip() == "kprobes/f: a == 2", "filter changed by %r" % bad)
+    guest.cmd_ok("filter f 0")
+    expect(guest.cmd_ok("filter f").strip() == "kprobes/f: none", "cleared")
+    guest.cmd_err("filter nosuch 'a == 1'")
+    guest.cmd_err("filter")
+
+
+MALFORMED = [
+    ("p", "missing probe point"),
+    ("p:", "event name"),
+    ("p:grp/", "missing probe point"),
+    ("q:x kp_target_add", "expected 'p', 'r' or '-'"),
+    ("p5 kp_target_add", "maxactive"),
+    ("r0 kp_target_add", "maxactive"),
+    ("r99999 kp_target_add", "maxactive"),
+    ("p:1bad kp_target_add", "must start with a letter"),
+    ("p:g/e/f kp_target_add", "only letters, digits and '_'"),
+    ("p:e kp_target_add a=%di:u7", "unknown type"),
+    ("p kp_target_add x=+0rdi)", "bad fetch-arg at 'rdi)': missing '('"),
+    ("p kp_target_add x=+0(%di", "missing ')'"),
+    ("p kp_target_add x=%zz", "unknown register"),
+    ("p kp_target_add x=$retval", "only available on return probes"),
+    ("p kp_target_add $arg0", "start at 1"),
+    ("p kp_target_add+4 $arg1", "function entry"),
+    ("r kp_target_add a=$arg1", "not available on return probes"),
+    ("p kp_target_add x=%di:string", "string needs a memory fetch-arg"),
+    ("p kp_target_add x=+0(%di):u8[0]", "invalid array size"),
+    ("p kp_target_add x=+0(%di):u8[65]", "too big"),
+    ("p kp_target_add a=%di a=%si", "'a' is already used"),
+    ("p kp_target_add common_pid=%di", "reserved"),
+    ("p kp_target_add x=@nosuch_symbol", "unknown symbol 'nosuch_symbol'"),
+    ("p kp_target_add x=+u0(%di)", "user-space"),
+    ("p kp_target_add " + " ".join("a%d=%%di" % i for i in range(17)), "too many fetch-args"),
+    ("p nosuch_function", "unknown symbol 'nosuch_function'"),
+    ("p kp_target_add+1", "instruction boundary"),
+    ("p kp_target_add+4096", "past the end"),
+    ("p kp_target_add-4", "negative offset"),
+    ("p kp_target_add%ret", "%return"),
+    ("r kp_target_add+4", "function entry"),
+    ("p kprobe_int3", "blacklist"),
+    ("p do_trap", "blacklist"),
+    ("p 0x10", "not kernel text"),
+    ("p log_buf", "not kernel text"),
+    ("p othermod:kp_target_add", "module"),
+    ("p:dup kp_target_add", "already exists"),
+    ("p:kp/ nosuch_*", "no function matches"),
+    ("p:kp/named kp_target_*", "generated event name"),
+    ("-", "expected '-:[GRP/]EVENT'"),
+    ("-:", "event name"),
+    ("-:nosuch", "no event matches 'nosuch'"),
+    ("-:dup extra", "nothing may follow"),
+]
+
+
+def test_malformed_definitions_change_nothing(guest):
+    reset(guest)
+    guest.cmd_ok("p:dup kp_target_add")
+    guest.cmd_ok("r:kprobes/ret kp_target_fib v=$retval")
+    before = guest.cmd_ok("kprobe_events")
+    text = guest.cmd_ok("textsum")
+    for line, why in MALFORMED:
+        err = guest.cmd_err(line)
+        expect(why in err, "%r: expected %r in %r" % (line, why, err))
+        expect(guest.cmd_ok("kprobe_events") == before, "%r changed kprobe_events" % line)
+    expect(guest.cmd_ok("textsum") == text, "text changed")
+    # removing an enabled event is refused, and names what to do
+    guest.cmd_ok("enable dup")
+    err = guest.cmd_err("-:dup")
+    expect("enabled" in err and "disable" in err, err)
+    expect(guest.cmd_ok("kprobe_events") == before, "refused removal removed")
+
+
+def test_trace_overwrite_and_lost_count(guest):
+    reset(guest)
+    expect(re.match(r"buffer_size_kb: 128 ", guest.cmd_ok("trace size")), guest.cmd_ok("trace size"))
+    expect("buffer_size_kb: 16" in guest.cmd_ok("trace size 16"), "resize")
+    guest.cmd_ok("p:l kp_target_add a=%di b=%si")
+    guest.cmd_ok("enable l")
+    expect(call(guest, "kp_target_loop 1000") == 999 * 1000 // 2, "loop result")
+    out = guest.cmd_ok("trace")
+    m = re.search(r"^# entries-in-buffer/entries-written: (\d+)/(\d+)   #P:1$", out, re.M)
+    expect(m and int(m.group(2)) == 1000 and 50 < int(m.group(1)) < 1000, out[:600])
+    kept = int(m.group(1))
+    lost = re.findall(r"^CPU:0 \[LOST (\d+) EVENTS\]$", out, re.M)
+    expect(lost == [str(1000 - kept)], (lost, kept))
+    got = [args_of(e[3]) for e in entries(guest)]
+    expect(len(got) == kept, "entries")
+    expect(got[-1] == {"a": "0x%x" % (998 * 999 // 2), "b": "0x3e7"}, got[-1])  # the last call
+    expect(int(got[0]["b"], 16) == 1000 - kept, got[0])                          # the oldest kept
+    info = guest.cmd_ok("trace size")
+    expect("%d entries, 1000 written, %d lost" % (kept, 1000 - kept) in info, info)
+    guest.cmd_ok("trace clear")
+    expect("entries-written: 0/0 " in guest.cmd_ok("trace"), "cleared")
+    for bad in ("trace size 1", "trace size x", "trace size 9999999", "trace size 16 32"):
+        guest.cmd_err(bad)
+    guest.cmd_ok("trace size 128")
+
+
+def test_trace_follow_until_ctrl_c(guest):
+    reset(guest)
+    guest.cmd_ok("p:add kp_target_add a=%di")
+    guest.cmd_ok("p lapic_timer_tick")
+    guest.cmd_ok("enable add")
+    call(guest, "kp_target_add 5 5")
+    guest.cmd_ok("enable p_lapic_timer_tick_0")
+    guest.send("trace -f\r")
+    guest.read_until("trace -f\n", 10)
+    first = guest.read_until(re.compile(r"add: \(kp_target_add\+0x0/0x[0-9a-f]+\) a=0x5\n"), 20)
+    expect("# tracer" not in first, "trace -f prints no header")
+    ticks = "".join(guest.read_until(re.compile(r"p_lapic_timer_tick_0: .*\n"), 30) for _ in range(3))
+    flags = re.findall(r"\] (\S{5}) .*p_lapic_timer_tick_0: \(lapic_timer_tick\+0x0/", ticks)
+    expect(flags and all(f == "d.h1." for f in flags), "timer interrupt entries: %s" % ticks[-400:])
+    t = time.time()
+    guest.send("\x03")
+    out = guest.read_until(PROMPT, 20)
+    expect(out.rstrip().endswith("^C\n" + PROMPT.rstrip()) or "^C" in out, out[-300:])
+    print("    # trace -f stopped %.2f s after Ctrl-C" % (time.time() - t))
+    guest.cmd_ok("disable all")
+    rest = [e[1] for e in entries(guest)]
+    expect("add" not in rest, "trace -f consumed what it printed: %s" % rest[:5])
+    # with nothing to print, Ctrl-C still ends it at once
+    guest.cmd_ok("trace clear")
+    guest.send("trace -f\r")
+    guest.read_until("trace -f\n", 10)
+    time.sleep(0.5)
+    guest.send("\x03")
+    guest.read_until(PROMPT, 10)
+    expect(guest.cmd_ok("version").startswith("kprobe64"), "alive")
+
+
+def test_every_function_at_once(guest):
+    reset(guest)
+    text = guest.cmd_ok("textsum")
+    funcs = int(re.search(r"\((\d+)\)", guest.cmd_ok("call kallsyms_count")).group(1))
+    t0 = time.time()
+    out = guest.cmd_ok("p:all/ *", timeout=300)
+    t_define = time.time() - t0
+    m = re.match(r"added (\d+) events to group 'all' for '\*' \(disabled; 'enable all/\*' starts them\); "
+                 r"skipped (\d+) blacklisted(?:, (\d+) unprobeable)?(?:, (\d+) with non-unique names)?", out)
+    expect(m, out)
+    n, black, unprobe = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    expect(n > 400 and black > 50, out)
+    expect(guest.cmd_ok("textsum") == text, "defining patches nothing")
+    t0 = time.time()
+    expect(guest.cmd_ok("enable all/*", timeout=300).strip() == "enabled %d events" % n, "enable")
+    t_enable = time.time() - t0
+    # the kernel keeps working with an int3 on every function it has
+    t0 = time.time()
+    expect(call(guest, "kp_target_add 1 2") == 3, "call")
+    expect(call(guest, "kp_target_fib 10") == 55, "call fib")
+    expect(re.search(r"^  trace\s", guest.cmd_ok("help"), re.M), "help")
+    expect(guest.cmd_ok("version").startswith("kprobe64"), "version")
+    guest.cmd_ok("uptime")
+    guest.cmd_ok("mem")
+    guest.cmd_ok("ksym kmain")
+    guest.cmd_ok("peek kmain 32")
+    out = guest.cmd("call kstrtou64 0 0")                    # a fault, survived
+    expect("error: kstrtou64 faulted" in out, out[-300:])
+    st = guest.cmd_ok("kprobes", timeout=60).splitlines()[0]
+    expect(st.startswith("%d probes at %d addresses" % (n, n)), st)
+    t_use = time.time() - t0
+    prof = guest.cmd_ok("kprobe_profile all/p_kp_target_add_0").split()
+    expect(prof[0] == "p_kp_target_add_0" and int(prof[1]) >= 1, prof)
+    tr = entries(guest)
+    expect(len(tr) > 100 and {"p_serial_write_0", "p_cmd_call_0"} & {e[1] for e in tr}, len(tr))
+    t0 = time.time()
+    expect(guest.cmd_ok("disable all/*", timeout=300).strip() == "disabled %d events" % n, "disable")
+    guest.cmd_ok("-:all/*", timeout=300)
+    t_remove = time.time() - t0
+    expect(guest.cmd_ok("textsum") == text, "kernel text is not bit-identical after removal")
+    expect(guest.cmd_ok("kprobes").startswith("0 probes at 0 addresses"), "no probes left")
+    print("    # every function: %d symbols, %d probed, %d blacklisted, %d unprobeable; "
+          "define %.2f s, enable %.2f s, commands %.2f s, disable+remove %.2f s"
+          % (funcs, n, black, unprobe, t_define, t_enable, t_use, t_remove))
+    # return probes on every function too
+    t0 = time.time()
+    guest.cmd_ok("r:allr/ *", timeout=300)
+    guest.cmd_ok("enable allr/*", timeout=300)
+    expect(call(guest, "kp_target_fib 8") == 21, "fib under return probes")
+    rt = [e for e in entries(guest) if e[1] == "r_kp_target_fib_0"]
+    expect(rt and all(" <- kp_target_fib" in e[2] for e in rt), rt[:3])
+    prof = guest.cmd_ok("kprobe_profile allr/r_kp_target_fib_0").split()
+    expect(prof[1:] == ["67", "0"], prof)
+    expect(re.search(r"^  trace\s", guest.cmd_ok("help"), re.M), "help")
+    guest.cmd_ok("disable allr/*", timeout=300)
+    guest.cmd_ok("-:allr/*", timeout=300)
+    expect(guest.cmd_ok("textsum") == text, "text after return probes")
+    print("    # every function, return probes: %.2f s in all" % (time.time() - t0))
