@@ -101,6 +101,10 @@ $(B)/kprobe64.elf: $(B)/kallsyms.o
 	    $(NM) -n --defined-only $(B)/stage1.elf | grep -v -e kallsyms -e __kernel_end | cmp -s - $(B)/final.nm || \
 	    { echo "error: symbol addresses moved between links"; rm -f $@; exit 1; }
 
+# A flat image for QEMU's own multiboot-1 loader (-kernel), used by make bench.
+$(B)/kprobe64.bin: $(B)/kprobe64.elf
+	$(Q)$(OBJCOPY) -O binary $< $@
+
 iso: $(B)/kprobe64.iso
 $(B)/kprobe64.iso: $(B)/kprobe64.elf boot/grub.cfg
 	@$(if $(Q),echo "  ISO     $@")
@@ -118,9 +122,17 @@ run: $(B)/kprobe64.iso
 	@echo "kprobe64: console on this terminal; Ctrl-A X quits QEMU"
 	$(QEMU_RUN) -serial mon:stdio
 
+# make debug: QEMU's gdbstub on GDBPORT (waiting at the first instruction
+# unless DEBUG_WAIT= is given), and COM2 on KGDBPORT for the in-kernel stub.
+# make gdb: GDB with the symbols and scripts/gdb helpers, connected to
+# QEMU's gdbstub; `make gdb GDBPORT=$(KGDBPORT)` talks to the in-kernel stub
+# instead (type `kgdb` on the console first). See docs/gdb.md.
+KGDBPORT ?= 1235
+DEBUG_WAIT ?= -S
 debug: $(B)/kprobe64.iso
-	@echo "kprobe64: QEMU waits for GDB on localhost:$(GDBPORT) (run 'make gdb' in another terminal)"
-	$(QEMU_RUN) -serial mon:stdio -gdb tcp:127.0.0.1:$(GDBPORT) -S
+	@echo "kprobe64: QEMU gdbstub on localhost:$(GDBPORT)$(if $(DEBUG_WAIT), (waiting; run 'make gdb' in another terminal)), in-kernel stub (COM2) on localhost:$(KGDBPORT)"
+	$(QEMU_RUN) -serial mon:stdio -serial tcp:127.0.0.1:$(KGDBPORT),server,nowait \
+	    -gdb tcp:127.0.0.1:$(GDBPORT) $(DEBUG_WAIT)
 
 gdb: $(B)/kprobe64.elf
 	gdb -q -x scripts/gdb/gdbinit -ex "target remote 127.0.0.1:$(GDBPORT)" $(B)/kprobe64.elf

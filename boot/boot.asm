@@ -10,6 +10,9 @@
 
 MB2_MAGIC	equ 0xe85250d6
 MB2_BOOT_MAGIC	equ 0x36d76289
+MB1_MAGIC	equ 0x1badb002
+MB1_BOOT_MAGIC	equ 0x2badb002
+MB1_FLAGS	equ (1 << 1) | (1 << 16)	; memory map, load addresses below
 KERNEL_VMA	equ 0xffffffff80000000
 COM1		equ 0x3f8
 
@@ -23,6 +26,20 @@ mb2_header:
 	dd 8
 mb2_header_end:
 
+; Multiboot 1 as well, for QEMU's own loader (`qemu -kernel build/kprobe64.bin`,
+; the flat image `make bench` uses): it cannot load ELF64, so the header says
+; where the flat image goes (the a.out kludge: load at 1 MiB, enter at _start).
+align 4
+mb1_header:
+	dd MB1_MAGIC
+	dd MB1_FLAGS
+	dd -(MB1_MAGIC + MB1_FLAGS)
+	dd mb1_header			; header_addr
+	dd mb2_header			; load_addr: the image starts here
+	dd 0				; load_end_addr: the whole file
+	dd 0				; bss_end_addr: the image includes it
+	dd _start			; entry_addr
+
 section .boot.text progbits alloc exec nowrite
 bits 32
 global _start
@@ -30,9 +47,13 @@ _start:
 	cli
 	cld
 	mov esp, boot_stack_top
-	cmp eax, MB2_BOOT_MAGIC
-	jne .not_multiboot
+	mov esi, eax			; kmain(mbi, magic) tells the two formats apart
 	mov edi, ebx			; keep the info pointer for kmain
+	cmp eax, MB2_BOOT_MAGIC
+	je .magic_ok
+	cmp eax, MB1_BOOT_MAGIC
+	jne .not_multiboot
+.magic_ok:
 
 	; long mode needs CPUID leaf 0x80000001, bit 29 of EDX
 	mov eax, 0x80000000
@@ -114,7 +135,8 @@ bits 64
 	extern boot_stack_high_top
 	mov rsp, boot_stack_high_top
 	xor ebp, ebp			; ends the frame-pointer chain for backtraces
-	; edi already holds the multiboot2 info physical address (zero-extended)
+	; edi, esi: the info's physical address and the loader's magic
+	; (cpuid above clobbered neither: it writes eax, ebx, ecx, edx)
 	extern kmain
 	mov rax, kmain
 	call rax
@@ -139,5 +161,5 @@ boot_gdt_ptr:
 	dw $ - boot_gdt - 1
 	dq boot_gdt
 
-msg_not_mb2:	db "kprobe64: error: not started by a multiboot2 loader", 13, 10, 0
+msg_not_mb2:	db "kprobe64: error: not started by a multiboot loader", 13, 10, 0
 msg_no_lm:	db "kprobe64: error: this CPU has no 64-bit long mode", 13, 10, 0

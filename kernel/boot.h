@@ -20,6 +20,6 @@ struct boot_info {
 };
 
 extern struct boot_info boot_info;
-void multiboot_parse(uint64_t mbi_phys);
+void multiboot_parse(uint64_t mbi_phys, uint32_t magic);
 
 #endif

@@ -25,10 +25,10 @@ static void run_initcalls(int from, int to)
 	}
 }
 
-void __noreturn kmain(uint64_t mbi_phys)
+void __noreturn kmain(uint64_t mbi_phys, uint32_t magic)
 {
 	percpu_init();
-	multiboot_parse(mbi_phys);
+	multiboot_parse(mbi_phys, magic);
 	run_initcalls(0, 0);
 	printk(KERN_NOTICE "kprobe64 %s booting (loader: %s, cmdline: '%s')\n",
 	       KP_VERSION, boot_info.loader, boot_cmdline);

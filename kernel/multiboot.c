@@ -1,4 +1,8 @@
-/* Read the multiboot2 information GRUB left in memory, once, at boot. */
+/*
+ * Read what the boot loader left in memory, once, at boot: multiboot2 from
+ * GRUB, or multiboot 1 from QEMU's -kernel loader (make bench). Everything
+ * needed later is copied into boot_info, so the loader's memory can be reused.
+ */
 #include "kernel.h"
 #include "arch.h"
 #include "boot.h"
@@ -23,7 +27,51 @@ static void copy_str(char *dst, size_t n, const char *src, size_t srclen)
 	dst[len] = '\0';
 }
 
-void multiboot_parse(uint64_t mbi_phys)
+#define MB1_BOOT_MAGIC	0x2badb002
+
+static void parse_mb2(uint64_t mbi_phys);
+
+struct mb1_info {
+	uint32_t flags, mem_lower, mem_upper, boot_device, cmdline;
+	uint32_t mods_count, mods_addr, syms[4];
+	uint32_t mmap_length, mmap_addr;
+	uint32_t drives_length, drives_addr, config_table, boot_loader_name;
+} __attribute__((packed));
+
+static void parse_mb1(uint64_t mbi_phys)
+{
+	const struct mb1_info *mb = phys_to_virt(mbi_phys);
+	const uint8_t *e, *end;
+
+	if (mb->flags & (1 << 2))
+		copy_str(boot_cmdline, sizeof(boot_cmdline), phys_to_virt(mb->cmdline), 255);
+	if (mb->flags & (1 << 9))
+		copy_str(boot_info.loader, sizeof(boot_info.loader),
+			 phys_to_virt(mb->boot_loader_name), 63);
+	if (!(mb->flags & (1 << 6)))
+		return;
+	e = phys_to_virt(mb->mmap_addr);
+	end = e + mb->mmap_length;
+	/* each entry: size (not counting itself), base, length, type */
+	for (; e < end && boot_info.nmmap < BOOT_MMAP_MAX; e += *(const uint32_t *)e + 4) {
+		struct boot_mmap *m = &boot_info.mmap[boot_info.nmmap++];
+
+		m->base = *(const uint64_t *)(e + 4);
+		m->len = *(const uint64_t *)(e + 12);
+		m->type = *(const uint32_t *)(e + 20);
+	}
+}
+
+void multiboot_parse(uint64_t mbi_phys, uint32_t magic)
+{
+	if (magic == MB1_BOOT_MAGIC) {
+		parse_mb1(mbi_phys);	/* nothing in it is needed after this */
+		return;
+	}
+	parse_mb2(mbi_phys);
+}
+
+static void parse_mb2(uint64_t mbi_phys)
 {
 	const uint8_t *mbi = phys_to_virt(mbi_phys);
 	uint32_t total = *(const uint32_t *)mbi;

@@ -92,12 +92,13 @@ static int check_boundary(uint64_t addr, struct insn *insn)
 	return decode_at(addr, insn);
 }
 
-static enum kprobe_mode site_mode(const struct kprobe_site *s)
+static enum kprobe_mode site_mode(struct kprobe_site *s)
 {
 	bool post = false;
 
 	for (const struct kprobe *p = s->probes; p; p = p->next)
 		post |= p->post_handler != NULL;
+	s->has_post = post;
 	switch (s->cls) {
 	case INSN_CLASS_EMULATE:
 		return KPROBE_MODE_EMULATE;

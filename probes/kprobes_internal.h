@@ -21,6 +21,7 @@ struct kprobe_site {
 	enum kprobe_mode mode;		/* how it runs now (boost drops to step with a post_handler) */
 	unsigned int fixups;		/* INSN_FIX_* after a single-step */
 	bool armed;			/* int3 is in the text */
+	bool has_post;			/* some probe here has a post_handler */
 	uint8_t orig[INSN_MAX_LEN];	/* the bytes the int3 covers, and the rest of the insn */
 };
 
@@ -42,6 +43,8 @@ struct kprobe_saved {
 struct kprobe_ctlblk {
 	struct kprobe_saved cur, prev;	/* prev: the hit a reentry interrupted */
 	struct kprobe *running;		/* probe whose handler is executing */
+	struct pt_regs *trap_regs;	/* the int3/#DB frame the handlers run under */
+	bool in_fault_handler;
 	struct kretprobe_instance *ret_stack;	/* pending kretprobe returns */
 	unsigned long quiesce;		/* bumped each time the hit path goes idle */
 };
@@ -51,8 +54,31 @@ static inline struct kprobe_ctlblk *kprobe_ctl(void)
 	return this_cpu()->probe_state;
 }
 
-/* table.c: address -> site, lock-free lookups */
-struct kprobe_site *site_lookup(uint64_t addr);
+/* table.c: address -> site, lock-free lookups (the lookup itself is inline: the hit path) */
+struct site_table {
+	unsigned int shift;	/* 1 << shift buckets */
+	unsigned int link;	/* which hnext[] this table's chains use */
+	unsigned long count;
+	struct kprobe_site *buckets[];
+};
+
+extern struct site_table *kprobe_table;
+
+static inline unsigned long site_hash(uint64_t addr, unsigned int shift)
+{
+	return (addr * 0x9e3779b97f4a7c15ULL) >> (64 - shift);
+}
+
+static inline struct kprobe_site *site_lookup(uint64_t addr)
+{
+	const struct site_table *t = READ_ONCE(kprobe_table);
+	struct kprobe_site *s = READ_ONCE(t->buckets[site_hash(addr, t->shift)]);
+
+	for (; s; s = READ_ONCE(s->hnext[t->link]))
+		if (s->addr == addr)
+			return s;
+	return NULL;
+}
 int site_insert(struct kprobe_site *s);
 void site_remove(struct kprobe_site *s);
 unsigned long site_count(void);
@@ -76,9 +102,14 @@ extern struct kprobe_stats kprobe_counters;
 
 /* step.c */
 int kprobe_hooks_init(void);
-/* Run a handler so that a fault in it is survived; false if it faulted. */
-bool kprobe_call_handler(struct kprobe *p, const char *what, void *fn,
-			 uint64_t a0, uint64_t a1, uint64_t a2, uint64_t *ret);
+void kprobe_disable_faulted(struct kprobe *p, const char *what);
+/*
+ * Run a handler outside the int3/#DB path (kretprobe's entry and return
+ * handlers) behind a guarded call, so a fault in it is survived; false if
+ * it faulted (the probe is then disabled).
+ */
+bool kprobe_call_guarded(struct kprobe *p, const char *what, void *fn,
+			 uint64_t a0, uint64_t a1, uint64_t *ret);
 
 /* kretprobe.c */
 int kretprobe_pre_handler(struct kprobe *p, struct pt_regs *regs);

@@ -62,8 +62,8 @@ int kretprobe_pre_handler(struct kprobe *p, struct pt_regs *regs)
 	ri->ret_addr = *(uint64_t *)regs->sp;
 	ri->fp = regs->sp;
 	if (rp->entry_handler &&
-	    (!kprobe_call_handler(p, "entry_handler", rp->entry_handler,
-				  (uint64_t)ri, (uint64_t)regs, 0, &r) || r)) {
+	    (!kprobe_call_guarded(p, "entry_handler", rp->entry_handler,
+				  (uint64_t)ri, (uint64_t)regs, &r) || r)) {
 		recycle(ri);
 		return 0;
 	}
@@ -102,8 +102,8 @@ uint64_t kretprobe_trampoline_handler(struct pt_regs *regs, uint64_t *frame_ret)
 		} else {
 			ctl->cur.status = KPROBE_HIT_ACTIVE;
 			ctl->running = &rp->kp;
-			kprobe_call_handler(&rp->kp, "kretprobe handler", rp->handler,
-					    (uint64_t)ri, (uint64_t)regs, 0, &r);
+			kprobe_call_guarded(&rp->kp, "kretprobe handler", rp->handler,
+					    (uint64_t)ri, (uint64_t)regs, &r);
 			ctl->cur.status = KPROBE_IDLE;
 			ctl->running = NULL;
 			ctl->quiesce++;

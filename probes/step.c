@@ -25,23 +25,27 @@ static void write_dr6(uint64_t v)
 #define DR6_BS		(1UL << 14)
 #define DR6_RESERVED	0xffff0ff0UL	/* reads as 1 */
 
-bool kprobe_call_handler(struct kprobe *p, const char *what, void *fn,
-			 uint64_t a0, uint64_t a1, uint64_t a2, uint64_t *ret)
+void kprobe_disable_faulted(struct kprobe *p, const char *what)
 {
-	uint64_t args[6] = { a0, a1, a2 };
-	bool faulted;
 	char sym[96];
 
-	*ret = call_guarded((uint64_t)fn, args, &faulted);
-	if (!faulted)
-		return true;
-	/* the fault was reported by the trap path; take the probe out of service */
 	p->flags |= KPROBE_FLAG_GONE | KPROBE_FLAG_DISABLED;
 	kprobe_counters.faults++;
 	pr_err("kprobe at %s: %s faulted; probe disabled\n",
 	       kallsyms_sprint((uint64_t)p->addr, sym, sizeof(sym)), what);
 	site_disarm_if_unused(p->site);
-	return false;
+}
+
+bool kprobe_call_guarded(struct kprobe *p, const char *what, void *fn,
+			 uint64_t a0, uint64_t a1, uint64_t *ret)
+{
+	uint64_t args[6] = { a0, a1 };
+	bool faulted;
+
+	*ret = call_guarded((uint64_t)fn, args, &faulted);
+	if (faulted)
+		kprobe_disable_faulted(p, what);
+	return !faulted;
 }
 
 static bool enabled(const struct kprobe *p)
@@ -49,21 +53,23 @@ static bool enabled(const struct kprobe *p)
 	return !(p->flags & KPROBE_FLAG_DISABLED);
 }
 
+/*
+ * Handlers are called directly: no per-call setup on the hit path. A fault
+ * inside one is caught by kprobe_fault(), which abandons the handler and
+ * resumes from ctl->trap_regs, the trap frame they run under.
+ */
+
 /* Pre-handlers in registration order; true if one redirected regs->ip. */
 static bool run_pre_handlers(struct kprobe_ctlblk *ctl, struct kprobe_site *s,
 			     struct pt_regs *regs)
 {
+	ctl->trap_regs = regs;
 	for (struct kprobe *p = s->probes; p; p = p->next) {
-		uint64_t r;
-
 		if (!enabled(p))
 			continue;
 		p->nhit++;
-		if (!p->pre_handler)
-			continue;
 		ctl->running = p;
-		if (kprobe_call_handler(p, "pre_handler", p->pre_handler,
-					(uint64_t)p, (uint64_t)regs, 0, &r) && r)
+		if (p->pre_handler && p->pre_handler(p, regs))
 			return true;
 	}
 	return false;
@@ -72,14 +78,13 @@ static bool run_pre_handlers(struct kprobe_ctlblk *ctl, struct kprobe_site *s,
 static void run_post_handlers(struct kprobe_ctlblk *ctl, struct kprobe_site *s,
 			      struct pt_regs *regs)
 {
+	ctl->trap_regs = regs;
+	ctl->cur.status = KPROBE_HIT_SSDONE;
 	for (struct kprobe *p = s->probes; p; p = p->next) {
-		uint64_t r;
-
 		if (!enabled(p) || !p->post_handler)
 			continue;
 		ctl->running = p;
-		kprobe_call_handler(p, "post_handler", p->post_handler,
-				    (uint64_t)p, (uint64_t)regs, 0, &r);
+		p->post_handler(p, regs, 0);
 	}
 }
 
@@ -128,6 +133,27 @@ static bool reenter(struct kprobe_ctlblk *ctl, struct kprobe_site *s, struct pt_
 	return true;
 }
 
+/* After the pre-handlers: execute the probed instruction in the site's mode. */
+static void run_insn(struct kprobe_ctlblk *ctl, struct kprobe_site *s, struct pt_regs *regs,
+		     bool post)
+{
+	switch (s->mode) {
+	case KPROBE_MODE_EMULATE:
+		kprobe_emulate(&s->insn, regs);
+		if (post && s->has_post)
+			run_post_handlers(ctl, s, regs);
+		go_idle(ctl);
+		break;
+	case KPROBE_MODE_BOOST:
+		regs->ip = (uint64_t)s->slot;	/* the copy jumps back by itself */
+		go_idle(ctl);
+		break;
+	default:
+		setup_singlestep(ctl, s, regs, KPROBE_HIT_SS);
+		break;
+	}
+}
+
 static bool kprobe_int3(struct pt_regs *regs, int trapnr)
 {
 	struct kprobe_ctlblk *ctl = kprobe_ctl();
@@ -155,21 +181,7 @@ static bool kprobe_int3(struct pt_regs *regs, int trapnr)
 		go_idle(ctl);	/* a handler moved ip: skip the instruction */
 		return true;
 	}
-	switch (s->mode) {
-	case KPROBE_MODE_EMULATE:
-		kprobe_emulate(&s->insn, regs);
-		ctl->cur.status = KPROBE_HIT_SSDONE;
-		run_post_handlers(ctl, s, regs);
-		go_idle(ctl);
-		break;
-	case KPROBE_MODE_BOOST:
-		regs->ip = (uint64_t)s->slot;	/* the copy jumps back by itself */
-		go_idle(ctl);
-		break;
-	default:
-		setup_singlestep(ctl, s, regs, KPROBE_HIT_SS);
-		break;
-	}
+	run_insn(ctl, s, regs, true);
 	return true;
 }
 NOKPROBE_SYMBOL(kprobe_int3);
@@ -216,12 +228,38 @@ static bool kprobe_debug(struct pt_regs *regs, int trapnr)
 		ctl->cur = ctl->prev;
 		return true;
 	}
-	ctl->cur.status = KPROBE_HIT_SSDONE;
 	run_post_handlers(ctl, s, regs);
 	go_idle(ctl);
 	return true;
 }
 NOKPROBE_SYMBOL(kprobe_debug);
+
+/*
+ * A handler faulted and nothing fixed it. Report it, take the probe out of
+ * service, and resume from the trap frame the handler ran under as if it had
+ * returned: after a pre-handler the instruction still runs (in its mode,
+ * with no more handlers); after a post-handler the hit is simply over.
+ * `regs` is the fault's frame: pointing it at trap_return with the stack at
+ * the old frame makes its iretq land there and unwind everything between.
+ */
+static bool recover_from_handler(struct kprobe_ctlblk *ctl, struct pt_regs *regs, int trapnr)
+{
+	extern const char trap_return[];
+	struct pt_regs *t = ctl->trap_regs;
+	struct kprobe *p = ctl->running;
+
+	oops_report(regs, trapnr, "in a kprobe handler; the kernel goes on");
+	kprobe_disable_faulted(p, ctl->cur.status == KPROBE_HIT_ACTIVE ? "pre_handler" :
+			       "post_handler");
+	if (ctl->cur.status == KPROBE_HIT_ACTIVE)
+		run_insn(ctl, ctl->cur.site, t, false);
+	else
+		go_idle(ctl);
+	regs->ip = (uint64_t)trap_return;
+	regs->sp = (uint64_t)t;
+	this_cpu()->trap_depth--;	/* the abandoned frame's do_trap never returns */
+	return true;
+}
 
 /*
  * Any other exception. In the stepped copy: the instruction faulted on its
@@ -234,7 +272,7 @@ static bool kprobe_fault(struct pt_regs *regs, int trapnr)
 	struct kprobe_ctlblk *ctl = kprobe_ctl();
 	struct kprobe_site *s = ctl->cur.site;
 	struct kprobe *p = ctl->running;
-	uint64_t r;
+	int r;
 
 	switch (ctl->cur.status) {
 	case KPROBE_HIT_SS:
@@ -254,11 +292,19 @@ static bool kprobe_fault(struct pt_regs *regs, int trapnr)
 		return false;
 	case KPROBE_HIT_ACTIVE:
 	case KPROBE_HIT_SSDONE:
-		if (p && p->fault_handler &&
-		    kprobe_call_handler(p, "fault_handler", p->fault_handler,
-					(uint64_t)p, (uint64_t)regs, trapnr, &r) && r)
+		if (!p || ctl->in_fault_handler)
+			return false;	/* the fault handler itself faulted: oops */
+		if (p->fault_handler) {
+			ctl->in_fault_handler = true;
+			r = p->fault_handler(p, regs, trapnr);
+			ctl->in_fault_handler = false;
+			if (r)
+				return true;
+		}
+		/* a handler reading through an extable'd accessor is fine */
+		if (fixup_exception(regs))
 			return true;
-		return false;
+		return recover_from_handler(ctl, regs, trapnr);
 	default:
 		return false;
 	}

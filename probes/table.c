@@ -13,19 +13,8 @@
 #include "kprobes_internal.h"
 #include "mm.h"
 
-struct site_table {
-	unsigned int shift;	/* 1 << shift buckets */
-	unsigned int link;	/* which hnext[] this table's chains use */
-	unsigned long count;
-	struct kprobe_site *buckets[];
-};
-
-static struct site_table *table;
-
-static unsigned long hash(uint64_t addr, unsigned int shift)
-{
-	return (addr * 0x9e3779b97f4a7c15ULL) >> (64 - shift);
-}
+struct site_table *kprobe_table;
+#define table kprobe_table
 
 static struct site_table *table_alloc(unsigned int shift, unsigned int link)
 {
@@ -45,20 +34,9 @@ int site_table_init(void)
 	return table ? 0 : -ENOMEM;
 }
 
-struct kprobe_site *site_lookup(uint64_t addr)
-{
-	const struct site_table *t = READ_ONCE(table);
-	struct kprobe_site *s = READ_ONCE(t->buckets[hash(addr, t->shift)]);
-
-	for (; s; s = READ_ONCE(s->hnext[t->link]))
-		if (s->addr == addr)
-			return s;
-	return NULL;
-}
-
 static void chain_push(struct site_table *t, struct kprobe_site *s)
 {
-	struct kprobe_site **b = &t->buckets[hash(s->addr, t->shift)];
+	struct kprobe_site **b = &t->buckets[site_hash(s->addr, t->shift)];
 
 	s->hnext[t->link] = *b;
 	WRITE_ONCE(*b, s);	/* publish only once s->hnext is set */
@@ -99,7 +77,7 @@ int site_insert(struct kprobe_site *s)
 void site_remove(struct kprobe_site *s)
 {
 	struct site_table *t = table;
-	struct kprobe_site **pp = &t->buckets[hash(s->addr, t->shift)];
+	struct kprobe_site **pp = &t->buckets[site_hash(s->addr, t->shift)];
 	uint64_t flags = local_irq_save();
 
 	for (; *pp; pp = &(*pp)->hnext[t->link]) {

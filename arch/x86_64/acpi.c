@@ -95,6 +95,19 @@ static void parse_fadt(const struct sdt_header *h)
 		find_s5(phys_to_virt(dsdt));
 }
 
+/* No RSDP from the loader (multiboot 1): search the BIOS areas, as ACPI allows. */
+static uint64_t find_rsdp(void)
+{
+	uint64_t ebda = (uint64_t)*(const uint16_t *)phys_to_virt(0x40e) << 4;
+	const uint64_t ranges[2][2] = { { ebda, ebda + 1024 }, { 0xe0000, 0x100000 } };
+
+	for (int r = 0; r < 2; r++)
+		for (uint64_t pa = ranges[r][0]; pa && pa < ranges[r][1]; pa += 16)
+			if (!memcmp(phys_to_virt(pa), "RSD PTR ", 8))
+				return pa;
+	return 0;
+}
+
 void acpi_init(uint64_t rsdp_phys)
 {
 	const struct rsdp *r;
@@ -102,8 +115,10 @@ void acpi_init(uint64_t rsdp_phys)
 	bool x;
 	unsigned int n;
 
+	if (!rsdp_phys)
+		rsdp_phys = find_rsdp();
 	if (!rsdp_phys) {
-		pr_warn("acpi: no RSDP from the loader; using PC defaults\n");
+		pr_warn("acpi: no RSDP; using PC defaults\n");
 		return;
 	}
 	r = phys_to_virt(rsdp_phys);

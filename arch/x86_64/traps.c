@@ -68,40 +68,52 @@ uint64_t call_guarded(uint64_t fn, const uint64_t args[6], bool *faulted)
 	return ret;
 }
 
-void do_trap(struct pt_regs *regs, unsigned long vector)
+/* Everything after the first hook: kept out of line so the probe hit path stays short. */
+static __noinline void do_exception(struct pt_regs *regs, unsigned long vector)
 {
 	struct percpu *cpu = this_cpu();
 
-	if (vector >= 32) {
-		irq_dispatch(regs, vector);
-		return;
-	}
-	cpu->trap_depth++;
-	for (int i = 0; i < MAX_HOOKS; i++) {
+	for (int i = 1; i < MAX_HOOKS; i++) {
 		trap_hook_t fn = READ_ONCE(hooks[vector][i]);
 
 		if (fn && fn(regs, vector))
-			goto out;
+			return;
 	}
 	if (vector == X86_TRAP_NMI) {
 		pr_warn("NMI received at %p; ignored\n", (void *)regs->ip);
-		goto out;
+		return;
 	}
 	if (fixup_exception(regs))
-		goto out;
+		return;
 	if (cpu->guard_sp && cpu->irq_depth == cpu->guard_irq_depth) {
 		extern const char guarded_call_fault[];
 
-		/* a console `call` went wrong: report it, then unwind to the caller */
+		/* a guarded call went wrong: report it, then unwind to its caller */
 		oops_report(regs, vector, "in a guarded call; the kernel goes on");
 		regs->ip = (uint64_t)guarded_call_fault;
 		regs->sp = cpu->guard_sp;
 		regs->flags = X86_EFLAGS_IF | 0x2;
 		cpu->guard_sp = 0;
-		goto out;
+		return;
 	}
 	oops(regs, vector, NULL);
-out:
+}
+
+void do_trap(struct pt_regs *regs, unsigned long vector)
+{
+	struct percpu *cpu;
+	trap_hook_t first;
+
+	if (vector >= 32) {
+		irq_dispatch(regs, vector);
+		return;
+	}
+	cpu = this_cpu();
+	cpu->trap_depth++;
+	first = READ_ONCE(hooks[vector][0]);
+	if (!first || !first(regs, vector))
+		do_exception(regs, vector);
 	cpu->trap_depth--;
 }
 NOKPROBE_SYMBOL(do_trap);
+NOKPROBE_SYMBOL(do_exception);

@@ -837,8 +837,8 @@ static void t_classify(void)
 		{ "3e ff 24 c5 00 00 00 00", INSN_CLASS_STEP_FIXUP, NULL },
 		{ "9c", INSN_CLASS_STEP_FIXUP, NULL },
 		{ "9d", INSN_CLASS_STEP_FIXUP, NULL },
-		{ "fa", INSN_CLASS_STEP_FIXUP, NULL },
-		{ "fb", INSN_CLASS_STEP_FIXUP, NULL },
+		{ "fa", INSN_CLASS_EMULATE, NULL },	/* cli/sti: emulated */
+		{ "fb", INSN_CLASS_EMULATE, NULL },
 		/* boost */
 		{ "48 89 e5", INSN_CLASS_BOOST, NULL },
 		{ "48 8b 05 00 00 00 00", INSN_CLASS_BOOST, NULL },
@@ -910,8 +910,8 @@ static void t_step_fixups(void)
 	CHECK_EQ(insn_step_fixups(&in), INSN_FIX_PUSHED_FLAGS);
 	dec(&in, "9d");
 	CHECK_EQ(insn_step_fixups(&in), INSN_FIX_KEEP_IF);
-	dec(&in, "fb");
-	CHECK_EQ(insn_step_fixups(&in), INSN_FIX_KEEP_IF);
+	dec(&in, "fb");			/* sti is emulated, never stepped */
+	CHECK_EQ(insn_step_fixups(&in), 0);
 	dec(&in, "48 89 e5");
 	CHECK_EQ(insn_step_fixups(&in), 0);
 	dec(&in, "c3");

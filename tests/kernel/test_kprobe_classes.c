@@ -191,7 +191,7 @@ static const struct every_target every[] = {
 	{ "pt_jmp_rel8", 0, 0, 0 }, { "pt_jmp_rel32", 0, 0, 0 }, { "pt_jmp_reg", 0, 0, 0 }, { "pt_jcc8", 2, 0, 0 },
 	{ "pt_jcc32", 0, 0, 0 }, { "pt_ret_imm", 8, 0, 0 }, { "pt_push_pop", 4, 0, 0 }, { "pt_pushf", 0, 0, 0 },
 	{ "pt_popf", 0, 0, 0 }, { "pt_cli", 0, 0, 0 }, { "pt_sti", 0, 0, 0 }, { "pt_cmov", 1, 5, 6 }, { "pt_loop", 5, 0, 0 },
-	{ "kp_target_fib", 7, 0, 0 }, { "kp_target_add_indirect", 3, 4, 0 }, { "glob_match", 0, 0, 0 },
+	{ "kp_target_fib", 7, 0, 0 }, { "kp_target_add_indirect", 3, 4, 0 }, { "strrchr", 0, 0, 0 },
 	{ "kstrtou64", 0, 0, 0 }, { "strstr", 0, 0, 0 },
 };
 
@@ -208,8 +208,8 @@ static uint64_t every_call(const struct every_target *t)
 	static const char pattern[] = "e1000_*x", name[] = "e1000_rx", num[] = "0x1f2e";
 	static uint64_t out;
 
-	if (!strcmp(t->sym, "glob_match"))
-		return call3(t->sym, (uint64_t)pattern, (uint64_t)name, 0);
+	if (!strcmp(t->sym, "strrchr"))
+		return call3(t->sym, (uint64_t)pattern, '_', 0) - (uint64_t)pattern;
 	if (!strcmp(t->sym, "kstrtou64"))
 		return call3(t->sym, (uint64_t)num, (uint64_t)&out, 0) + out;
 	if (!strcmp(t->sym, "strstr"))
