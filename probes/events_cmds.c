@@ -101,12 +101,12 @@ static int cmd_r(int argc, char **argv)
 
 CONSOLE_CMD(p, cmd_p,
 	"p[:[GRP/][EVENT]] [kprobe64:]SYM[+OFFS]|ADDR [[NAME=]FETCHARG[:TYPE] ...]\n"
-	"  GRP: kprobes; EVENT: p_SYM_OFFS by default. SYM may be a glob: p:grp/ kp_*\n"
-	"  FETCHARG: %REG (%di %si %dx %cx %r8 %r9 %ax %sp %ip; %rdi, %edi forms),\n"
-	"  $argN (entry only), $stack, $stackN, $retval (r only), $comm, @ADDR,\n"
-	"  @SYM[+|-OFFS], \\IMM, +|-OFFS(FETCHARG) reads memory (nests). TYPE: see help r\n"
+	"  GRP kprobes, EVENT p_SYM_OFFS by default; SYM may be a glob: p:grp/ kp_*\n"
+	"  FETCHARG: %REG (%di %si %dx %cx %r8 %r9 %ax %sp %ip, or %rdi %edi), $argN,\n"
+	"  $stack, $stackN, $retval (r), $comm, @ADDR, @SYM[+|-OFFS], \\IMM,\n"
+	"  +|-OFFS(FETCHARG) reads memory, nests. TYPE: 'help r'. Created disabled.\n"
 	"  e.g. p:myprobe kp_target_strlen s=+0(%di):string",
-	"define a probe event (Linux kprobe_events syntax; 'help p' for the grammar)");
+	"define a probe event (Linux kprobe_events syntax; 'help p')");
 CONSOLE_CMD(r, cmd_r,
 	"r[MAXACTIVE][:[GRP/][EVENT]] SYM[+0] [FETCHARGS], or p:... SYM%return\n"
 	"  fires when SYM returns: $retval, and the return site in the trace\n"
