@@ -342,12 +342,12 @@ static int glob_one(const struct ksym *s, void *arg)
 		return 0;	/* an alias of a function already taken */
 	g->lastaddr = s->addr;
 	g->matched++;
-	if (kallsyms_lookup_name(name) != s->addr || functions_named(name) > 1) {
-		g->ambiguous++;
-		return 0;
-	}
 	if (kprobe_blacklisted(s->addr)) {
 		g->blacklisted++;
+		return 0;
+	}
+	if (kallsyms_lookup_name(name) != s->addr || functions_named(name) > 1) {
+		g->ambiguous++;
 		return 0;
 	}
 	if (g->pattern->offset && (!kallsyms_lookup(s->addr + g->pattern->offset, &off) ||

@@ -152,8 +152,13 @@ static int cmd_kprobe_events(int argc, char **argv)
 		return cmd_error("usage: kprobe_events [clear]");
 	if (kevent_for_each("all", check_idle, &busy))
 		return cmd_error("event '%s' is enabled; 'disable all' first", busy);
-	if (kevent_count() && kprobe_events_write("-:*/*", msg, sizeof(msg)) < 0)
+	if (!kevent_count()) {
+		cprintf("no events\n");
+		return 0;
+	}
+	if (kprobe_events_write("-:*/*", msg, sizeof(msg)) < 0)
 		return cmd_error("%s", msg);
+	cprintf("%s\n", msg);
 	return 0;
 }
 CONSOLE_CMD(kprobe_events, cmd_kprobe_events, "kprobe_events [clear]",
@@ -415,10 +420,12 @@ static int cmd_trace(int argc, char **argv)
 		return trace_follow();
 	if (argc == 2 && !strcmp(argv[1], "clear")) {
 		trace_buffer_clear();
+		cprintf("trace buffer cleared\n");
 		return 0;
 	}
 	if (argc == 2 && (!strcmp(argv[1], "on") || !strcmp(argv[1], "off"))) {
 		trace_buffer_set_on(!strcmp(argv[1], "on"));
+		cprintf("tracing %s\n", argv[1]);
 		return 0;
 	}
 	return cmd_error("usage: trace [-f|clear|size [KB]|on|off]");
