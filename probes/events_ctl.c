@@ -19,7 +19,8 @@ static int enable_one(struct kevent *ev, void *arg)
 	struct enable_state *e = arg;
 
 	e->n++;
-	if (ev->enabled == e->on)
+	/* A probe whose handler faulted was taken out of service: enable re-arms it. */
+	if (ev->enabled == e->on && !(e->on && (ev->rp.kp.flags & KPROBE_FLAG_GONE)))
 		return 0;
 	if (e->on) {
 		WRITE_ONCE(ev->enabled, true);
