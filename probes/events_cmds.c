@@ -135,6 +135,21 @@ static int list_one(struct kevent *ev, void *arg)
 	return 0;
 }
 
+static int count_one(struct kevent *ev, void *arg)
+{
+	(void)ev;
+	(*(unsigned int *)arg)++;
+	return 0;
+}
+
+static unsigned int matching(const char *target)
+{
+	unsigned int n = 0;
+
+	kevent_for_each(target, count_one, &n);
+	return n;
+}
+
 static int check_idle(struct kevent *ev, void *arg)
 {
 	*(const char **)arg = ev->def.event;
@@ -175,6 +190,8 @@ static int cmd_kprobe_profile(int argc, char **argv)
 {
 	if (argc > 2)
 		return cmd_error("usage: kprobe_profile [EVENT|GRP/EVENT|GRP/*]");
+	if (argc == 2 && !matching(argv[1]))
+		return cmd_error("no event matches '%s'", argv[1]);
 	return kevent_for_each(argc == 2 ? argv[1] : "all", profile_one, NULL);
 }
 CONSOLE_CMD(kprobe_profile, cmd_kprobe_profile, "kprobe_profile [EVENT|GRP/EVENT|GRP/*]\n"
@@ -191,6 +208,9 @@ static int enable_cmd(int argc, char **argv, bool on)
 
 	if (argc < 2)
 		return cmd_error("usage: %s EVENT|GRP/EVENT|GRP/*|all ...", argv[0]);
+	for (int i = 1; i < argc; i++)	/* all or nothing */
+		if (!matching(argv[i]))
+			return cmd_error("no event matches '%s'", argv[i]);
 	for (int i = 1; i < argc; i++) {
 		r = kevent_enable(argv[i], on, msg, sizeof(msg));
 		if (r < 0)
@@ -231,13 +251,6 @@ static int show_filter(struct kevent *ev, void *arg)
 	return 0;
 }
 
-static int count_one(struct kevent *ev, void *arg)
-{
-	(void)ev;
-	(*(unsigned int *)arg)++;
-	return 0;
-}
-
 static int run_filter(char *s)
 {
 	char msg[KEVENT_MSG_MAX], *target, *expr, *end;
@@ -267,10 +280,7 @@ static int run_filter(char *s)
 		expr++;
 	}
 	if (!*expr) {
-		unsigned int found = 0;
-
-		kevent_for_each(target, count_one, &found);
-		if (!found)
+		if (!matching(target))
 			return cmd_error("no event matches '%s'", target);
 		return kevent_for_each(target, show_filter, NULL);
 	}

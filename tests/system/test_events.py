@@ -237,6 +237,9 @@ def test_enable_disable_and_text(guest):
     guest.cmd_ok("disable all")
     expect(guest.cmd_ok("textsum") == text, "disabled again: text restored")
     guest.cmd_err("enable nosuch")
+    guest.cmd_err("enable g2/a nosuch")                    # all or nothing
+    expect(guest.cmd_ok("textsum") == text, "a failed enable armed something")
+    guest.cmd_err("kprobe_profile nosuch")
     guest.cmd_err("disable g3/*")
     guest.cmd_err("enable")
     out = guest.cmd_ok("kprobe_events")
