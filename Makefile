@@ -40,7 +40,7 @@ OBJS := $(patsubst %.c,$(B)/%.o,$(C_SRCS)) $(patsubst %.asm,$(B)/%.o,$(ASM_SRCS)
 # Files the probe engine may never patch go whole into .noprobe.text: the trap
 # path and everything the probe hit path calls.
 NOPROBE_FILES := $(wildcard arch/x86_64/traps.c arch/x86_64/extable.c \
-	probes/core.c probes/table.c probes/step.c probes/emulate.c probes/kretprobe.c \
+	probes/core.c probes/table.c probes/step.c probes/kretprobe.c \
 	probes/blacklist.c probes/fetch.c probes/filter.c arch/x86_64/paging.c \
 	probes/events_hit.c probes/trace_buffer.c)
 NOPROBE_OBJS := $(patsubst %.c,$(B)/%.o,$(NOPROBE_FILES))

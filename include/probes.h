@@ -102,7 +102,8 @@ struct kretprobe *get_kretprobe(struct kretprobe_instance *ri);
 /* Statistics for the console and benchmarks. */
 struct kprobe_stats {
 	unsigned long sites, probes, slots_used, table_buckets;
-	unsigned long hits, misses, strays_recovered, faults;
+	unsigned long hits;		/* of the probes registered now */
+	unsigned long misses, strays_recovered, faults;	/* since boot */
 };
 void kprobe_get_stats(struct kprobe_stats *st);
 

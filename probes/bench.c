@@ -16,8 +16,20 @@
 #define FARM	2048	/* bench_farm_N functions (tests/kernel/bench_farm.S) */
 #define FARM_INSNS 31	/* nops in each */
 
-uint64_t kp_target_loop(uint64_t n);
-static uint64_t (*volatile loop_fn)(uint64_t) = kp_target_loop;
+uint64_t kp_target_add(uint64_t a, uint64_t b);
+uint64_t pt_fnop_add(uint64_t a, uint64_t b);
+
+/* The function the loop calls, through a pointer so nothing is folded. */
+static uint64_t (*volatile target)(uint64_t, uint64_t) = kp_target_add;
+
+static __noinline uint64_t bench_loop(uint64_t n)
+{
+	uint64_t sum = 0;
+
+	for (uint64_t i = 0; i < n; i++)
+		sum = target(sum, i);
+	return sum;
+}
 
 static void sort(uint64_t *v, int n)
 {
@@ -38,7 +50,7 @@ static uint64_t loop_cost(void)
 	for (int r = 0; r < RUNS; r++) {
 		uint64_t flags = local_irq_save(), t0 = rdtsc();
 
-		loop_fn(ITERS);
+		bench_loop(ITERS);
 		s[r] = rdtsc() - t0;
 		local_irq_restore(flags);
 	}
@@ -75,22 +87,26 @@ static int nop_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 static uint64_t add_addr(void)
 {
-	return kallsyms_lookup_name("kp_target_add");
+	return (uint64_t)kp_target_add;
 }
 
-/* Extra ticks per hit of a probe at kp_target_add+off. */
-static uint64_t probe_cost(unsigned int off, bool post, uint64_t base, const char **mode)
+/* Extra ticks per hit of a probe at fn+off, over the same loop unprobed. */
+static uint64_t probe_cost(uint64_t (*fn)(uint64_t, uint64_t), unsigned int off, bool post,
+			   const char **mode)
 {
-	struct kprobe kp = { .addr = (uint8_t *)add_addr() + off, .pre_handler = nop_pre,
+	struct kprobe kp = { .addr = (uint8_t *)fn + off, .pre_handler = nop_pre,
 			     .post_handler = post ? nop_post : NULL };
-	uint64_t c;
+	uint64_t base, c = 0;
 
-	if (register_kprobe(&kp))
-		return 0;
-	*mode = kprobe_mode_name(kprobe_mode(&kp));
-	c = loop_cost();
-	unregister_kprobe(&kp);
-	return c - base;
+	target = fn;
+	base = loop_cost();
+	if (!register_kprobe(&kp)) {
+		*mode = kprobe_mode_name(kprobe_mode(&kp));
+		c = loop_cost() - base;
+		unregister_kprobe(&kp);
+	}
+	target = kp_target_add;
+	return c;
 }
 
 static void bench_hits(uint64_t base)
@@ -101,14 +117,17 @@ static void bench_hits(uint64_t base)
 	char what[64];
 	uint64_t c;
 
-	c = probe_cost(0, true, base, &mode);
-	snprintf(what, sizeof(what), "int3 + #DB, pre+post (%s)", mode);
+	c = probe_cost(pt_fnop_add, 0, false, &mode);
+	snprintf(what, sizeof(what), "int3 + #DB, pre (%s: fnop)", mode);
 	row("kprobe_step", c, "tsc/hit", what);
-	c = probe_cost(0, false, base, &mode);
-	snprintf(what, sizeof(what), "int3, copy jumps back (%s)", mode);
+	c = probe_cost(kp_target_add, 0, true, &mode);
+	snprintf(what, sizeof(what), "int3 + #DB, pre+post (%s: lea)", mode);
+	row("kprobe_step_post", c, "tsc/hit", what);
+	c = probe_cost(kp_target_add, 0, false, &mode);
+	snprintf(what, sizeof(what), "int3, copy jumps back (%s: lea)", mode);
 	row("kprobe_boost", c, "tsc/hit", what);
-	c = probe_cost(4, false, base, &mode);
-	snprintf(what, sizeof(what), "int3, ret done in C (%s)", mode);
+	c = probe_cost(kp_target_add, 4, false, &mode);
+	snprintf(what, sizeof(what), "int3, done in C (%s: ret)", mode);
 	row("kprobe_emulate", c, "tsc/hit", what);
 	if (!register_kretprobe(&rp)) {
 		c = loop_cost() - base;

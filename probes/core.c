@@ -383,8 +383,10 @@ int kprobe_for_each(int (*fn)(struct kprobe *p, void *arg), void *arg)
 
 static int count_probe(struct kprobe *p, void *arg)
 {
-	(void)p;
-	(*(unsigned long *)arg)++;
+	struct kprobe_stats *st = arg;
+
+	st->probes++;
+	st->hits += p->nhit;	/* summed here rather than counted on the hit path */
 	return 0;
 }
 
@@ -395,7 +397,8 @@ void kprobe_get_stats(struct kprobe_stats *st)
 	st->table_buckets = site_buckets();
 	st->slots_used = slots_in_use();
 	st->probes = 0;
-	kprobe_for_each(count_probe, &st->probes);
+	st->hits = 0;
+	kprobe_for_each(count_probe, st);
 }
 
 static int kprobes_init(void)

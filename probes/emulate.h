@@ -1,11 +1,15 @@
 /*
  * Emulating the probed instruction in C: the fastest mode (one trap, no
- * slot). The decoder's EMULATE class is exactly what is handled here: near
+ * slot). Included by step.c only, and inlined there: the call and its jump
+ * table would otherwise be a tenth of the whole hit. The decoder's EMULATE class is exactly what is handled here: near
  * relative jmp/jcc/call, loop/jrcxz, ret and ret imm16, push/pop of a
  * register, cli/sti, and nops. (sti emulated this way gives no interrupt
  * shadow: the next instruction may already be interrupted.) Stores land just below the interrupted stack pointer,
  * which the int3 entry stub keeps clear (arch/x86_64/entry.asm).
  */
+#ifndef KP_PROBES_EMULATE_H
+#define KP_PROBES_EMULATE_H
+
 #include "kprobes_internal.h"
 
 /* Register number (ModRM/opcode order, REX-extended) -> its slot in pt_regs. */
@@ -82,6 +86,7 @@ static bool loop_taken(const struct insn *insn, struct pt_regs *regs)
 	}
 }
 
+static inline __attribute__((always_inline))
 void kprobe_emulate(const struct insn *insn, struct pt_regs *regs)
 {
 	uint64_t next = insn->addr + insn->len;
@@ -133,3 +138,5 @@ void kprobe_emulate(const struct insn *insn, struct pt_regs *regs)
 		*reg_slot(regs, reg) = v;		/* pop %rsp: the loaded value wins */
 	}
 }
+
+#endif

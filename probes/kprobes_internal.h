@@ -91,8 +91,6 @@ uint8_t *slot_alloc(void);
 void slot_free(uint8_t *slot);
 unsigned long slots_in_use(void);
 
-/* emulate.c */
-void kprobe_emulate(const struct insn *insn, struct pt_regs *regs);
 
 /* core.c */
 size_t kprobe_read_orig(uint64_t addr, uint8_t *buf, size_t n);

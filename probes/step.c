@@ -5,6 +5,7 @@
  * the stepped instruction. Everything here is in .noprobe.text.
  */
 #include "kprobes_internal.h"
+#include "emulate.h"
 #include "kallsyms.h"
 
 struct kprobe_stats kprobe_counters;
@@ -90,8 +91,7 @@ static void run_post_handlers(struct kprobe_ctlblk *ctl, struct kprobe_site *s,
 
 static void go_idle(struct kprobe_ctlblk *ctl)
 {
-	ctl->cur.status = KPROBE_IDLE;
-	ctl->cur.site = NULL;
+	ctl->cur.status = KPROBE_IDLE;	/* cur.site means nothing while idle */
 	ctl->running = NULL;
 	ctl->quiesce++;
 }
@@ -134,7 +134,7 @@ static bool reenter(struct kprobe_ctlblk *ctl, struct kprobe_site *s, struct pt_
 }
 
 /* After the pre-handlers: execute the probed instruction in the site's mode. */
-static void run_insn(struct kprobe_ctlblk *ctl, struct kprobe_site *s, struct pt_regs *regs,
+static inline __attribute__((always_inline)) void run_insn(struct kprobe_ctlblk *ctl, struct kprobe_site *s, struct pt_regs *regs,
 		     bool post)
 {
 	switch (s->mode) {
@@ -154,27 +154,32 @@ static void run_insn(struct kprobe_ctlblk *ctl, struct kprobe_site *s, struct pt
 	}
 }
 
+/* An int3 with no probe: just removed (resume there), or genuinely stray (oops). */
+static __noinline bool kprobe_stray(struct pt_regs *regs, uint64_t addr)
+{
+	uint8_t byte;
+
+	/* removed between the trap and the lookup: the byte is already restored */
+	if (copy_from_kernel_nofault(&byte, (void *)addr, 1) || byte == INT3)
+		return false;	/* a genuine stray int3: the trap path oopses */
+	regs->ip = addr;
+	kprobe_counters.strays_recovered++;
+	return true;
+}
+
 static bool kprobe_int3(struct pt_regs *regs, int trapnr)
 {
 	struct kprobe_ctlblk *ctl = kprobe_ctl();
 	uint64_t addr = regs->ip - 1;
 	struct kprobe_site *s = site_lookup(addr);
-	uint8_t byte;
 
 	(void)trapnr;
-	if (!s) {
-		/* Removed between the trap and here: the byte is already restored. */
-		if (copy_from_kernel_nofault(&byte, (void *)addr, 1) || byte == INT3)
-			return false;	/* a genuine stray int3: the caller oopses */
-		regs->ip = addr;
-		kprobe_counters.strays_recovered++;
-		return true;
-	}
+	if (unlikely(!s))
+		return kprobe_stray(regs, addr);
 	regs->ip = addr;
-	if (ctl->cur.status != KPROBE_IDLE)
+	if (unlikely(ctl->cur.status != KPROBE_IDLE))
 		return reenter(ctl, s, regs);
 
-	kprobe_counters.hits++;
 	ctl->cur.status = KPROBE_HIT_ACTIVE;
 	ctl->cur.site = s;
 	if (run_pre_handlers(ctl, s, regs)) {
@@ -191,6 +196,11 @@ static void resume_execution(struct kprobe_site *s, struct pt_regs *regs, uint64
 {
 	uint64_t slot = (uint64_t)s->slot, delta = regs->ip - slot;
 
+	if (likely(!s->fixups)) {	/* the common case: relocate ip, restore TF/IF */
+		regs->ip = s->addr + delta;
+		regs->flags = (regs->flags & ~X86_EFLAGS_TF) | saved_flags;
+		return;
+	}
 	if (!(s->fixups & INSN_FIX_IP_ABS))
 		regs->ip = s->addr + delta;
 	if (s->fixups & INSN_FIX_RET_ADDR)
@@ -211,11 +221,10 @@ static bool kprobe_debug(struct pt_regs *regs, int trapnr)
 {
 	struct kprobe_ctlblk *ctl = kprobe_ctl();
 	struct kprobe_site *s = ctl->cur.site;
-	uint64_t dr6 = read_dr6();
 
 	(void)trapnr;
-	if (!(dr6 & DR6_BS) || (ctl->cur.status != KPROBE_HIT_SS &&
-				ctl->cur.status != KPROBE_REENTER))
+	if ((ctl->cur.status != KPROBE_HIT_SS && ctl->cur.status != KPROBE_REENTER) ||
+	    !(read_dr6() & DR6_BS))
 		return false;
 	/* a rep string op traps after each iteration until it is done */
 	if ((s->insn.flags & INSN_F_REP) && regs->ip == (uint64_t)s->slot) {
@@ -228,7 +237,8 @@ static bool kprobe_debug(struct pt_regs *regs, int trapnr)
 		ctl->cur = ctl->prev;
 		return true;
 	}
-	run_post_handlers(ctl, s, regs);
+	if (s->has_post)
+		run_post_handlers(ctl, s, regs);
 	go_idle(ctl);
 	return true;
 }
@@ -257,7 +267,7 @@ static bool recover_from_handler(struct kprobe_ctlblk *ctl, struct pt_regs *regs
 		go_idle(ctl);
 	regs->ip = (uint64_t)trap_return;
 	regs->sp = (uint64_t)t;
-	this_cpu()->trap_depth--;	/* the abandoned frame's do_trap never returns */
+	this_cpu()->trap_depth--;	/* the abandoned trap never gets to its decrement */
 	return true;
 }
 

@@ -11,6 +11,10 @@ section .noprobe.text progbits alloc exec nowrite align=16
 bits 64
 
 extern do_trap
+extern do_exception
+extern trap_hooks
+
+PERCPU_TRAP_DEPTH	equ 20		; offsetof(struct percpu, trap_depth), checked in traps.c
 
 %macro VECTOR 1
 align 16
@@ -56,11 +60,36 @@ trap_common:
 	push r14
 	push r15
 	cld
-	mov rsi, rdi			; vector
-	mov rdi, rsp			; struct pt_regs *
-	mov rbx, rsp
+	mov r12, rdi			; vector (r12 and rbx are saved in the frame)
+	mov rbx, rsp			; struct pt_regs *
 	and rsp, -16			; the C ABI wants a 16-byte aligned call
+	cmp r12, 32
+	jae .generic
+	; an exception: its first hook (the probe engine's, for #BP and #DB)
+	; is called from here, so a probe hit costs no C dispatch
+	mov rax, r12
+	shl rax, 5
+	mov rax, [trap_hooks + rax]
+	test rax, rax
+	jz .generic
+	inc dword [gs:PERCPU_TRAP_DEPTH]
+	mov rdi, rbx
+	mov rsi, r12
+	call rax
+	test al, al
+	jnz .handled
+	mov rdi, rbx
+	mov rsi, r12
+	mov edx, 1			; the hooks after the first
+	call do_exception
+.handled:
+	dec dword [gs:PERCPU_TRAP_DEPTH]
+	jmp .out
+.generic:
+	mov rdi, rbx
+	mov rsi, r12
 	call do_trap
+.out:
 	mov rsp, rbx
 global trap_return
 trap_return:

@@ -9,7 +9,16 @@
 
 #define MAX_HOOKS 4
 
-static trap_hook_t hooks[32][MAX_HOOKS];
+/*
+ * hooks[v][0] is called straight from entry.asm (trap_common) for the probe
+ * hit path's sake; the layout (32 bytes per vector) and percpu.trap_depth's
+ * offset are known there.
+ */
+trap_hook_t trap_hooks[32][MAX_HOOKS];
+#define hooks trap_hooks
+_Static_assert(sizeof(trap_hooks[0]) == 32, "entry.asm indexes trap_hooks by vector * 32");
+_Static_assert(__builtin_offsetof(struct percpu, trap_depth) == 20,
+	       "entry.asm: PERCPU_TRAP_DEPTH");
 
 static const char *const names[32] = {
 	[0] = "divide error", [1] = "debug", [2] = "NMI", [3] = "int3",
@@ -68,12 +77,15 @@ uint64_t call_guarded(uint64_t fn, const uint64_t args[6], bool *faulted)
 	return ret;
 }
 
-/* Everything after the first hook: kept out of line so the probe hit path stays short. */
-static __noinline void do_exception(struct pt_regs *regs, unsigned long vector)
+/*
+ * An exception after its first hook (called from entry.asm) declined it:
+ * the other hooks, the exception table, a guarded call, or an oops.
+ */
+void do_exception(struct pt_regs *regs, unsigned long vector, int from)
 {
 	struct percpu *cpu = this_cpu();
 
-	for (int i = 1; i < MAX_HOOKS; i++) {
+	for (int i = from; i < MAX_HOOKS; i++) {
 		trap_hook_t fn = READ_ONCE(hooks[vector][i]);
 
 		if (fn && fn(regs, vector))
@@ -99,10 +111,10 @@ static __noinline void do_exception(struct pt_regs *regs, unsigned long vector)
 	oops(regs, vector, NULL);
 }
 
+/* Interrupts, and exceptions with no first hook (entry.asm handles the rest). */
 void do_trap(struct pt_regs *regs, unsigned long vector)
 {
 	struct percpu *cpu;
-	trap_hook_t first;
 
 	if (vector >= 32) {
 		irq_dispatch(regs, vector);
@@ -110,9 +122,7 @@ void do_trap(struct pt_regs *regs, unsigned long vector)
 	}
 	cpu = this_cpu();
 	cpu->trap_depth++;
-	first = READ_ONCE(hooks[vector][0]);
-	if (!first || !first(regs, vector))
-		do_exception(regs, vector);
+	do_exception(regs, vector, 0);
 	cpu->trap_depth--;
 }
 NOKPROBE_SYMBOL(do_trap);

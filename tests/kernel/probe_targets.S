@@ -213,6 +213,13 @@ FUNC(pt_fault_load)
 	.popsection
 END(pt_fault_load)
 
+/* an x87 fnop (probed: single-stepped, the decoder's STEP class), then a + b */
+FUNC(pt_fnop_add)
+	fnop
+	lea rax, [rdi + rsi]
+	ret
+END(pt_fnop_add)
+
 /* loop: sums rdi down to 1 */
 FUNC(pt_loop)
 	mov rcx, rdi
