@@ -76,9 +76,11 @@ def test_help_describes_everything(guest):
 def test_entry_probe_register_and_variable_args(guest):
     reset(guest)
     code = code_bytes(guest, "kp_target_add", 4)
-    guest.cmd_ok("p:regs kp_target_add a=%di b=%si rdi=%rdi edi=%edi a1=$arg1 a2=$arg2:u32 "
+    log = addr_of(guest, "log_buf")
+    guest.cmd_ok("p:regs kp_target_add a=%%di b=%%si rdi=%%rdi edi=%%edi a1=$arg1 a2=$arg2:u32 "
                  "sp=$stack ret=$stack0:symbol imm=\\42 neg=\\-5:s32 "
-                 "code=@kp_target_add:x32 code1=@kp_target_add+1:x8 comm=$comm dx=%dx")
+                 "code=@kp_target_add:x32 code1=@kp_target_add+1:x8 comm=$comm r8=%%r8d "
+                 "at=@%#x:u8 ip=%%ip:symbol" % log)
     expect(guest.cmd_ok("trace").count("regs:") == 0, "events start disabled")
     guest.cmd_ok("enable regs")
     expect(call(guest, "kp_target_add 0x100000005 7") == 0x10000000c, "result")
@@ -95,7 +97,8 @@ def test_entry_probe_register_and_variable_args(guest):
     probed = b"\xcc" + code[1:]          # memory as it is: the probe's int3 is there
     expect(a["code"] == "0x%x" % int.from_bytes(probed, "little"), (a, code))
     expect(a["code1"] == "0x%x" % code[1], (a, code))
-    expect(a["dx"] == "0x0", a)
+    expect(a["r8"] == "0x0" and a["at"] == "91", a)           # log_buf starts with '['
+    expect(re.match(r"kp_target_add\+0x0/0x[0-9a-f]+$", a["ip"]), a)
 
 
 def test_memory_args_types_and_faults(guest):
