@@ -8,6 +8,7 @@
 #include "arch.h"
 #include "console.h"
 #include "net.h"
+#include "xdp_bench.h"
 
 #define PING_PAYLOAD	56		/* + 8 ICMP + 20 IP = 84, like ping */
 #define PING_MAX_COUNT	1000
@@ -542,7 +543,10 @@ static int cmd_xdp(int argc, char **argv)
 		dev = need_netif();
 		return dev ? xdp_status(dev) : -1;
 	}
-	return cmd_error("unknown xdp subcommand '%s' (list, attach, detach, status)", argv[1]);
+	if (!strcmp(argv[1], "bench"))	/* per-frame costs for make bench: net/xdp_bench.c */
+		return xdp_bench_cmd(argc - 2, argv + 2);
+	return cmd_error("unknown xdp subcommand '%s' (list, attach, detach, status, bench)",
+			 argv[1]);
 }
-CONSOLE_CMD(xdp, cmd_xdp, "xdp list | attach PROG [ARGS] | detach | status",
+CONSOLE_CMD(xdp, cmd_xdp, "xdp list | attach PROG [ARGS] | detach | status | bench [start|stop]",
 	    "XDP hook on the first interface: programs, attach/detach, per-action counters");

@@ -15,6 +15,7 @@
 #include "mm.h"
 #include "pci.h"
 #include "net.h"
+#include "xdp_bench.h"
 #include "e1000_hw.h"
 
 #define NUM_RX_DESC	256
@@ -260,6 +261,8 @@ static int e1000_xmit(struct netif *dev, const void *frame, size_t len)
 void __noinline e1000_rx_frame(struct e1000 *hw, struct e1000_rx_desc *d, uint8_t *buf)
 {
 	struct netif *dev = &hw->netif;
+	/* make bench: time from here to the result (net/xdp_bench.c); a flag test when off */
+	uint64_t bench_t0 = xdp_bench_begin(dev);
 	unsigned int len = min((unsigned int)d->length, (unsigned int)RX_BUF_LEN), act;
 	struct xdp_buff xdp;
 	enum net_rx_result res;
@@ -299,6 +302,7 @@ void __noinline e1000_rx_frame(struct e1000 *hw, struct e1000_rx_desc *d, uint8_
 		res = xdp_drop_result(act);
 		break;
 	}
+	xdp_bench_end(dev, bench_t0, res);
 	netif_rx_done(dev, res);
 }
 
@@ -340,7 +344,10 @@ int __noinline e1000_rx_poll(struct e1000 *hw, int budget)
 static void e1000_irq(void *data)
 {
 	struct e1000 *hw = data;
+	/* make bench: ticks of the whole handler (net/xdp_bench.c); a flag test when off */
+	uint64_t bench_t0 = xdp_bench_irq_begin();
 	uint32_t icr = rd(hw, E1000_ICR);	/* reading clears it and drops the line */
+	int done;
 
 	if (!icr)
 		return;
@@ -364,10 +371,12 @@ static void e1000_irq(void *data)
 	 * than loop here, so the interrupt throttle leaves the console and
 	 * the rest of the kernel some time between batches.
 	 */
-	if (e1000_rx_poll(hw, RX_BUDGET) >= RX_BUDGET) {
+	done = e1000_rx_poll(hw, RX_BUDGET);
+	if (done >= RX_BUDGET) {
 		hw->budget_hits++;
 		wr(hw, E1000_ICS, E1000_ICR_RXT0);
 	}
+	xdp_bench_irq_end(bench_t0, done);
 }
 
 /* ---- bring-up ---- */
