@@ -7,16 +7,24 @@
  *     the same, with $retval and the return site
  *
  * The whole file is in .noprobe.text (Makefile NOPROBE_FILES), as are the
- * fetch, filter and ring code it calls and copy_from_kernel_nofault();
- * uptime_ns() is marked NOKPROBE_SYMBOL in time.c. Nothing here allocates,
- * prints or takes a lock: the handler cannot nest (the engine counts a
- * probe hit inside a handler as a miss), and the console's side of the
- * buffer copies entries out with interrupts off, so the two never overlap.
+ * fetch, filter and ring code it calls and copy_from_kernel_nofault(); the
+ * two other functions it calls are marked NOKPROBE_SYMBOL below. Nothing
+ * here allocates, prints or takes a lock: the handler cannot nest (the
+ * engine counts a probe hit inside a handler as a miss), and the console's
+ * side of the buffer copies entries out with interrupts off, so the two
+ * never overlap.
  */
 #include "kernel.h"
 #include "arch.h"
 #include "mm.h"
 #include "kprobe_events.h"
+
+/*
+ * What the hit path calls outside .noprobe.text, kept off-limits to probes
+ * here, next to the code that needs it (time.c and blacklist.c say so too).
+ */
+NOKPROBE_SYMBOL(uptime_ns);	/* stamps every entry */
+NOKPROBE_SYMBOL(glob_match);	/* filters' '~' operator */
 
 #define DEFAULT_SIZE	(128 * 1024)
 #define MAX_SIZE	(64UL * 1024 * 1024)
