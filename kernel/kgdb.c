@@ -73,9 +73,10 @@ struct kgdb_bp {
 	struct kprobe kp;
 };
 
-/* A debug register in use by GDB (Z1 / Z2 / Z4). */
+/* A debug register in use by GDB (Z1 / Z2 / Z4, or a Z0 probes may not take). */
 struct hw_slot {
 	bool used;
+	bool sw;		/* GDB asked for a software breakpoint (Z0) */
 	enum rsp_bp_type type;
 	uint64_t addr;
 	unsigned int len;
@@ -462,7 +463,7 @@ static int __kgdb op_write_mem(void *ctx, uint64_t addr, const void *buf, size_t
 	return copy_to_kernel_nofault((void *)addr, buf, n) ? -EFAULT : 0;
 }
 
-static int __kgdb hw_insert(enum rsp_bp_type type, uint64_t addr, unsigned int len)
+static int __kgdb hw_insert(enum rsp_bp_type type, uint64_t addr, unsigned int len, bool sw)
 {
 	struct kgdb_cpu *c = kcpu();
 
@@ -476,23 +477,24 @@ static int __kgdb hw_insert(enum rsp_bp_type type, uint64_t addr, unsigned int l
 	if (!va_is_canonical(addr))
 		return -EINVAL;
 	for (int i = 0; i < NUM_DR; i++)
-		if (hw[i].used && hw[i].type == type && hw[i].addr == addr && hw[i].len == len)
+		if (hw[i].used && hw[i].type == type && hw[i].addr == addr && hw[i].len == len &&
+		    hw[i].sw == sw)
 			return 0;
 	for (int i = 0; i < NUM_DR; i++) {
 		if (!hw[i].used && c->hop_slot != i) {
-			hw[i] = (struct hw_slot){ true, type, addr, len };
+			hw[i] = (struct hw_slot){ true, sw, type, addr, len };
 			return 0;
 		}
 	}
 	return -ENOSPC;
 }
 
-static int __kgdb hw_remove(enum rsp_bp_type type, uint64_t addr, unsigned int len)
+static int __kgdb hw_remove(enum rsp_bp_type type, uint64_t addr, unsigned int len, bool sw)
 {
 	if (type == RSP_WP_READ)
 		return -EOPNOTSUPP;
 	for (int i = 0; i < NUM_DR; i++) {
-		if (hw[i].used && hw[i].type == type && hw[i].addr == addr &&
+		if (hw[i].used && hw[i].type == type && hw[i].addr == addr && hw[i].sw == sw &&
 		    (type == RSP_BP_HW || hw[i].len == len)) {
 			hw[i].used = false;
 			return 0;
@@ -516,7 +518,14 @@ static int __kgdb op_insert(void *ctx, enum rsp_bp_type type, uint64_t addr, uns
 
 	(void)ctx;
 	if (type != RSP_BP_SW)
-		return hw_insert(type, addr, kind);
+		return hw_insert(type, addr, kind, false);
+	/*
+	 * Where probes may not go (the trap path, the probe engine, the asm
+	 * of guarded_call where `finish` from a `call`ed function lands), a
+	 * debug register does the job instead, invisibly to GDB.
+	 */
+	if (is_kernel_text(addr) && kprobe_blacklisted(addr))
+		return hw_insert(RSP_BP_HW, addr, 1, true);
 	err = sw_check(addr);
 	if (err)
 		return err;
@@ -541,7 +550,8 @@ static int __kgdb op_remove(void *ctx, enum rsp_bp_type type, uint64_t addr, uns
 
 	(void)ctx;
 	if (type != RSP_BP_SW)
-		return hw_remove(type, addr, kind);
+		return hw_remove(type, addr, kind, false);
+	hw_remove(RSP_BP_HW, addr, 1, true);
 	b = bp_find(addr);
 	if (!b)
 		return 0;
@@ -865,7 +875,8 @@ static bool __kgdb kgdb_debug_hook(struct pt_regs *regs, int trapnr)
 		return true;
 	}
 	if (hit >= 0) {
-		enum rsp_stop_kind k = hw[hit].type == RSP_BP_HW ? RSP_STOP_HWBREAK :
+		enum rsp_stop_kind k = hw[hit].sw ? RSP_STOP_SWBREAK :
+				       hw[hit].type == RSP_BP_HW ? RSP_STOP_HWBREAK :
 				       hw[hit].type == RSP_WP_WRITE ? RSP_STOP_WATCH : RSP_STOP_AWATCH;
 
 		resume_idle(regs, session(regs, SIGTRAP, k, hw[hit].addr, w, false), w);
@@ -1006,6 +1017,9 @@ static int cmd_status(void)
 	char sym[96];
 	int n = 0;
 
+	/* the console is idle and safe: catch up on removals a stop had to defer */
+	reconcile();
+
 	cprintf("port %s, %s, on-oops %s, timeout %u s\n", io ? io->name : "none",
 		connected ? "debugger attached" : "no debugger attached",
 		on_oops ? "on" : "off", timeout_s);
@@ -1026,8 +1040,9 @@ static int cmd_status(void)
 		if (!hw[i].used)
 			continue;
 		n++;
-		cprintf("  %-3s %016lx  %-36s DR%d len %u\n", kinds[hw[i].type], hw[i].addr,
-			kallsyms_sprint(hw[i].addr, sym, sizeof(sym)), i, hw[i].len);
+		cprintf("  %-3s %016lx  %-36s DR%d len %u%s\n", kinds[hw[i].type], hw[i].addr,
+			kallsyms_sprint(hw[i].addr, sym, sizeof(sym)), i, hw[i].len,
+			hw[i].sw ? " (gdb break where probes may not go)" : "");
 	}
 	if (!n)
 		cprintf("  no breakpoints\n");

@@ -245,7 +245,10 @@ def test_kgdb_break_backtrace_stepi_continue_detach(guest):
     d = Gdb([target(g), "break *%s" % fn, "continue",
              "bt", "p a", "p b", "p/x $pc",
              "stepi", "p/x $pc", "stepi", "p/x $pc", "stepi", "p/x $pc", "stepi", "p/x $pc",
-             "info registers rdi rsi", "continue", "delete", "detach"])
+             "info registers rdi rsi",
+             # back out: the caller's return address is a probe-able one; its
+             # caller (guarded_call) is not, and the stub uses a debug register
+             "finish", "finish", "continue", "delete", "detach"])
     try:
         g.read_until("kgdb: resumed", 40, what="GDB to connect, set the breakpoint, continue")
         g.read_until("kp> ", 5)
@@ -269,6 +272,9 @@ def test_kgdb_break_backtrace_stepi_continue_detach(guest):
     expect(pcs == want, "pcs %s, decoder says %s\n%s" % ([hex(p) for p in pcs],
                                                        [hex(p) for p in want], out))
     expect(re.search(r"^rdi\s+0x2\s", out, re.M), out)
+    expect(re.search(r"Value returned is \$\d+ = 5\n", out), "finish from kp_target_add:\n" + out)
+    expect(re.search(r"guarded_call \(\) at [^\n]*\n(.*\n)?Value returned is \$\d+ = 6\n", out),
+           "finish into guarded_call:\n" + out)
     expect("[Inferior 1 (Remote target) detached]" in out, out)
     healthy(g)
 
