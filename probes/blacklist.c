@@ -17,30 +17,42 @@ extern const void *const __noprobe_list_start[], *const __noprobe_list_end[];
 static const char *const lib_names[] = {
 	"memcpy", "memset", "memmove", "memcmp", "strlen", "strnlen", "strcmp",
 	"strncmp", "snprintf", "vsnprintf",
-	"glob_match",	/* event filters' '~' operator, inside the probe handler */
 };
-static uint64_t lib_addrs[ARRAY_SIZE(lib_names)];	/* looked up once */
 
-static bool in_symbol(uint64_t addr, uint64_t sym)
+/* [start, end) of every listed function, resolved once (registration is hot in bulk). */
+#define MAX_RANGES 256
+static struct range {
+	uint64_t start, end;
+} ranges[MAX_RANGES];
+static int nranges = -1;
+
+static void add_symbol(uint64_t addr)
 {
 	uint64_t off;
-	const struct ksym *s = kallsyms_lookup(sym, &off);
+	const struct ksym *s = kallsyms_lookup(addr, &off);
 
-	return s && off == 0 && addr >= sym && addr < sym + (s->size ? s->size : 1);
+	if (s && off == 0 && nranges < MAX_RANGES)
+		ranges[nranges++] = (struct range){ addr, addr + (s->size ? s->size : 1) };
+}
+
+static void resolve_ranges(void)
+{
+	nranges = 0;
+	for (const void *const *p = __noprobe_list_start; p < __noprobe_list_end; p++)
+		add_symbol((uint64_t)*p);
+	for (size_t i = 0; i < ARRAY_SIZE(lib_names); i++)
+		add_symbol(kallsyms_lookup_name(lib_names[i]));
+	BUG_ON(nranges == MAX_RANGES);	/* raise MAX_RANGES */
 }
 
 bool kprobe_blacklisted(uint64_t addr)
 {
 	if (addr >= (uint64_t)__noprobe_text_start && addr < (uint64_t)__noprobe_text_end)
 		return true;
-	for (const void *const *p = __noprobe_list_start; p < __noprobe_list_end; p++)
-		if (in_symbol(addr, (uint64_t)*p))
+	if (nranges < 0)
+		resolve_ranges();
+	for (int i = 0; i < nranges; i++)
+		if (addr >= ranges[i].start && addr < ranges[i].end)
 			return true;
-	for (size_t i = 0; i < ARRAY_SIZE(lib_names); i++) {
-		if (!lib_addrs[i])
-			lib_addrs[i] = kallsyms_lookup_name(lib_names[i]);
-		if (in_symbol(addr, lib_addrs[i]))
-			return true;
-	}
 	return false;
 }

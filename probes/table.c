@@ -7,8 +7,8 @@
  * links, and a resize threads all sites onto the new bucket array through
  * the link the old table does not use, publishes the new table with one
  * store, and frees the old array only after synchronize_kprobes() says no
- * CPU can still be walking it. The table doubles when it averages two sites
- * a bucket, so a lookup stays O(1) from 1 to 50,000+ probes.
+ * CPU can still be walking it. The table doubles when it is half full, so
+ * a lookup stays O(1), and nearly constant, from 1 to 50,000+ probes.
  */
 #include "kprobes_internal.h"
 #include "mm.h"
@@ -65,8 +65,8 @@ int site_insert(struct kprobe_site *s)
 {
 	uint64_t flags;
 
-	if (table->count + 1 > 2UL << table->shift)
-		grow();
+	if (table->count + 1 > 1UL << (table->shift - 1))
+		grow();	/* keep the load under 1/2: a hit rarely walks past one site */
 	flags = local_irq_save();
 	chain_push(table, s);
 	table->count++;
