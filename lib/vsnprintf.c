@@ -65,12 +65,12 @@ static void put_num(struct out *o, unsigned long long v, bool neg, int base,
 		sign = '+';
 	else if (sp->space)
 		sign = ' ';
+	zeros = sp->prec > n ? sp->prec - n : 0;
 	if (sp->alt && base == 16 && n && !(n == 1 && tmp[0] == '0'))
 		prefix = sp->upper ? "0X" : "0x";
-	else if (sp->alt && base == 8 && tmp[n - 1] != '0')
-		prefix = "0";
+	else if (sp->alt && base == 8 && !zeros && (n == 0 || tmp[n - 1] != '0'))
+		prefix = "0";	/* %#o: just enough to make the first digit a 0 */
 
-	zeros = sp->prec > n ? sp->prec - n : 0;
 	total = n + zeros + (sign != 0) + (int)strlen(prefix);
 	if (sp->zero && !sp->left && sp->prec < 0 && sp->width > total) {
 		zeros += sp->width - total;
@@ -174,6 +174,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap_in)
 			else if (lng <= -2)
 				u = (unsigned char)u;
 			sp.upper = *fmt == 'X';
+			sp.plus = sp.space = false;	/* signs are for signed conversions */
 			put_num(&o, u, false, *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16, &sp);
 			break;
 		case 'p':
