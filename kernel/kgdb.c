@@ -117,6 +117,7 @@ size_t kprobe_read_orig(uint64_t addr, uint8_t *buf, size_t n);
 
 static int kgdb_pre(struct kprobe *p, struct pt_regs *regs);
 static void kgdb_post(struct kprobe *p, struct pt_regs *regs, unsigned long flags);
+static int hw_insert(enum rsp_bp_type type, uint64_t addr, unsigned int len, bool sw);
 
 static inline struct kgdb_cpu *kcpu(void)
 {
@@ -353,8 +354,12 @@ static void __kgdb reconcile(void)
 		if (b->step && !(c->step_pending && c->step_from == b->addr))
 			b->step = false;
 		if (bp_needed(b) && !b->registered) {
-			if (bp_register(b)) {
-				/* refused (checked when it was set; text changed since?) */
+			int err = bp_register(b);
+
+			if (err) {
+				/* refused: set while the table could not change, so unchecked */
+				if (err == -EOPNOTSUPP && b->gdb)
+					hw_insert(RSP_BP_HW, b->addr, 1, true);
 				b->gdb = b->console = b->step = false;
 				b->used = false;
 			}
@@ -537,6 +542,9 @@ static int __kgdb op_insert(void *ctx, enum rsp_bp_type type, uint64_t addr, uns
 		if (err) {
 			if (!bp_needed(b))
 				b->used = false;
+			/* an instruction probes cannot take: a debug register can */
+			if (err == -EOPNOTSUPP)
+				return hw_insert(RSP_BP_HW, addr, 1, true) ? -EINVAL : 0;
 			return err;
 		}
 	}
