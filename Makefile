@@ -28,7 +28,7 @@ CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -nostdinc \
 	-fno-asynchronous-unwind-tables -fno-strict-aliasing -fno-delete-null-pointer-checks \
 	-MD -MP
 LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments -T linker.ld
-NASMFLAGS := -f elf64 -g -F dwarf
+NASMFLAGS := -f elf64 -g -F dwarf -I./
 
 SRC_DIRS := arch/x86_64 kernel lib drivers drivers/net net probes bpf tests/kernel
 C_SRCS   := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))

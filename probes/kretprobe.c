@@ -61,6 +61,15 @@ int kretprobe_pre_handler(struct kprobe *p, struct pt_regs *regs)
 	pool->nused++;
 	ri->ret_addr = *(uint64_t *)regs->sp;
 	ri->fp = regs->sp;
+	if (ri->ret_addr == (uint64_t)kretprobe_trampoline) {
+		/* another return probe on this function got here first: its
+		 * instance knows the real return address */
+		for (struct kretprobe_instance *o = ctl->ret_stack; o; o = o->next)
+			if (o->fp == ri->fp) {
+				ri->ret_addr = o->ret_addr;
+				break;
+			}
+	}
 	if (rp->entry_handler &&
 	    (!kprobe_call_guarded(p, "entry_handler", rp->entry_handler,
 				  (uint64_t)ri, (uint64_t)regs, &r) || r)) {
@@ -75,13 +84,33 @@ int kretprobe_pre_handler(struct kprobe *p, struct pt_regs *regs)
 NOKPROBE_SYMBOL(kretprobe_pre_handler);
 
 /* Called by the trampoline; returns where the function really returns to. */
+static void run_return_handler(struct kprobe_ctlblk *ctl, struct kretprobe_instance *ri,
+			       struct pt_regs *regs)
+{
+	struct kretprobe *rp = get_kretprobe(ri);
+	uint64_t r;
+
+	if (!rp || !rp->handler)
+		return;
+	if (ctl->cur.status != KPROBE_IDLE) {
+		rp->nmissed++;	/* returned inside another probe's handler */
+		return;
+	}
+	ctl->cur.status = KPROBE_HIT_ACTIVE;
+	ctl->running = &rp->kp;
+	kprobe_call_guarded(&rp->kp, "kretprobe handler", rp->handler, (uint64_t)ri,
+			    (uint64_t)regs, &r);
+	ctl->cur.status = KPROBE_IDLE;
+	ctl->running = NULL;
+	ctl->quiesce++;
+}
+
 uint64_t kretprobe_trampoline_handler(struct pt_regs *regs, uint64_t *frame_ret)
 {
 	struct kprobe_ctlblk *ctl = kprobe_ctl();
 	uint64_t fp = regs->sp - 8;	/* where the swapped return address sat */
 	struct kretprobe_instance *ri;
-	struct kretprobe *rp;
-	uint64_t ret, r;
+	uint64_t ret;
 
 	/* instances from frames that were unwound without returning */
 	while ((ri = ctl->ret_stack) && ri->fp < fp) {
@@ -91,25 +120,15 @@ uint64_t kretprobe_trampoline_handler(struct pt_regs *regs, uint64_t *frame_ret)
 	if (!ri || ri->fp != fp)
 		panic("kretprobe: return through the trampoline with no instance (sp %#lx)",
 		      regs->sp);
-	ctl->ret_stack = ri->next;
 	ret = ri->ret_addr;
 	regs->ip = ret;
 	*frame_ret = ret;	/* backtraces from the handler see the real caller */
-	rp = get_kretprobe(ri);
-	if (rp && rp->handler) {
-		if (ctl->cur.status != KPROBE_IDLE) {
-			rp->nmissed++;	/* returned inside another probe's handler */
-		} else {
-			ctl->cur.status = KPROBE_HIT_ACTIVE;
-			ctl->running = &rp->kp;
-			kprobe_call_guarded(&rp->kp, "kretprobe handler", rp->handler,
-					    (uint64_t)ri, (uint64_t)regs, &r);
-			ctl->cur.status = KPROBE_IDLE;
-			ctl->running = NULL;
-			ctl->quiesce++;
-		}
+	/* every return probe on this function shares the one swapped slot */
+	while ((ri = ctl->ret_stack) && ri->fp == fp) {
+		ctl->ret_stack = ri->next;
+		run_return_handler(ctl, ri, regs);
+		recycle(ri);
 	}
-	recycle(ri);
 	return ret;
 }
 NOKPROBE_SYMBOL(kretprobe_trampoline_handler);

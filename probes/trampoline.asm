@@ -6,6 +6,8 @@
 ; backtrace taken inside the handler walks through the real caller rather
 ; than this trampoline. Changes a handler makes to regs (say, ax) take effect.
 
+%include "arch/x86_64/ptregs.inc"
+
 section .noprobe.text progbits alloc exec nowrite align=16
 bits 64
 
@@ -45,21 +47,7 @@ kretprobe_trampoline:
 	and rsp, -16
 	call kretprobe_trampoline_handler
 	mov rsp, rbx
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbp				; regs->bp, as the handler left it
-	pop rbx
-	pop r11
-	pop r10
-	pop r9
-	pop r8
-	pop rax
-	pop rcx
-	pop rdx
-	pop rsi
-	pop rdi
+	POP_REGS			; rbp too: regs->bp, as the handler left it
 	add rsp, 48 + 8			; the pt_regs tail and the frame's rbp copy
 	ret				; through the slot
 global kretprobe_trampoline_end

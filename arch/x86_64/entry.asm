@@ -7,6 +7,8 @@
 ; first: the probe engine emulates push and call by writing just below the
 ; interrupted stack pointer, which is where the CPU frame would otherwise be.
 
+%include "arch/x86_64/ptregs.inc"
+
 section .noprobe.text progbits alloc exec nowrite align=16
 bits 64
 
@@ -93,21 +95,7 @@ trap_common:
 	mov rsp, rbx
 global trap_return
 trap_return:
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbp
-	pop rbx
-	pop r11
-	pop r10
-	pop r9
-	pop r8
-	pop rax
-	pop rcx
-	pop rdx
-	pop rsi
-	pop rdi
+	POP_REGS
 	add rsp, 8			; orig_ax
 	iretq
 

@@ -245,3 +245,35 @@ KTEST(kretprobes, cycles_leak_nothing)
 	KT_EXPECT_EQ(after.objects_in_use, before.objects_in_use);
 	KT_EXPECT_EQ(after.bytes_in_use, before.bytes_in_use);
 }
+
+/* Two return probes on one function: both handlers see the real return address. */
+static uint64_t ips[2];
+static int nips;
+
+static int ret_record_ip(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	(void)ri;
+	if (nips < 2)
+		ips[nips++] = regs->ip;
+	return 0;
+}
+
+KTEST(kretprobes, two_on_one_function)
+{
+	struct kretprobe a = { .kp.symbol_name = "kp_target_add", .handler = ret_record_ip };
+	struct kretprobe b = { .kp.symbol_name = "kp_target_add", .handler = ret_record_ip };
+	uint64_t off;
+	const struct ksym *s;
+
+	nips = 0;
+	KT_ASSERT(register_kretprobe(&a) == 0);
+	KT_ASSERT(register_kretprobe(&b) == 0);
+	KT_EXPECT_EQ(call_add(2, 2), 4);
+	KT_EXPECT_EQ(nips, 2);
+	for (int i = 0; i < nips; i++) {
+		s = kallsyms_lookup(ips[i], &off);
+		KT_EXPECT(s && !strcmp(ksym_name(s), "call_add"));
+	}
+	unregister_kretprobe(&b);
+	unregister_kretprobe(&a);
+}
