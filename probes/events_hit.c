@@ -88,24 +88,6 @@ int kevent_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
-extern const char kretprobe_trampoline[];
-
-/*
- * Where the function returns to. With two return probes on one function the
- * second saved the first one's trampoline address as "the" return address;
- * the real one is in the earlier instance of the same frame, as Linux's
- * trampoline handler also finds it.
- */
-static uint64_t real_return(const struct kretprobe_instance *ri)
-{
-	uint64_t ret = ri->ret_addr;
-
-	for (const struct kretprobe_instance *n = ri->next;
-	     ret == (uint64_t)kretprobe_trampoline && n && n->fp == ri->fp; n = n->next)
-		ret = n->ret_addr;
-	return ret;
-}
-
 int kevent_ret_handler(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct kretprobe *rp = get_kretprobe(ri);
@@ -121,7 +103,7 @@ int kevent_ret_handler(struct kretprobe_instance *ri, struct pt_regs *regs)
 	 * out so an interrupt cannot find the scratch record half written. */
 	flags = local_irq_save();
 	ev->nhit++;
-	record(ev, regs, real_return(ri), ev->def.addr, true, flags);
+	record(ev, regs, ri->ret_addr, ev->def.addr, true, flags);
 	local_irq_restore(flags);
 	return 0;
 }
