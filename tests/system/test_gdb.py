@@ -328,13 +328,17 @@ def test_kgdb_hardware_breakpoint(guest):
     g = guest
     kgdb_enter(g)
     # and a software breakpoint on an instruction probes refuse (ud2): a debug register takes it
+    # then a write watchpoint (DR, Z2) on the stub's own timeout setting
     d = Gdb([target(g), "hbreak kp_target_fib", "break *crash_ud2", "continue", "bt 1", "p n",
-             "delete", "continue", "detach"])
+             "delete", "watch timeout_s", "continue", "bt 2", "delete", "continue", "detach"])
     try:
         g.read_until("kgdb: resumed", 40, what="GDB to continue")
         g.read_until("kp> ", 5)
         g.send("call kp_target_fib 10\r")
         g.read_until(re.compile(r"kp_target_fib\+0x0/0x\w+ = 0x37 \(55\)"), 60, what="the call")
+        g.read_until("kp> ", 5)
+        g.send("kgdb timeout 21\r")
+        g.read_until("kgdb: timeout 21 s", 60, what="the watched write to finish")
         g.read_until("kp> ", 5)
         out = kgdb_session_end(g, d)
     finally:
@@ -343,6 +347,10 @@ def test_kgdb_hardware_breakpoint(guest):
            re.search(r"^Breakpoint 1, kp_target_fib \(n=10\)", out, re.M), out)
     expect(re.search(r"^\$1 = 10$", out, re.M), out)
     expect("Cannot insert" not in out and "Could not insert" not in out, out)
+    expect(re.search(r"Hardware watchpoint \d: timeout_s\n\nOld value = 20\nNew value = 21", out),
+           "the watchpoint did not report the write:\n" + out)
+    expect(re.search(r"^#0 .* in cmd_kgdb \(", out, re.M), "watchpoint backtrace:\n" + out)
+    g.cmd_ok("kgdb timeout 20")
     healthy(g)
 
 
