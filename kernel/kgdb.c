@@ -393,15 +393,20 @@ static bool __kgdb addr_unsafe(uint64_t addr)
 
 /*
  * May the probe table change while stopped here? Not inside a probe hit,
- * and not when the stopped code (or a caller) is a probe writer or the
- * allocator, which registering would re-enter.
+ * not in an interrupt handler or a nested exception, and not when the
+ * stopped code (or a caller) is a probe writer or the allocator, which
+ * registering would re-enter.
  */
 static bool __kgdb can_write_here(const struct pt_regs *regs)
 {
+	struct percpu *cpu = this_cpu();
 	uint64_t rets[32];
 	int n;
 
 	if (kprobe_running())
+		return false;
+	/* stopped in an interrupt or a nested exception: what it interrupted is unknown */
+	if (cpu->irq_depth > 0 || cpu->trap_depth > 1)
 		return false;
 	if (addr_unsafe(regs->ip))
 		return false;
