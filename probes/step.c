@@ -111,7 +111,7 @@ static void setup_singlestep(struct kprobe_ctlblk *ctl, struct kprobe_site *s,
 /* Run the instruction without handlers: for a hit from inside a handler. */
 static bool reenter(struct kprobe_ctlblk *ctl, struct kprobe_site *s, struct pt_regs *regs)
 {
-	char sym[96];
+	char sym[96], why[128];
 
 	for (struct kprobe *p = s->probes; p; p = p->next)
 		p->nmissed++;
@@ -125,8 +125,10 @@ static bool reenter(struct kprobe_ctlblk *ctl, struct kprobe_site *s, struct pt_
 		return true;
 	}
 	if (ctl->cur.status == KPROBE_REENTER || ctl->cur.status == KPROBE_HIT_SS) {
-		/* nowhere left to save the outer state */
-		oops(regs, X86_TRAP_BP, kallsyms_sprint(s->addr, sym, sizeof(sym)));
+		/* nowhere left to save the outer state: stop rather than corrupt it */
+		snprintf(why, sizeof(why), "unrecoverable kprobe reentry at %s",
+			 kallsyms_sprint(s->addr, sym, sizeof(sym)));
+		oops(regs, X86_TRAP_BP, why);
 	}
 	ctl->prev = ctl->cur;
 	setup_singlestep(ctl, s, regs, KPROBE_REENTER);
