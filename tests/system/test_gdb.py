@@ -14,6 +14,7 @@ mid-session never hurt the kernel; `kgdb on-oops`; the `kgdbwait` boot flag.
 Every wait is bounded: GDB runs under a pty with a deadline and is killed
 if it overruns; the console waits are the guest's own bounded reads.
 """
+import atexit
 import os
 import pty
 import re
@@ -25,14 +26,38 @@ import tempfile
 import time
 
 import guest as guestmod
-from guest import Guest, OOPS_EXIT, expect
+from guest import Guest, OOPS_EXIT, PROMPT, expect
 
 ROOT = guestmod.ROOT
 GDBINIT = os.path.join(ROOT, "scripts", "gdb", "gdbinit")
 
 
+_build = None
+
+
+def build():
+    """(iso, elf): a private copy of the ISO and the very ELF inside it.
+
+    QEMU and GDB must see the same build, and build/ may be rebuilt while the
+    tests run (the ELF GDB loads would then no longer match the running
+    kernel), so both come from one snapshot, taken once per run.
+    """
+    global _build
+    if _build is None:
+        tmp = tempfile.mkdtemp(prefix="kp-gdb-")
+        atexit.register(shutil.rmtree, tmp, True)
+        iso, elf_path = os.path.join(tmp, "kprobe64.iso"), os.path.join(tmp, "kprobe64.elf")
+        shutil.copy(guestmod.ISO, iso)
+        r = subprocess.run(["xorriso", "-osirrox", "on", "-indev", iso, "-extract",
+                            "/boot/kprobe64.elf", elf_path], capture_output=True, timeout=60)
+        if r.returncode or not os.path.exists(elf_path):
+            shutil.copy(os.path.join(os.path.dirname(guestmod.ISO), "kprobe64.elf"), elf_path)
+        _build = (iso, elf_path)
+    return _build
+
+
 def elf():
-    return os.path.join(os.path.dirname(guestmod.ISO), "kprobe64.elf")
+    return build()[1]
 
 
 def free_port():
@@ -103,11 +128,37 @@ class Gdb:
             self.master = None
 
 
+class BootingGuest(Guest):
+    """A Guest on a given ISO that does not wait for the prompt (kgdbwait stops before it)."""
+
+    def __init__(self, iso, extra):
+        self.args = ["qemu-system-x86_64", "-cdrom", iso, "-m", "256M", "-display", "none",
+                     "-serial", "stdio", "-monitor", "none", "-no-reboot",
+                     "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"] + list(extra)
+        self.log, self.buf = [], ""
+        self.proc = subprocess.Popen(self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, bufsize=0)
+
+
+class SnapshotGuest(BootingGuest):
+    """A Guest booted from the snapshot ISO (see build()), up to the prompt."""
+
+    def __init__(self, extra):
+        super().__init__(build()[0], extra)
+        t0 = time.time()
+        try:
+            self.read_until(PROMPT, 60, what="the first prompt")
+        except Exception:
+            self.close()
+            raise
+        self.boot_seconds = time.time() - t0
+
+
 def make_guest():
     """One guest for the module: QEMU's gdbstub and COM2 on free local ports."""
     gport, kport = free_port(), free_port()
-    g = Guest(extra=["-gdb", "tcp:127.0.0.1:%d" % gport,
-                     "-serial", "tcp:127.0.0.1:%d,server,nowait" % kport])
+    g = SnapshotGuest(["-gdb", "tcp:127.0.0.1:%d" % gport,
+                       "-serial", "tcp:127.0.0.1:%d,server,nowait" % kport])
     g.gdb_port, g.kgdb_port = gport, kport
     g.cmd_ok("kgdb timeout 20")     # a broken test never freezes the guest for long
     return g
@@ -171,7 +222,7 @@ def healthy(g):
 
 def test_qemu_gdbstub_break_kmain_from_first_insn():
     port = free_port()
-    qemu = subprocess.Popen(["qemu-system-x86_64", "-cdrom", guestmod.ISO, "-m", "256M",
+    qemu = subprocess.Popen(["qemu-system-x86_64", "-cdrom", build()[0], "-m", "256M",
                              "-display", "none", "-serial", "null", "-monitor", "none",
                              "-no-reboot", "-gdb", "tcp:127.0.0.1:%d" % port, "-S"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -441,7 +492,7 @@ def test_kgdb_console_errors(guest):
 
 def test_kgdb_on_oops():
     port = free_port()
-    with Guest(extra=["-serial", "tcp:127.0.0.1:%d,server,nowait" % port]) as g:
+    with SnapshotGuest(["-serial", "tcp:127.0.0.1:%d,server,nowait" % port]) as g:
         g.cmd_ok("kgdb timeout 30")
         expect("on-oops on" in g.cmd_ok("kgdb on-oops on"), "on-oops")
         g.send("crash null\r")
@@ -455,17 +506,6 @@ def test_kgdb_on_oops():
         expect(re.search(r"^#0 .*crash_null", out, re.M), "oops backtrace:\n" + out)
         code = g.wait_exit(30)
         expect(code == OOPS_EXIT, "after detach the oops stops the kernel (exit %s)" % code)
-
-
-class BootingGuest(Guest):
-    """A Guest that does not wait for the prompt (the kernel stops before it)."""
-
-    def __init__(self, iso, extra):
-        self.args = ["qemu-system-x86_64", "-cdrom", iso, "-m", "256M", "-display", "none",
-                     "-serial", "stdio", "-monitor", "none", "-no-reboot"] + list(extra)
-        self.log, self.buf = [], ""
-        self.proc = subprocess.Popen(self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, bufsize=0)
 
 
 def test_kgdbwait_boot_flag():
