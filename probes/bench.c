@@ -140,7 +140,8 @@ static void bench_hits(uint64_t base)
 static void bench_event(uint64_t base)
 {
 	char def[] = "p:bench/two kp_target_add a=%di b=%si:u32";
-	char en[] = "enable bench/two", del[] = "-:bench/two", clr[] = "trace clear";
+	char en[] = "enable bench/two", dis[] = "disable bench/two", del[] = "-:bench/two";
+	char clr[] = "trace clear";
 	uint64_t c;
 
 	if (console_run_line(def)) {
@@ -149,6 +150,7 @@ static void bench_event(uint64_t base)
 	}
 	console_run_line(en);
 	c = loop_cost() - base;
+	console_run_line(dis);	/* an enabled event cannot be removed (as in Linux) */
 	console_run_line(del);
 	console_run_line(clr);
 	row("kprobe_event_2args", c, "tsc/hit", "event with two fetch-args into the trace buffer");

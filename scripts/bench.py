@@ -137,17 +137,9 @@ def run_probe_benches(g, res, log):
             raise GuestError("'bench %s' printed no bench: lines:\n%s" % (name, out[-2000:]))
         parse_bench(out, res, i > 0)
         say("  bench %-9s %5.1f s" % (name, time.time() - t0))
-        if name == "event":
-            left = g.cmd("kprobe_events", 30)
-            if "bench/two" in left:
-                # probes/bench.c deletes its event while it is still enabled, which
-                # the registry refuses: the event would stay armed on kp_target_add
-                # and inflate every later figure. Clean up here.
-                res.notes.append("'bench event' left bench/two registered and enabled "
-                                 "(its '-:bench/two' is refused while enabled); "
-                                 "make bench removed it before the next bench")
-                for c in ("disable bench/two", "-:bench/two", "trace clear"):
-                    g.cmd(c, 30)
+        if name == "event" and "bench/two" in g.cmd("kprobe_events", 30):
+            # it would stay armed on kp_target_add and inflate every later figure
+            raise GuestError("'bench event' left its event bench/two registered")
 
 
 # ---- XDP ----
