@@ -1,6 +1,6 @@
 /*
- * The in-kernel GDB stub (kernel/kgdb.c) and its packet layer
- * (kernel/kgdb_rsp.c). See docs/gdb.md for how to use it.
+ * The in-kernel GDB stub (probes/kgdb.c) and its packet layer
+ * (probes/kgdb_rsp.c). See docs/gdb.md for how to use it.
  *
  * The packet layer is plain C with no kernel dependencies: framing,
  * checksums, acks, escaping, hex, the amd64 register layout, the target
@@ -36,7 +36,7 @@ void kgdb_breakpoint(void);
 /* kernel/panic.c calls this (when set) after an oops report, before stopping. */
 extern void (*oops_notifier)(struct pt_regs *regs, int trapnr);
 
-/* ---- packet layer (kernel/kgdb_rsp.c) ---- */
+/* ---- packet layer (probes/kgdb_rsp.c) ---- */
 
 #define RSP_MAX_PACKET	4096	/* payload bytes we accept and send (PacketSize) */
 

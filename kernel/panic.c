@@ -17,7 +17,7 @@ static int oops_in_progress;
 /*
  * Oops notifier: called with the trap's registers after the report and
  * before the kernel stops, so a debugger can look at the dead kernel first.
- * The GDB stub sets it (`kgdb on-oops on`, kernel/kgdb.c); NULL by default.
+ * The GDB stub sets it (`kgdb on-oops on`, probes/kgdb.c); NULL by default.
  */
 void (*oops_notifier)(struct pt_regs *regs, int trapnr);
 

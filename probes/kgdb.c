@@ -1,6 +1,6 @@
 /*
  * The in-kernel GDB stub: GDB's remote serial protocol on COM2, built on the
- * probe engine. The packet layer is kernel/kgdb_rsp.c; this file owns the
+ * probe engine. The packet layer is probes/kgdb_rsp.c; this file owns the
  * port, the ways in (console `kgdb`, the `kgdbwait` boot flag, an oops with
  * `kgdb on-oops`, breakpoints, steps, debug registers) and the ways out.
  *

@@ -4,7 +4,7 @@
  * register layout GDB expects in 'g'/'G'/'p'/'P', the target description,
  * and the dispatch of every packet the stub answers. No kernel includes:
  * tests/host/test_kgdb_rsp.c builds this file on the host. The kernel half
- * (kernel/kgdb.c) owns the serial port, the traps and the breakpoints.
+ * (probes/kgdb.c) owns the serial port, the traps and the breakpoints.
  */
 #include "kgdb.h"
 #include "lib.h"
