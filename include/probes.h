@@ -68,6 +68,12 @@ struct kprobe *kprobe_running(void);
 /* Walk every registered probe (console, GDB helpers); stop on nonzero. */
 int kprobe_for_each(int (*fn)(struct kprobe *p, void *arg), void *arg);
 
+/*
+ * Read kernel text as it was before any probe: int3 bytes of armed probes
+ * replaced by the original. Returns the bytes read (stops at the end of text).
+ */
+size_t kprobe_read_orig(uint64_t addr, uint8_t *buf, size_t n);
+
 /* ---- return probes ---- */
 
 struct kretprobe;

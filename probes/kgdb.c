@@ -112,9 +112,6 @@ static bool sess_can_write;	/* the probe table may change during this stop */
 static char reply[RSP_MAX_PACKET + 1];
 static char frame[2 * RSP_MAX_PACKET + 8];
 
-/* The engine's view of text without its int3s (probes/core.c). */
-size_t kprobe_read_orig(uint64_t addr, uint8_t *buf, size_t n);
-
 static int kgdb_pre(struct kprobe *p, struct pt_regs *regs);
 static void kgdb_post(struct kprobe *p, struct pt_regs *regs, unsigned long flags);
 static int hw_insert(enum rsp_bp_type type, uint64_t addr, unsigned int len, bool sw);

@@ -93,7 +93,6 @@ unsigned long slots_in_use(void);
 
 
 /* core.c */
-size_t kprobe_read_orig(uint64_t addr, uint8_t *buf, size_t n);
 void synchronize_kprobes(void);
 void site_disarm_if_unused(struct kprobe_site *s);
 extern struct kprobe_stats kprobe_counters;
