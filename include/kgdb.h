@@ -1,6 +1,6 @@
 /*
- * The in-kernel GDB stub (probes/kgdb.c) and its packet layer
- * (probes/kgdb_rsp.c). See docs/gdb.md for how to use it.
+ * The in-kernel GDB stub (probes/kgdb.c, probes/kgdb_bp.c) and its packet
+ * layer (probes/kgdb_rsp.c). See docs/gdb.md for how to use it.
  *
  * The packet layer is plain C with no kernel dependencies: framing,
  * checksums, acks, escaping, hex, the amd64 register layout, the target

@@ -4,7 +4,8 @@
  * register layout GDB expects in 'g'/'G'/'p'/'P', the target description,
  * and the dispatch of every packet the stub answers. No kernel includes:
  * tests/host/test_kgdb_rsp.c builds this file on the host. The kernel half
- * (probes/kgdb.c) owns the serial port, the traps and the breakpoints.
+ * (probes/kgdb.c, probes/kgdb_bp.c) owns the serial port, the traps and
+ * the breakpoints.
  */
 #include "kgdb.h"
 #include "lib.h"
