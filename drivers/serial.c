@@ -5,50 +5,29 @@
  */
 #include "kernel.h"
 #include "arch.h"
+#include "uart16550.h"
 
 #define COM1	0x3f8
-#define RBR	0	/* receive buffer (read) */
-#define THR	0	/* transmit holding (write) */
-#define IER	1
-#define FCR	2
-#define LCR	3
-#define MCR	4
-#define LSR	5
-#define LSR_DR		0x01
-#define LSR_THRE	0x20
-
-static void serial_putc(char c)
-{
-	for (int spin = 0; !(inb(COM1 + LSR) & LSR_THRE) && spin < 100000; spin++)
-		cpu_relax();
-	outb(COM1 + THR, c);
-}
 
 static void serial_write(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\n')
-			serial_putc('\r');
-		serial_putc(s[i]);
+			uart_putc(COM1, '\r');
+		uart_putc(COM1, s[i]);
 	}
 }
 
 static void serial_irq(void *data)
 {
 	(void)data;
-	while (inb(COM1 + LSR) & LSR_DR)
-		console_rx(inb(COM1 + RBR));
+	while (inb(COM1 + UART_LSR) & UART_LSR_DR)
+		console_rx(inb(COM1 + UART_RBR));
 }
 
 static int serial_early_init(void)
 {
-	outb(COM1 + IER, 0x00);
-	outb(COM1 + LCR, 0x80);		/* DLAB: divisor follows */
-	outb(COM1 + 0, 1);		/* 115200 baud */
-	outb(COM1 + 1, 0);
-	outb(COM1 + LCR, 0x03);		/* 8N1 */
-	outb(COM1 + FCR, 0xc7);		/* FIFOs on, cleared, 14-byte trigger */
-	outb(COM1 + MCR, 0x0b);		/* DTR, RTS, OUT2 (gates the IRQ line) */
+	uart_init(COM1, 0x0b);		/* DTR, RTS, OUT2 (gates the IRQ line) */
 	console_set_output(serial_write);
 	return 0;
 }
@@ -60,7 +39,7 @@ static int serial_irq_init(void)
 
 	if (err)
 		return err;
-	outb(COM1 + IER, 0x01);		/* received data available */
+	outb(COM1 + UART_IER, 0x01);	/* received data available */
 	serial_irq(NULL);		/* anything typed during boot */
 	return 0;
 }

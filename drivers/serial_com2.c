@@ -7,31 +7,20 @@
 #include "kernel.h"
 #include "arch.h"
 #include "kgdb.h"
+#include "uart16550.h"
 
 #define COM2	0x2f8
-#define RBR	0	/* receive buffer (read) */
-#define THR	0	/* transmit holding (write) */
-#define IER	1
-#define FCR	2
-#define LCR	3
-#define MCR	4
-#define LSR	5
-#define SCR	7	/* scratch: tells a UART from an empty port */
-#define LSR_DR		0x01
-#define LSR_THRE	0x20
 
 static int com2_read(void)
 {
-	if (!(inb(COM2 + LSR) & LSR_DR))
+	if (!(inb(COM2 + UART_LSR) & UART_LSR_DR))
 		return -1;
-	return inb(COM2 + RBR);
+	return inb(COM2 + UART_RBR);
 }
 
 static void com2_write(uint8_t c)
 {
-	for (int spin = 0; !(inb(COM2 + LSR) & LSR_THRE) && spin < 100000; spin++)
-		cpu_relax();
-	outb(COM2 + THR, c);
+	uart_putc(COM2, c);
 }
 
 static const struct kgdb_io com2_io = {
@@ -42,11 +31,11 @@ static const struct kgdb_io com2_io = {
 
 static bool com2_present(void)
 {
-	outb(COM2 + SCR, 0x5a);
-	if (inb(COM2 + SCR) != 0x5a)
+	outb(COM2 + UART_SCR, 0x5a);
+	if (inb(COM2 + UART_SCR) != 0x5a)
 		return false;
-	outb(COM2 + SCR, 0xa5);
-	return inb(COM2 + SCR) == 0xa5;
+	outb(COM2 + UART_SCR, 0xa5);
+	return inb(COM2 + UART_SCR) == 0xa5;
 }
 
 static int com2_init(void)
@@ -55,13 +44,7 @@ static int com2_init(void)
 		pr_info("serial: no COM2; the GDB stub has no port\n");
 		return 0;
 	}
-	outb(COM2 + IER, 0x00);		/* polled: no interrupts */
-	outb(COM2 + LCR, 0x80);		/* DLAB: divisor follows */
-	outb(COM2 + 0, 1);		/* 115200 baud */
-	outb(COM2 + 1, 0);
-	outb(COM2 + LCR, 0x03);		/* 8N1 */
-	outb(COM2 + FCR, 0xc7);		/* FIFOs on, cleared, 14-byte trigger */
-	outb(COM2 + MCR, 0x03);		/* DTR, RTS; OUT2 off: no IRQ line */
+	uart_init(COM2, 0x03);		/* polled: DTR, RTS; OUT2 off: no IRQ line */
 	return kgdb_register_io(&com2_io);
 }
 INITCALL(com2_init, 4);
