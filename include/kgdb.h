@@ -1,6 +1,7 @@
 /*
  * The in-kernel GDB stub (probes/kgdb.c, probes/kgdb_bp.c) and its packet
- * layer (probes/kgdb_rsp.c). See docs/gdb.md for how to use it.
+ * layer (probes/kgdb_rsp.c, probes/kgdb_rsp_wire.c). See docs/gdb.md for
+ * how to use it.
  *
  * The packet layer is plain C with no kernel dependencies: framing,
  * checksums, acks, escaping, hex, the amd64 register layout, the target
@@ -36,7 +37,7 @@ void kgdb_breakpoint(void);
 /* kernel/panic.c calls this (when set) after an oops report, before stopping. */
 extern void (*oops_notifier)(struct pt_regs *regs, int trapnr);
 
-/* ---- packet layer (probes/kgdb_rsp.c) ---- */
+/* ---- packet layer: the wire (probes/kgdb_rsp_wire.c) ---- */
 
 #define RSP_MAX_PACKET	4096	/* payload bytes we accept and send (PacketSize) */
 
@@ -91,7 +92,7 @@ enum {
 /* The target description served through qXfer:features:read:target.xml. */
 extern const char rsp_target_xml[];
 
-/* ---- packets ---- */
+/* ---- packets (probes/kgdb_rsp.c) ---- */
 
 enum rsp_bp_type { RSP_BP_SW, RSP_BP_HW, RSP_WP_WRITE, RSP_WP_READ, RSP_WP_ACCESS };
 

@@ -1,5 +1,5 @@
 /*
- * Host tests for the GDB remote-protocol layer (probes/kgdb_rsp.c):
+ * Host tests for the GDB remote-protocol layer (probes/kgdb_rsp*.c):
  * framing, checksums, acks, escapes, resynchronisation after garbage,
  * the register layout, the target description and packet dispatch against
  * a fake target (a small memory window, a breakpoint log).
