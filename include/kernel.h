@@ -64,6 +64,11 @@ void console_rx(char c);
 
 /* Print the oops report for a trap (exception, registers, backtrace). */
 void oops_report(struct pt_regs *regs, int trapnr, const char *why);
+/*
+ * Called (when set) after an oops report, before the kernel stops: the GDB
+ * stub sets it for `kgdb on-oops`, so a dead kernel can still be inspected.
+ */
+extern void (*oops_notifier)(struct pt_regs *regs, int trapnr);
 /* Print an oops report for a trap and stop (or exit QEMU). */
 void oops(struct pt_regs *regs, int trapnr, const char *why) __noreturn;
 void panic(const char *fmt, ...) __noreturn __attribute__((format(printf, 1, 2)));

@@ -34,9 +34,6 @@ int kgdb_register_io(const struct kgdb_io *io);
 /* Stop here and hand the CPU to the debugger (an int3 the stub owns). */
 void kgdb_breakpoint(void);
 
-/* kernel/panic.c calls this (when set) after an oops report, before stopping. */
-extern void (*oops_notifier)(struct pt_regs *regs, int trapnr);
-
 /* ---- packet layer: the wire (probes/kgdb_rsp_wire.c) ---- */
 
 #define RSP_MAX_PACKET	4096	/* payload bytes we accept and send (PacketSize) */

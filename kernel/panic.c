@@ -7,7 +7,6 @@
 #include "kernel.h"
 #include "arch.h"
 #include "kallsyms.h"
-#include "kgdb.h"
 
 #define OOPS_EXIT_CODE	0x10	/* QEMU exit status (0x10 << 1) | 1 = 33 */
 #define MAX_FRAMES	32
