@@ -20,20 +20,7 @@ kretprobe_trampoline:
 	mov rbp, rsp			; frame = { rbp, slot }
 	sub rsp, 48			; orig_ax ip cs flags sp ss, filled below
 	push rdi
-	push rsi
-	push rdx
-	push rcx
-	push rax
-	push r8
-	push r9
-	push r10
-	push r11
-	push rbx
-	push qword [rbp]		; the function's rbp
-	push r12
-	push r13
-	push r14
-	push r15
+	PUSH_REGS_FROM_SI qword [rbp]	; bp: the function's rbp
 	mov qword [rsp + 15 * 8], -1	; orig_ax
 	mov qword [rsp + 17 * 8], 0x08	; cs
 	pushfq

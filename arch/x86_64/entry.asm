@@ -47,20 +47,7 @@ global trap_common
 trap_common:
 	; [rsp] = vector; swap it for rdi so the frame reads di, orig_ax, ip ...
 	xchg rdi, [rsp]
-	push rsi
-	push rdx
-	push rcx
-	push rax
-	push r8
-	push r9
-	push r10
-	push r11
-	push rbx
-	push rbp
-	push r12
-	push r13
-	push r14
-	push r15
+	PUSH_REGS_FROM_SI rbp
 	cld
 	mov r12, rdi			; vector (r12 and rbx are saved in the frame)
 	mov rbx, rsp			; struct pt_regs *
