@@ -88,7 +88,7 @@ static void run_return_handler(struct kprobe_ctlblk *ctl, struct kretprobe_insta
 			       struct pt_regs *regs)
 {
 	struct kretprobe *rp = get_kretprobe(ri);
-	uint64_t r;
+	uint64_t r, flags;
 
 	if (!rp || !rp->handler)
 		return;
@@ -96,13 +96,21 @@ static void run_return_handler(struct kprobe_ctlblk *ctl, struct kretprobe_insta
 		rp->nmissed++;	/* returned inside another probe's handler */
 		return;
 	}
+	/*
+	 * Like the int3 path: interrupts off while a handler runs (the
+	 * trampoline itself runs with the function's), and no trap frame, so
+	 * a fault in the handler is unwound by its guarded call.
+	 */
+	flags = local_irq_save();
 	ctl->cur.status = KPROBE_HIT_ACTIVE;
 	ctl->running = &rp->kp;
+	ctl->trap_regs = NULL;
 	kprobe_call_guarded(&rp->kp, "kretprobe handler", rp->handler, (uint64_t)ri,
 			    (uint64_t)regs, &r);
 	ctl->cur.status = KPROBE_IDLE;
 	ctl->running = NULL;
 	ctl->quiesce++;
+	local_irq_restore(flags);
 }
 
 uint64_t kretprobe_trampoline_handler(struct pt_regs *regs, uint64_t *frame_ret)

@@ -316,6 +316,15 @@ static bool kprobe_fault(struct pt_regs *regs, int trapnr)
 		/* a handler reading through an extable'd accessor is fine */
 		if (fixup_exception(regs))
 			return true;
+		/*
+		 * A guarded call made inside the handler (a kretprobe's
+		 * entry_handler) is closer to the fault than the trap frame:
+		 * its stack lies below it. Let the trap path unwind to that one.
+		 * kretprobe return handlers have no trap frame at all (NULL).
+		 */
+		if (!ctl->trap_regs ||
+		    (this_cpu()->guard_sp && this_cpu()->guard_sp < (uint64_t)ctl->trap_regs))
+			return false;
 		return recover_from_handler(ctl, regs, trapnr);
 	default:
 		return false;

@@ -277,3 +277,39 @@ KTEST(kretprobes, two_on_one_function)
 	unregister_kretprobe(&b);
 	unregister_kretprobe(&a);
 }
+
+/* Faults in kretprobe handlers are survived; the function still returns right. */
+static int ret_faults(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	volatile int *bad = (volatile int *)24;
+
+	(void)ri;
+	(void)regs;
+	asm volatile("" : "+r"(bad));
+	return *bad;
+}
+
+KTEST(kretprobes, faulting_handlers_are_survived)
+{
+	struct kretprobe rp = { .kp.symbol_name = "kp_target_add", .handler = ret_faults };
+	struct heap_stats before, after;
+
+	heap_stats(&before);
+	KT_ASSERT(register_kretprobe(&rp) == 0);
+	KT_EXPECT_EQ(call_add(20, 22), 42);	/* the return handler faults */
+	KT_EXPECT(rp.kp.flags & KPROBE_FLAG_GONE);
+	KT_EXPECT_EQ(call_add(1, 2), 3);
+	unregister_kretprobe(&rp);
+
+	rp = (struct kretprobe){ .kp.symbol_name = "kp_target_add", .handler = ret_handler,
+				 .entry_handler = ret_faults };
+	ret_calls = 0;
+	KT_ASSERT(register_kretprobe(&rp) == 0);
+	KT_EXPECT_EQ(call_add(5, 6), 11);	/* the entry handler faults */
+	KT_EXPECT_EQ(ret_calls, 0);
+	KT_EXPECT(rp.kp.flags & KPROBE_FLAG_GONE);
+	KT_EXPECT_EQ(call_add(5, 6), 11);
+	unregister_kretprobe(&rp);
+	heap_stats(&after);
+	KT_EXPECT_EQ(after.objects_in_use, before.objects_in_use);
+}
