@@ -43,7 +43,9 @@ struct kprobe_saved {
 struct kprobe_ctlblk {
 	struct kprobe_saved cur, prev;	/* prev: the hit a reentry interrupted */
 	struct kprobe *running;		/* probe whose handler is executing */
-	struct pt_regs *trap_regs;	/* the int3/#DB frame the handlers run under */
+	struct pt_regs *trap_regs;	/* the int3/#DB frame (or the trampoline's pt_regs)
+					 * the handlers run under */
+	struct kretprobe_instance *ret_ri;	/* its return handler is running */
 	bool in_fault_handler;
 	struct kretprobe_instance *ret_stack;	/* pending kretprobe returns */
 	unsigned long quiesce;		/* bumped each time the hit path goes idle */
@@ -110,5 +112,7 @@ bool kprobe_call_guarded(struct kprobe *p, const char *what, void *fn,
 
 /* kretprobe.c */
 int kretprobe_pre_handler(struct kprobe *p, struct pt_regs *regs);
+/* A return handler faulted: unwind to the trampoline; true when handled. */
+bool kretprobe_recover(struct kprobe_ctlblk *ctl, struct pt_regs *regs, int trapnr);
 
 #endif

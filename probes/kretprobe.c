@@ -84,11 +84,16 @@ int kretprobe_pre_handler(struct kprobe *p, struct pt_regs *regs)
 NOKPROBE_SYMBOL(kretprobe_pre_handler);
 
 /* Called by the trampoline; returns where the function really returns to. */
+/*
+ * Handlers are called directly, with interrupts off as on the int3 path. A
+ * fault inside one lands in kretprobe_recover() (through the probe engine's
+ * fault hook), which unwinds to the trampoline.
+ */
 static void run_return_handler(struct kprobe_ctlblk *ctl, struct kretprobe_instance *ri,
 			       struct pt_regs *regs)
 {
 	struct kretprobe *rp = get_kretprobe(ri);
-	uint64_t r, flags;
+	uint64_t flags;
 
 	if (!rp || !rp->handler)
 		return;
@@ -96,22 +101,45 @@ static void run_return_handler(struct kprobe_ctlblk *ctl, struct kretprobe_insta
 		rp->nmissed++;	/* returned inside another probe's handler */
 		return;
 	}
-	/*
-	 * Like the int3 path: interrupts off while a handler runs (the
-	 * trampoline itself runs with the function's), and no trap frame, so
-	 * a fault in the handler is unwound by its guarded call.
-	 */
 	flags = local_irq_save();
 	ctl->cur.status = KPROBE_HIT_ACTIVE;
 	ctl->running = &rp->kp;
-	ctl->trap_regs = NULL;
-	kprobe_call_guarded(&rp->kp, "kretprobe handler", rp->handler, (uint64_t)ri,
-			    (uint64_t)regs, &r);
+	ctl->trap_regs = regs;
+	ctl->ret_ri = ri;
+	rp->handler(ri, regs);
+	ctl->ret_ri = NULL;
 	ctl->cur.status = KPROBE_IDLE;
 	ctl->running = NULL;
 	ctl->quiesce++;
 	local_irq_restore(flags);
 }
+
+bool kretprobe_recover(struct kprobe_ctlblk *ctl, struct pt_regs *regs, int trapnr)
+{
+	extern const char kretprobe_trampoline_resume[];
+	struct pt_regs *t = ctl->trap_regs;
+	struct kretprobe_instance *ri = ctl->ret_ri, *n;
+
+	oops_report(regs, trapnr, "in a kretprobe handler; the kernel goes on");
+	kprobe_disable_faulted(ctl->running, "kretprobe handler");
+	/* this instance, and any other return probe's on the same frame */
+	recycle(ri);
+	while ((n = ctl->ret_stack) && n->fp == ri->fp) {
+		ctl->ret_stack = n->next;
+		recycle(n);
+	}
+	ctl->ret_ri = NULL;
+	ctl->cur.status = KPROBE_IDLE;
+	ctl->running = NULL;
+	ctl->quiesce++;
+	/* the trampoline resumes with rsp = rbx = its pt_regs, and returns home */
+	regs->ip = (uint64_t)kretprobe_trampoline_resume;
+	regs->bx = (uint64_t)t;
+	regs->sp = (uint64_t)t;
+	regs->flags = (t->flags & X86_EFLAGS_IF) | 0x2;
+	return true;
+}
+NOKPROBE_SYMBOL(kretprobe_recover);
 
 uint64_t kretprobe_trampoline_handler(struct pt_regs *regs, uint64_t *frame_ret)
 {

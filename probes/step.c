@@ -320,11 +320,12 @@ static bool kprobe_fault(struct pt_regs *regs, int trapnr)
 		 * A guarded call made inside the handler (a kretprobe's
 		 * entry_handler) is closer to the fault than the trap frame:
 		 * its stack lies below it. Let the trap path unwind to that one.
-		 * kretprobe return handlers have no trap frame at all (NULL).
+		 * A kretprobe return handler unwinds to its trampoline.
 		 */
-		if (!ctl->trap_regs ||
-		    (this_cpu()->guard_sp && this_cpu()->guard_sp < (uint64_t)ctl->trap_regs))
+		if (this_cpu()->guard_sp && this_cpu()->guard_sp < (uint64_t)ctl->trap_regs)
 			return false;
+		if (ctl->ret_ri)
+			return kretprobe_recover(ctl, regs, trapnr);
 		return recover_from_handler(ctl, regs, trapnr);
 	default:
 		return false;

@@ -33,6 +33,8 @@ kretprobe_trampoline:
 	mov rbx, rsp
 	and rsp, -16
 	call kretprobe_trampoline_handler
+global kretprobe_trampoline_resume
+kretprobe_trampoline_resume:		; also where a faulting handler is unwound to
 	mov rsp, rbx
 	POP_REGS			; rbp too: regs->bp, as the handler left it
 	add rsp, 48 + 8			; the pt_regs tail and the frame's rbp copy
