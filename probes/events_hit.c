@@ -92,19 +92,16 @@ int kevent_ret_handler(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct kretprobe *rp = get_kretprobe(ri);
 	struct kevent *ev;
-	uint64_t flags;
 
 	if (!rp)
 		return 0;
 	ev = container_of(rp, struct kevent, rp);
 	if (!READ_ONCE(ev->enabled))
 		return 0;	/* disabled while this call was in flight */
-	/* The trampoline runs with the function's interrupt state: shut them
-	 * out so an interrupt cannot find the scratch record half written. */
-	flags = local_irq_save();
+	/* the engine runs return handlers with interrupts off; the flags
+	 * column shows the function's own state, saved in regs */
 	ev->nhit++;
-	record(ev, regs, ri->ret_addr, ev->def.addr, true, flags);
-	local_irq_restore(flags);
+	record(ev, regs, ri->ret_addr, ev->def.addr, true, regs->flags);
 	return 0;
 }
 

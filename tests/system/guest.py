@@ -22,12 +22,17 @@ class GuestError(AssertionError):
     pass
 
 
-def free_udp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+def free_port(kind=socket.SOCK_STREAM):
+    """A port on 127.0.0.1 nobody is using now (TCP, or UDP with SOCK_DGRAM)."""
+    s = socket.socket(socket.AF_INET, kind)
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def free_udp_port():
+    return free_port(socket.SOCK_DGRAM)
 
 
 class Guest:

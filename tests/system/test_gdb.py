@@ -26,7 +26,7 @@ import tempfile
 import time
 
 import guest as guestmod
-from guest import Guest, OOPS_EXIT, PROMPT, expect
+from guest import Guest, OOPS_EXIT, PROMPT, expect, free_port
 
 ROOT = guestmod.ROOT
 GDBINIT = os.path.join(ROOT, "scripts", "gdb", "gdbinit")
@@ -58,14 +58,6 @@ def build():
 
 def elf():
     return build()[1]
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Gdb:
