@@ -6,7 +6,6 @@
  */
 #include "kernel.h"
 #include "arch.h"
-#include "kgdb.h"
 #include "uart16550.h"
 
 #define COM2	0x2f8
@@ -23,7 +22,7 @@ static void com2_write(uint8_t c)
 	uart_putc(COM2, c);
 }
 
-static const struct kgdb_io com2_io = {
+static const struct debug_port com2_io = {
 	.name = "COM2",
 	.read_char = com2_read,
 	.write_char = com2_write,
@@ -45,6 +44,6 @@ static int com2_init(void)
 		return 0;
 	}
 	uart_init(COM2, 0x03);		/* polled: DTR, RTS; OUT2 off: no IRQ line */
-	return kgdb_register_io(&com2_io);
+	return debug_port_register(&com2_io);
 }
 INITCALL(com2_init, 4);

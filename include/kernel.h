@@ -60,6 +60,21 @@ void console_set_output(void (*fn)(const char *s, size_t n));
 /* The console driver hands each received byte here (from its interrupt). */
 void console_rx(char c);
 
+/*
+ * A debug port (kernel/debug_port.c): a polled byte channel a driver offers
+ * (drivers/serial_com2.c) and a debugger uses (the GDB stub), so neither
+ * includes the other.
+ */
+struct debug_port {
+	const char *name;
+	int (*read_char)(void);		/* next received byte, or -1; never blocks */
+	void (*write_char)(uint8_t c);	/* polled; may spin briefly */
+};
+/* The first port registered is the one used; -EBUSY after that. */
+int debug_port_register(const struct debug_port *port);
+/* The registered port, or NULL. */
+const struct debug_port *debug_port(void);
+
 /* ---- oops and panic (kernel/panic.c) ---- */
 
 /* Print the oops report for a trap (exception, registers, backtrace). */

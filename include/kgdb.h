@@ -18,17 +18,6 @@
 #include <stdint.h>
 #include "ptregs.h"
 
-/* ---- the debug port (drivers/serial_com2.c registers one) ---- */
-
-struct kgdb_io {
-	const char *name;
-	int (*read_char)(void);		/* next received byte, or -1; never blocks */
-	void (*write_char)(uint8_t c);	/* polled; may spin briefly */
-};
-
-/* A driver offers its port; the first one registered is used. */
-int kgdb_register_io(const struct kgdb_io *io);
-
 /* ---- entering the stub ---- */
 
 /* Stop here and hand the CPU to the debugger (an int3 the stub owns). */

@@ -25,7 +25,6 @@
 #define DR6_BS		(1UL << 14)	/* single-step (TF) */
 #define DR6_RESERVED	0xffff0ff0UL	/* what DR6 reads as with nothing reported */
 
-static const struct kgdb_io *io;
 static struct kgdb_cpu cpu0 = { .hop_slot = -1 };
 static bool connected;		/* a debugger has talked to us and not detached */
 static bool on_oops;
@@ -42,7 +41,7 @@ bool __kgdb kgdb_may_stop(void)
 {
 	struct kgdb_cpu *c = kcpu();
 
-	return c && !c->active && io;
+	return c && !c->active && debug_port();
 }
 
 /* ---- the port ---- */
@@ -55,7 +54,7 @@ static uint64_t __kgdb now_ms(void)
 static void __kgdb put_bytes(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		io->write_char((uint8_t)s[i]);
+		debug_port()->write_char((uint8_t)s[i]);
 }
 
 /* A byte within ms milliseconds, or -1. */
@@ -64,7 +63,7 @@ static int __kgdb get_byte(uint64_t ms)
 	uint64_t end = rdtsc() + ms * tsc_per_ms;
 
 	do {
-		int c = io->read_char();
+		int c = debug_port()->read_char();
 
 		if (c >= 0)
 			return c;
@@ -99,12 +98,12 @@ static int __kgdb send_packet(const char *payload, size_t len, int tries)
 				break;
 			if (ev == RSP_RX_PACKET) {
 				/* GDB moved on: it had our packet, the '+' got lost */
-				io->write_char('+');
+				debug_port()->write_char('+');
 				rx_pending = true;
 				return 0;
 			}
 			if (ev == RSP_RX_BADSUM)
-				io->write_char('-');
+				debug_port()->write_char('-');
 		}
 	}
 	return -ETIMEDOUT;
@@ -131,13 +130,13 @@ static bool __kgdb get_packet(void)
 		last = now_ms();
 		ev = rsp_rx_feed(&rx, (uint8_t)ch);
 		if (ev == RSP_RX_PACKET) {
-			io->write_char('+');
+			debug_port()->write_char('+');
 			return true;
 		}
 		if (ev == RSP_RX_BADSUM) {
-			io->write_char('-');
+			debug_port()->write_char('-');
 		} else if (ev == RSP_RX_TOOLONG) {
-			io->write_char('+');
+			debug_port()->write_char('+');
 			send_packet("E16", 3, REPLY_TRIES);
 		}
 		/* acks, nacks and 0x03 while stopped mean nothing here */
@@ -414,19 +413,11 @@ static void __kgdb kgdb_oops(struct pt_regs *regs, int trapnr)
 	if (!kgdb_may_stop())
 		return;
 	printk(KERN_EMERG "kgdb: waiting for GDB on %s (target remote the port; "
-	       "continue or detach lets the kernel stop)\n", io->name);
+	       "continue or detach lets the kernel stop)\n", debug_port()->name);
 	kgdb_session(regs, oops_signal(trapnr), RSP_STOP_SIGNAL, 0, false, true);
 }
 
 /* ---- setup and console ---- */
-
-int kgdb_register_io(const struct kgdb_io *dev)
-{
-	if (io)
-		return -EBUSY;
-	io = dev;
-	return 0;
-}
 
 static int kgdb_init(void)
 {
@@ -446,11 +437,11 @@ static int kgdb_boot_wait(void)
 {
 	if (!cmdline_has("kgdbwait"))
 		return 0;
-	if (!io) {
+	if (!debug_port()) {
 		pr_err("kgdb: kgdbwait: no debug port (COM2)\n");
 		return 0;
 	}
-	printk(KERN_NOTICE "kgdb: kgdbwait: waiting for GDB on %s\n", io->name);
+	printk(KERN_NOTICE "kgdb: kgdbwait: waiting for GDB on %s\n", debug_port()->name);
 	kgdb_breakpoint();
 	return 0;
 }
@@ -493,7 +484,7 @@ static int cmd_break(int argc, char **argv, bool set)
 	if (err)
 		return cmd_error("cannot break at %s: %s", sym, bp_err(err));
 	cprintf("kgdb: breakpoint at %s: the kernel waits there for GDB on %s\n", sym,
-		io ? io->name : "(no port)");
+		debug_port() ? debug_port()->name : "(no port)");
 	return 0;
 }
 
@@ -502,7 +493,8 @@ static int cmd_status(void)
 	/* the console is idle and safe: catch up on removals a stop had to defer */
 	kgdb_reconcile();
 
-	cprintf("port %s, %s, on-oops %s, timeout %u s\n", io ? io->name : "none",
+	cprintf("port %s, %s, on-oops %s, timeout %u s\n",
+		debug_port() ? debug_port()->name : "none",
 		connected ? "debugger attached" : "no debugger attached",
 		on_oops ? "on" : "off", timeout_s);
 	kgdb_bp_show();
@@ -514,10 +506,10 @@ static int cmd_kgdb(int argc, char **argv)
 	uint64_t v;
 
 	if (argc == 1) {
-		if (!io)
+		if (!debug_port())
 			return cmd_error("no debug port: start QEMU with a second -serial (COM2)");
 		cprintf("kgdb: waiting for GDB on %s; the console is frozen until it "
-			"continues or detaches\n", io->name);
+			"continues or detaches\n", debug_port()->name);
 		kgdb_breakpoint();
 		cprintf("kgdb: resumed\n");
 		return 0;
