@@ -85,50 +85,48 @@ static int nop_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
-static uint64_t add_addr(void)
-{
-	return (uint64_t)kp_target_add;
-}
+/* One probe-hit measurement: a probe at fn+off, with or without a post_handler. */
+struct hit_case {
+	const char *name, *what;	/* what: with %s for the mode the engine chose */
+	uint64_t (*fn)(uint64_t, uint64_t);
+	unsigned int off;
+	bool post;
+};
 
-/* Extra ticks per hit of a probe at fn+off, over the same loop unprobed. */
-static uint64_t probe_cost(uint64_t (*fn)(uint64_t, uint64_t), unsigned int off, bool post,
-			   const char **mode)
-{
-	struct kprobe kp = { .addr = (uint8_t *)fn + off, .pre_handler = nop_pre,
-			     .post_handler = post ? nop_post : NULL };
-	uint64_t base, c = 0;
+static const struct hit_case hit_cases[] = {
+	{ "kprobe_step", "int3 + #DB, pre (%s: fnop)", pt_fnop_add, 0, false },
+	{ "kprobe_step_post", "int3 + #DB, pre+post (%s: lea)", kp_target_add, 0, true },
+	{ "kprobe_boost", "int3, copy jumps back (%s: lea)", kp_target_add, 0, false },
+	{ "kprobe_emulate", "int3, done in C (%s: ret)", kp_target_add, 4, false },
+};
 
-	target = fn;
+/* Extra ticks per hit, over the same loop calling fn unprobed. */
+static void hit_row(const struct hit_case *hc)
+{
+	struct kprobe kp = { .addr = (uint8_t *)hc->fn + hc->off, .pre_handler = nop_pre,
+			     .post_handler = hc->post ? nop_post : NULL };
+	uint64_t base, c;
+	char what[64];
+
+	target = hc->fn;
 	base = loop_cost();
 	if (!register_kprobe(&kp)) {
-		*mode = kprobe_mode_name(kprobe_mode(&kp));
 		c = loop_cost() - base;
+		snprintf(what, sizeof(what), hc->what, kprobe_mode_name(kprobe_mode(&kp)));
 		unregister_kprobe(&kp);
+		row(hc->name, c, "tsc/hit", what);
 	}
 	target = kp_target_add;
-	return c;
 }
 
 static void bench_hits(uint64_t base)
 {
 	struct kretprobe rp = { .kp.symbol_name = "kp_target_add", .handler = nop_ret,
 				.maxactive = 4 };
-	const char *mode = "?";
-	char what[64];
 	uint64_t c;
 
-	c = probe_cost(pt_fnop_add, 0, false, &mode);
-	snprintf(what, sizeof(what), "int3 + #DB, pre (%s: fnop)", mode);
-	row("kprobe_step", c, "tsc/hit", what);
-	c = probe_cost(kp_target_add, 0, true, &mode);
-	snprintf(what, sizeof(what), "int3 + #DB, pre+post (%s: lea)", mode);
-	row("kprobe_step_post", c, "tsc/hit", what);
-	c = probe_cost(kp_target_add, 0, false, &mode);
-	snprintf(what, sizeof(what), "int3, copy jumps back (%s: lea)", mode);
-	row("kprobe_boost", c, "tsc/hit", what);
-	c = probe_cost(kp_target_add, 4, false, &mode);
-	snprintf(what, sizeof(what), "int3, done in C (%s: ret)", mode);
-	row("kprobe_emulate", c, "tsc/hit", what);
+	for (size_t i = 0; i < ARRAY_SIZE(hit_cases); i++)
+		hit_row(&hit_cases[i]);
 	if (!register_kretprobe(&rp)) {
 		c = loop_cost() - base;
 		unregister_kretprobe(&rp);
@@ -175,7 +173,7 @@ static void bench_scaling(uint64_t base)
 	static const unsigned int steps[] = { 0, 1000, 10000, 50000 };
 	unsigned int n = 0;
 	struct kprobe *others = kzalloc(sizeof(*others) * 50000);
-	struct kprobe kp = { .addr = (uint8_t *)add_addr(), .pre_handler = nop_pre };
+	struct kprobe kp = { .addr = (uint8_t *)kp_target_add, .pre_handler = nop_pre };
 	char name[48], what[64];
 
 	if (!others || register_kprobe(&kp)) {
@@ -293,7 +291,7 @@ static void bench_attach_all(void)
 /* An unprobed function costs the same before any probe and after one came and went. */
 static void bench_nohit(uint64_t base)
 {
-	struct kprobe kp = { .addr = (uint8_t *)add_addr(), .pre_handler = nop_pre };
+	struct kprobe kp = { .addr = (uint8_t *)kp_target_add, .pre_handler = nop_pre };
 	uint8_t before[8], after[8];
 	uint64_t again;
 

@@ -114,9 +114,10 @@ int trace_parse_signed(const char *s, const char *e, const char **stop,
 }
 
 /* Linux's is_good_name(): a C identifier; globs only in remove commands. */
-int trace_check_name(struct parser *p, const char *s, const char *e,
-		      size_t max, bool glob)
+int trace_take_name(struct parser *p, const char *s, const char *e, char *dst,
+		    size_t size, bool glob)
 {
+	size_t max = size - 1;
 	const char *c;
 
 	if ((size_t)(e - s) > max)
@@ -126,6 +127,7 @@ int trace_check_name(struct parser *p, const char *s, const char *e,
 	for (c = s; c < e; c++)
 		if (!is_ident(*c) && !(glob && is_glob(*c)))
 			return trace_perr(p, c, "only letters, digits and '_' are allowed");
+	copy_str(dst, s, e);
 	return 0;
 }
 
@@ -141,10 +143,9 @@ static int parse_names(struct parser *p, struct trace_event_def *def,
 		p->what = "group name";
 		if (slash == s)
 			return trace_perr(p, s, "group name is not specified");
-		ret = trace_check_name(p, s, slash, TRACE_NAME_MAX - 1, glob);
+		ret = trace_take_name(p, s, slash, def->group, sizeof(def->group), glob);
 		if (ret)
 			return ret;
-		copy_str(def->group, s, slash);
 		ev = slash + 1;
 	}
 	p->what = "event name";
@@ -155,11 +156,7 @@ static int parse_names(struct parser *p, struct trace_event_def *def,
 		}
 		return trace_perr(p, ev, "event name is not specified");
 	}
-	ret = trace_check_name(p, ev, p->wend, TRACE_NAME_MAX - 1, glob);
-	if (ret)
-		return ret;
-	copy_str(def->event, ev, p->wend);
-	return 0;
+	return trace_take_name(p, ev, p->wend, def->event, sizeof(def->event), glob);
 }
 
 /* "-:[GRP/]EVENT"; names may be globs, as in "-:mygrp/" "*". */

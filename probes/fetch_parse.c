@@ -302,10 +302,9 @@ int trace_parse_arg(struct parser *p, struct trace_event_def *def,
 	if (eq) {
 		if (eq == w)
 			return trace_perr(p, w, "name is not specified");
-		ret = trace_check_name(p, w, eq, TRACE_ARG_NAME_MAX - 1, false);
+		ret = trace_take_name(p, w, eq, a->name, sizeof(a->name), false);
 		if (ret)
 			return ret;
-		copy_str(a->name, w, eq);
 		body = eq + 1;
 	} else {
 		snprintf(a->name, sizeof(a->name), "arg%u", idx + 1);

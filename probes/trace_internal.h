@@ -58,9 +58,9 @@ int trace_parse_num(const char *s, const char *e, const char **stop,
 		    uint64_t *out);
 int trace_parse_signed(const char *s, const char *e, const char **stop,
 		       int64_t *out);
-/* A C identifier of at most max characters (globs allowed if glob). */
-int trace_check_name(struct parser *p, const char *s, const char *e,
-		     size_t max, bool glob);
+/* Check [s, e) is a C identifier that fits dst (globs allowed if glob), then copy it there. */
+int trace_take_name(struct parser *p, const char *s, const char *e, char *dst,
+		    size_t size, bool glob);
 /* The word p->word..p->wend as def->args[idx]. */
 int trace_parse_arg(struct parser *p, struct trace_event_def *def,
 		    unsigned int idx);

@@ -6,8 +6,8 @@ import re
 import time
 
 from guest import expect
-from test_net_lib import (ETH_P_IP, GUEST_IP, HOST_IP, HOST_MAC, Wire, eth, ipv4, net_counters,
-                          settle, socket_guest, udp, wait_counter)
+from test_net_lib import (ETH_P_IP, GUEST_IP, HOST_IP, HOST_MAC, eth, ipv4, net_counters, udp,
+                          wait_counter, wired_guest)
 
 WIRE = None
 MACHINE = re.compile(r"^bench: (\w+)=(\d+) (\S+)$")
@@ -18,9 +18,7 @@ NO_PORT = 4444
 
 def make_guest():
     global WIRE
-    WIRE = Wire()
-    g = socket_guest(WIRE)
-    settle(g, WIRE)
+    g, WIRE = wired_guest()
     return g
 
 

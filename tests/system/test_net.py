@@ -13,11 +13,10 @@ import threading
 import time
 
 from guest import expect
-from test_net_lib import (BCAST, ETH_P_ARP, ETH_P_IP, GUEST_IP, HOST_IP, HOST_MAC, OTHER_IP,
-                          Wire, arp, check_icmp, check_identity, check_udp, delta, eth,
-                          icmp_echo, ip_bytes, ipv4, is_echo_reply, is_udp_to, net_counters,
-                          nonzero, parse_eth, parse_ipv4, rand_bytes, settle, socket_guest, udp,
-                          wait_counter, xdp_counters)
+from test_net_lib import (BCAST, ETH_P_ARP, ETH_P_IP, GUEST_IP, HOST_IP, HOST_MAC, OTHER_IP, arp,
+                          check_icmp, check_identity, check_udp, delta, eth, icmp_echo, ip_bytes,
+                          ipv4, is_echo_reply, is_udp_to, net_counters, nonzero, parse_eth,
+                          parse_ipv4, rand_bytes, udp, wait_counter, wired_guest, xdp_counters)
 
 WIRE = None
 QMP_PATH = None
@@ -25,10 +24,8 @@ QMP_PATH = None
 
 def make_guest():
     global WIRE, QMP_PATH
-    WIRE = Wire()
     QMP_PATH = os.path.join(tempfile.mkdtemp(prefix="kp-net-"), "qmp.sock")
-    g = socket_guest(WIRE, extra=["-qmp", "unix:%s,server=on,wait=off" % QMP_PATH])
-    settle(g, WIRE)
+    g, WIRE = wired_guest(["-qmp", "unix:%s,server=on,wait=off" % QMP_PATH])
     return g
 
 

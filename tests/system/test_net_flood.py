@@ -10,9 +10,9 @@ checked, not the totals."""
 import time
 
 from guest import expect
-from test_net_lib import (ETH_P_IP, GUEST_IP, HOST_IP, HOST_MAC, Wire, check_identity, delta,
-                          eth, icmp_echo, ipv4, is_echo_reply, net_counters, nonzero, settle,
-                          socket_guest, udp, wait_counter, xdp_counters)
+from test_net_lib import (ETH_P_IP, GUEST_IP, HOST_IP, HOST_MAC, check_identity, delta, eth,
+                          icmp_echo, ipv4, is_echo_reply, net_counters, nonzero, udp,
+                          wait_counter, wired_guest, xdp_counters)
 
 WIRE = None
 BATCH = 64
@@ -21,9 +21,7 @@ WINDOW = 2
 
 def make_guest():
     global WIRE
-    WIRE = Wire()
-    g = socket_guest(WIRE)
-    settle(g, WIRE)
+    g, WIRE = wired_guest()
     return g
 
 

@@ -341,3 +341,11 @@ def settle(guest, wire):
 
 def rand_bytes(rnd, n):
     return bytes(rnd.randrange(256) for _ in range(n))
+
+
+def wired_guest(extra=()):
+    """A booted, settled guest wired to a new Wire: (guest, wire)."""
+    wire = Wire()
+    g = socket_guest(wire, extra)
+    settle(g, wire)
+    return g, wire
