@@ -1,20 +1,20 @@
 /*
  * Differential test of insn_decode() against objdump and Capstone.
  *
- * Corpus: the executable sections of system ELF files (and
- * build/kprobe64.elf when it exists), plus a synthetic blob with every
+ * Corpus: the executable sections of a pinned list of files
+ * (tests/host/insn_corpus.list: build/kprobe64.elf and files named by their
+ * Debian package), plus a synthetic blob with every
  * opcode of every map under several prefixes and ModRM forms. objdump -d
  * -w lists each instruction with its address and raw bytes; at every such
  * address we decode the same bytes and compare the length, and ask
  * Capstone for its length too. The rules (what objdump and Capstone do
  * differently on purpose, and what fails the test) are in docs/decoder.md.
  *
- * Environment: INSN_DIFF_FILES=a:b:c replaces the system corpus;
+ * Environment: INSN_DIFF_FILES=a:b:c replaces the pinned corpus;
  * INSN_DIFF_MIN=N sets how many corpus instructions are needed (2000000).
  */
 #define _GNU_SOURCE
 #include <capstone/capstone.h>
-#include <dirent.h>
 #include <elf.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,7 +29,6 @@
 #include "kerrno.h"
 
 #define MAX_SECT	64
-#define MAX_FILE_TEXT	(4u << 20)	/* skip files with more code: keeps runtime flat */
 
 struct sect {
 	uint64_t addr, size;
@@ -459,32 +458,24 @@ static void run_objdump(struct stats *st, const struct image *im,
 	pclose(f);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
+#define CORPUS_LIST "tests/host/insn_corpus.list"
 
-/* Candidate files in a fixed order: common libraries first, then bin dirs. */
-static char **corpus_files(int *count)
+/*
+ * The corpus files, in the pinned list's order (or INSN_DIFF_FILES). A listed
+ * file that is missing is named with its package: the corpus must be the same
+ * everywhere, so a missing file fails the test instead of shrinking it.
+ */
+static char **corpus_files(int *count, int *missing)
 {
-	static const char *const first[] = {
-		"build/kprobe64.elf",
-		"/usr/lib/x86_64-linux-gnu/libc.so.6",
-		"/usr/lib/x86_64-linux-gnu/libm.so.6",
-		"/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
-		"/lib64/ld-linux-x86-64.so.2",
-		"/usr/lib/x86_64-linux-gnu/libcapstone.so.4",
-		"/usr/lib/x86_64-linux-gnu/libcrypto.so.3",
-		"/usr/lib/x86_64-linux-gnu/libz.so.1",
-	};
-	static const char *const dirs[] = { "/usr/bin", "/usr/sbin" };
 	char **v = NULL, *env = getenv("INSN_DIFF_FILES"), *tok, *save;
-	int n = 0, cap = 0, start, d;
-	struct dirent *de;
-	DIR *dir;
+	char line[512], pkg[128], path[384];
+	int n = 0, cap = 0;
+	struct stat sb;
+	FILE *f;
 
-#define PUSH(s) do { if (n == cap) { cap = cap ? 2 * cap : 256; \
+#define PUSH(s) do { if (n == cap) { cap = cap ? 2 * cap : 64; \
 		v = realloc(v, cap * sizeof(*v)); } v[n++] = (s); } while (0)
+	*missing = 0;
 	if (env) {
 		env = strdup(env);
 		for (tok = strtok_r(env, ":", &save); tok; tok = strtok_r(NULL, ":", &save))
@@ -493,25 +484,23 @@ static char **corpus_files(int *count)
 		*count = n;
 		return v;
 	}
-	for (d = 0; d < (int)(sizeof(first) / sizeof(first[0])); d++)
-		PUSH(strdup(first[d]));
-	for (d = 0; d < (int)(sizeof(dirs) / sizeof(dirs[0])); d++) {
-		dir = opendir(dirs[d]);
-		if (!dir)
-			continue;
-		start = n;
-		while ((de = readdir(dir))) {
-			char *p;
-
-			if (de->d_name[0] == '.')
-				continue;
-			if (asprintf(&p, "%s/%s", dirs[d], de->d_name) < 0)
-				continue;
-			PUSH(p);
-		}
-		closedir(dir);
-		qsort(v + start, n - start, sizeof(*v), cmp_str);
+	f = fopen(CORPUS_LIST, "r");
+	if (!f) {
+		printf("    # cannot open %s\n", CORPUS_LIST);
+		*missing = 1;
 	}
+	while (f && fgets(line, sizeof(line), f)) {
+		if (line[0] == '#' || sscanf(line, "%127s %383s", pkg, path) != 2)
+			continue;
+		if (stat(path, &sb) || !S_ISREG(sb.st_mode)) {
+			printf("    # corpus file %s is missing (package %s)\n", path, pkg);
+			(*missing)++;
+			continue;
+		}
+		PUSH(strdup(path));
+	}
+	if (f)
+		fclose(f);
 #undef PUSH
 	*count = n;
 	return v;
@@ -551,34 +540,23 @@ static void print_stats(const struct stats *st)
 static void t_corpus_agrees_with_objdump(void)
 {
 	unsigned long need = corpus_min();
-	bool any_size = getenv("INSN_DIFF_FILES") != NULL;
 	struct image im;
 	char **files;
-	int nfiles, i, pass;
-	struct stat sb;
+	int nfiles, missing, i;
 
 	corpus.name = "corpus";
-	files = corpus_files(&nfiles);
-	/*
-	 * Small files first, to keep runtime flat; files with more than
-	 * MAX_FILE_TEXT of code only if the small ones were not enough.
-	 */
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 0; i < nfiles && corpus.insns < need; i++) {
-			if (!files[i] || stat(files[i], &sb) || !S_ISREG(sb.st_mode) ||
-			    !load_image(&im, files[i], strstr(files[i], "kprobe64.elf")))
-				continue;
-			if (any_size || pass == 1 || im.text_bytes <= MAX_FILE_TEXT) {
-				run_objdump(&corpus, &im, NULL);
-				corpus_files_used++;
-				free(files[i]);
-				files[i] = NULL;
-			}
+	files = corpus_files(&nfiles, &missing);
+	for (i = 0; i < nfiles; i++) {
+		if (load_image(&im, files[i], strstr(files[i], "kprobe64.elf"))) {
+			run_objdump(&corpus, &im, NULL);
+			corpus_files_used++;
 			free(im.file);
+		} else {
+			printf("    # corpus file %s has no x86-64 code to decode\n", files[i]);
+			missing++;
 		}
-	}
-	for (i = 0; i < nfiles; i++)
 		free(files[i]);
+	}
 	free(files);
 	printf("# corpus: %lu files\n", corpus_files_used);
 	print_stats(&corpus);
@@ -586,6 +564,7 @@ static void t_corpus_agrees_with_objdump(void)
 		printf("    # only %lu instructions of code found, %lu needed%s\n",
 		       corpus.insns, need, corpus.insns ? "" :
 		       " (is objdump, from binutils, installed?)");
+	CHECK_EQ(missing, 0);
 	CHECK(corpus.insns >= need);
 	CHECK_EQ(corpus.disagree, 0);
 }
