@@ -7,7 +7,8 @@ NM      := $(CROSS_COMPILE)nm
 OBJCOPY := $(CROSS_COMPILE)objcopy
 NASM    ?= nasm
 HOSTCC  ?= cc
-PYTHON  ?= python3
+# Debian's python3: pytest, xdist and scapy come from its packages
+PYTHON  ?= $(firstword $(wildcard /usr/bin/python3) python3)
 QEMU    ?= qemu-system-x86_64
 GDBPORT ?= 1234
 MEM     ?= 256M
@@ -56,6 +57,8 @@ $(DEPS_STAMP):
 	$(Q)missing=""; for t in $(NEEDED_TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	[ -f /usr/include/capstone/capstone.h ] || missing="$$missing libcapstone-dev"; \
 	[ -d /usr/lib/grub/i386-pc ] || missing="$$missing grub-pc-bin"; \
+	$(PYTHON) -c "import pytest, xdist, pytest_timeout, scapy, elftools" 2>/dev/null || \
+	    missing="$$missing python3-pytest/xdist/timeout/scapy/pyelftools"; \
 	if [ -n "$$missing" ]; then echo "missing:$$missing; running scripts/install-deps"; scripts/install-deps; fi
 	$(Q)mkdir -p $(B) && touch $@
 deps: $(DEPS_STAMP)
@@ -114,13 +117,13 @@ $(B)/kprobe64.iso: $(B)/kprobe64.elf boot/grub.cfg
 	$(Q)grub-mkrescue -o $@ $(B)/isodir >$(B)/grub-mkrescue.log 2>&1 || \
 	    { cat $(B)/grub-mkrescue.log; exit 1; }
 
-QEMU_RUN := $(QEMU) -cdrom $(B)/kprobe64.iso -m $(MEM) -display none -no-reboot \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-	-netdev user,id=n0 -device e1000,netdev=n0
+# scripts/qemu.py builds every QEMU command line (tests and bench use it too).
+SMP ?= 1
+QEMU_RUN := QEMU=$(QEMU) $(PYTHON) scripts/qemu.py --iso $(B)/kprobe64.iso --mem $(MEM) --smp $(SMP)
 
 run: $(B)/kprobe64.iso
 	@echo "kprobe64: console on this terminal; Ctrl-A X quits QEMU"
-	$(QEMU_RUN) -serial mon:stdio
+	$(QEMU_RUN)
 
 # make debug: QEMU's gdbstub on GDBPORT (waiting at the first instruction
 # unless DEBUG_WAIT= is given), and COM2 on KGDBPORT for the in-kernel stub.
@@ -131,7 +134,7 @@ KGDBPORT ?= 1235
 DEBUG_WAIT ?= -S
 debug: $(B)/kprobe64.iso
 	@echo "kprobe64: QEMU gdbstub on localhost:$(GDBPORT)$(if $(DEBUG_WAIT), (waiting; run 'make gdb' in another terminal)), in-kernel stub (COM2) on localhost:$(KGDBPORT)"
-	$(QEMU_RUN) -serial mon:stdio -serial tcp:127.0.0.1:$(KGDBPORT),server,nowait \
+	$(QEMU_RUN) -- -serial tcp:127.0.0.1:$(KGDBPORT),server,nowait \
 	    -gdb tcp:127.0.0.1:$(GDBPORT) $(DEBUG_WAIT)
 
 gdb: $(B)/kprobe64.elf

@@ -50,22 +50,8 @@ class BenchGuest(Guest):
     """Guest (tests/system/guest.py) booted from the flat image with -kernel."""
 
     def __init__(self, kernel, accel, extra=()):
-        args = ["qemu-system-x86_64", "-kernel", kernel, "-m", "256M", "-display", "none",
-                "-serial", "stdio", "-monitor", "none", "-no-reboot",
-                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
-        if accel == "kvm":
-            args += ["-accel", "kvm", "-cpu", "host"]
-        else:
-            args += ["-accel", "tcg", "-icount", "shift=0,sleep=off"]
-        self.args = args + list(extra)
-        self.log = []
-        self.buf = ""
-        self.proc = subprocess.Popen(self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, bufsize=0)
-        t0 = time.time()
-        self.read_until(PROMPT, BOOT_TIMEOUT, what="the first prompt")
-        self.boot_seconds = time.time() - t0
-
+        super().__init__(kernel=kernel, accel="kvm" if accel == "kvm" else "tcg-icount",
+                         net=list(extra), boot_timeout=BOOT_TIMEOUT)
 
     FATAL = re.compile(r"KVM internal error|emulation failure|^qemu-system-\S+: .*(?:error|fail)",
                        re.M | re.I)

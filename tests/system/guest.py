@@ -1,34 +1,85 @@
 """Boot kprobe64 under QEMU and drive its serial console.
 
 Every wait is bounded: a guest that stops answering fails the test that was
-waiting, and close() always kills QEMU. Standard library only.
+waiting, and close() always kills QEMU. The command line comes from
+scripts/qemu.py, shared with make run and make bench.
 """
 import os
 import re
 import select
 import socket
 import subprocess
+import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ISO = os.path.join(ROOT, "build", "kprobe64.iso")
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import qemu  # noqa: E402  (scripts/qemu.py: the shared QEMU command line)
+
+ISO = qemu.ISO
 PROMPT = "kp> "
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 OOPS_EXIT = 33          # (0x10 << 1) | 1, from isa-debug-exit
 POWEROFF_EXIT = 1       # (0 << 1) | 1
 
 
+# What a healthy kernel never prints, by kind. printk lines may carry a
+# "[   1.234567] " time stamp.
+TS = r"(?:^|\n)(?:\[[^\]\n]*\] )?"
+DEFECTS = [
+    ("oops", re.compile(TS + r"(?:Oops: |Oops while reporting|Kernel panic: |---\[ end Kernel stopped)")),
+    ("probe disabled after a fault", re.compile(r"[^\n]*faulted; probe disabled")),
+    ("heap corruption", re.compile(TS + r"heap: (?:kfree\(|double free|overrun past)")),
+    ("frame corruption", re.compile(TS + r"mm: frame \S+ freed twice")),
+    ("init failure", re.compile(TS + r"init: \S+ failed")),
+]
+OOPS = DEFECTS[0][1]
+
+
+def defects(text, allowed=()):
+    """The lines of `text` that show a kernel defect, minus allowed ones."""
+    found = []
+    for kind, rx in DEFECTS:
+        for m in rx.finditer(text):
+            end = text.find("\n", m.end())
+            line = text[text.rfind("\n", 0, m.end() - 1) + 1:end if end >= 0 else None].strip()
+            if not any(re.search(a, line) for a in allowed):
+                found.append("%s: %s" % (kind, line))
+    return found
+
+
 class GuestError(AssertionError):
     pass
 
 
+def _worker_index():
+    """0 for a plain run, N for pytest-xdist's worker gwN."""
+    w = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(w[2:]) if w.startswith("gw") and w[2:].isdigit() else 0
+
+
+_next_port = {}
+
+
 def free_port(kind=socket.SOCK_STREAM):
-    """A port on 127.0.0.1 nobody is using now (TCP, or UDP with SOCK_DGRAM)."""
-    s = socket.socket(socket.AF_INET, kind)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A port on 127.0.0.1 (TCP, or UDP with SOCK_DGRAM) that no other test
+    worker can be handed: each worker draws from its own range, in order, and
+    skips ports something else holds. (Asking the kernel for port 0 and then
+    closing it races between workers: both can be given the same number.)"""
+    lo = 20000 + 2000 * _worker_index()
+    port = _next_port.get(kind, lo)
+    while True:
+        if port >= lo + 2000:
+            port = lo
+        s = socket.socket(socket.AF_INET, kind)
+        try:
+            s.bind(("127.0.0.1", port))
+            _next_port[kind] = port + 1
+            return port
+        except OSError:
+            port += 1
+        finally:
+            s.close()
 
 
 def free_udp_port():
@@ -36,25 +87,35 @@ def free_udp_port():
 
 
 class Guest:
-    """One QEMU running the ISO, console on its stdin/stdout."""
+    """One QEMU running kprobe64, console on its stdin/stdout.
 
-    def __init__(self, net="none", extra=(), mem="256M", boot_timeout=60, cmdline=None):
-        args = ["qemu-system-x86_64", "-cdrom", ISO, "-m", mem, "-display", "none",
-                "-serial", "stdio", "-monitor", "none", "-no-reboot",
-                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    Every Guest made is remembered in Guest.made, so the checks after a test
+    (conftest.py) can read the log of each guest the test started."""
+
+    made = []
+
+    def __init__(self, net="none", extra=(), mem="256M", boot_timeout=60, smp=1,
+                 iso=None, kernel=None, accel=None, wait_prompt=True):
         if net == "user":
-            args += ["-netdev", "user,id=n0", "-device", "e1000,netdev=n0"]
-        elif net != "none":
-            args += list(net)
-        args += list(extra)
-        self.args = args
+            net = qemu.USER_NET
+        elif net == "none":
+            net = ()
+        self.args = qemu.qemu_args(iso=iso, kernel=kernel, mem=mem, smp=smp, net=net,
+                                   accel=accel, extra=extra)
         self.log = []           # everything the guest printed, cleaned
         self.buf = ""
-        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen(self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, bufsize=0)
-        t0 = time.time()
-        self.read_until(PROMPT, boot_timeout, what="the first prompt")
-        self.boot_seconds = time.time() - t0
+        Guest.made.append(self)
+        self.boot_seconds = None
+        if wait_prompt:
+            t0 = time.time()
+            try:
+                self.read_until(PROMPT, boot_timeout, what="the first prompt")
+            except Exception:
+                self.close()
+                raise
+            self.boot_seconds = time.time() - t0
 
     # ---- low level ----
 

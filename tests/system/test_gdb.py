@@ -25,8 +25,11 @@ import subprocess
 import tempfile
 import time
 
+import pytest
+
 import guest as guestmod
 from guest import Guest, OOPS_EXIT, PROMPT, expect, free_port
+from qemu import qemu_args
 
 ROOT = guestmod.ROOT
 GDBINIT = os.path.join(ROOT, "scripts", "gdb", "gdbinit")
@@ -124,12 +127,7 @@ class BootingGuest(Guest):
     """A Guest on a given ISO that does not wait for the prompt (kgdbwait stops before it)."""
 
     def __init__(self, iso, extra):
-        self.args = ["qemu-system-x86_64", "-cdrom", iso, "-m", "256M", "-display", "none",
-                     "-serial", "stdio", "-monitor", "none", "-no-reboot",
-                     "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"] + list(extra)
-        self.log, self.buf = [], ""
-        self.proc = subprocess.Popen(self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, bufsize=0)
+        super().__init__(iso=iso, extra=extra, wait_prompt=False)
 
 
 class SnapshotGuest(BootingGuest):
@@ -214,9 +212,8 @@ def healthy(g):
 
 def test_qemu_gdbstub_break_kmain_from_first_insn():
     port = free_port()
-    qemu = subprocess.Popen(["qemu-system-x86_64", "-cdrom", build()[0], "-m", "256M",
-                             "-display", "none", "-serial", "null", "-monitor", "none",
-                             "-no-reboot", "-gdb", "tcp:127.0.0.1:%d" % port, "-S"],
+    qemu = subprocess.Popen(qemu_args(iso=build()[0], serial="null",
+                                      extra=["-gdb", "tcp:127.0.0.1:%d" % port, "-S"]),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         d = Gdb(["target remote 127.0.0.1:%d" % port, "p/x $pc",
@@ -482,6 +479,7 @@ def test_kgdb_console_errors(guest):
     expect("no breakpoints" in g.cmd_ok("kgdb status"), "delete all")
 
 
+@pytest.mark.oops
 def test_kgdb_on_oops():
     port = free_port()
     with SnapshotGuest(["-serial", "tcp:127.0.0.1:%d,server,nowait" % port]) as g:

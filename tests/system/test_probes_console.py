@@ -2,6 +2,9 @@
 probe classes, agreeing with the decoder), kprobes (the registered list)."""
 import re
 
+import pytest
+
+from test_ktest import EXPECTED
 from guest import expect
 
 INSN_LINE = re.compile(r"^\+0x([0-9a-f]{4}) +(\d+)  ((?:[0-9a-f]{2} )*[0-9a-f]{2}) +(\S.*)$")
@@ -62,6 +65,9 @@ def test_kprobes_listing_empty(guest):
     guest.cmd_err("kprobes extra")
 
 
+@pytest.mark.guest_log(*[r for c in ("kprobes.fault_in_handler_is_survived",
+                                       "kretprobes.faulting_handlers_are_survived")
+                          for r in EXPECTED[c]])
 def test_kernel_text_restored_after_probe_suites(guest):
     before = guest.cmd_ok("textsum")
     out = guest.cmd("test kprobes kprobe_classes kretprobes", timeout=300)
