@@ -3,9 +3,10 @@
 
   tests/run.py --host BIN...   host unit-test binaries; each must print KTAP
                                with a plan whose count matches its results
-  tests/run.py --system [-k EXPR] [-j N] [PYTEST-ARGS...]
-                               tests/system/ through pytest (the in-kernel
-                               KTEST suites run from there, one result per case)
+  tests/run.py --system [-k EXPR] [-j N] [--dir PATH] [PYTEST-ARGS...]
+                               tests/system/ and tests/harness/ through pytest
+                               (the in-kernel KTEST suites run from there, one
+                               result per case)
 
 A result is one host KTAP case or one pytest test. A pytest test fails when
 any of its phases fails, including the guest checks made after it
@@ -130,14 +131,17 @@ class PytestCounter:
             self.res.add("collect %s" % report.nodeid, False, report.longreprtext)
 
 
-def run_system(res, pattern, jobs, extra):
+def run_system(res, pattern, jobs, extra, paths):
     iso = os.path.join(ROOT, "build", "kprobe64.iso")
     if not os.path.exists(iso):
         res.add("system: ISO exists", False, "no %s; run 'make iso'" % iso)
         return
-    args = ["-c", os.path.join(HERE, "system", "pytest.ini"), "-p", "no:cacheprovider", "-qq", "--no-header", "--no-summary", "--tb=short",
-            "-o", "console_output_style=classic",
-            "--rootdir", ROOT, os.path.join(HERE, "system")]
+    sys.path.insert(0, os.path.join(HERE, "system"))   # guest.py and the guest_checks plugin
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [os.path.join(HERE, "system"),
+                                                             os.environ.get("PYTHONPATH")]))
+    args = ["-c", os.path.join(HERE, "system", "pytest.ini"), "-p", "guest_checks",
+            "-p", "no:cacheprovider", "-qq", "--no-header", "--no-summary", "--tb=short",
+            "-o", "console_output_style=classic", "--rootdir", ROOT] + paths
     if pattern:
         args += ["-k", pattern]
     if jobs > 1:
@@ -153,13 +157,16 @@ def main():
     ap.add_argument("--system", action="store_true")
     ap.add_argument("-k", default="")
     ap.add_argument("-j", type=int, default=max(1, min(2, os.cpu_count() or 1)))
+    ap.add_argument("--dir", action="append", help="system tests to run instead of "
+                    "tests/system and the harness's own tests")
     a, extra = ap.parse_known_args()
     res = Results()
     t0 = time.time()
     if a.host is not None:
         run_host(a.host, res, a.k)
     if a.system:
-        run_system(res, a.k, a.j, extra)
+        run_system(res, a.k, a.j, extra, a.dir or [os.path.join(HERE, "system"),
+                                                  os.path.join(HERE, "harness", "test_harness.py")])
     print("# %.0f s" % (time.time() - t0))
     print("%d passed, %d failed" % (res.passed, res.failed))
     sys.exit(1 if res.failed or not res.passed else 0)

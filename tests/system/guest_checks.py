@@ -1,5 +1,6 @@
-"""pytest wiring for the system tier: the shared guest, and the checks made
-after every test so that a pass means the kernel was healthy throughout.
+"""A pytest plugin (tests/run.py loads it with -p guest_checks): the shared
+guest, and the checks made after every test so that a pass means the kernel
+was healthy throughout. tests/harness/ proves that these checks fail a test.
 
 A test that takes the `guest` fixture shares one booted guest with the rest
 of its module (a module may define make_guest() to boot it differently).
