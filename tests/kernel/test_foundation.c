@@ -168,6 +168,38 @@ KTEST(kallsyms, roundtrip)
 	KT_EXPECT_EQ(parse_address("nosuch+1", &off), -ENOENT);
 }
 
+/*
+ * Every sized function's first byte resolves to that function (or to another
+ * sized symbol at the same address, its alias), never to a label such as
+ * _text that happens to start there.
+ */
+static int check_start(const struct ksym *s, void *arg)
+{
+	const struct ksym **bad = arg;
+	const struct ksym *got;
+	uint64_t off;
+
+	if (s->type != 't' || !s->size)
+		return 0;
+	got = kallsyms_lookup(s->addr, &off);
+	if (!got || got->addr != s->addr || got->size != s->size || off) {
+		*bad = s;
+		return 1;
+	}
+	return 0;
+}
+
+KTEST(kallsyms, every_function_start_names_it)
+{
+	const struct ksym *bad = NULL;
+	char buf[96];
+
+	kallsyms_for_each(check_start, &bad);
+	if (bad)
+		ktest_fail(__FILE__, __LINE__, "%s resolves to %s", ksym_name(bad),
+			   kallsyms_sprint(bad->addr, buf, sizeof(buf)));
+}
+
 KTEST(time, clock_advances)
 {
 	uint64_t t0 = uptime_ns(), j0 = jiffies();
