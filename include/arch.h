@@ -115,6 +115,19 @@ bool stack_guard_hit(uint64_t addr, const char **which);
  */
 uint64_t call_guarded(uint64_t fn, const uint64_t args[6], bool *faulted);
 
+/*
+ * A guarded call that guard_stop() can also end: the first interrupt taken
+ * in the called code after the request unwinds it as a fault would be, but
+ * without a report (the console's `call`, for Ctrl-C). *where gets the
+ * instruction it was stopped at. Code running with interrupts off, or in a
+ * guard nested inside that is not stoppable, runs on until it leaves that.
+ */
+enum guard_end { GUARD_RETURNED, GUARD_FAULTED, GUARD_STOPPED };
+uint64_t call_stoppable(uint64_t fn, const uint64_t args[6], enum guard_end *how,
+			uint64_t *where);
+/* Ask this CPU's stoppable guarded call, if one runs, to stop (from an interrupt). */
+void guard_stop(void);
+
 /* ---- exception fixups (extable.c) ---- */
 
 struct exception_entry {
@@ -194,6 +207,9 @@ struct percpu {
 	int guard_irq_depth;	/* irq_depth when the guard was set */
 	void *probe_state;	/* owned by the probe engine */
 	void *kgdb_state;	/* owned by the GDB stub */
+	bool guard_stoppable;	/* the innermost guard may be stopped (call_stoppable) */
+	bool guard_stop;	/* a stop was asked for; the next interrupt does it */
+	uint64_t guard_stop_ip;	/* where the last stopped call was */
 };
 
 static inline struct percpu *this_cpu(void)
