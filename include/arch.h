@@ -105,6 +105,12 @@ int trap_hook_register(int vector, trap_hook_t fn);
 void trap_hook_unregister(int vector, trap_hook_t fn);
 
 const char *trap_name(int vector);
+/*
+ * If ret (found in the frame at bp) returns into the trap entry, the
+ * struct pt_regs of the code the trap interrupted, else NULL: for stack
+ * walkers to go on through the trapped frames.
+ */
+const struct pt_regs *trap_frame_regs(uint64_t ret, uint64_t bp);
 /* Is addr inside the guard page of a kernel stack? *which names the stack. */
 bool stack_guard_hit(uint64_t addr, const char **which);
 

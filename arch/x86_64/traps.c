@@ -41,6 +41,26 @@ const char *trap_name(int vector)
 	return vector < 32 ? "reserved exception" : "interrupt";
 }
 
+/*
+ * trap_common calls C with rsp at the saved struct pt_regs (the CPU keeps
+ * the frame 16-byte aligned, so its `and rsp, -16` changes nothing): the
+ * callee's frame sits right below, regs at bp + 16. The frame is checked
+ * before it is believed.
+ */
+const struct pt_regs *trap_frame_regs(uint64_t ret, uint64_t bp)
+{
+	extern const char trap_common[], trap_return[];
+	const struct pt_regs *regs = (const struct pt_regs *)(bp + 16);
+	struct pt_regs copy;
+
+	if (ret <= (uint64_t)trap_common || ret > (uint64_t)trap_return)
+		return NULL;
+	if (copy_from_kernel_nofault(&copy, regs, sizeof(copy)) || copy.cs != KERNEL_CS ||
+	    !(copy.flags & 0x2))
+		return NULL;
+	return regs;
+}
+
 int trap_hook_register(int vector, trap_hook_t fn)
 {
 	if (vector < 0 || vector >= 32)
