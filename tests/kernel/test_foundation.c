@@ -59,6 +59,26 @@ KTEST(heap, large_blocks)
 	KT_EXPECT(kmalloc(1ULL << 40) == NULL);
 }
 
+KTEST(heap, free_pages_go_back)
+{
+	static void *p[2048];
+	struct heap_stats before, mid, after;
+
+	heap_stats(&before);
+	for (int i = 0; i < 2048; i++) {
+		p[i] = kmalloc(100);	/* the 128-byte class: 32 to a page */
+		KT_ASSERT(p[i]);
+	}
+	heap_stats(&mid);
+	KT_EXPECT(mid.pages >= before.pages + 2048 / 32 - 1);
+	for (int i = 0; i < 2048; i++)
+		kfree(p[i]);
+	heap_stats(&after);
+	/* what stays is at most the cache a trim keeps: a few pages of the class */
+	KT_EXPECT(after.pages <= before.pages + 8);
+	KT_EXPECT_EQ(after.objects_in_use, before.objects_in_use);
+}
+
 KTEST(heap, detects_double_free)
 {
 	struct heap_stats a, b;

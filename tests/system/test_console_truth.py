@@ -113,3 +113,22 @@ def test_oops_in_a_handler_traces_through_the_trapped_frames(guest):
     assert frames[i + 1].startswith("<trap>") and names[i + 1] == "kp_target_add", frames
     assert names[i + 2] == "ktest_kprobes_fault_in_handler_is_survived", frames
     assert names[i + 3] == "cmd_test", frames
+
+
+def mem_pages(guest):
+    m = re.search(r"^heap: \d+ objects, \d+ bytes in use, (\d+) pages$", guest.cmd_ok("mem"), re.M)
+    assert m
+    return int(m.group(1))
+
+
+def test_probe_everything_gives_its_memory_back(guest):
+    pages = mem_pages(guest)
+    buckets = re.search(r"table (\d+) buckets", guest.cmd_ok("kprobes")).group(1)
+    guest.cmd_ok("p:all/ *", timeout=300)
+    try:
+        assert mem_pages(guest) > pages + 100
+    finally:
+        guest.cmd_ok("-:all/*", timeout=300)
+    assert mem_pages(guest) <= pages + 8
+    assert re.search(r"table (\d+) buckets", guest.cmd_ok("kprobes")).group(1) == buckets
+    assert re.search(r"^heap: \d+ free blocks \(\d+ KiB\) cached", guest.cmd_ok("mem"), re.M)
