@@ -1,4 +1,4 @@
-/* Console commands of the probe engine: kprobes (list), insns (disassembly by probe class). */
+/* Console commands of the probe engine: kprobes (list), insns (disassembly by probe mode). */
 #include "kprobes_internal.h"
 #include "console.h"
 #include "kallsyms.h"
@@ -80,4 +80,4 @@ static int cmd_insns(int argc, char **argv)
 	return 0;
 }
 CONSOLE_CMD(insns, cmd_insns, "insns SYM|ADDR [N]",
-	    "list a function's instructions: +offset, length, bytes, probe class");
+	    "list a function's instructions: +offset, length, bytes, the mode a probe there runs in");
