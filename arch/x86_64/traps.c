@@ -144,15 +144,21 @@ void guard_stop(void)
  * At the end of an interrupt: a stop was asked for, so if the interrupted
  * code is the stoppable call itself (not a nested interrupt, an exception
  * handler or a guard inside it that is not stoppable), resume at its
- * unwinding instead. The interrupted flags stand: interrupts were on.
+ * unwinding instead. Not from .noprobe.text: the trap path and the probe
+ * engine (a kretprobe trampoline, a text_poke) must finish what they do;
+ * the next interrupt in ordinary code stops the call. The interrupted
+ * flags stand: interrupts were on.
  */
 void guard_stop_unwind(struct pt_regs *regs)
 {
 	struct percpu *cpu = this_cpu();
 	extern const char guarded_call_stopped[];
+	extern const char __noprobe_text_start[], __noprobe_text_end[];
 
 	if (!cpu->guard_sp || !cpu->guard_stoppable || cpu->trap_depth ||
 	    cpu->irq_depth != cpu->guard_irq_depth || regs->cs != KERNEL_CS)
+		return;
+	if (regs->ip >= (uint64_t)__noprobe_text_start && regs->ip < (uint64_t)__noprobe_text_end)
 		return;
 	cpu->guard_stop = false;
 	cpu->guard_stop_ip = regs->ip;

@@ -27,8 +27,11 @@ def test_ctrl_c_unwinds_a_runaway_call(guest):
 
 
 def test_ctrl_c_stops_a_runaway_call_under_a_probe(guest):
+    """Entry and return probes on the loop: the stop abandons a pending return."""
     guest.cmd_ok("p:stop/add kp_target_add")
-    guest.cmd_ok("enable stop/add")
+    guest.cmd_ok("r:stop/addret kp_target_add v=$retval")
+    guest.cmd_ok("r:stop/loopret kp_target_loop v=$retval")
+    guest.cmd_ok("enable stop/*")
     try:
         out = stop_with_ctrl_c(guest, "call kp_target_loop -1", "call kp_target_loop -1\n")
         assert "stopped by Ctrl-C" in out, out
@@ -38,9 +41,12 @@ def test_ctrl_c_stops_a_runaway_call_under_a_probe(guest):
         assert guest.cmd_ok("call kp_target_add 1 2").strip().endswith("= 0x3 (3)")
         m2 = re.search(r"^\s+add\s+(\d+)", guest.cmd_ok("kprobe_profile stop/add"), re.M)
         assert int(m2.group(1)) == int(m.group(1)) + 1
+        assert guest.cmd_ok("call kp_target_loop 3").strip().endswith("= 0x3 (3)")
+        m3 = re.search(r"^\s+loopret\s+(\d+)", guest.cmd_ok("kprobe_profile stop/loopret"), re.M)
+        assert int(m3.group(1)) == 1, m3.group(0)     # the stopped call never returned
     finally:
-        guest.cmd_ok("disable stop/add")
-        guest.cmd_ok("-:stop/add")
+        guest.cmd_ok("disable stop/*")
+        guest.cmd_ok("-:stop/*")
     assert guest.cmd_ok("call kp_target_add 1 2").strip().endswith("= 0x3 (3)")
 
 
