@@ -125,8 +125,9 @@ uint64_t call_guarded(uint64_t fn, const uint64_t args[6], bool *faulted);
  * A guarded call that guard_stop() can also end: the first interrupt taken
  * in the called code after the request unwinds it as a fault would be, but
  * without a report (the console's `call`, for Ctrl-C). *where gets the
- * instruction it was stopped at. Code running with interrupts off, or in a
- * guard nested inside that is not stoppable, runs on until it leaves that.
+ * instruction it was stopped at. Code running with interrupts off, in
+ * .noprobe.text, or in a guard nested inside that is not stoppable, runs on
+ * until it leaves that.
  */
 enum guard_end { GUARD_RETURNED, GUARD_FAULTED, GUARD_STOPPED };
 uint64_t call_stoppable(uint64_t fn, const uint64_t args[6], enum guard_end *how,
