@@ -105,6 +105,12 @@ int trap_hook_register(int vector, trap_hook_t fn);
 void trap_hook_unregister(int vector, trap_hook_t fn);
 
 const char *trap_name(int vector);
+/*
+ * If ret (found in the frame at bp) returns into the trap entry, the
+ * struct pt_regs of the code the trap interrupted, else NULL: for stack
+ * walkers to go on through the trapped frames.
+ */
+const struct pt_regs *trap_frame_regs(uint64_t ret, uint64_t bp);
 /* Is addr inside the guard page of a kernel stack? *which names the stack. */
 bool stack_guard_hit(uint64_t addr, const char **which);
 
@@ -114,6 +120,20 @@ bool stack_guard_hit(uint64_t addr, const char **which);
  * instead of stopping the kernel. Guards nest: the innermost one catches.
  */
 uint64_t call_guarded(uint64_t fn, const uint64_t args[6], bool *faulted);
+
+/*
+ * A guarded call that guard_stop() can also end: the first interrupt taken
+ * in the called code after the request unwinds it as a fault would be, but
+ * without a report (the console's `call`, for Ctrl-C). *where gets the
+ * instruction it was stopped at. Code running with interrupts off, in
+ * .noprobe.text, or in a guard nested inside that is not stoppable, runs on
+ * until it leaves that.
+ */
+enum guard_end { GUARD_RETURNED, GUARD_FAULTED, GUARD_STOPPED };
+uint64_t call_stoppable(uint64_t fn, const uint64_t args[6], enum guard_end *how,
+			uint64_t *where);
+/* Ask this CPU's stoppable guarded call, if one runs, to stop (from an interrupt). */
+void guard_stop(void);
 
 /* ---- exception fixups (extable.c) ---- */
 
@@ -194,6 +214,9 @@ struct percpu {
 	int guard_irq_depth;	/* irq_depth when the guard was set */
 	void *probe_state;	/* owned by the probe engine */
 	void *kgdb_state;	/* owned by the GDB stub */
+	bool guard_stoppable;	/* the innermost guard may be stopped (call_stoppable) */
+	bool guard_stop;	/* a stop was asked for; the next interrupt does it */
+	uint64_t guard_stop_ip;	/* where the last stopped call was */
 };
 
 static inline struct percpu *this_cpu(void)

@@ -95,6 +95,13 @@ void show_backtrace(uint64_t ip, uint64_t bp);
 /* Return addresses of the frames from bp up; returns how many. */
 int stack_trace_save_bp(uint64_t bp, uint64_t *entries, int max);
 /*
+ * The same, but it stops after a return into the trap entry and points
+ * *trap at the trapped code's registers (else NULL): a caller can then go
+ * on through the interrupted frames from there (show_backtrace does).
+ */
+int stack_trace_save_to_trap(uint64_t bp, uint64_t *entries, int max,
+			     const struct pt_regs **trap);
+/*
  * Rewrites a return address found at stack address 'where' (the kretprobe
  * trampoline -> the real caller); returning 0 drops the entry.
  */

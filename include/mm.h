@@ -33,6 +33,7 @@ struct heap_stats {
 	uint64_t pages;			/* pages the heap holds */
 	uint64_t failures;		/* allocations refused */
 	uint64_t corruptions;		/* double frees and overruns caught */
+	uint64_t free_blocks, free_bytes; /* small blocks free in those pages, kept for reuse */
 };
 void heap_stats(struct heap_stats *st);
 

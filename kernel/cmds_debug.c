@@ -66,8 +66,8 @@ static int cmd_call(int argc, char **argv)
 {
 	uint64_t fn, a[6] = { 0 };
 	char buf[160];
-	uint64_t ret;
-	bool faulted;
+	uint64_t ret, where;
+	enum guard_end how;
 
 	if (argc < 2 || argc > 8)
 		return cmd_error("usage: call SYM [ARG...] (at most 6 arguments)");
@@ -86,14 +86,19 @@ static int cmd_call(int argc, char **argv)
 			return cmd_error("bad argument '%s'", argv[i]);
 		}
 	}
-	ret = call_guarded(fn, a, &faulted);
-	if (faulted)
+	ret = call_stoppable(fn, a, &how, &where);
+	if (how == GUARD_FAULTED)
 		return cmd_error("%s faulted (oops above); the kernel goes on", argv[1]);
+	if (how == GUARD_STOPPED) {
+		console_interrupted();	/* the ^C is used up */
+		return cmd_error("%s stopped by Ctrl-C in %s and unwound like a fault",
+				 argv[1], kallsyms_sprint(where, buf, sizeof(buf)));
+	}
 	cprintf("%s = %#lx (%ld)\n", kallsyms_sprint(fn, buf, sizeof(buf)), ret, (long)ret);
 	return 0;
 }
 CONSOLE_CMD(call, cmd_call, "call SYM [ARG...]",
-	    "call a kernel function with up to 6 integer arguments, print the result");
+	    "call a kernel function with up to 6 integer arguments, print the result (Ctrl-C stops it)");
 
 /* FNV-1a over the kernel text: equal sums mean bit-identical text. */
 uint64_t kernel_text_checksum(void)

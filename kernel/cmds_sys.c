@@ -47,6 +47,9 @@ static int cmd_mem(int argc, char **argv)
 	cprintf("frames: %lu total, %lu free (%lu KiB free)\n", fs.total, fs.free, fs.free * 4);
 	cprintf("heap: %lu objects, %lu bytes in use, %lu pages\n",
 		hs.objects_in_use, hs.bytes_in_use, hs.pages);
+	cprintf("heap: %lu free blocks (%lu KiB) cached in those pages for reuse "
+		"(a page goes back once all its blocks are free)\n",
+		hs.free_blocks, hs.free_bytes / 1024);
 	cprintf("heap: %lu allocs, %lu frees, %lu failures, %lu corruptions caught\n",
 		hs.allocs, hs.frees, hs.failures, hs.corruptions);
 	return 0;

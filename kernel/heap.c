@@ -4,6 +4,12 @@
  * a header (state magic, requested size) and a canary just past the caller's
  * bytes, so a double free or a write off the end is caught at kfree and
  * reported, not left to corrupt the next block silently.
+ *
+ * Free small blocks are kept for reuse, but not forever: once a class has
+ * twice as many free blocks as when it was last trimmed (and at least a few
+ * pages' worth), its pages whose blocks are all free go back to the frame
+ * allocator. The doubling keeps the cost of trimming proportional to the
+ * frees that caused it, and what stays cached is shown by `mem`.
  */
 #include "kernel.h"
 #include "arch.h"
@@ -16,6 +22,8 @@
 #define MIN_SHIFT	5		/* 32-byte smallest class */
 #define NCLASSES	8		/* 32 ... 4096 */
 #define LARGE_CLASS	0xff
+#define MAGIC_DROP	0x64726f70U	/* "drop": free, in a page being returned */
+#define TRIM_MIN_PAGES	4
 
 struct block {
 	uint32_t magic;
@@ -31,6 +39,8 @@ struct free_block {
 };
 
 static struct free_block *free_lists[NCLASSES];
+static uint64_t nfree[NCLASSES];	/* blocks on each free list */
+static uint64_t trim_at[NCLASSES];	/* trim once nfree reaches this */
 
 /* Who called kfree, for the corruption reports. */
 static const char *caller(void *ret, char *buf, size_t len)
@@ -73,8 +83,61 @@ static bool refill(int c)
 		f->hdr.class = c;
 		f->next = free_lists[c];
 		free_lists[c] = f;
+		nfree[c]++;
 	}
 	return true;
+}
+
+static char *page_of(const void *p)
+{
+	return (char *)((uint64_t)p & ~(PAGE_SIZE - 1));
+}
+
+/* Every block of the page is free (or already marked to go)? */
+static bool page_all_free(const char *page, int c)
+{
+	size_t sz = class_size(c);
+
+	for (size_t off = 0; off + sz <= PAGE_SIZE; off += sz) {
+		uint32_t m = ((const struct block *)(page + off))->magic;
+
+		if (m != MAGIC_FREE && m != MAGIC_DROP)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Return class c's wholly free pages: mark their blocks, unlink every
+ * marked block (the block at each page's start collects the page on a
+ * list of its own), then free the pages, touching none of them after.
+ * Interrupts are off (the caller's).
+ */
+static void trim(int c)
+{
+	struct free_block **pp, *f, *pages = NULL;
+
+	for (f = free_lists[c]; f; f = f->next)
+		if (f->hdr.magic == MAGIC_FREE && page_all_free(page_of(f), c))
+			f->hdr.magic = MAGIC_DROP;
+	for (pp = &free_lists[c]; (f = *pp);) {
+		if (f->hdr.magic != MAGIC_DROP) {
+			pp = &f->next;
+			continue;
+		}
+		*pp = f->next;
+		nfree[c]--;
+		if ((char *)f == page_of(f)) {
+			f->next = pages;
+			pages = f;
+		}
+	}
+	while ((f = pages)) {
+		pages = f->next;
+		stats.pages--;
+		free_pages_virt(f, 1);
+	}
+	trim_at[c] = max(2 * nfree[c], (uint64_t)TRIM_MIN_PAGES * (PAGE_SIZE / class_size(c)));
 }
 
 void *kmalloc(size_t size)
@@ -94,6 +157,7 @@ void *kmalloc(size_t size)
 			goto fail;
 		b = &free_lists[c]->hdr;
 		free_lists[c] = free_lists[c]->next;
+		nfree[c]--;
 	} else {
 		size_t pages = ALIGN_UP(need, PAGE_SIZE) / PAGE_SIZE;
 
@@ -151,7 +215,7 @@ void kfree(void *p)
 		return;
 	}
 	flags = local_irq_save();
-	if (b->magic == MAGIC_FREE) {
+	if (b->magic == MAGIC_FREE || b->magic == MAGIC_DROP) {
 		pr_err("heap: double free of %p (from %s)\n", p, caller(ret, who, sizeof(who)));
 		stats.corruptions++;
 		goto out;
@@ -184,6 +248,8 @@ void kfree(void *p)
 		f->hdr.magic = MAGIC_FREE;
 		f->next = free_lists[b->class];
 		free_lists[b->class] = f;
+		if (++nfree[b->class] >= trim_at[b->class])
+			trim(b->class);
 	}
 out:
 	local_irq_restore(flags);
@@ -204,4 +270,10 @@ void free_pages_virt(void *p, size_t n)
 void heap_stats(struct heap_stats *st)
 {
 	*st = stats;
+	st->free_blocks = 0;
+	st->free_bytes = 0;
+	for (int c = 0; c < NCLASSES; c++) {
+		st->free_blocks += nfree[c];
+		st->free_bytes += nfree[c] * class_size(c);
+	}
 }

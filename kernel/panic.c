@@ -29,18 +29,42 @@ static void __noreturn stop(void)
 		halt();
 }
 
+/*
+ * Frame by frame from bp; at a return into the trap entry, on through the
+ * code the trap interrupted: its ip, and when it stopped at a function's
+ * first instruction (before that function's frame exists, as at a probe on
+ * entry) the return address on top of its stack, then its bp chain.
+ */
 void show_backtrace(uint64_t ip, uint64_t bp)
 {
 	uint64_t rets[MAX_FRAMES];
-	int n = stack_trace_save_bp(bp, rets, MAX_FRAMES);
+	const struct pt_regs *trap;
+	int shown = 0;
 	char sym[128];
 
 	printk(KERN_EMERG "Call Trace:\n");
 	if (ip)
 		printk(KERN_EMERG " [<%016lx>] %s\n", ip, kallsyms_sprint(ip, sym, sizeof(sym)));
-	for (int i = 0; i < n; i++)
-		printk(KERN_EMERG " [<%016lx>] %s\n", rets[i],
-		       kallsyms_sprint_ret(rets[i], sym, sizeof(sym)));
+	while (shown < MAX_FRAMES) {
+		int n = stack_trace_save_to_trap(bp, rets, MAX_FRAMES - shown, &trap);
+		uint64_t off, ret;
+
+		for (int i = 0; i < n; i++)
+			printk(KERN_EMERG " [<%016lx>] %s\n", rets[i],
+			       kallsyms_sprint_ret(rets[i], sym, sizeof(sym)));
+		shown += n;
+		if (!trap)
+			break;
+		printk(KERN_EMERG " <trap> [<%016lx>] %s\n", trap->ip,
+		       kallsyms_sprint(trap->ip, sym, sizeof(sym)));
+		if (kallsyms_lookup(trap->ip, &off) && off == 0 &&
+		    !copy_from_kernel_nofault(&ret, (void *)trap->sp, sizeof(ret)) &&
+		    is_kernel_text(ret))
+			printk(KERN_EMERG " [<%016lx>] %s\n", ret,
+			       kallsyms_sprint_ret(ret, sym, sizeof(sym)));
+		shown += 2;
+		bp = trap->bp;
+	}
 }
 
 void show_regs(const struct pt_regs *r)

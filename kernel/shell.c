@@ -27,8 +27,10 @@ static unsigned int hist_count;
 
 void console_rx(char c)
 {
-	if (c == 0x03)
+	if (c == 0x03) {
 		interrupted = true;
+		guard_stop();	/* a runaway `call`: unwound at the end of this interrupt */
+	}
 	if (rx_head - rx_tail >= RX_RING) {
 		rx_dropped++;
 		return;

@@ -1,4 +1,4 @@
-/* Console commands of the probe engine: kprobes (list), insns (disassembly by probe class). */
+/* Console commands of the probe engine: kprobes (list), insns (disassembly by probe mode). */
 #include "kprobes_internal.h"
 #include "console.h"
 #include "kallsyms.h"
@@ -56,7 +56,8 @@ static int cmd_insns(int argc, char **argv)
 		uint8_t buf[INSN_MAX_LEN];
 		size_t got = kprobe_read_orig(pc, buf, sizeof(buf));
 		struct insn insn;
-		const char *why, *cls;
+		const char *why;
+		enum insn_probe_class cls;
 		char hex[3 * INSN_MAX_LEN + 1] = "";
 
 		if (insn_decode(&insn, buf, got, pc)) {
@@ -66,16 +67,17 @@ static int cmd_insns(int argc, char **argv)
 		for (unsigned int i = 0; i < insn.len; i++)
 			snprintf(hex + 3 * i, 4, "%02x ", buf[i]);
 		hex[3 * insn.len - 1] = '\0';
-		cls = insn_class_name(insn_probe_class(&insn, &why));
+		cls = kprobe_insn_class(pc, &insn, &why);
 		if (kprobe_blacklisted(pc))
 			cprintf("+0x%04lx %2u  %-24s  refuse (blacklisted)\n", pc - sym->addr, insn.len, hex);
-		else if (!strcmp(cls, "refuse"))
+		else if (cls == INSN_CLASS_REFUSE)
 			cprintf("+0x%04lx %2u  %-24s  refuse (%s)\n", pc - sym->addr, insn.len, hex, why);
 		else
-			cprintf("+0x%04lx %2u  %-24s  %s\n", pc - sym->addr, insn.len, hex, cls);
+			cprintf("+0x%04lx %2u  %-24s  %s\n", pc - sym->addr, insn.len, hex,
+				kprobe_mode_name(kprobe_class_mode(cls, &insn, false)));
 		pc += insn.len;
 	}
 	return 0;
 }
 CONSOLE_CMD(insns, cmd_insns, "insns SYM|ADDR [N]",
-	    "list a function's instructions: +offset, length, bytes, probe class");
+	    "list a function's instructions: +offset, length, bytes, the mode a probe there runs in");

@@ -92,21 +92,29 @@ static int check_boundary(uint64_t addr, struct insn *insn)
 	return decode_at(addr, insn);
 }
 
-static enum kprobe_mode site_mode(struct kprobe_site *s)
+enum insn_probe_class kprobe_insn_class(uint64_t addr, const struct insn *insn, const char **why)
 {
-	bool post = false;
+	enum insn_probe_class cls = insn_probe_class(insn, why);
 
-	for (const struct kprobe *p = s->probes; p; p = p->next)
-		post |= p->post_handler != NULL;
-	s->has_post = post;
-	switch (s->cls) {
+	/* a boosted copy faulting in its slot would miss the extable fixup */
+	if (cls == INSN_CLASS_BOOST && in_exception_table(addr)) {
+		if (why)
+			*why = "exception-table entry";
+		return insn->rip_relative ? INSN_CLASS_STEP_RIPREL : INSN_CLASS_STEP;
+	}
+	return cls;
+}
+
+enum kprobe_mode kprobe_class_mode(enum insn_probe_class cls, const struct insn *insn, bool post)
+{
+	switch (cls) {
 	case INSN_CLASS_EMULATE:
 		return KPROBE_MODE_EMULATE;
 	case INSN_CLASS_BOOST:
 		/* post-handlers need the #DB after the instruction */
 		if (!post)
 			return KPROBE_MODE_BOOST;
-		return s->insn.rip_relative ? KPROBE_MODE_STEP_RIPREL : KPROBE_MODE_STEP;
+		return insn->rip_relative ? KPROBE_MODE_STEP_RIPREL : KPROBE_MODE_STEP;
 	case INSN_CLASS_STEP_RIPREL:
 		return KPROBE_MODE_STEP_RIPREL;
 	case INSN_CLASS_STEP_FIXUP:
@@ -114,6 +122,16 @@ static enum kprobe_mode site_mode(struct kprobe_site *s)
 	default:
 		return KPROBE_MODE_STEP;
 	}
+}
+
+static enum kprobe_mode site_mode(struct kprobe_site *s)
+{
+	bool post = false;
+
+	for (const struct kprobe *p = s->probes; p; p = p->next)
+		post |= p->post_handler != NULL;
+	s->has_post = post;
+	return kprobe_class_mode(s->cls, &s->insn, post);
 }
 
 /* The copy: the instruction (rip-relative operand re-aimed), then for boostable ones a jmp back. */
@@ -197,16 +215,15 @@ static int new_site(uint64_t addr, struct kprobe_site **out)
 		return -ENOMEM;
 	s->addr = addr;
 	err = check_boundary(addr, &s->insn);
-	if (!err && insn_probe_class(&s->insn, NULL) == INSN_CLASS_REFUSE)
-		err = -EOPNOTSUPP;
+	if (!err) {
+		s->cls = kprobe_insn_class(addr, &s->insn, NULL);
+		if (s->cls == INSN_CLASS_REFUSE)
+			err = -EOPNOTSUPP;
+	}
 	if (err) {
 		kfree(s);
 		return err;
 	}
-	s->cls = insn_probe_class(&s->insn, NULL);
-	/* a boosted copy faulting in its slot would miss the extable fixup */
-	if (s->cls == INSN_CLASS_BOOST && in_exception_table(addr))
-		s->cls = s->insn.rip_relative ? INSN_CLASS_STEP_RIPREL : INSN_CLASS_STEP;
 	s->fixups = insn_step_fixups(&s->insn);
 	kprobe_read_orig(addr, s->orig, s->insn.len);
 	err = prepare_slot(s);

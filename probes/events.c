@@ -233,6 +233,31 @@ static int reserve(unsigned int more)
 	return 0;
 }
 
+/* After removals: a mostly empty array shrinks (the last event gone, it goes). */
+static void fit(void)
+{
+	unsigned int cap = 16;
+	struct kevent **n;
+
+	if (!nevents) {
+		kfree(events);
+		events = NULL;
+		capacity = 0;
+		return;
+	}
+	if (nevents > capacity / 4 || capacity <= 16)
+		return;
+	while (cap < 2 * nevents)
+		cap *= 2;
+	n = kmalloc(cap * sizeof(*n));
+	if (!n)
+		return;		/* keep the bigger one */
+	memcpy(n, events, nevents * sizeof(*n));
+	kfree(events);
+	events = n;
+	capacity = cap;
+}
+
 /* Why the engine refused an address, as the console says it. */
 static const char *refusal(int err)
 {
@@ -495,6 +520,7 @@ static int remove_events(const struct trace_event_def *def, char *msg, size_t le
 		return kevent_msg(msg, len, -EBUSY, "event '%s' is enabled; 'disable %s' first",
 			    r.busy, target);
 	iterate(group, def->event, remove_one, &r);
+	fit();
 	/* As Linux: no entry may outlive the definition that formats it. */
 	if (r.clear)
 		trace_buffer_clear();

@@ -95,6 +95,17 @@ unsigned long slots_in_use(void);
 
 
 /* core.c */
+/*
+ * The one decision of how a probe runs the instruction insn decoded at addr
+ * (from the original text): the engine's sites and `insns` both ask here,
+ * so what the console reports is what the engine does. *why as for
+ * insn_probe_class(), or the reason the engine changed the class.
+ */
+enum insn_probe_class kprobe_insn_class(uint64_t addr, const struct insn *insn,
+					const char **why);
+/* The mode a site of that class runs in, with or without a post-handler there. */
+enum kprobe_mode kprobe_class_mode(enum insn_probe_class cls, const struct insn *insn,
+				   bool post);
 void synchronize_kprobes(void);
 void site_disarm_if_unused(struct kprobe_site *s);
 extern struct kprobe_stats kprobe_counters;

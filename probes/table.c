@@ -8,10 +8,14 @@
  * the link the old table does not use, publishes the new table with one
  * store, and frees the old array only after synchronize_kprobes() says no
  * CPU can still be walking it. The table doubles when it is half full, so
- * a lookup stays O(1), and nearly constant, from 1 to 50,000+ probes.
+ * a lookup stays O(1), and nearly constant, from 1 to 50,000+ probes; it
+ * halves again when under 1/8 full, the same way, so removing the probes
+ * of a probe-everything gives its memory back.
  */
 #include "kprobes_internal.h"
 #include "mm.h"
+
+#define MIN_SHIFT	8	/* 256 buckets at boot, never fewer */
 
 struct site_table *kprobe_table;
 #define table kprobe_table
@@ -30,7 +34,7 @@ static struct site_table *table_alloc(unsigned int shift, unsigned int link)
 
 int site_table_init(void)
 {
-	table = table_alloc(8, 0);
+	table = table_alloc(MIN_SHIFT, 0);
 	return table ? 0 : -ENOMEM;
 }
 
@@ -43,9 +47,9 @@ static void chain_push(struct site_table *t, struct kprobe_site *s)
 }
 
 /* Called with the old table's chains quiet (writers serialised). */
-static void grow(void)
+static void resize(unsigned int shift)
 {
-	struct site_table *old = table, *t = table_alloc(old->shift + 1, !old->link);
+	struct site_table *old = table, *t = table_alloc(shift, !old->link);
 	uint64_t flags;
 
 	if (!t)
@@ -66,7 +70,7 @@ int site_insert(struct kprobe_site *s)
 	uint64_t flags;
 
 	if (table->count + 1 > 1UL << (table->shift - 1))
-		grow();	/* keep the load under 1/2: a hit rarely walks past one site */
+		resize(table->shift + 1);	/* keep the load under 1/2: a hit rarely walks past one site */
 	flags = local_irq_save();
 	chain_push(table, s);
 	table->count++;
@@ -89,6 +93,9 @@ void site_remove(struct kprobe_site *s)
 		}
 	}
 	local_irq_restore(flags);
+	/* give back what a probe-everything grew, once it is mostly gone */
+	if (t->shift > MIN_SHIFT && t->count < 1UL << (t->shift - 3))
+		resize(t->shift - 1);
 }
 
 unsigned long site_count(void)

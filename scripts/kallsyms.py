@@ -5,7 +5,10 @@ usage: kallsyms.py NM_OUTPUT OUT.c       (NM_OUTPUT may be /dev/null for an empt
 
 Keeps text, data, rodata and bss symbols of the kernel proper (not the low
 boot stub, not the table itself). Symbols without a size (assembly labels)
-get the distance to the next symbol as their size.
+get the distance to the next symbol as their size, unless a sized symbol
+starts at the same address: then the label is an alias of it and gets size 0,
+so an address resolves to the function and its size excludes the padding a
+label's distance would include.
 """
 import sys
 
@@ -33,8 +36,11 @@ def main():
                 continue
             syms.append([addr, int(size, 16) if size else None, typ.lower(), name])
     syms.sort(key=lambda s: (s[0], s[1] is None))
+    sized = {s[0] for s in syms if s[1] is not None}
     for i, s in enumerate(syms):
-        if s[1] is None:
+        if s[1] is None and s[0] in sized:
+            s[1] = 0    # a label at a function's start (_text, kgdb_break_insn): an alias
+        elif s[1] is None:
             nxt = next((t[0] for t in syms[i + 1:] if t[0] > s[0]), s[0] + 1)
             s[1] = nxt - s[0] if s[2] == "t" else 0
     names = bytearray()

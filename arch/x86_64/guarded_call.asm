@@ -1,17 +1,24 @@
 ; guarded_call: call a function so that a fault inside it is reported and
 ; survived: the console's `call` (a bad pointer typed by a user must not take
 ; the kernel down) and probe handlers use it, through call_guarded() in
-; traps.c. do_trap() sees percpu.guard_sp set, prints the oops report, and
-; resumes at guarded_call_fault on the stack saved here.
+; traps.c. do_exception() sees percpu.guard_sp set, prints the oops report,
+; and resumes at guarded_call_fault on the stack saved here. A stoppable call
+; (the console's, for Ctrl-C) is also ended by an interrupt the same way, at
+; guarded_call_stopped.
 ;
-;   uint64_t guarded_call(uint64_t fn, const uint64_t args[6], int *faulted,
+;   uint64_t guarded_call(uint64_t fn, const uint64_t args[6], int *how,
 ;                         uint64_t *guard_sp);
+;
+; *how: 0 returned, 1 faulted, 2 stopped. *guard_sp is cleared here, before
+; this frame starts to unwind: from then on an interrupt may write over the
+; stack below it, so nothing may resume on it any more.
 
 section .noprobe.text progbits alloc exec nowrite align=16
 bits 64
 
 global guarded_call
 global guarded_call_fault
+global guarded_call_stopped
 guarded_call:
 	push rbp
 	mov rbp, rsp
@@ -20,7 +27,8 @@ guarded_call:
 	push r13
 	push r14
 	push r15
-	push rdx			; faulted
+	push rdx			; how
+	push rcx			; guard_sp
 	mov [rcx], rsp			; the stack to come back to
 	mov rax, rdi
 	mov r10, rsi
@@ -33,6 +41,9 @@ guarded_call:
 	call rax
 	xor ecx, ecx
 guarded_call_done:
+	mov rdx, [rsp]
+	mov qword [rdx], 0		; the guard ends while its frame is whole
+	add rsp, 8
 	pop rdx
 	mov [rdx], ecx
 	pop r15
@@ -45,5 +56,10 @@ guarded_call_done:
 
 guarded_call_fault:
 	mov ecx, 1
+	xor eax, eax
+	jmp guarded_call_done
+
+guarded_call_stopped:
+	mov ecx, 2
 	xor eax, eax
 	jmp guarded_call_done

@@ -52,7 +52,6 @@ void irq_dispatch(struct pt_regs *regs, unsigned int vector)
 {
 	struct percpu *cpu = this_cpu();
 
-	(void)regs;
 	counts[vector]++;
 	if (vector == SPURIOUS_VECTOR)
 		return;		/* no EOI for spurious interrupts */
@@ -67,5 +66,7 @@ void irq_dispatch(struct pt_regs *regs, unsigned int vector)
 	}
 	cpu->irq_depth--;
 	lapic_eoi();
+	if (unlikely(cpu->guard_stop))
+		guard_stop_unwind(regs);
 }
 NOKPROBE_SYMBOL(irq_dispatch);

@@ -41,6 +41,26 @@ const char *trap_name(int vector)
 	return vector < 32 ? "reserved exception" : "interrupt";
 }
 
+/*
+ * trap_common calls C with rsp at the saved struct pt_regs (the CPU keeps
+ * the frame 16-byte aligned, so its `and rsp, -16` changes nothing): the
+ * callee's frame sits right below, regs at bp + 16. The frame is checked
+ * before it is believed.
+ */
+const struct pt_regs *trap_frame_regs(uint64_t ret, uint64_t bp)
+{
+	extern const char trap_common[], trap_return[];
+	const struct pt_regs *regs = (const struct pt_regs *)(bp + 16);
+	struct pt_regs copy;
+
+	if (ret <= (uint64_t)trap_common || ret > (uint64_t)trap_return)
+		return NULL;
+	if (copy_from_kernel_nofault(&copy, regs, sizeof(copy)) || copy.cs != KERNEL_CS ||
+	    !(copy.flags & 0x2))
+		return NULL;
+	return regs;
+}
+
 int trap_hook_register(int vector, trap_hook_t fn)
 {
 	if (vector < 0 || vector >= 32)
@@ -61,21 +81,92 @@ void trap_hook_unregister(int vector, trap_hook_t fn)
 			WRITE_ONCE(hooks[vector][i], NULL);
 }
 
-uint64_t guarded_call(uint64_t fn, const uint64_t args[6], int *faulted, uint64_t *guard_sp);
+uint64_t guarded_call(uint64_t fn, const uint64_t args[6], int *how, uint64_t *guard_sp);
 
-uint64_t call_guarded(uint64_t fn, const uint64_t args[6], bool *faulted)
+/*
+ * guard_sp is what makes a guard live (traps and interrupts test it first):
+ * it is 0 while the other fields change, guarded_call sets it once its frame
+ * is built and clears it before the frame unwinds, so an interrupt never
+ * sees a guard half set up or half torn down.
+ */
+static uint64_t guarded(uint64_t fn, const uint64_t args[6], bool stoppable, int *how)
 {
 	struct percpu *cpu = this_cpu();
 	uint64_t old_sp = cpu->guard_sp, ret;
-	int old_depth = cpu->guard_irq_depth, f;
+	int old_depth = cpu->guard_irq_depth;
+	bool old_stoppable = cpu->guard_stoppable;
 
+	WRITE_ONCE(cpu->guard_sp, 0);
+	barrier();
 	cpu->guard_irq_depth = cpu->irq_depth;
-	ret = guarded_call(fn, args, &f, &cpu->guard_sp);
-	cpu->guard_sp = old_sp;
+	cpu->guard_stoppable = stoppable;
+	if (stoppable)
+		cpu->guard_stop = false;
+	barrier();
+	ret = guarded_call(fn, args, how, &cpu->guard_sp);
+	barrier();
 	cpu->guard_irq_depth = old_depth;
-	*faulted = f;
+	cpu->guard_stoppable = old_stoppable;
+	barrier();
+	WRITE_ONCE(cpu->guard_sp, old_sp);
 	return ret;
 }
+
+uint64_t call_guarded(uint64_t fn, const uint64_t args[6], bool *faulted)
+{
+	int how;
+	uint64_t ret = guarded(fn, args, false, &how);
+
+	*faulted = how != 0;
+	return ret;
+}
+
+uint64_t call_stoppable(uint64_t fn, const uint64_t args[6], enum guard_end *how,
+			uint64_t *where)
+{
+	int h;
+	uint64_t ret = guarded(fn, args, true, &h);
+
+	*how = h == 2 ? GUARD_STOPPED : h ? GUARD_FAULTED : GUARD_RETURNED;
+	*where = this_cpu()->guard_stop_ip;
+	return ret;
+}
+
+void guard_stop(void)
+{
+	struct percpu *cpu = this_cpu();
+
+	if (cpu->guard_stoppable)
+		cpu->guard_stop = true;
+}
+
+/*
+ * At the end of an interrupt: a stop was asked for, so if the interrupted
+ * code is the stoppable call itself (not a nested interrupt, an exception
+ * handler or a guard inside it that is not stoppable), resume at its
+ * unwinding instead. Not from .noprobe.text: the trap path and the probe
+ * engine (a kretprobe trampoline, a text_poke) must finish what they do;
+ * the next interrupt in ordinary code stops the call. The interrupted
+ * flags stand: interrupts were on.
+ */
+void guard_stop_unwind(struct pt_regs *regs)
+{
+	struct percpu *cpu = this_cpu();
+	extern const char guarded_call_stopped[];
+	extern const char __noprobe_text_start[], __noprobe_text_end[];
+
+	if (!cpu->guard_sp || !cpu->guard_stoppable || cpu->trap_depth ||
+	    cpu->irq_depth != cpu->guard_irq_depth || regs->cs != KERNEL_CS)
+		return;
+	if (regs->ip >= (uint64_t)__noprobe_text_start && regs->ip < (uint64_t)__noprobe_text_end)
+		return;
+	cpu->guard_stop = false;
+	cpu->guard_stop_ip = regs->ip;
+	regs->ip = (uint64_t)guarded_call_stopped;
+	regs->sp = cpu->guard_sp;
+	cpu->guard_sp = 0;
+}
+NOKPROBE_SYMBOL(guard_stop_unwind);
 
 /*
  * An exception after its first hook (called from entry.asm) declined it:

@@ -24,6 +24,9 @@ void page_unmap(uint64_t va);
 void irq_dispatch(struct pt_regs *regs, unsigned int vector);
 void lapic_timer_tick(void);
 
+/* traps.c: an interrupt ends; a Ctrl-C stop may unwind the guarded call it interrupted. */
+void guard_stop_unwind(struct pt_regs *regs);
+
 /* apic.c */
 void lapic_eoi(void);
 void ioapic_route(unsigned int gsi, uint8_t vector, bool level, bool low);

@@ -59,6 +59,26 @@ KTEST(heap, large_blocks)
 	KT_EXPECT(kmalloc(1ULL << 40) == NULL);
 }
 
+KTEST(heap, free_pages_go_back)
+{
+	static void *p[2048];
+	struct heap_stats before, mid, after;
+
+	heap_stats(&before);
+	for (int i = 0; i < 2048; i++) {
+		p[i] = kmalloc(100);	/* the 128-byte class: 32 to a page */
+		KT_ASSERT(p[i]);
+	}
+	heap_stats(&mid);
+	KT_EXPECT(mid.pages >= before.pages + 2048 / 32 - 1);
+	for (int i = 0; i < 2048; i++)
+		kfree(p[i]);
+	heap_stats(&after);
+	/* what stays is at most the cache a trim keeps: a few pages of the class */
+	KT_EXPECT(after.pages <= before.pages + 8);
+	KT_EXPECT_EQ(after.objects_in_use, before.objects_in_use);
+}
+
 KTEST(heap, detects_double_free)
 {
 	struct heap_stats a, b;
@@ -166,6 +186,38 @@ KTEST(kallsyms, roundtrip)
 	KT_EXPECT_EQ(kallsyms_lookup_name("no_such_symbol_here"), 0);
 	KT_EXPECT(!parse_address("kmain+0x10", &off) && off == a + 0x10);
 	KT_EXPECT_EQ(parse_address("nosuch+1", &off), -ENOENT);
+}
+
+/*
+ * Every sized function's first byte resolves to that function (or to another
+ * sized symbol at the same address, its alias), never to a label such as
+ * _text that happens to start there.
+ */
+static int check_start(const struct ksym *s, void *arg)
+{
+	const struct ksym **bad = arg;
+	const struct ksym *got;
+	uint64_t off;
+
+	if (s->type != 't' || !s->size)
+		return 0;
+	got = kallsyms_lookup(s->addr, &off);
+	if (!got || got->addr != s->addr || got->size != s->size || off) {
+		*bad = s;
+		return 1;
+	}
+	return 0;
+}
+
+KTEST(kallsyms, every_function_start_names_it)
+{
+	const struct ksym *bad = NULL;
+	char buf[96];
+
+	kallsyms_for_each(check_start, &bad);
+	if (bad)
+		ktest_fail(__FILE__, __LINE__, "%s resolves to %s", ksym_name(bad),
+			   kallsyms_sprint(bad->addr, buf, sizeof(buf)));
 }
 
 KTEST(time, clock_advances)

@@ -20,14 +20,23 @@ static uint64_t call3(const char *sym, uint64_t a, uint64_t b, uint64_t c)
 	return fn(a, b, c);
 }
 
-/* Address of the idx-th instruction of sym (decoding the unprobed text). */
+/* Decode at pc as the engine does: other probes' int3 bytes read as the original. */
+static int decode_orig(struct insn *insn, uint64_t pc)
+{
+	uint8_t buf[INSN_MAX_LEN];
+	size_t n = kprobe_read_orig(pc, buf, sizeof(buf));
+
+	return insn_decode(insn, buf, n, pc);
+}
+
+/* Address of the idx-th instruction of sym. */
 static uint64_t nth_insn(const char *sym, int idx)
 {
 	uint64_t pc = kallsyms_lookup_name(sym);
 	struct insn insn;
 
 	for (int i = 0; i < idx; i++) {
-		if (insn_decode(&insn, (const uint8_t *)pc, 15, pc))
+		if (decode_orig(&insn, pc))
 			return 0;
 		pc += insn.len;
 	}
@@ -240,7 +249,7 @@ static void probe_every(const struct every_target *t)
 		uint64_t r;
 		int err;
 
-		if (insn_decode(&insn, (const uint8_t *)pc, 15, pc))
+		if (decode_orig(&insn, pc))
 			break;
 		*kp = (struct kprobe){ .addr = (uint8_t *)pc };
 		err = register_kprobe(kp);
