@@ -6,7 +6,12 @@ import os
 import re
 import subprocess
 
+import pytest
+
 from guest import ROOT
+from test_ktest import EXPECTED
+
+ALL_EXPECTED = [r for rs in EXPECTED.values() for r in rs]
 
 ELF = os.path.join(ROOT, "build", "kprobe64.elf")
 KERNEL_VMA = 0xffffffff80000000     # below it: the boot stub, not in kallsyms
@@ -85,6 +90,7 @@ def test_insns_mode_is_the_engines_mode(guest):
     assert not wrong, "\n".join(wrong[:20])
 
 
+@pytest.mark.guest_log(*ALL_EXPECTED)
 def test_suites_pass_beside_probe_everything(guest):
     guest.cmd_ok("p:all/ *", timeout=300)
     try:
@@ -101,6 +107,7 @@ def test_suites_pass_beside_probe_everything(guest):
     assert guest.cmd_ok("kprobe_events").strip() == ""
 
 
+@pytest.mark.guest_log(*EXPECTED["kprobes.fault_in_handler_is_survived"])
 def test_oops_in_a_handler_traces_through_the_trapped_frames(guest):
     out = guest.cmd("test kprobes", timeout=300)
     assert re.search(r"^\d+ passed, 0 failed$", out, re.M), out[-2000:]

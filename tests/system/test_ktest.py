@@ -19,7 +19,8 @@ def ktest_cases(path=ELF):
     """['suite.name', ...] in table order, from struct ktest { suite, name, fn }."""
     with open(path, "rb") as f:
         elf = ELFFile(f)
-        syms = {s.name: s["st_value"] for s in elf.get_section_by_name(".symtab").iter_symbols()}
+        syms = {s.name: s["st_value"] for s in elf.get_section_by_name(".symtab").iter_symbols()
+                if s["st_info"]["type"] != "STT_FILE"}
 
         def read(addr, n):
             for seg in elf.iter_segments():
@@ -31,9 +32,11 @@ def ktest_cases(path=ELF):
         def cstr(addr):
             return read(addr, 64).split(b"\0")[0].decode()
 
+        # each entry is a symbol of its own (KTEST's static struct), in table order
+        lo, hi = syms["__ktests_start"], syms["__ktests_end"]
         out = []
-        for a in range(syms["__ktests_start"], syms["__ktests_end"], 24):
-            entry = read(a, 24)
+        for a in sorted(v for n, v in syms.items() if n.startswith("__ktest_") and lo <= v < hi):
+            entry = read(a, 16)
             suite, name = (int.from_bytes(entry[i:i + 8], "little") for i in (0, 8))
             out.append("%s.%s" % (cstr(suite), cstr(name)))
         return out
