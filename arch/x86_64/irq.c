@@ -68,4 +68,3 @@ void irq_dispatch(struct pt_regs *regs, unsigned int vector)
 	cpu->irq_depth--;
 	lapic_eoi();
 }
-NOKPROBE_SYMBOL(irq_dispatch);

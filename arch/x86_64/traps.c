@@ -19,6 +19,8 @@ trap_hook_t trap_hooks[32][MAX_HOOKS];
 _Static_assert(sizeof(trap_hooks[0]) == 32, "entry.asm indexes trap_hooks by vector * 32");
 _Static_assert(__builtin_offsetof(struct percpu, trap_depth) == 20,
 	       "entry.asm: PERCPU_TRAP_DEPTH");
+_Static_assert(__builtin_offsetof(struct percpu, fault_cr2) == 56,
+	       "entry.asm: PERCPU_FAULT_CR2");
 
 static const char *const names[32] = {
 	[0] = "divide error", [1] = "debug", [2] = "NMI", [3] = "int3",
@@ -63,16 +65,25 @@ void trap_hook_unregister(int vector, trap_hook_t fn)
 
 uint64_t guarded_call(uint64_t fn, const uint64_t args[6], int *faulted, uint64_t *guard_sp);
 
+static guard_unwind_fn_t unwind_notifier;
+
+void guard_unwind_notifier_set(guard_unwind_fn_t fn)
+{
+	unwind_notifier = fn;
+}
+
 uint64_t call_guarded(uint64_t fn, const uint64_t args[6], bool *faulted)
 {
 	struct percpu *cpu = this_cpu();
 	uint64_t old_sp = cpu->guard_sp, ret;
-	int old_depth = cpu->guard_irq_depth, f;
+	int old_depth = cpu->guard_irq_depth, trap_depth = cpu->trap_depth, f;
 
 	cpu->guard_irq_depth = cpu->irq_depth;
 	ret = guarded_call(fn, args, &f, &cpu->guard_sp);
 	cpu->guard_sp = old_sp;
 	cpu->guard_irq_depth = old_depth;
+	if (f)	/* traps the unwind abandoned never got to their decrement */
+		cpu->trap_depth = trap_depth;
 	*faulted = f;
 	return ret;
 }
@@ -81,7 +92,7 @@ uint64_t call_guarded(uint64_t fn, const uint64_t args[6], bool *faulted)
  * An exception after its first hook (called from entry.asm) declined it:
  * the other hooks, the exception table, a guarded call, or an oops.
  */
-void do_exception(struct pt_regs *regs, unsigned long vector, int from)
+__noprobe("entry") void do_exception(struct pt_regs *regs, unsigned long vector, int from)
 {
 	struct percpu *cpu = this_cpu();
 
@@ -100,11 +111,20 @@ void do_exception(struct pt_regs *regs, unsigned long vector, int from)
 	if (cpu->guard_sp && cpu->irq_depth == cpu->guard_irq_depth) {
 		extern const char guarded_call_fault[];
 
-		/* a guarded call went wrong: report it, then unwind to its caller */
+		/*
+		 * A guarded call went wrong: report it, let the state kept for
+		 * the frames being dropped be reset, then unwind to the caller.
+		 * Interrupts stay off until guarded_call_fault restores the
+		 * flags saved at the call: the code that made the call may be
+		 * running with them off (a kretprobe's entry handler inside
+		 * the int3 handler).
+		 */
 		oops_report(regs, vector, "in a guarded call; the kernel goes on");
+		if (unwind_notifier)
+			unwind_notifier(cpu->guard_sp);
 		regs->ip = (uint64_t)guarded_call_fault;
 		regs->sp = cpu->guard_sp;
-		regs->flags = X86_EFLAGS_IF | 0x2;
+		regs->flags = 0x2;
 		cpu->guard_sp = 0;
 		return;
 	}
@@ -112,7 +132,7 @@ void do_exception(struct pt_regs *regs, unsigned long vector, int from)
 }
 
 /* Interrupts, and exceptions with no first hook (entry.asm handles the rest). */
-void do_trap(struct pt_regs *regs, unsigned long vector)
+__noprobe("entry") void do_trap(struct pt_regs *regs, unsigned long vector)
 {
 	struct percpu *cpu;
 
@@ -125,5 +145,3 @@ void do_trap(struct pt_regs *regs, unsigned long vector)
 	do_exception(regs, vector, 0);
 	cpu->trap_depth--;
 }
-NOKPROBE_SYMBOL(do_trap);
-NOKPROBE_SYMBOL(do_exception);

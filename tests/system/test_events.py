@@ -328,12 +328,9 @@ MALFORMED = [
     ("r kp_target_add+4", "function entry"),
     ("p kprobe_int3", "blacklist"),
     ("p do_trap", "blacklist"),
-    ("p kevent_pre_handler", "blacklist"),      # the event handler,
-    ("p trace_ring_write", "blacklist"),        # the trace buffer,
-    ("p uptime_ns", "blacklist"),               # the clock it stamps entries with,
-    ("p glob_match", "blacklist"),              # and what filters call
-    ("p copy_from_kernel_nofault", "blacklist"),
-    ("r fetch_args", "blacklist"),
+    ("p fixup_exception", "blacklist"),         # the fault path before the probe state,
+    ("r kretprobe_trampoline_handler", "blacklist"),
+    ("p text_poke", "blacklist"),               # and what writes the int3
     ("p 0x10", "not kernel text"),
     ("p log_buf", "not kernel text"),
     ("p othermod:kp_target_add", "module"),
