@@ -45,7 +45,8 @@ static inline uint64_t return_sp(const struct kretprobe_instance *ri)
 	return ri->fp + 8 + ri->pool->ret_pop;
 }
 
-static __noprobe("kretprobe") void recycle(struct kretprobe_instance *ri)
+/* Only ever called with the CPU busy (a probe hit in here is a reentry). */
+static void recycle(struct kretprobe_instance *ri)
 {
 	struct kretprobe_pool *pool = ri->pool;
 
@@ -129,8 +130,8 @@ static __noprobe("kretprobe") void trampoline_idle(struct kprobe_ctlblk *ctl)
 	ctl->quiesce++;
 }
 
-__noprobe("kretprobe") bool kretprobe_recover(struct kprobe_ctlblk *ctl, struct pt_regs *regs,
-					      int trapnr)
+/* From the fault hook with the CPU busy, which it stays until the very end. */
+bool kretprobe_recover(struct kprobe_ctlblk *ctl, struct pt_regs *regs, int trapnr)
 {
 	extern const char kretprobe_trampoline_resume[];
 	struct pt_regs *t = ctl->trap_regs;
@@ -144,12 +145,12 @@ __noprobe("kretprobe") bool kretprobe_recover(struct kprobe_ctlblk *ctl, struct 
 		ctl->ret_stack = n->next;
 		recycle(n);
 	}
-	trampoline_idle(ctl);
 	/* the trampoline resumes with rsp = rbx = its pt_regs, and returns home */
 	regs->ip = (uint64_t)kretprobe_trampoline_resume;
 	regs->bx = (uint64_t)t;
 	regs->sp = (uint64_t)t;
 	regs->flags = 0x2;	/* the trampoline restores the function's flags itself */
+	trampoline_idle(ctl);
 	return true;
 }
 
@@ -190,7 +191,8 @@ __noprobe("kretprobe") uint64_t kretprobe_trampoline_handler(struct pt_regs *reg
 	return ret;
 }
 
-__noprobe("kretprobe") void kretprobe_unwound(struct kprobe_ctlblk *ctl, uint64_t sp)
+/* Called by the unwind notifier with the CPU marked busy. */
+void kretprobe_unwound(struct kprobe_ctlblk *ctl, uint64_t sp)
 {
 	struct kretprobe_instance *ri;
 

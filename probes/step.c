@@ -90,9 +90,8 @@ static void setup_singlestep(struct kprobe_ctlblk *ctl, struct kprobe_site *s,
 }
 
 /*
- * The emulator out of line, once: a copy inlined at each use (the hit, a
- * reentry, a faulted pre-handler) would cost more blacklisted text than the
- * call costs time.
+ * The emulator out of line for the rare paths (a reentry, a faulted
+ * pre-handler): the hit itself has the one inlined copy.
  */
 static __noinline void emulate(const struct insn *insn, struct pt_regs *regs)
 {
@@ -146,7 +145,10 @@ static inline __attribute__((always_inline)) void run_insn(struct kprobe_ctlblk 
 {
 	switch (s->mode) {
 	case KPROBE_MODE_EMULATE:
-		emulate(&s->insn, regs);
+		if (post)	/* the hit: inlined, it is the fast path */
+			kprobe_emulate(&s->insn, regs);
+		else		/* after a faulted pre-handler */
+			emulate(&s->insn, regs);
 		if (post && s->has_post)
 			run_post_handlers(ctl, s, regs);
 		go_idle(ctl);
@@ -386,5 +388,12 @@ void kprobe_guard_unwound(uint64_t sp)
 		ctl->in_fault_handler = false;
 		go_idle(ctl);
 	}
+	if (ctl->cur.status != KPROBE_IDLE) {
+		kretprobe_unwound(ctl, sp);
+		return;
+	}
+	/* busy while the instances are recycled: a probe hit there is a reentry */
+	ctl->cur.status = KPROBE_HIT_ACTIVE;
 	kretprobe_unwound(ctl, sp);
+	go_idle(ctl);
 }

@@ -21,7 +21,7 @@ PERCPU_FAULT_CR2	equ 56		; offsetof(struct percpu, fault_cr2), checked in traps.
 
 ; Stubs are unnamed but for the first of each kind, so the 256 of them are
 ; small blacklisted ranges, not 256 "functions". The vector goes in as a
-; sign-extended byte; trap_common zero-extends it. Exceptions (0-31) get
+; sign-extended byte (irq_common zero-extends it). Exceptions (0-31) get
 ; EXC_STUB bytes each; interrupts (32-255), which never have an error code,
 ; come in blocks of IRQ_BLOCK 4-byte stubs ending in one jump to irq_common.
 EXC_STUB	equ 9
@@ -75,10 +75,12 @@ trap_irq_stubs:
 %assign b b + IRQ_BLOCK
 %endrep
 
-; [rsp] = vector: give the frame its orig_ax of -1 below it
+; [rsp] = vector, sign-extended from its byte: zero-extend it, and give
+; the frame its orig_ax of -1 below it
 irq_common:
 	push qword [rsp]
 	mov qword [rsp + 8], -1
+	and qword [rsp], 0xff
 	jmp trap_common
 
 ; #BP: copy the CPU frame 40 bytes lower first (see the top of this file)
@@ -98,7 +100,6 @@ trap_common:
 	; [rsp] = vector; swap it for rdi so the frame reads di, orig_ax, ip ...
 	xchg rdi, [rsp]
 	PUSH_REGS_FROM_SI rbp
-	movzx edi, dil			; the vector, pushed as a signed byte
 	cld
 	mov r12, rdi			; vector (r12, r13 and rbx are saved in the frame)
 	mov rbx, rsp			; struct pt_regs *
