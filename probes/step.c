@@ -10,7 +10,6 @@
  */
 #include "kprobes_internal.h"
 #include "emulate.h"
-#include "kallsyms.h"
 
 struct kprobe_stats kprobe_counters;
 
