@@ -38,12 +38,10 @@ S_SRCS   := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.S))
 OBJS := $(patsubst %.c,$(B)/%.o,$(C_SRCS)) $(patsubst %.asm,$(B)/%.o,$(ASM_SRCS)) \
 	$(patsubst %.S,$(B)/%.o,$(S_SRCS))
 
-# Files the probe engine may never patch go whole into .noprobe.text: the trap
-# path and everything the probe hit path calls.
-NOPROBE_FILES := $(wildcard arch/x86_64/traps.c arch/x86_64/extable.c \
-	probes/core.c probes/table.c probes/step.c probes/kretprobe.c \
-	probes/blacklist.c probes/fetch.c probes/filter.c arch/x86_64/paging.c \
-	probes/events_hit.c probes/trace_buffer.c)
+# The probe engine's hit path (int3/#DB/fault hooks, the table lookup,
+# step/boost/emulate) goes whole into .noprobe.text.hit: the blacklist
+# (include/kernel.h, probes/blacklist.c). Everything else is probe-able.
+NOPROBE_FILES := probes/step.c
 NOPROBE_OBJS := $(patsubst %.c,$(B)/%.o,$(NOPROBE_FILES))
 
 # Tools the build and the tests need; missing ones are installed by scripts/install-deps.
@@ -67,8 +65,8 @@ $(B)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
-	$(Q)$(if $(filter $@,$(NOPROBE_OBJS)),$(OBJCOPY) --rename-section .text=.noprobe.text \
-	    --rename-section .text.unlikely=.noprobe.text --rename-section .text.hot=.noprobe.text $@)
+	$(Q)$(if $(filter $@,$(NOPROBE_OBJS)),$(OBJCOPY) --rename-section .text=.noprobe.text.hit \
+	    --rename-section .text.unlikely=.noprobe.text.hit --rename-section .text.hot=.noprobe.text.hit $@)
 
 $(B)/%.o: %.asm | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -93,9 +91,9 @@ $(B)/stage1.elf: $(OBJS) $(B)/kallsyms0.o linker.ld
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) $(B)/kallsyms0.o
 
-$(B)/kallsyms.c: $(B)/stage1.elf scripts/kallsyms.py
+$(B)/kallsyms.c: $(B)/stage1.elf scripts/kallsyms.py linker.ld
 	$(Q)$(NM) -n -S --defined-only $< > $(B)/stage1.nm
-	$(Q)$(PYTHON) scripts/kallsyms.py $(B)/stage1.nm $@
+	$(Q)$(PYTHON) scripts/kallsyms.py $(B)/stage1.nm $@ linker.ld
 
 $(B)/kprobe64.elf: $(B)/kallsyms.o
 	@$(if $(Q),echo "  LD      $@")

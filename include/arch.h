@@ -120,6 +120,13 @@ bool stack_guard_hit(uint64_t addr, const char **which);
  * instead of stopping the kernel. Guards nest: the innermost one catches.
  */
 uint64_t call_guarded(uint64_t fn, const uint64_t args[6], bool *faulted);
+/*
+ * Called when a fault or a stop unwinds a guarded call, before the unwind, with the
+ * stack pointer it unwinds to: state kept for frames below it is stale (the
+ * probe engine's pending returns, say). One notifier.
+ */
+typedef void (*guard_unwind_fn_t)(uint64_t sp);
+void guard_unwind_notifier_set(guard_unwind_fn_t fn);
 
 /*
  * A guarded call that guard_stop() can also end: the first interrupt taken
@@ -214,6 +221,7 @@ struct percpu {
 	int guard_irq_depth;	/* irq_depth when the guard was set */
 	void *probe_state;	/* owned by the probe engine */
 	void *kgdb_state;	/* owned by the GDB stub */
+	uint64_t fault_cr2;	/* CR2 of the #PF/#DF being handled, read at entry */
 	bool guard_stoppable;	/* the innermost guard may be stopped (call_stoppable) */
 	bool guard_stop;	/* a stop was asked for; the next interrupt does it */
 	uint64_t guard_stop_ip;	/* where the last stopped call was */

@@ -23,10 +23,23 @@
 	((type *)((char *)(p) - __builtin_offsetof(type, member)))
 
 /*
- * Functions the probe engine must never patch. NOKPROBE_SYMBOL(fn) records
- * fn in a linker-section list; whole files can instead be compiled into
- * .noprobe.text (see the Makefile). probes/blacklist.c reads both.
+ * Code the probe engine must never patch: only what runs before the engine
+ * can tell that a probe is already active on this CPU (so a hit there could
+ * not be taken as a reentry), and what it uses to run or restore the probed
+ * instruction. __noprobe(WHY) places a function in .noprobe.text.WHY; the
+ * Makefile moves the engine's hit-path files there whole, and the trap entry
+ * code is written there. probes/blacklist.c lists every range with the
+ * reason its section names:
+ *   entry     trap entry and exit, exception dispatch, guarded-call unwinding
+ *   hit       int3/#DB/fault hooks up to the per-CPU state, the table lookup,
+ *             step/boost/emulate and the fixups after a step
+ *   kretprobe the return trampoline and its bookkeeping, until it marks the
+ *             CPU busy
+ *   poke      text_poke and the page-table walk it does
+ * NOKPROBE_SYMBOL(fn) blacklists one function by address instead (for
+ * modules written against Linux's API).
  */
+#define __noprobe(why)	__section(".noprobe.text." why)
 #define NOKPROBE_SYMBOL(fn) \
 	static const void *const __noprobe_##fn __used __section(".noprobe_list") __aligned(8) = \
 	(const void *)&fn

@@ -89,13 +89,17 @@ void oops_report(struct pt_regs *regs, int trapnr, const char *why)
 	printk(KERN_EMERG "Oops: %s (vector %d), error code %#lx%s%s\n", trap_name(trapnr),
 	       trapnr, regs->orig_ax == ~0UL ? 0 : regs->orig_ax, why ? ": " : "", why ? why : "");
 	printk(KERN_EMERG "in %s\n", kallsyms_sprint(regs->ip, sym, sizeof(sym)));
-	if (trapnr == X86_TRAP_PF) {
-		uint64_t cr2 = read_cr2();
+	if (trapnr == X86_TRAP_PF || trapnr == X86_TRAP_DF) {
+		/* read by the trap entry: later faults (a probe's) changed CR2 since */
+		uint64_t cr2 = this_cpu()->fault_cr2;
 
-		printk(KERN_EMERG "CR2: %016lx (%s %s address)\n", cr2,
-		       regs->orig_ax & 2 ? "write to" : regs->orig_ax & 16 ? "execute at" : "read from",
-		       regs->orig_ax & 1 ? "a protected" : "an unmapped");
-		if (stack_guard_hit(cr2, &stack))
+		if (trapnr == X86_TRAP_PF)
+			printk(KERN_EMERG "CR2: %016lx (%s %s address)\n", cr2,
+			       regs->orig_ax & 2 ? "write to" : regs->orig_ax & 16 ? "execute at" :
+			       "read from", regs->orig_ax & 1 ? "a protected" : "an unmapped");
+		/* a #DF from a #PF the CPU could not deliver: its stack was full */
+		if (stack_guard_hit(cr2, &stack) ||
+		    (trapnr == X86_TRAP_DF && stack_guard_hit(regs->sp - 8, &stack)))
 			printk(KERN_EMERG "the %s stack overflowed into its guard page\n", stack);
 	}
 	show_regs(regs);

@@ -288,6 +288,21 @@ static void bench_attach_all(void)
 	    "text bit-identical afterwards" : "TEXT CHANGED");
 }
 
+/* How much of the kernel refuses probes (DESIGN: <= 3% of kernel text). */
+static void bench_blacklist(void)
+{
+	uint64_t bytes, text;
+	unsigned long funcs, all;
+	char what[96];
+
+	kprobe_blacklist_stats(&bytes, &text, &funcs, &all);
+	snprintf(what, sizeof(what), "%lu of %lu text bytes; `kprobes blacklist` lists them",
+		 bytes, text);
+	row("blacklist_text", bytes * 10000 / text, "0.01%", what);
+	snprintf(what, sizeof(what), "of %lu functions", all);
+	row("blacklist_functions", funcs, "functions", what);
+}
+
 /* An unprobed function costs the same before any probe and after one came and went. */
 static void bench_nohit(uint64_t base)
 {
@@ -315,6 +330,7 @@ static const struct {
 	{ "scaling", bench_scaling },
 	{ "register", (void (*)(uint64_t))bench_register },
 	{ "attach", (void (*)(uint64_t))bench_attach_all },
+	{ "blacklist", (void (*)(uint64_t))bench_blacklist },
 	{ "nohit", bench_nohit },
 };
 
@@ -324,12 +340,12 @@ static int cmd_bench(int argc, char **argv)
 	uint64_t base;
 
 	if (argc > 2)
-		return cmd_error("usage: bench [hits|event|scaling|register|attach|nohit]");
+		return cmd_error("usage: bench [hits|event|scaling|register|attach|blacklist|nohit]");
 	for (size_t i = 0; argc == 2 && i < ARRAY_SIZE(benches); i++)
 		any |= !strcmp(argv[1], benches[i].name);
 	if (argc == 2 && !any)
-		return cmd_error("no benchmark '%s' (hits, event, scaling, register, attach, nohit)",
-				 argv[1]);
+		return cmd_error("no benchmark '%s' (hits, event, scaling, register, attach, "
+				 "blacklist, nohit)", argv[1]);
 	base = loop_cost();
 	cprintf("%-28s %10s %-10s %s\n", "metric", "value", "unit", "what");
 	row("baseline_call", base, "tsc/call", "kp_target_add through a pointer, unprobed");

@@ -1,4 +1,7 @@
-/* Console commands of the probe engine: kprobes (list), insns (disassembly by probe mode). */
+/*
+ * Console commands of the probe engine: kprobes (list, blacklist), insns
+ * (disassembly by probe mode).
+ */
 #include "kprobes_internal.h"
 #include "console.h"
 #include "kallsyms.h"
@@ -20,9 +23,12 @@ static int cmd_kprobes(int argc, char **argv)
 {
 	struct kprobe_stats st;
 
-	(void)argv;
+	if (argc == 2 && !strcmp(argv[1], "blacklist")) {
+		kprobe_blacklist_show();
+		return 0;
+	}
 	if (argc > 1)
-		return cmd_error("usage: kprobes");
+		return cmd_error("usage: kprobes [blacklist]");
 	kprobe_get_stats(&st);
 	cprintf("%lu probes at %lu addresses; table %lu buckets; %lu slots; "
 		"%lu hits, %lu missed, %lu strays recovered, %lu handler faults\n",
@@ -33,7 +39,8 @@ static int cmd_kprobes(int argc, char **argv)
 	kprobe_for_each(show_probe, NULL);
 	return 0;
 }
-CONSOLE_CMD(kprobes, cmd_kprobes, "kprobes", "list registered kprobes with mode, hits and misses");
+CONSOLE_CMD(kprobes, cmd_kprobes, "kprobes [blacklist]",
+	    "list registered kprobes with mode, hits and misses; or where probes may not go, and why");
 
 static int cmd_insns(int argc, char **argv)
 {

@@ -143,7 +143,7 @@ static int prepare_slot(struct kprobe_site *s)
 
 	if (s->cls == INSN_CLASS_EMULATE)
 		return 0;
-	s->slot = slot_alloc();
+	s->slot = slot_alloc(s);
 	if (!s->slot)
 		return -ENOMEM;
 	slot = (uint64_t)s->slot;
@@ -165,6 +165,34 @@ static int prepare_slot(struct kprobe_site *s)
 	}
 	text_poke(s->slot, buf, sizeof(buf));
 	return 0;
+}
+
+/*
+ * Taking a faulted probe out of service, and the guarded call handlers that
+ * run outside the int3 path use: both run once a probe is active (a probe
+ * hit in here is a reentry), so they are not blacklisted.
+ */
+void kprobe_disable_faulted(struct kprobe *p, const char *what)
+{
+	char sym[96];
+
+	p->flags |= KPROBE_FLAG_GONE | KPROBE_FLAG_DISABLED;
+	kprobe_counters.faults++;
+	pr_err("kprobe at %s: %s faulted; probe disabled\n",
+	       kallsyms_sprint((uint64_t)p->addr, sym, sizeof(sym)), what);
+	site_disarm_if_unused(p->site);
+}
+
+bool kprobe_call_guarded(struct kprobe *p, const char *what, void *fn,
+			 uint64_t a0, uint64_t a1, uint64_t *ret)
+{
+	uint64_t args[6] = { a0, a1 };
+	bool faulted;
+
+	*ret = call_guarded((uint64_t)fn, args, &faulted);
+	if (faulted)
+		kprobe_disable_faulted(p, what);
+	return !faulted;
 }
 
 static bool any_enabled(const struct kprobe_site *s)
@@ -416,6 +444,25 @@ void kprobe_get_stats(struct kprobe_stats *st)
 	st->probes = 0;
 	st->hits = 0;
 	kprobe_for_each(count_probe, st);
+}
+
+static int kprobe_hooks_init(void)
+{
+	static const int faults[] = {
+		X86_TRAP_DE, X86_TRAP_OF, X86_TRAP_BR, X86_TRAP_UD, X86_TRAP_NM,
+		X86_TRAP_TS, X86_TRAP_NP, X86_TRAP_SS, X86_TRAP_GP, X86_TRAP_PF,
+		X86_TRAP_MF, X86_TRAP_AC, X86_TRAP_XM,
+	};
+	int err = trap_hook_register(X86_TRAP_BP, kprobe_int3);
+
+	if (!err)
+		err = trap_hook_register(X86_TRAP_DB, kprobe_debug);
+	if (!err)
+		err = trap_hook_register(X86_TRAP_NMI, kprobe_nmi);
+	for (size_t i = 0; !err && i < ARRAY_SIZE(faults); i++)
+		err = trap_hook_register(faults[i], kprobe_fault);
+	guard_unwind_notifier_set(kprobe_guard_unwound);
+	return err;
 }
 
 static int kprobes_init(void)

@@ -1,7 +1,7 @@
 /*
  * Emulating the probed instruction in C: the fastest mode (one trap, no
- * slot). Included by step.c only, and inlined there: the call and its jump
- * table would otherwise be a tenth of the whole hit. The decoder's EMULATE class is exactly what is handled here: near
+ * slot). Included by step.c only: inlined into the hit, out of line for the
+ * rare paths. The decoder's EMULATE class is exactly what is handled here: near
  * relative jmp/jcc/call, loop/jrcxz, ret and ret imm16, push/pop of a
  * register, cli/sti, and nops. (sti emulated this way gives no interrupt
  * shadow: the next instruction may already be interrupted.) Stores land just below the interrupted stack pointer,

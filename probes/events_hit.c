@@ -6,25 +6,17 @@
  *   return through the kretprobe trampoline -> kevent_ret_handler
  *     the same, with $retval and the return site
  *
- * The whole file is in .noprobe.text (Makefile NOPROBE_FILES), as are the
- * fetch, filter and ring code it calls and copy_from_kernel_nofault(); the
- * two other functions it calls are marked NOKPROBE_SYMBOL below. Nothing
- * here allocates, prints or takes a lock: the handler cannot nest (the
- * engine counts a probe hit inside a handler as a miss), and the console's
- * side of the buffer copies entries out with interrupts off, so the two
- * never overlap.
+ * All of it, and everything it calls (fetch, filter, the ring, string and
+ * format routines, the clock), may itself carry probes: a hit from in here
+ * is a reentry, which the engine runs without handlers and counts as a miss.
+ * So the handler never nests, and nothing here allocates, prints or takes a
+ * lock; the console's side of the buffer copies entries out with interrupts
+ * off, so the two never overlap.
  */
 #include "kernel.h"
 #include "arch.h"
 #include "mm.h"
 #include "kprobe_events.h"
-
-/*
- * What the hit path calls outside .noprobe.text, kept off-limits to probes
- * here, next to the code that needs it (time.c and blacklist.c say so too).
- */
-NOKPROBE_SYMBOL(uptime_ns);	/* stamps every entry */
-NOKPROBE_SYMBOL(glob_match);	/* filters' '~' operator */
 
 #define DEFAULT_SIZE	(128 * 1024)
 #define MAX_SIZE	(64UL * 1024 * 1024)

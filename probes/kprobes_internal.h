@@ -89,10 +89,17 @@ int site_table_init(void);
 int site_for_each(int (*fn)(struct kprobe_site *s, void *arg), void *arg);
 
 /* slots.c: executable out-of-line slots near the text */
-uint8_t *slot_alloc(void);
+uint8_t *slot_alloc(struct kprobe_site *owner);
 void slot_free(uint8_t *slot);
+/* The site whose copy holds addr, or NULL. */
+struct kprobe_site *slot_owner(uint64_t addr);
 unsigned long slots_in_use(void);
 
+
+/* blacklist.c: `kprobes blacklist`, and its totals (for make bench too) */
+void kprobe_blacklist_show(void);
+void kprobe_blacklist_stats(uint64_t *bytes, uint64_t *text, unsigned long *funcs,
+			    unsigned long *all_funcs);
 
 /* core.c */
 /*
@@ -110,8 +117,14 @@ void synchronize_kprobes(void);
 void site_disarm_if_unused(struct kprobe_site *s);
 extern struct kprobe_stats kprobe_counters;
 
-/* step.c */
-int kprobe_hooks_init(void);
+/* step.c: the trap hooks (core.c registers them) */
+bool kprobe_int3(struct pt_regs *regs, int trapnr);
+bool kprobe_debug(struct pt_regs *regs, int trapnr);
+bool kprobe_fault(struct pt_regs *regs, int trapnr);
+bool kprobe_nmi(struct pt_regs *regs, int trapnr);
+void kprobe_guard_unwound(uint64_t sp);
+
+/* core.c */
 void kprobe_disable_faulted(struct kprobe *p, const char *what);
 /*
  * Run a handler outside the int3/#DB path (kretprobe's entry and return
@@ -125,5 +138,7 @@ bool kprobe_call_guarded(struct kprobe *p, const char *what, void *fn,
 int kretprobe_pre_handler(struct kprobe *p, struct pt_regs *regs);
 /* A return handler faulted: unwind to the trampoline; true when handled. */
 bool kretprobe_recover(struct kprobe_ctlblk *ctl, struct pt_regs *regs, int trapnr);
+/* A guarded call was unwound to sp: pending returns of frames below it are dead. */
+void kretprobe_unwound(struct kprobe_ctlblk *ctl, uint64_t sp);
 
 #endif

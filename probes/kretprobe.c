@@ -11,6 +11,12 @@
  * unwound without returning (a fault recovered by a guarded call) is
  * recognised and recycled. The pool outlives unregistration until its
  * last instance has come back.
+ *
+ * The trampoline's handler and its bookkeeping are the blacklist's
+ * "kretprobe" range. The trampoline marks the CPU busy before it looks at
+ * anything, so a probe hit from the return handlers or the bookkeeping (in
+ * kfree, say) is a reentry. The entry side runs as an ordinary pre-handler,
+ * with the CPU already busy: it may carry probes.
  */
 #include "kprobes_internal.h"
 #include "kallsyms.h"
@@ -22,6 +28,7 @@ struct kretprobe_pool {
 	struct kretprobe *rp;		/* NULL once unregistered */
 	struct kretprobe_instance *free;
 	int nused;			/* instances waiting for a return */
+	unsigned int ret_pop;		/* the function returns with `ret ret_pop` */
 	char mem[];
 };
 
@@ -32,6 +39,13 @@ struct kretprobe *get_kretprobe(struct kretprobe_instance *ri)
 	return READ_ONCE(ri->pool->rp);
 }
 
+/* The stack pointer the trampoline starts with when ri's function returns. */
+static inline uint64_t return_sp(const struct kretprobe_instance *ri)
+{
+	return ri->fp + 8 + ri->pool->ret_pop;
+}
+
+/* Only ever called with the CPU busy (a probe hit in here is a reentry). */
 static void recycle(struct kretprobe_instance *ri)
 {
 	struct kretprobe_pool *pool = ri->pool;
@@ -81,39 +95,42 @@ int kretprobe_pre_handler(struct kprobe *p, struct pt_regs *regs)
 	ctl->ret_stack = ri;
 	return 0;
 }
-NOKPROBE_SYMBOL(kretprobe_pre_handler);
 
-/* Called by the trampoline; returns where the function really returns to. */
 /*
- * Handlers are called directly, with interrupts off as on the int3 path. A
- * fault inside one lands in kretprobe_recover() (through the probe engine's
- * fault hook), which unwinds to the trampoline.
+ * Return handlers are called directly, with interrupts off (the trampoline
+ * turns them off) as on the int3 path. A fault inside one lands in
+ * kretprobe_recover() (through the probe engine's fault hook), which unwinds
+ * to the trampoline. `nested`: the function returned while another probe's
+ * handler ran on this CPU, so its handlers are missed.
  */
-static void run_return_handler(struct kprobe_ctlblk *ctl, struct kretprobe_instance *ri,
-			       struct pt_regs *regs)
+static __noprobe("kretprobe") void run_return_handler(struct kprobe_ctlblk *ctl,
+						     struct kretprobe_instance *ri,
+						     struct pt_regs *regs, bool nested)
 {
 	struct kretprobe *rp = get_kretprobe(ri);
-	uint64_t flags;
 
 	if (!rp || !rp->handler)
 		return;
-	if (ctl->cur.status != KPROBE_IDLE) {
-		rp->nmissed++;	/* returned inside another probe's handler */
+	if (nested) {
+		rp->nmissed++;
 		return;
 	}
-	flags = local_irq_save();
-	ctl->cur.status = KPROBE_HIT_ACTIVE;
 	ctl->running = &rp->kp;
-	ctl->trap_regs = regs;
 	ctl->ret_ri = ri;
 	rp->handler(ri, regs);
+	ctl->ret_ri = NULL;
+	ctl->running = NULL;
+}
+
+static __noprobe("kretprobe") void trampoline_idle(struct kprobe_ctlblk *ctl)
+{
 	ctl->ret_ri = NULL;
 	ctl->cur.status = KPROBE_IDLE;
 	ctl->running = NULL;
 	ctl->quiesce++;
-	local_irq_restore(flags);
 }
 
+/* From the fault hook with the CPU busy, which it stays until the very end. */
 bool kretprobe_recover(struct kprobe_ctlblk *ctl, struct pt_regs *regs, int trapnr)
 {
 	extern const char kretprobe_trampoline_resume[];
@@ -128,46 +145,62 @@ bool kretprobe_recover(struct kprobe_ctlblk *ctl, struct pt_regs *regs, int trap
 		ctl->ret_stack = n->next;
 		recycle(n);
 	}
-	ctl->ret_ri = NULL;
-	ctl->cur.status = KPROBE_IDLE;
-	ctl->running = NULL;
-	ctl->quiesce++;
 	/* the trampoline resumes with rsp = rbx = its pt_regs, and returns home */
 	regs->ip = (uint64_t)kretprobe_trampoline_resume;
 	regs->bx = (uint64_t)t;
 	regs->sp = (uint64_t)t;
-	regs->flags = (t->flags & X86_EFLAGS_IF) | 0x2;
+	regs->flags = 0x2;	/* the trampoline restores the function's flags itself */
+	trampoline_idle(ctl);
 	return true;
 }
-NOKPROBE_SYMBOL(kretprobe_recover);
 
-uint64_t kretprobe_trampoline_handler(struct pt_regs *regs, uint64_t *frame_ret)
+/* Called by the trampoline, interrupts off; returns where the function really returns to. */
+__noprobe("kretprobe") uint64_t kretprobe_trampoline_handler(struct pt_regs *regs,
+							     uint64_t *frame_ret)
 {
 	struct kprobe_ctlblk *ctl = kprobe_ctl();
-	uint64_t fp = regs->sp - 8;	/* where the swapped return address sat */
+	bool nested = ctl->cur.status != KPROBE_IDLE;
 	struct kretprobe_instance *ri;
-	uint64_t ret;
+	uint64_t ret, fp;
 
+	if (!nested) {	/* busy from here on: a probe hit below is a reentry */
+		ctl->cur.status = KPROBE_HIT_ACTIVE;
+		ctl->running = NULL;
+		ctl->trap_regs = regs;
+	}
 	/* instances from frames that were unwound without returning */
-	while ((ri = ctl->ret_stack) && ri->fp < fp) {
+	while ((ri = ctl->ret_stack) && return_sp(ri) < regs->sp) {
 		ctl->ret_stack = ri->next;
 		recycle(ri);
 	}
-	if (!ri || ri->fp != fp)
+	if (!ri || return_sp(ri) != regs->sp)
 		panic("kretprobe: return through the trampoline with no instance (sp %#lx)",
 		      regs->sp);
+	fp = ri->fp;
 	ret = ri->ret_addr;
 	regs->ip = ret;
 	*frame_ret = ret;	/* backtraces from the handler see the real caller */
 	/* every return probe on this function shares the one swapped slot */
 	while ((ri = ctl->ret_stack) && ri->fp == fp) {
 		ctl->ret_stack = ri->next;
-		run_return_handler(ctl, ri, regs);
+		run_return_handler(ctl, ri, regs, nested);
 		recycle(ri);
 	}
+	if (!nested)
+		trampoline_idle(ctl);
 	return ret;
 }
-NOKPROBE_SYMBOL(kretprobe_trampoline_handler);
+
+/* Called by the unwind notifier with the CPU marked busy. */
+void kretprobe_unwound(struct kprobe_ctlblk *ctl, uint64_t sp)
+{
+	struct kretprobe_instance *ri;
+
+	while ((ri = ctl->ret_stack) && ri->fp < sp) {
+		ctl->ret_stack = ri->next;
+		recycle(ri);
+	}
+}
 
 /*
  * For stack traces: a swapped return address (the trampoline) becomes the
@@ -196,12 +229,49 @@ static int kretprobe_init(void)
 }
 INITCALL(kretprobe_init, 3);
 
+/*
+ * How many argument bytes the function at fn pops on return (`ret imm16`),
+ * found by decoding it whole: the trampoline must know where the stack ends
+ * up. A function that returns both ways is refused.
+ */
+static int ret_pop_of(uint64_t fn, unsigned int *pop)
+{
+	const struct ksym *sym;
+	uint64_t off, pc;
+	int seen = -1;
+
+	*pop = 0;
+	sym = kallsyms_lookup(fn, &off);
+	if (!sym || off)
+		return 0;	/* not a function start: register_kretprobe refuses it */
+	for (pc = fn; pc < sym->addr + sym->size;) {
+		uint8_t buf[INSN_MAX_LEN];
+		size_t n = kprobe_read_orig(pc, buf, sizeof(buf));
+		struct insn insn;
+		int this = -1;
+
+		if (insn_decode(&insn, buf, n, pc))
+			break;	/* data or padding after the code */
+		if (insn.map == INSN_MAP_ONEBYTE && insn.opcode == 0xc3)
+			this = 0;
+		else if (insn.map == INSN_MAP_ONEBYTE && insn.opcode == 0xc2)
+			this = (uint16_t)insn.imm;
+		if (this >= 0 && seen >= 0 && this != seen)
+			return -EOPNOTSUPP;
+		if (this >= 0)
+			seen = this;
+		pc += insn.len;
+	}
+	*pop = seen > 0 ? seen : 0;
+	return 0;
+}
+
 int register_kretprobe(struct kretprobe *rp)
 {
 	int n = rp->maxactive > 0 ? rp->maxactive : (int)max(10U, 2 * num_cpus());
 	size_t isize = ALIGN_UP(sizeof(struct kretprobe_instance) + rp->data_size, 8);
 	struct kretprobe_pool *pool;
-	uint64_t off;
+	uint64_t off, fn;
 	int err;
 
 	if (n > MAXACTIVE_LIMIT || rp->data_size > PAGE_SIZE)
@@ -209,6 +279,12 @@ int register_kretprobe(struct kretprobe *rp)
 	pool = kzalloc(sizeof(*pool) + n * isize);
 	if (!pool)
 		return -ENOMEM;
+	fn = rp->kp.symbol_name ? kallsyms_lookup_name(rp->kp.symbol_name) : (uint64_t)rp->kp.addr;
+	err = fn ? ret_pop_of(fn + rp->kp.offset, &pool->ret_pop) : 0;
+	if (err) {
+		kfree(pool);
+		return err;
+	}
 	for (int i = n - 1; i >= 0; i--) {
 		struct kretprobe_instance *ri = (void *)(pool->mem + i * isize);
 

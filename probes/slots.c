@@ -14,13 +14,14 @@ struct slot_page {
 	uint8_t *base;
 	unsigned int nused;
 	uint64_t used[SLOTS_PER_PAGE / 64];
+	struct kprobe_site *owner[SLOTS_PER_PAGE];	/* whose copy each cell holds */
 	struct slot_page *next;
 };
 
 static struct slot_page *pages;
 static unsigned long nused;
 
-uint8_t *slot_alloc(void)
+uint8_t *slot_alloc(struct kprobe_site *owner)
 {
 	struct slot_page *pg;
 
@@ -42,6 +43,7 @@ uint8_t *slot_alloc(void)
 	for (unsigned int i = 0; i < SLOTS_PER_PAGE; i++) {
 		if (!(pg->used[i / 64] & (1ULL << (i % 64)))) {
 			pg->used[i / 64] |= 1ULL << (i % 64);
+			pg->owner[i] = owner;
 			pg->nused++;
 			nused++;
 			return pg->base + i * SLOT_SIZE;
@@ -63,10 +65,20 @@ void slot_free(uint8_t *slot)
 			continue;
 		text_poke(slot, fill, SLOT_SIZE);
 		pg->used[i / 64] &= ~(1ULL << (i % 64));
+		pg->owner[i] = NULL;
 		pg->nused--;
 		nused--;
 		return;
 	}
+}
+
+/* From the fault path, before it knows whether a probe is active. */
+__noprobe("hit") struct kprobe_site *slot_owner(uint64_t addr)
+{
+	for (struct slot_page *pg = pages; pg; pg = pg->next)
+		if (addr - (uint64_t)pg->base < PAGE_SIZE)
+			return pg->owner[(addr - (uint64_t)pg->base) / SLOT_SIZE];
+	return NULL;
 }
 
 unsigned long slots_in_use(void)

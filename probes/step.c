@@ -2,11 +2,14 @@
  * The hit path: int3 -> pre-handlers -> run the instruction (emulate, boost,
  * or single-step out of line with TF) -> #DB -> fixups -> post-handlers.
  * Also: strays, reentry from inside a handler, and faults in handlers or in
- * the stepped instruction. Everything here is in .noprobe.text.
+ * the stepped instruction. This file is the blacklist's "hit" range
+ * (.noprobe.text.hit): it runs before the per-CPU state says a probe is
+ * active, or while it runs the probed instruction. Whatever it calls once
+ * the state is set (handlers, printk, kallsyms) may carry probes: hits
+ * there are reentries.
  */
 #include "kprobes_internal.h"
 #include "emulate.h"
-#include "kallsyms.h"
 
 struct kprobe_stats kprobe_counters;
 
@@ -25,29 +28,6 @@ static void write_dr6(uint64_t v)
 
 #define DR6_BS		(1UL << 14)
 #define DR6_RESERVED	0xffff0ff0UL	/* reads as 1 */
-
-void kprobe_disable_faulted(struct kprobe *p, const char *what)
-{
-	char sym[96];
-
-	p->flags |= KPROBE_FLAG_GONE | KPROBE_FLAG_DISABLED;
-	kprobe_counters.faults++;
-	pr_err("kprobe at %s: %s faulted; probe disabled\n",
-	       kallsyms_sprint((uint64_t)p->addr, sym, sizeof(sym)), what);
-	site_disarm_if_unused(p->site);
-}
-
-bool kprobe_call_guarded(struct kprobe *p, const char *what, void *fn,
-			 uint64_t a0, uint64_t a1, uint64_t *ret)
-{
-	uint64_t args[6] = { a0, a1 };
-	bool faulted;
-
-	*ret = call_guarded((uint64_t)fn, args, &faulted);
-	if (faulted)
-		kprobe_disable_faulted(p, what);
-	return !faulted;
-}
 
 static bool enabled(const struct kprobe *p)
 {
@@ -108,27 +88,49 @@ static void setup_singlestep(struct kprobe_ctlblk *ctl, struct kprobe_site *s,
 	regs->ip = (uint64_t)s->slot;
 }
 
-/* Run the instruction without handlers: for a hit from inside a handler. */
-static bool reenter(struct kprobe_ctlblk *ctl, struct kprobe_site *s, struct pt_regs *regs)
+/*
+ * The emulator out of line for the rare paths (a reentry, a faulted
+ * pre-handler): the hit itself has the one inlined copy.
+ */
+static __noinline void emulate(const struct insn *insn, struct pt_regs *regs)
 {
-	char sym[96], why[128];
+	kprobe_emulate(insn, regs);
+}
 
+/*
+ * A hit while a step is in flight has nowhere to save the outer state. No
+ * code that can run then reaches a probe: the #DB and fault hooks are this
+ * file, interrupts are off while stepping, and an NMI then is swallowed by
+ * kprobe_nmi(). Should it happen all the same, the site is taken out of the
+ * text (its original byte put back) and execution goes on there: the probe
+ * is lost, the kernel is not.
+ */
+static bool reenter_while_stepping(struct kprobe_site *s)
+{
+	for (struct kprobe *p = s->probes; p; p = p->next)
+		p->flags |= KPROBE_FLAG_GONE | KPROBE_FLAG_DISABLED;
+	text_poke((void *)s->addr, s->orig, 1);
+	s->armed = false;
+	kprobe_counters.faults++;
+	return true;	/* regs->ip is already s->addr */
+}
+
+/* Run the instruction without handlers: for a hit from inside a handler. */
+static __noinline bool reenter(struct kprobe_ctlblk *ctl, struct kprobe_site *s,
+			       struct pt_regs *regs)
+{
+	if (ctl->cur.status == KPROBE_REENTER || ctl->cur.status == KPROBE_HIT_SS)
+		return reenter_while_stepping(s);
 	for (struct kprobe *p = s->probes; p; p = p->next)
 		p->nmissed++;
 	kprobe_counters.misses++;
 	if (s->cls == INSN_CLASS_EMULATE) {
-		kprobe_emulate(&s->insn, regs);
+		emulate(&s->insn, regs);
 		return true;
 	}
 	if (s->cls == INSN_CLASS_BOOST) {
 		regs->ip = (uint64_t)s->slot;
 		return true;
-	}
-	if (ctl->cur.status == KPROBE_REENTER || ctl->cur.status == KPROBE_HIT_SS) {
-		/* nowhere left to save the outer state: stop rather than corrupt it */
-		snprintf(why, sizeof(why), "unrecoverable kprobe reentry at %s",
-			 kallsyms_sprint(s->addr, sym, sizeof(sym)));
-		oops(regs, X86_TRAP_BP, why);
 	}
 	ctl->prev = ctl->cur;
 	setup_singlestep(ctl, s, regs, KPROBE_REENTER);
@@ -136,12 +138,16 @@ static bool reenter(struct kprobe_ctlblk *ctl, struct kprobe_site *s, struct pt_
 }
 
 /* After the pre-handlers: execute the probed instruction in the site's mode. */
-static inline __attribute__((always_inline)) void run_insn(struct kprobe_ctlblk *ctl, struct kprobe_site *s, struct pt_regs *regs,
-		     bool post)
+static inline __attribute__((always_inline)) void run_insn(struct kprobe_ctlblk *ctl,
+							      struct kprobe_site *s,
+							      struct pt_regs *regs, bool post)
 {
 	switch (s->mode) {
 	case KPROBE_MODE_EMULATE:
-		kprobe_emulate(&s->insn, regs);
+		if (post)	/* the hit: inlined, it is the fast path */
+			kprobe_emulate(&s->insn, regs);
+		else		/* after a faulted pre-handler */
+			emulate(&s->insn, regs);
 		if (post && s->has_post)
 			run_post_handlers(ctl, s, regs);
 		go_idle(ctl);
@@ -159,17 +165,18 @@ static inline __attribute__((always_inline)) void run_insn(struct kprobe_ctlblk 
 /* An int3 with no probe: just removed (resume there), or genuinely stray (oops). */
 static __noinline bool kprobe_stray(struct pt_regs *regs, uint64_t addr)
 {
-	uint8_t byte;
+	/* the CPU just fetched the int3 there, so the byte is mapped and readable */
+	uint8_t byte = READ_ONCE(*(const uint8_t *)addr);
 
 	/* removed between the trap and the lookup: the byte is already restored */
-	if (copy_from_kernel_nofault(&byte, (void *)addr, 1) || byte == INT3)
+	if (byte == INT3)
 		return false;	/* a genuine stray int3: the trap path oopses */
 	regs->ip = addr;
 	kprobe_counters.strays_recovered++;
 	return true;
 }
 
-static bool kprobe_int3(struct pt_regs *regs, int trapnr)
+bool kprobe_int3(struct pt_regs *regs, int trapnr)
 {
 	struct kprobe_ctlblk *ctl = kprobe_ctl();
 	uint64_t addr = regs->ip - 1;
@@ -191,7 +198,6 @@ static bool kprobe_int3(struct pt_regs *regs, int trapnr)
 	run_insn(ctl, s, regs, true);
 	return true;
 }
-NOKPROBE_SYMBOL(kprobe_int3);
 
 /* After the copy ran: put ip, the stack and the flags where the original would have. */
 static void resume_execution(struct kprobe_site *s, struct pt_regs *regs, uint64_t saved_flags)
@@ -219,7 +225,7 @@ static void resume_execution(struct kprobe_site *s, struct pt_regs *regs, uint64
 		regs->flags |= saved_flags;
 }
 
-static bool kprobe_debug(struct pt_regs *regs, int trapnr)
+bool kprobe_debug(struct pt_regs *regs, int trapnr)
 {
 	struct kprobe_ctlblk *ctl = kprobe_ctl();
 	struct kprobe_site *s = ctl->cur.site;
@@ -244,7 +250,6 @@ static bool kprobe_debug(struct pt_regs *regs, int trapnr)
 	go_idle(ctl);
 	return true;
 }
-NOKPROBE_SYMBOL(kprobe_debug);
 
 /*
  * A handler faulted and nothing fixed it. Report it, take the probe out of
@@ -274,18 +279,36 @@ static bool recover_from_handler(struct kprobe_ctlblk *ctl, struct pt_regs *regs
 }
 
 /*
+ * A fault in an out-of-line copy that was not being stepped (a boosted one):
+ * make it look as if the original instruction faulted in place, so the
+ * report, the backtrace and any fixup see the probed address, not the slot.
+ */
+static void fault_in_place(struct pt_regs *regs)
+{
+	struct kprobe_site *s = slot_owner(regs->ip);
+
+	if (s && regs->ip - (uint64_t)s->slot < s->insn.len)
+		regs->ip = s->addr + (regs->ip - (uint64_t)s->slot);
+}
+
+/*
  * Any other exception. In the stepped copy: the instruction faulted on its
  * own (a bad pointer, say), so make it look as if it faulted in place and
  * let normal handling (an extable fixup, a guarded call, an oops) proceed.
- * In a handler: offer it to the probe's fault_handler first.
+ * In a handler: offer it to the probe's fault_handler first. A fault in the
+ * instruction stepped for a reentry is then a fault in the handler that
+ * reentered, handled at that level.
  */
-static bool kprobe_fault(struct pt_regs *regs, int trapnr)
+bool kprobe_fault(struct pt_regs *regs, int trapnr)
 {
 	struct kprobe_ctlblk *ctl = kprobe_ctl();
-	struct kprobe_site *s = ctl->cur.site;
-	struct kprobe *p = ctl->running;
+	struct kprobe_site *s;
+	struct kprobe *p;
 	int r;
 
+again:
+	s = ctl->cur.site;
+	p = ctl->running;
 	switch (ctl->cur.status) {
 	case KPROBE_HIT_SS:
 	case KPROBE_REENTER:
@@ -297,13 +320,15 @@ static bool kprobe_fault(struct pt_regs *regs, int trapnr)
 			/* an indirect call/jmp reached a bad target: finish its fixups */
 			resume_execution(s, regs, ctl->cur.flags);
 		}
-		if (ctl->cur.status == KPROBE_REENTER)
+		if (ctl->cur.status == KPROBE_REENTER) {
 			ctl->cur = ctl->prev;
-		else
-			go_idle(ctl);
+			goto again;
+		}
+		go_idle(ctl);
 		return false;
 	case KPROBE_HIT_ACTIVE:
 	case KPROBE_HIT_SSDONE:
+		fault_in_place(regs);	/* a reentry's boosted copy */
 		if (!p || ctl->in_fault_handler)
 			return false;	/* the fault handler itself faulted: oops */
 		if (p->fault_handler) {
@@ -328,23 +353,46 @@ static bool kprobe_fault(struct pt_regs *regs, int trapnr)
 			return kretprobe_recover(ctl, regs, trapnr);
 		return recover_from_handler(ctl, regs, trapnr);
 	default:
+		fault_in_place(regs);
 		return false;
 	}
 }
-NOKPROBE_SYMBOL(kprobe_fault);
 
-int kprobe_hooks_init(void)
+/*
+ * An NMI while a probed instruction is being stepped: the saved state has
+ * no room for a hit from NMI code, so the NMI is dropped here (the trap path
+ * would only have reported and ignored it) before any code that may carry
+ * a probe runs.
+ */
+bool kprobe_nmi(struct pt_regs *regs, int trapnr)
 {
-	static const int faults[] = {
-		X86_TRAP_DE, X86_TRAP_OF, X86_TRAP_BR, X86_TRAP_UD, X86_TRAP_NM,
-		X86_TRAP_TS, X86_TRAP_NP, X86_TRAP_SS, X86_TRAP_GP, X86_TRAP_PF,
-		X86_TRAP_MF, X86_TRAP_AC, X86_TRAP_XM,
-	};
-	int err = trap_hook_register(X86_TRAP_BP, kprobe_int3);
+	enum kprobe_status st = kprobe_ctl()->cur.status;
 
-	if (!err)
-		err = trap_hook_register(X86_TRAP_DB, kprobe_debug);
-	for (size_t i = 0; !err && i < ARRAY_SIZE(faults); i++)
-		err = trap_hook_register(faults[i], kprobe_fault);
-	return err;
+	(void)regs;
+	(void)trapnr;
+	return st == KPROBE_HIT_SS || st == KPROBE_REENTER;
+}
+
+/*
+ * A fault unwound a guarded call down to sp: a hit whose trap frame lies
+ * below is abandoned (a stack overflow in a handler, say), and so are the
+ * return probes of the functions unwound.
+ */
+void kprobe_guard_unwound(uint64_t sp)
+{
+	struct kprobe_ctlblk *ctl = kprobe_ctl();
+
+	if (ctl->cur.status != KPROBE_IDLE && (uint64_t)ctl->trap_regs < sp) {
+		ctl->ret_ri = NULL;
+		ctl->in_fault_handler = false;
+		go_idle(ctl);
+	}
+	if (ctl->cur.status != KPROBE_IDLE) {
+		kretprobe_unwound(ctl, sp);
+		return;
+	}
+	/* busy while the instances are recycled: a probe hit there is a reentry */
+	ctl->cur.status = KPROBE_HIT_ACTIVE;
+	kretprobe_unwound(ctl, sp);
+	go_idle(ctl);
 }

@@ -12,8 +12,8 @@
  * whose entries were overwritten under it learns exactly how many it lost,
  * and trace_pipe-style consumption is just moving the tail.
  *
- * Plain C with no kernel dependencies (tests/host/test_trace_buffer.c). In
- * the kernel this file is in .noprobe.text: the probe handler writes here.
+ * Plain C with no kernel dependencies (tests/host/test_trace_buffer.c). Probe
+ * handlers write here; a probe placed in here is hit as a reentry then.
  */
 #include "trace.h"
 #include "lib.h"

@@ -36,7 +36,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "system"))
 from guest import PROMPT, Guest, GuestError  # noqa: E402
 import test_net_lib as net  # noqa: E402
 
-PROBE_BENCHES = ("hits", "event", "scaling", "register", "attach", "nohit")
+PROBE_BENCHES = ("hits", "event", "scaling", "register", "attach", "blacklist", "nohit")
 MACHINE = re.compile(r"^bench: (\w+)=(-?\d+(?:\.\d+)?) (\S+)\s*$")
 ROW = re.compile(r"^(\w+)\s+(-?\d+)\s+(\S+)\s+(.*?)\s*$")
 NO_PORT = 4444            # nobody listens there: the stack drops (udp_no_port)
@@ -356,6 +356,10 @@ def goals(res):
             out.append(("DESIGN: " + label, "holds" if v <= limit else "misses",
                         "%d: %s by %d (%.0f%%)" % (v, "under" if v <= limit else "over",
                                                      abs(limit - v), abs(pct(v, limit)))))
+    bl, bf = g("blacklist_text"), g("blacklist_functions")
+    if bl is not None:
+        out.append(("DESIGN: blacklist <= 3% of kernel text", "holds" if bl <= 300 else "misses",
+                    "%d.%02d%% of kernel text, %s functions" % (bl // 100, bl % 100, bf)))
     out.append(("DESIGN: optimized (jump) probe <= 50", "not measured",
                 "no jump-optimized probes yet"))
     return out

@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
 """Generate the kernel symbol table (C source) from `nm -n -S` of a linked kernel.
 
-usage: kallsyms.py NM_OUTPUT OUT.c       (NM_OUTPUT may be /dev/null for an empty table)
+usage: kallsyms.py NM_OUTPUT OUT.c [LINKER_SCRIPT]
+       (NM_OUTPUT may be /dev/null for an empty table)
 
 Keeps text, data, rodata and bss symbols of the kernel proper (not the low
 boot stub, not the table itself). Symbols without a size (assembly labels)
 get the distance to the next symbol as their size, unless a sized symbol
 starts at the same address: then the label is an alias of it and gets size 0,
 so an address resolves to the function and its size excludes the padding a
-label's distance would include.
+label's distance would include. Symbols the linker script defines
+(`name = .;`) mark section boundaries, not functions: they are left out, so
+nothing offers them as functions to probe.
 """
+import re
 import sys
 
 KERNEL_VMA = 0xffffffff80000000
@@ -17,8 +21,14 @@ KERNEL_VMA = 0xffffffff80000000
 TABLE = {"kallsyms_num", "kallsyms_syms", "kallsyms_by_name", "kallsyms_names"}
 
 
+def boundaries(path):
+    with open(path) as f:
+        return set(re.findall(r"^\s*(\w+)\s*=\s*\.\s*;", f.read(), re.M))
+
+
 def main():
     syms = []
+    skip = boundaries(sys.argv[3]) if len(sys.argv) > 3 else set()
     with open(sys.argv[1]) as f:
         for line in f:
             parts = line.split()
@@ -32,7 +42,7 @@ def main():
             addr = int(addr, 16)
             if typ.lower() not in "tdrb" or addr < KERNEL_VMA:
                 continue
-            if name in TABLE or name.startswith("__kallsyms") or name == "__kernel_end":
+            if name in TABLE or name in skip or name.startswith("__kallsyms") or name == "__kernel_end":
                 continue
             syms.append([addr, int(size, 16) if size else None, typ.lower(), name])
     syms.sort(key=lambda s: (s[0], s[1] is None))

@@ -9,6 +9,11 @@
 
 extern const struct exception_entry __ex_table_start[], __ex_table_end[];
 
+/*
+ * Probe-able: the fault path asks only once the probe engine's fault hook
+ * has looked at (and settled) the per-CPU probe state, so a hit here is an
+ * ordinary hit or a reentry.
+ */
 static const struct exception_entry *search(uint64_t ip)
 {
 	for (const struct exception_entry *e = __ex_table_start; e < __ex_table_end; e++)
@@ -31,7 +36,6 @@ bool fixup_exception(struct pt_regs *regs)
 	regs->ip = (uint64_t)&e->fixup + e->fixup;
 	return true;
 }
-NOKPROBE_SYMBOL(fixup_exception);
 
 /*
  * One byte at a time: simple, and a fault leaves exactly the bytes before it
@@ -88,7 +92,6 @@ int copy_from_kernel_nofault(void *dst, const void *src, size_t n)
 			return -EFAULT;
 	return 0;
 }
-NOKPROBE_SYMBOL(copy_from_kernel_nofault);
 
 int copy_to_kernel_nofault(void *dst, const void *src, size_t n)
 {

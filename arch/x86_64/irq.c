@@ -69,4 +69,3 @@ void irq_dispatch(struct pt_regs *regs, unsigned int vector)
 	if (unlikely(cpu->guard_stop))
 		guard_stop_unwind(regs);
 }
-NOKPROBE_SYMBOL(irq_dispatch);

@@ -61,7 +61,6 @@ uint64_t uptime_ns(void)
 	/* split to keep rem * 1e6 within 64 bits */
 	return c / per_sec * 1000000000ULL + c % per_sec * 1000000ULL / tsc_per_khz;
 }
-NOKPROBE_SYMBOL(uptime_ns);	/* timestamps every trace event, inside the probe handler */
 
 void lapic_timer_tick(void)
 {

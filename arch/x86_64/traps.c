@@ -19,6 +19,8 @@ trap_hook_t trap_hooks[32][MAX_HOOKS];
 _Static_assert(sizeof(trap_hooks[0]) == 32, "entry.asm indexes trap_hooks by vector * 32");
 _Static_assert(__builtin_offsetof(struct percpu, trap_depth) == 20,
 	       "entry.asm: PERCPU_TRAP_DEPTH");
+_Static_assert(__builtin_offsetof(struct percpu, fault_cr2) == 56,
+	       "entry.asm: PERCPU_FAULT_CR2");
 
 static const char *const names[32] = {
 	[0] = "divide error", [1] = "debug", [2] = "NMI", [3] = "int3",
@@ -83,6 +85,13 @@ void trap_hook_unregister(int vector, trap_hook_t fn)
 
 uint64_t guarded_call(uint64_t fn, const uint64_t args[6], int *how, uint64_t *guard_sp);
 
+static guard_unwind_fn_t unwind_notifier;
+
+void guard_unwind_notifier_set(guard_unwind_fn_t fn)
+{
+	unwind_notifier = fn;
+}
+
 /*
  * guard_sp is what makes a guard live (traps and interrupts test it first):
  * it is 0 while the other fields change, guarded_call sets it once its frame
@@ -93,7 +102,7 @@ static uint64_t guarded(uint64_t fn, const uint64_t args[6], bool stoppable, int
 {
 	struct percpu *cpu = this_cpu();
 	uint64_t old_sp = cpu->guard_sp, ret;
-	int old_depth = cpu->guard_irq_depth;
+	int old_depth = cpu->guard_irq_depth, trap_depth = cpu->trap_depth;
 	bool old_stoppable = cpu->guard_stoppable;
 
 	WRITE_ONCE(cpu->guard_sp, 0);
@@ -106,6 +115,8 @@ static uint64_t guarded(uint64_t fn, const uint64_t args[6], bool stoppable, int
 	ret = guarded_call(fn, args, how, &cpu->guard_sp);
 	barrier();
 	cpu->guard_irq_depth = old_depth;
+	if (*how)	/* traps the unwind abandoned never got to their decrement */
+		cpu->trap_depth = trap_depth;
 	cpu->guard_stoppable = old_stoppable;
 	barrier();
 	WRITE_ONCE(cpu->guard_sp, old_sp);
@@ -162,6 +173,8 @@ void guard_stop_unwind(struct pt_regs *regs)
 		return;
 	cpu->guard_stop = false;
 	cpu->guard_stop_ip = regs->ip;
+	if (unwind_notifier)		/* as for a fault: the frames below go */
+		unwind_notifier(cpu->guard_sp);
 	regs->ip = (uint64_t)guarded_call_stopped;
 	regs->sp = cpu->guard_sp;
 	cpu->guard_sp = 0;
@@ -172,7 +185,7 @@ NOKPROBE_SYMBOL(guard_stop_unwind);
  * An exception after its first hook (called from entry.asm) declined it:
  * the other hooks, the exception table, a guarded call, or an oops.
  */
-void do_exception(struct pt_regs *regs, unsigned long vector, int from)
+__noprobe("entry") void do_exception(struct pt_regs *regs, unsigned long vector, int from)
 {
 	struct percpu *cpu = this_cpu();
 
@@ -191,11 +204,20 @@ void do_exception(struct pt_regs *regs, unsigned long vector, int from)
 	if (cpu->guard_sp && cpu->irq_depth == cpu->guard_irq_depth) {
 		extern const char guarded_call_fault[];
 
-		/* a guarded call went wrong: report it, then unwind to its caller */
+		/*
+		 * A guarded call went wrong: report it, let the state kept for
+		 * the frames being dropped be reset, then unwind to the caller.
+		 * Interrupts stay off until guarded_call_fault restores the
+		 * flags saved at the call: the code that made the call may be
+		 * running with them off (a kretprobe's entry handler inside
+		 * the int3 handler).
+		 */
 		oops_report(regs, vector, "in a guarded call; the kernel goes on");
+		if (unwind_notifier)
+			unwind_notifier(cpu->guard_sp);
 		regs->ip = (uint64_t)guarded_call_fault;
 		regs->sp = cpu->guard_sp;
-		regs->flags = X86_EFLAGS_IF | 0x2;
+		regs->flags = 0x2;
 		cpu->guard_sp = 0;
 		return;
 	}
@@ -203,7 +225,7 @@ void do_exception(struct pt_regs *regs, unsigned long vector, int from)
 }
 
 /* Interrupts, and exceptions with no first hook (entry.asm handles the rest). */
-void do_trap(struct pt_regs *regs, unsigned long vector)
+__noprobe("entry") void do_trap(struct pt_regs *regs, unsigned long vector)
 {
 	struct percpu *cpu;
 
@@ -216,5 +238,3 @@ void do_trap(struct pt_regs *regs, unsigned long vector)
 	do_exception(regs, vector, 0);
 	cpu->trap_depth--;
 }
-NOKPROBE_SYMBOL(do_trap);
-NOKPROBE_SYMBOL(do_exception);

@@ -3,7 +3,8 @@
  * probe engine handles really occurs: rip-relative load/store/lea, call rel32,
  * indirect call through a register and memory, jmp rel8/rel32, indirect jmp,
  * jcc taken and not, ret and ret imm16, push/pop, pushf/popf, cli/sti, rep
- * movsb, cmov, and a load that faults into an exception-table fixup.
+ * movsb, cmov, a plain load, and a load that faults into an exception-table
+ * fixup.
  * Each is a System V function with a result the tests know (test_kprobes.c).
  */
 	.intel_syntax noprefix
@@ -212,6 +213,12 @@ FUNC(pt_fault_load)
 	.long 2b - ., 4b - .
 	.popsection
 END(pt_fault_load)
+
+/* load through rdi with no fixup (boosted when probed): returns [rdi] */
+FUNC(pt_load)
+	mov rax, QWORD PTR [rdi]
+	ret
+END(pt_load)
 
 /* an x87 fnop (probed: single-stepped, the decoder's STEP class), then a + b */
 FUNC(pt_fnop_add)

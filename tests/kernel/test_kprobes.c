@@ -213,10 +213,10 @@ KTEST(kprobes, refusals)
 	KT_EXPECT_EQ(register_kprobe(&kp), -EINVAL);		/* not text */
 	kp = (struct kprobe){ .symbol_name = "do_trap" };
 	KT_EXPECT_EQ(register_kprobe(&kp), -EINVAL);		/* blacklisted */
-	kp = (struct kprobe){ .symbol_name = "kprobe_blacklisted" };
+	kp = (struct kprobe){ .symbol_name = "kretprobe_trampoline_handler" };
 	KT_EXPECT_EQ(register_kprobe(&kp), -EINVAL);		/* the engine itself */
-	kp = (struct kprobe){ .symbol_name = "memcpy" };
-	KT_EXPECT_EQ(register_kprobe(&kp), -EINVAL);		/* called by the hit path */
+	kp = (struct kprobe){ .symbol_name = "text_poke" };
+	KT_EXPECT_EQ(register_kprobe(&kp), -EINVAL);		/* what writes the int3 */
 	kp = (struct kprobe){ .symbol_name = "pt_riprel_load", .offset = 1 };
 	KT_EXPECT_EQ(register_kprobe(&kp), -EILSEQ);		/* mid-instruction */
 	kp = (struct kprobe){ .symbol_name = "pt_jmp_reg", .offset = 9 };	/* ud2 */
