@@ -34,6 +34,8 @@ DEFECTS = [
     ("init failure", re.compile(TS + r"init: \S+ failed")),
 ]
 OOPS = DEFECTS[0][1]
+# The report of a fault that a guarded call (the console's `call`) survived.
+SURVIVED_CALL = r"Oops: .*: in a guarded call; the kernel goes on"
 
 
 def defects(text, allowed=()):

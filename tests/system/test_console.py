@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from guest import PROMPT, expect
+from guest import SURVIVED_CALL, PROMPT, expect
 
 
 def test_boot_and_help(guest):
@@ -93,7 +93,7 @@ def test_call_returns_value(guest):
     guest.cmd_err("call kallsyms_count zz")
 
 
-@pytest.mark.guest_log(r"Oops: page fault .*: in a guarded call; the kernel goes on")
+@pytest.mark.guest_log(SURVIVED_CALL)
 def test_call_fault_is_survived(guest):
     out = guest.cmd("call kstrtou64 0 0")
     expect("Oops: page fault" in out and "kstrtou64" in out, out)

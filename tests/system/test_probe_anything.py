@@ -5,7 +5,9 @@ inside a handler counted as misses); every function with entry and return
 probes at once leaves the kernel healthy; the text comes back bit-identical."""
 import re
 
-from guest import Guest, expect
+import pytest
+
+from guest import SURVIVED_CALL, Guest, expect
 from test_net_lib import wired_guest
 
 HOT = ("strlen", "memcpy", "memset", "vsnprintf", "glob_match", "uptime_ns")
@@ -114,6 +116,7 @@ def test_every_instruction_of_handler_routines(guest):
     expect("Kernel stopped" not in guest.output(), guest.output()[-2000:])
 
 
+@pytest.mark.guest_log(SURVIVED_CALL)
 def test_every_function_entry_and_return_at_once():
     """Bug 4: every function probed, entry and return, all enabled at once."""
     with Guest() as g:

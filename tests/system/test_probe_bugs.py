@@ -2,7 +2,9 @@
 (issue 18): each drives the console the way the failure was first seen."""
 import re
 
-from guest import Guest, expect
+import pytest
+
+from guest import SURVIVED_CALL, Guest, expect
 
 
 def events(guest, name):
@@ -23,6 +25,7 @@ def cleanup(guest, *names):
     guest.cmd_ok("trace clear")
 
 
+@pytest.mark.guest_log(SURVIVED_CALL)
 def test_unwound_kretprobe_instance_is_not_reused(guest):
     """Bug 1: a pending return whose frame a fault unwound fires no handler later."""
     guest.cmd_ok("trace clear")
@@ -36,6 +39,7 @@ def test_unwound_kretprobe_instance_is_not_reused(guest):
         cleanup(guest, "ub")
 
 
+@pytest.mark.guest_log(SURVIVED_CALL)
 def test_unwound_kretprobe_instance_is_freed(guest):
     """Bug 1 with maxactive 1: the leaked instance would make every later call a miss."""
     guest.cmd_ok("trace clear")
@@ -67,6 +71,7 @@ def test_kretprobe_on_ret_imm16(guest):
         cleanup(guest, "ri")
 
 
+@pytest.mark.guest_log(SURVIVED_CALL)
 def test_cr2_is_the_faults_own(guest):
     """Bug 6: probes on the oops path whose fetch faults must not change the CR2 reported."""
     for sym in ("printk", "vprintk", "oops_report"):
@@ -79,6 +84,7 @@ def test_cr2_is_the_faults_own(guest):
             cleanup(guest, "cr")
 
 
+@pytest.mark.guest_log(SURVIVED_CALL)
 def test_fault_in_boosted_copy_names_the_probed_insn(guest):
     """Bug 7: a fault in a boosted copy is reported at the probed instruction, not the slot."""
     guest.cmd_ok("p:bl pt_load")
@@ -92,6 +98,7 @@ def test_fault_in_boosted_copy_names_the_probed_insn(guest):
         cleanup(guest, "bl")
 
 
+@pytest.mark.guest_log(SURVIVED_CALL)
 def test_stack_overflow_under_a_probe():
     """Bug 5: a stack overflow in a probed recursion leaves the engine usable."""
     with Guest() as g:
