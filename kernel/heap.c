@@ -118,6 +118,7 @@ fail_unlocked:
 	stats.failures++;
 	return NULL;
 }
+EXPORT_SYMBOL(kmalloc);
 
 void *kzalloc(size_t size)
 {
@@ -127,6 +128,7 @@ void *kzalloc(size_t size)
 		memset(p, 0, size);
 	return p;
 }
+EXPORT_SYMBOL(kzalloc);
 
 static bool plausible(const void *p)
 {
@@ -188,6 +190,7 @@ void kfree(void *p)
 out:
 	local_irq_restore(flags);
 }
+EXPORT_SYMBOL(kfree);
 
 void *alloc_pages_virt(size_t n)
 {

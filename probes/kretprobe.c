@@ -31,6 +31,7 @@ struct kretprobe *get_kretprobe(struct kretprobe_instance *ri)
 {
 	return READ_ONCE(ri->pool->rp);
 }
+EXPORT_SYMBOL(get_kretprobe);
 
 static void recycle(struct kretprobe_instance *ri)
 {
@@ -232,6 +233,7 @@ int register_kretprobe(struct kretprobe *rp)
 	}
 	return err;
 }
+EXPORT_SYMBOL(register_kretprobe);
 
 void unregister_kretprobe(struct kretprobe *rp)
 {
@@ -248,6 +250,7 @@ void unregister_kretprobe(struct kretprobe *rp)
 	local_irq_restore(flags);
 	rp->pool = NULL;
 }
+EXPORT_SYMBOL(unregister_kretprobe);
 
 int register_kretprobes(struct kretprobe **rps, int num)
 {
@@ -263,9 +266,11 @@ int register_kretprobes(struct kretprobe **rps, int num)
 	}
 	return 0;
 }
+EXPORT_SYMBOL(register_kretprobes);
 
 void unregister_kretprobes(struct kretprobe **rps, int num)
 {
 	for (int i = 0; rps && i < num; i++)
 		unregister_kretprobe(rps[i]);
 }
+EXPORT_SYMBOL(unregister_kretprobes);
