@@ -76,6 +76,8 @@ int module_load(const void *buf, size_t len, const char *const *params, int npar
 /* Run its exit, drop its leftovers, free it. -EBUSY while used, -ENOENT. */
 int module_unload(const char *name, char *err, size_t errlen);
 struct module *module_find(const char *name);
+/* The same for the first n characters of name ("MOD" of "MOD:SYM"). */
+struct module *module_named(const char *name, size_t n);
 
 /* kallsyms over modules (kernel/module_symbols.c), for kernel/kallsyms.c. */
 uint64_t module_kallsyms_lookup_name(const char *name);

@@ -51,6 +51,14 @@ struct module *module_find(const char *name)
 	return NULL;
 }
 
+struct module *module_named(const char *name, size_t n)
+{
+	for (struct module *m = modules; m; m = m->next)
+		if (strlen(m->name) == n && !strncmp(m->name, name, n))
+			return m;
+	return NULL;
+}
+
 bool try_module_get(struct module *mod)
 {
 	if (!mod)

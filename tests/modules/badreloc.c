@@ -1,7 +1,13 @@
-/* Built with -fpic: its reference to an export goes through the GOT, which the loader refuses. */
+/* Carries a GOT-relative relocation (R_X86_64_GOTPCREL), a type the loader refuses. */
 #include <linux/module.h>
 
 extern int console_loglevel;
+
+asm(".pushsection .text\n"
+    "badreloc_got:\n"
+    "	.reloc ., R_X86_64_GOTPCREL, console_loglevel\n"
+    "	.long 0\n"
+    ".popsection\n");
 
 static int __init badreloc_init(void)
 {
