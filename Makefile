@@ -168,7 +168,7 @@ gdb: $(B)/kprobe64.elf
 MOD_CFLAGS := $(filter-out -Iinclude -Wextra,$(CFLAGS)) -I$(CURDIR)/include -DMODULE
 
 ifneq ($(M),)
-KERNELRELEASE := $(KP_VERSION)
+KERNELRELEASE := $(shell sed -n 's/^#define KP_VERSION\t"\(.*\)"/\1/p' include/kernel.h)
 MDIR := $(abspath $(M))
 MO ?= $(MDIR)
 obj-m :=
