@@ -11,9 +11,9 @@
 
 #define ALIGN_TO(x, a)	(((x) + (a) - 1) & ~((uint64_t)(a) - 1))
 
-static int fail(char *err, size_t errlen, const char *fmt, const char *what)
+static int fail(char *err, size_t errlen, const char *why)
 {
-	snprintf(err, errlen, fmt, what);
+	snprintf(err, errlen, "%s", why);
 	return -ENOEXEC;
 }
 
@@ -31,49 +31,49 @@ int elf_mod_parse(struct elf_mod *m, const void *buf, size_t len, char *err, siz
 	m->buf = buf;
 	m->len = len;
 	if (len < sizeof(*eh) || memcmp(eh->e_ident, "\177ELF", 4))
-		return fail(err, errlen, "not an ELF file%s", "");
+		return fail(err, errlen, "not an ELF file");
 	if (eh->e_ident[4] != ELFCLASS64 || eh->e_ident[5] != ELFDATA2LSB ||
 	    eh->e_machine != EM_X86_64)
-		return fail(err, errlen, "wrong machine (not x86-64 ELF64)%s", "");
+		return fail(err, errlen, "wrong machine (not x86-64 ELF64)");
 	if (eh->e_type != ET_REL)
-		return fail(err, errlen, "not a relocatable object%s", "");
+		return fail(err, errlen, "not a relocatable object");
 	if (eh->e_shentsize != sizeof(Elf64_Shdr) || !eh->e_shnum || eh->e_shstrndx >= eh->e_shnum ||
 	    !in_file(m, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)) || eh->e_shoff % 8)
-		return fail(err, errlen, "bad section header table%s", "");
+		return fail(err, errlen, "bad section header table");
 	m->eh = eh;
 	m->sh = (const Elf64_Shdr *)(m->buf + eh->e_shoff);
 	for (unsigned int i = 0; i < eh->e_shnum; i++) {
 		const Elf64_Shdr *s = &m->sh[i];
 
 		if (s->sh_type != SHT_NOBITS && !in_file(m, s->sh_offset, s->sh_size))
-			return fail(err, errlen, "a section lies outside the file%s", "");
+			return fail(err, errlen, "a section lies outside the file");
 		if (s->sh_addralign > MOD_PAGE || (s->sh_addralign & (s->sh_addralign - 1)))
-			return fail(err, errlen, "bad section alignment%s", "");
+			return fail(err, errlen, "bad section alignment");
 		if (s->sh_type == SHT_REL)
-			return fail(err, errlen, "REL relocations (x86-64 uses RELA)%s", "");
+			return fail(err, errlen, "REL relocations (x86-64 uses RELA)");
 		if (s->sh_type == SHT_SYMTAB) {
 			if (symtab >= 0)
-				return fail(err, errlen, "more than one symbol table%s", "");
+				return fail(err, errlen, "more than one symbol table");
 			symtab = i;
 		}
 	}
 	if (m->sh[eh->e_shstrndx].sh_type != SHT_STRTAB)
-		return fail(err, errlen, "no section name table%s", "");
+		return fail(err, errlen, "no section name table");
 	m->shstr = (const char *)m->buf + m->sh[eh->e_shstrndx].sh_offset;
 	if (symtab < 0)
-		return fail(err, errlen, "no symbol table%s", "");
+		return fail(err, errlen, "no symbol table");
 	if (m->sh[symtab].sh_entsize != sizeof(Elf64_Sym) || m->sh[symtab].sh_offset % 8 ||
 	    m->sh[symtab].sh_link >= eh->e_shnum || m->sh[m->sh[symtab].sh_link].sh_type != SHT_STRTAB)
-		return fail(err, errlen, "bad symbol table%s", "");
+		return fail(err, errlen, "bad symbol table");
 	m->syms = (const Elf64_Sym *)(m->buf + m->sh[symtab].sh_offset);
 	m->nsyms = m->sh[symtab].sh_size / sizeof(Elf64_Sym);
 	m->strtab = (const char *)m->buf + m->sh[m->sh[symtab].sh_link].sh_offset;
 	m->strtab_len = m->sh[m->sh[symtab].sh_link].sh_size;
 	if (!m->strtab_len || m->strtab[m->strtab_len - 1])
-		return fail(err, errlen, "bad symbol name table%s", "");
+		return fail(err, errlen, "bad symbol name table");
 	for (unsigned int i = 0; i < m->nsyms; i++)
 		if (m->syms[i].st_name >= m->strtab_len)
-			return fail(err, errlen, "bad symbol name%s", "");
+			return fail(err, errlen, "bad symbol name");
 	return 0;
 }
 
@@ -132,12 +132,12 @@ int elf_mod_layout(struct elf_mod *m, char *err, size_t errlen)
 			if (!(s->sh_flags & SHF_ALLOC) || region_of(s) != r)
 				continue;
 			if ((s->sh_flags & SHF_WRITE) && (s->sh_flags & SHF_EXECINSTR))
-				return fail(err, errlen, "writable code section%s", "");
+				return fail(err, errlen, "writable code section");
 			size[r] = ALIGN_TO(size[r], s->sh_addralign ? s->sh_addralign : 1);
 			m->off[i] = size[r];	/* region-relative for now */
 			size[r] += s->sh_size;
 			if (size[r] > (64UL << 20))
-				return fail(err, errlen, "module too large%s", "");
+				return fail(err, errlen, "module too large");
 		}
 	}
 	m->text_size = ALIGN_TO(size[0], MOD_PAGE);
@@ -209,7 +209,7 @@ static int relocate_section(struct elf_mod *m, const Elf64_Shdr *rs, uint8_t *im
 	uint64_t toff = m->off[rs->sh_info];
 
 	if (rs->sh_entsize != sizeof(*r) || rs->sh_offset % 8 || target->sh_type == SHT_NOBITS)
-		return fail(err, errlen, "bad relocation section%s", "");
+		return fail(err, errlen, "bad relocation section");
 	for (size_t i = 0; i < n; i++) {
 		uint32_t sym = ELF64_R_SYM(r[i].r_info), type = ELF64_R_TYPE(r[i].r_info);
 		uint64_t width = type == R_X86_64_64 || type == R_X86_64_PC64 ? 8 : 4;
@@ -217,7 +217,7 @@ static int relocate_section(struct elf_mod *m, const Elf64_Shdr *rs, uint8_t *im
 
 		if (sym >= m->nsyms || r[i].r_offset > target->sh_size ||
 		    target->sh_size - r[i].r_offset < width)
-			return fail(err, errlen, "relocation outside its section%s", "");
+			return fail(err, errlen, "relocation outside its section");
 		e = elf_apply_rela(type, image + toff + r[i].r_offset, base + toff + r[i].r_offset,
 				   symaddr[sym], r[i].r_addend);
 		if (e == -ENOEXEC) {
@@ -274,7 +274,7 @@ int elf_mod_relocate(struct elf_mod *m, uint8_t *image, uint64_t base, uint64_t 
 		if (rs->sh_type != SHT_RELA)
 			continue;
 		if (rs->sh_info >= m->eh->e_shnum)
-			return fail(err, errlen, "bad relocation section%s", "");
+			return fail(err, errlen, "bad relocation section");
 		if (m->off[rs->sh_info] == NO_OFF)
 			continue;	/* relocates something not loaded (debug info) */
 		e = relocate_section(m, rs, image, base, symaddr, err, errlen);
