@@ -211,7 +211,9 @@ endif
 HOST_TESTS :=
 HOST_BENCH :=
 -include tests/host/*.mk
-HOST_CFLAGS_DEFAULT := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude \
+# -iquote: the tree's headers for "...", so include/linux/ (for modules) and
+# include/elf64.h never stand in for the host's <linux/...> system headers.
+HOST_CFLAGS_DEFAULT := -std=gnu11 -O1 -g -Wall -Wextra -Werror -iquote include \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 HOST_BINS := $(foreach t,$(HOST_TESTS),$(B)/host/test_$(t))
 
@@ -226,7 +228,7 @@ $(foreach t,$(HOST_TESTS),$(eval $(call host_rule,$(t))))
 define bench_rule
 $(B)/host/bench_$(1): $$(bench_$(1)_SRCS) | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
-	$$(Q)$$(HOSTCC) -std=gnu11 -O2 -g -Iinclude $$(bench_$(1)_SRCS) -o $$@ $$(bench_$(1)_LIBS)
+	$$(Q)$$(HOSTCC) -std=gnu11 -O2 -g -iquote include $$(bench_$(1)_SRCS) -o $$@ $$(bench_$(1)_LIBS)
 endef
 $(foreach t,$(HOST_BENCH),$(eval $(call bench_rule,$(t))))
 

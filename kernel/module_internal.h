@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "elf.h"
+#include "elf64.h"
 
 #define MOD_PAGE	4096UL
 

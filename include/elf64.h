@@ -3,8 +3,8 @@
  * the module loader reads, with the specification's names. Portable: host
  * tests include it too.
  */
-#ifndef KP_ELF_H
-#define KP_ELF_H
+#ifndef KP_ELF64_H
+#define KP_ELF64_H
 
 #include <stdint.h>
 
