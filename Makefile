@@ -48,7 +48,7 @@ NOPROBE_OBJS := $(patsubst %.c,$(B)/%.o,$(NOPROBE_FILES))
 NEEDED_TOOLS := $(CC) $(LD) $(NASM) grub-mkrescue xorriso mformat $(QEMU) $(PYTHON) gdb objdump
 DEPS_STAMP := $(B)/.deps-ok
 
-.PHONY: all iso run debug gdb test test-host test-system bench clean help deps
+.PHONY: all iso run debug gdb test test-host test-system bench clean help deps modules
 all: $(B)/kprobe64.elf
 
 $(DEPS_STAMP):
@@ -106,14 +106,36 @@ $(B)/kprobe64.elf: $(B)/kallsyms.o
 $(B)/kprobe64.bin: $(B)/kprobe64.elf
 	$(Q)$(OBJCOPY) -O binary $< $@
 
+# Files GRUB loads beside the kernel as multiboot2 modules, each under its
+# own name (the kernel finds them with boot_file()): MODULES="a.ko b.ko" for
+# insmod boot:a.ko; other kinds of file append to ISO_FILES the same way.
+ISO_FILES := $(MODULES)
+
+# $(call make_iso,ISO,FILES): the kernel, the files, and grub.cfg with one
+# module2 line per file after the multiboot2 line.
+define make_iso
+	@$(if $(Q),echo "  ISO     $(1)")
+	$(Q)rm -rf $(1).dir && mkdir -p $(1).dir/boot/grub $(1).dir/boot/files
+	$(Q)cp $(B)/kprobe64.elf $(1).dir/boot/kprobe64.elf
+	$(Q)$(if $(strip $(2)),cp $(2) $(1).dir/boot/files/)
+	$(Q)awk '{ print } /^[ \t]*multiboot2 / { n = split(files, f, " "); \
+	    for (i = 1; i <= n; i++) { b = f[i]; sub(".*/", "", b); \
+	    printf "\tmodule2 /boot/files/%s %s\n", b, b } }' files="$(strip $(2))" \
+	    boot/grub.cfg > $(1).dir/boot/grub/grub.cfg
+	$(Q)grub-mkrescue -o $(1) $(1).dir >$(1).log 2>&1 || { cat $(1).log; exit 1; }
+	$(Q)rm -rf $(1).dir
+endef
+
+# The file list is part of the ISO: a different MODULES= rebuilds it.
+$(B)/iso-files: FORCE | $(DEPS_STAMP)
+	$(Q)echo "$(strip $(ISO_FILES))" | cmp -s - $@ || echo "$(strip $(ISO_FILES))" > $@
+
 iso: $(B)/kprobe64.iso
-$(B)/kprobe64.iso: $(B)/kprobe64.elf boot/grub.cfg
-	@$(if $(Q),echo "  ISO     $@")
-	$(Q)rm -rf $(B)/isodir && mkdir -p $(B)/isodir/boot/grub
-	$(Q)cp $(B)/kprobe64.elf $(B)/isodir/boot/kprobe64.elf
-	$(Q)cp boot/grub.cfg $(B)/isodir/boot/grub/grub.cfg
-	$(Q)grub-mkrescue -o $@ $(B)/isodir >$(B)/grub-mkrescue.log 2>&1 || \
-	    { cat $(B)/grub-mkrescue.log; exit 1; }
+$(B)/kprobe64.iso: $(B)/kprobe64.elf boot/grub.cfg $(B)/iso-files $(ISO_FILES)
+	$(call make_iso,$@,$(ISO_FILES))
+
+.PHONY: FORCE
+FORCE:
 
 # scripts/qemu.py builds every QEMU command line (tests and bench use it too).
 SMP ?= 1
@@ -138,12 +160,61 @@ debug: $(B)/kprobe64.iso
 gdb: $(B)/kprobe64.elf
 	gdb -q -x scripts/gdb/gdbinit -ex "target remote 127.0.0.1:$(GDBPORT)" $(B)/kprobe64.elf
 
+# ---- loadable modules (docs/modules.md) ----
+# make M=DIR builds the modules DIR's Kbuild (or Makefile) lists with
+# obj-m += NAME.o (NAME-y := a.o b.o for several objects) into DIR/NAME.ko,
+# for a DIR in the tree or anywhere else (make -C THIS_TREE M=$$PWD).
+# make modules builds samples/modules/ and tests/modules/ into $(B)/.
+# Linux builds modules with -Wall but not -Wextra (unused handler arguments are the norm).
+MOD_CFLAGS := $(filter-out -Iinclude -Wextra,$(CFLAGS)) -I$(CURDIR)/include -DMODULE
+
+ifneq ($(M),)
+KERNELRELEASE := $(shell sed -n 's/^#define KP_VERSION\t"\(.*\)"/\1/p' include/kernel.h)
+MDIR := $(abspath $(M))
+MO ?= $(MDIR)
+obj-m :=
+ifneq ($(wildcard $(MDIR)/Kbuild),)
+include $(MDIR)/Kbuild
+else
+include $(MDIR)/Makefile
+endif
+MOD_NAMES := $(patsubst %.o,%,$(obj-m))
+mod_objs = $(addprefix $(MO)/,$(or $($(1)-y),$($(1)-objs),$(1).o))
+.DEFAULT_GOAL := modules
+modules: $(foreach m,$(MOD_NAMES),$(MO)/$(m).ko)
+
+$(MO)/%.o: $(MDIR)/%.c $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC [M]  $@")
+	$(Q)$(CC) $(MOD_CFLAGS) $($(notdir $*)-cflags) -DKBUILD_MODNAME='"$(notdir $*)"' -c $< -o $@
+
+# NAME.mod.o: the module's name in .modinfo, as Linux's modpost adds it.
+$(MO)/%.mod.o: $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)printf 'static const char name[] __attribute__((used, section(".modinfo"), aligned(1))) = "name=%s";\n' \
+	    $(notdir $*) | $(CC) $(filter-out -MD -MP,$(MOD_CFLAGS)) -x c -c - -o $@
+
+define mod_rule
+$(MO)/$(1).ko: $(call mod_objs,$(1)) $(MO)/$(1).mod.o
+	@$$(if $$(Q),echo "  LD [M]  $$@")
+	$$(Q)$(LD) -r -o $$@ $$^
+endef
+$(foreach m,$(MOD_NAMES),$(eval $(call mod_rule,$(m))))
+-include $(wildcard $(MO)/*.d)
+else
+MODULE_DIRS := samples/modules tests/modules
+modules: | $(DEPS_STAMP)
+	$(Q)$(foreach d,$(MODULE_DIRS),$(MAKE) --no-print-directory M=$(d) MO=$(CURDIR)/$(B)/$(d) modules &&) true
+endif
+
 # ---- tests ----
 
 HOST_TESTS :=
 HOST_BENCH :=
 -include tests/host/*.mk
-HOST_CFLAGS_DEFAULT := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude \
+# -iquote: the tree's headers for "...", so include/linux/ (for modules) and
+# include/elf64.h never stand in for the host's <linux/...> system headers.
+HOST_CFLAGS_DEFAULT := -std=gnu11 -O1 -g -Wall -Wextra -Werror -iquote include \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 HOST_BINS := $(foreach t,$(HOST_TESTS),$(B)/host/test_$(t))
 
@@ -158,17 +229,30 @@ $(foreach t,$(HOST_TESTS),$(eval $(call host_rule,$(t))))
 define bench_rule
 $(B)/host/bench_$(1): $$(bench_$(1)_SRCS) | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
-	$$(Q)$$(HOSTCC) -std=gnu11 -O2 -g -Iinclude $$(bench_$(1)_SRCS) -o $$@ $$(bench_$(1)_LIBS)
+	$$(Q)$$(HOSTCC) -std=gnu11 -O2 -g -iquote include $$(bench_$(1)_SRCS) -o $$@ $$(bench_$(1)_LIBS)
 endef
 $(foreach t,$(HOST_BENCH),$(eval $(call bench_rule,$(t))))
 
 test-host: $(HOST_BINS)
 	$(Q)$(PYTHON) tests/run.py --host $(HOST_BINS)
 
-test-system: $(B)/kprobe64.iso
+# The system tests of modules boot an ISO holding every sample and test module.
+TEST_ISO_FILES = $(wildcard $(B)/samples/modules/*.ko $(B)/tests/modules/*.ko) tests/modules/notelf.ko
+$(B)/kprobe64-modules.iso: $(B)/kprobe64.elf boot/grub.cfg test-modules
+	$(call make_iso,$@,$(TEST_ISO_FILES))
+.PHONY: test-modules
+test-modules: | $(DEPS_STAMP)
+	$(Q)$(MAKE) --no-print-directory modules
+	$(Q)$(MAKE) --no-print-directory $(B)/tests/modules/wrongarch.ko
+
+# Wrong machine: a good module with its e_machine set to i386.
+$(B)/tests/modules/wrongarch.ko: $(B)/tests/modules/quiet.ko
+	$(Q)cp $< $@ && printf '\003\000' | dd of=$@ bs=1 seek=18 conv=notrunc status=none
+
+test-system: $(B)/kprobe64.iso $(B)/kprobe64-modules.iso
 	$(Q)$(PYTHON) tests/run.py --system
 
-test: $(HOST_BINS) $(B)/kprobe64.iso
+test: $(HOST_BINS) $(B)/kprobe64.iso $(B)/kprobe64-modules.iso
 	$(Q)$(PYTHON) tests/run.py --host $(HOST_BINS) --system
 
 # make bench: QEMU -kernel $(B)/kprobe64.bin under -icount shift=0,sleep=off (the
@@ -189,6 +273,8 @@ help:
 	@echo "make debug     like run, but QEMU waits for GDB on port GDBPORT=$(GDBPORT)"
 	@echo "make gdb       GDB with symbols, connected to 'make debug'"
 	@echo "make test      host, in-kernel and system tests; ends 'N passed, N failed'"
+	@echo "make modules   build samples/modules and tests/modules; make M=DIR builds DIR's obj-m"
+	@echo "make iso MODULES=\"a.ko b.ko\"  put modules on the ISO for insmod boot:a.ko"
 	@echo "make bench     benchmarks under QEMU -icount (deterministic); ACCEL=kvm, DOC=1"
 	@echo "options: V=1 (show commands), CROSS_COMPILE=x86_64-elf-, MEM=256M"
 

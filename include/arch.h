@@ -193,8 +193,22 @@ void *ioremap(uint64_t phys, size_t size);
 /* Is [va, va+len) mapped (for reading, or also writable)? */
 bool va_is_mapped(uint64_t va, size_t len, bool write);
 bool va_is_canonical(uint64_t va);
-/* Kernel text range and helpers. */
+/* Kernel text: the image's, or a loaded module's (a page mapped executable). */
 bool is_kernel_text(uint64_t va);
+
+/*
+ * Module space (module_alloc.c): virtual pages between the kernel image and
+ * the probe slots, so module code built with -mcmodel=kernel reaches kernel
+ * symbols with 32-bit displacements and sign-extended absolutes.
+ */
+#define MODULES_VADDR	0xffffffffa0000000UL
+#define MODULES_END	0xffffffffc0000000UL
+/* n zeroed pages, mapped RW+NX; NULL when space or memory runs out. */
+void *module_alloc(size_t pages);
+/* Change the rights of pages from module_alloc (text RX, rodata R, data RW). */
+void module_protect(void *va, size_t pages, bool write, bool exec);
+/* Unmap and free pages from module_alloc. */
+void module_free(void *va, size_t pages);
 
 /*
  * Patch kernel text: writes through a temporary writable alias of the page(s),

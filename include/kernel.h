@@ -44,9 +44,26 @@
 	static const void *const __noprobe_##fn __used __section(".noprobe_list") __aligned(8) = \
 	(const void *)&fn
 
+/*
+ * Symbols loadable modules may link against. EXPORT_SYMBOL(sym) records
+ * {address, name} in the __ksymtab linker section (kernel/module_symbols.c
+ * searches it); a module's own EXPORT_SYMBOLs land in its __ksymtab section.
+ */
+struct kernel_symbol {
+	uint64_t addr;
+	const char *name;
+};
+#define EXPORT_SYMBOL(sym) \
+	static const char __kstrtab_##sym[] = #sym; \
+	static const struct kernel_symbol __ksymtab_##sym __used \
+	__section("__ksymtab") __aligned(8) = { (uint64_t)&sym, __kstrtab_##sym }
+#define EXPORT_SYMBOL_GPL(sym) EXPORT_SYMBOL(sym)
+
 /* ---- printk (kernel/printk.c) ---- */
 
 #define KERN_EMERG	"\0010"
+#define KERN_ALERT	"\0011"
+#define KERN_CRIT	"\0012"
 #define KERN_ERR	"\0013"
 #define KERN_WARNING	"\0014"
 #define KERN_NOTICE	"\0015"
@@ -144,6 +161,13 @@ struct initcall {
 
 /* FNV-1a of [_text, _etext): probes leave no trace once unregistered. */
 uint64_t kernel_text_checksum(void);
+
+/*
+ * Files GRUB loaded beside the kernel as multiboot2 modules (make iso
+ * MODULES=... or BPF=...), by name; their frames are never reused.
+ */
+const void *boot_file(const char *name, size_t *size);
+int boot_file_for_each(int (*fn)(const char *name, size_t size, void *arg), void *arg);
 
 /* Boot command line (from the multiboot2 loader). */
 extern char boot_cmdline[256];

@@ -11,12 +11,22 @@ struct boot_mmap {
 	uint32_t type;	/* 1 = available RAM */
 };
 
+#define BOOT_FILES_MAX 16
+
+/* A multiboot2 module: a file GRUB loaded beside the kernel. */
+struct boot_file {
+	uint64_t start, end;	/* physical */
+	char name[64];		/* its command line: the file's name */
+};
+
 struct boot_info {
 	uint64_t mbi_phys, mbi_size;
 	uint64_t rsdp_phys;	/* 0 if the loader gave none */
 	unsigned int nmmap;
 	struct boot_mmap mmap[BOOT_MMAP_MAX];
 	char loader[64];
+	unsigned int nfiles;
+	struct boot_file files[BOOT_FILES_MAX];
 };
 
 extern struct boot_info boot_info;

@@ -2,7 +2,7 @@
  * Physical frame allocator: one bit per 4 KiB frame over the loader's memory
  * map, first fit from a moving hint. Contiguous runs serve DMA rings and
  * large heap blocks. Frames below the end of the kernel image and the
- * multiboot information are never handed out.
+ * multiboot information and modules are never handed out.
  */
 #include "kernel.h"
 #include "arch.h"
@@ -52,6 +52,8 @@ void frame_init(void)
 	}
 	reserve(0, (uint64_t)__kernel_end - KERNEL_VMA);
 	reserve(boot_info.mbi_phys, boot_info.mbi_phys + boot_info.mbi_size);
+	for (unsigned int i = 0; i < boot_info.nfiles; i++)
+		reserve(boot_info.files[i].start, boot_info.files[i].end);
 	hint = ((uint64_t)__kernel_end - KERNEL_VMA) / PAGE_SIZE;
 	pr_info("mm: %lu MiB usable, %lu frames free\n", nframes * PAGE_SIZE >> 20, nfree);
 }

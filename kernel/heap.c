@@ -182,6 +182,7 @@ fail_unlocked:
 	stats.failures++;
 	return NULL;
 }
+EXPORT_SYMBOL(kmalloc);
 
 void *kzalloc(size_t size)
 {
@@ -191,6 +192,7 @@ void *kzalloc(size_t size)
 		memset(p, 0, size);
 	return p;
 }
+EXPORT_SYMBOL(kzalloc);
 
 static bool plausible(const void *p)
 {
@@ -254,6 +256,7 @@ void kfree(void *p)
 out:
 	local_irq_restore(flags);
 }
+EXPORT_SYMBOL(kfree);
 
 void *alloc_pages_virt(size_t n)
 {

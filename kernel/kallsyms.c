@@ -6,6 +6,7 @@
  */
 #include "kernel.h"
 #include "kallsyms.h"
+#include "module.h"
 
 /* Defined by the generated build/kallsyms.c (empty in the first link). */
 extern const struct ksym kallsyms_syms[];
@@ -13,9 +14,14 @@ extern const uint32_t kallsyms_by_name[];
 extern const uint32_t kallsyms_num;
 extern const char kallsyms_names[];
 
+static bool in_kernel_table(const struct ksym *s)
+{
+	return s >= kallsyms_syms && s < kallsyms_syms + kallsyms_num;
+}
+
 const char *ksym_name(const struct ksym *s)
 {
-	return kallsyms_names + s->name;
+	return in_kernel_table(s) ? kallsyms_names + s->name : module_ksym_name(s);
 }
 
 unsigned int kallsyms_count(void)
@@ -43,8 +49,9 @@ uint64_t kallsyms_lookup_name(const char *name)
 		else
 			lo = mid + 1;
 	}
-	return 0;
+	return module_kallsyms_lookup_name(name);
 }
+EXPORT_SYMBOL(kallsyms_lookup_name);
 
 const struct ksym *kallsyms_lookup(uint64_t addr, uint64_t *off)
 {
@@ -61,41 +68,44 @@ const struct ksym *kallsyms_lookup(uint64_t addr, uint64_t *off)
 			hi = mid;
 	}
 	if (!lo)
-		return NULL;
+		return module_kallsyms_lookup(addr, off, NULL);
 	s = &kallsyms_syms[lo - 1];
 	/* prefer the sized symbol when an alias of size 0 shares its address */
 	while (s > kallsyms_syms && s[-1].addr == s->addr && !s->size)
 		s--;
 	if (addr - s->addr >= (s->size ? s->size : 1))
-		return NULL;
+		return module_kallsyms_lookup(addr, off, NULL);
 	if (off)
 		*off = addr - s->addr;
 	return s;
 }
 
-char *kallsyms_sprint(uint64_t addr, char *buf, size_t len)
+/* "name+0xoff/0xsize", with " [module]" after a module's symbol as Linux prints it. */
+static char *sprint_at(uint64_t addr, uint64_t shown, uint64_t delta, char *buf, size_t len)
 {
 	uint64_t off;
 	const struct ksym *s = kallsyms_lookup(addr, &off);
+	const struct module *mod;
 
-	if (s)
-		snprintf(buf, len, "%s+0x%lx/0x%x", ksym_name(s), off, s->size);
-	else
-		snprintf(buf, len, "%#lx", addr);
+	if (!s) {
+		snprintf(buf, len, "%#lx", shown);
+		return buf;
+	}
+	mod = in_kernel_table(s) ? NULL : module_of(addr);
+	snprintf(buf, len, "%s+0x%lx/0x%x%s%s%s", ksym_name(s), off + delta, s->size,
+		 mod ? " [" : "", mod ? mod->name : "", mod ? "]" : "");
 	return buf;
+}
+
+char *kallsyms_sprint(uint64_t addr, char *buf, size_t len)
+{
+	return sprint_at(addr, addr, 0, buf, len);
 }
 
 char *kallsyms_sprint_ret(uint64_t ret, char *buf, size_t len)
 {
-	uint64_t off;
-	const struct ksym *s = kallsyms_lookup(ret - 1, &off);
-
 	/* a call as a function's last instruction returns just past its end */
-	if (s)
-		snprintf(buf, len, "%s+0x%lx/0x%x", ksym_name(s), off + 1, s->size);
-	else
-		snprintf(buf, len, "%#lx", ret);
-	return buf;
+	return sprint_at(ret - 1, ret, 1, buf, len);
 }
 
 int kallsyms_for_each(int (*fn)(const struct ksym *s, void *arg), void *arg)

@@ -15,7 +15,7 @@ struct mb2_tag {
 };
 
 enum {
-	MB2_TAG_END = 0, MB2_TAG_CMDLINE = 1, MB2_TAG_LOADER = 2,
+	MB2_TAG_END = 0, MB2_TAG_CMDLINE = 1, MB2_TAG_LOADER = 2, MB2_TAG_MODULE = 3,
 	MB2_TAG_MMAP = 6, MB2_TAG_ACPI_OLD = 14, MB2_TAG_ACPI_NEW = 15,
 };
 
@@ -92,6 +92,19 @@ static void parse_mb2(uint64_t mbi_phys)
 		case MB2_TAG_LOADER:
 			copy_str(boot_info.loader, sizeof(boot_info.loader), data, t->size - 8);
 			break;
+		case MB2_TAG_MODULE: {
+			/* mod_start, mod_end, then the module's command line */
+			const uint32_t *r = (const uint32_t *)data;
+			struct boot_file *f = &boot_info.files[boot_info.nfiles];
+
+			if (boot_info.nfiles == BOOT_FILES_MAX || t->size < 17)
+				break;
+			f->start = r[0];
+			f->end = r[1];
+			copy_str(f->name, sizeof(f->name), data + 8, t->size - 16);
+			boot_info.nfiles++;
+			break;
+		}
 		case MB2_TAG_MMAP: {
 			uint32_t esize = *(const uint32_t *)data;
 			const uint8_t *e = (const uint8_t *)data + 8;
@@ -114,6 +127,30 @@ static void parse_mb2(uint64_t mbi_phys)
 		}
 		p += ALIGN_UP(t->size, 8);
 	}
+}
+
+const void *boot_file(const char *name, size_t *size)
+{
+	for (unsigned int i = 0; i < boot_info.nfiles; i++) {
+		const struct boot_file *f = &boot_info.files[i];
+
+		if (!strcmp(f->name, name)) {
+			*size = f->end - f->start;
+			return phys_to_virt(f->start);
+		}
+	}
+	return NULL;
+}
+
+int boot_file_for_each(int (*fn)(const char *name, size_t size, void *arg), void *arg)
+{
+	for (unsigned int i = 0; i < boot_info.nfiles; i++) {
+		int r = fn(boot_info.files[i].name, boot_info.files[i].end - boot_info.files[i].start, arg);
+
+		if (r)
+			return r;
+	}
+	return 0;
 }
 
 bool cmdline_has(const char *flag)

@@ -14,6 +14,7 @@
 char log_buf[LOG_SIZE];
 uint64_t log_head;	/* total bytes ever written; the buffer holds the last LOG_SIZE */
 int console_loglevel = 7;
+EXPORT_SYMBOL(console_loglevel);
 
 static void (*console_out)(const char *s, size_t n);
 
@@ -56,6 +57,7 @@ int vprintk(const char *fmt, va_list ap)
 	local_irq_restore(flags);
 	return n;
 }
+EXPORT_SYMBOL(vprintk);
 
 int printk(const char *fmt, ...)
 {
@@ -67,6 +69,7 @@ int printk(const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
+EXPORT_SYMBOL(printk);
 
 void log_for_each(void (*fn)(const char *line, void *arg), void *arg)
 {

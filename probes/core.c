@@ -311,6 +311,7 @@ int register_kprobe(struct kprobe *p)
 	arm(s);
 	return 0;
 }
+EXPORT_SYMBOL(register_kprobe);
 
 void unregister_kprobe(struct kprobe *p)
 {
@@ -336,6 +337,7 @@ void unregister_kprobe(struct kprobe *p)
 	synchronize_kprobes();
 	site_free(s);
 }
+EXPORT_SYMBOL(unregister_kprobe);
 
 int register_kprobes(struct kprobe **kps, int num)
 {
@@ -351,12 +353,14 @@ int register_kprobes(struct kprobe **kps, int num)
 	}
 	return 0;
 }
+EXPORT_SYMBOL(register_kprobes);
 
 void unregister_kprobes(struct kprobe **kps, int num)
 {
 	for (int i = 0; kps && i < num; i++)
 		unregister_kprobe(kps[i]);
 }
+EXPORT_SYMBOL(unregister_kprobes);
 
 int enable_kprobe(struct kprobe *p)
 {
@@ -366,6 +370,7 @@ int enable_kprobe(struct kprobe *p)
 	arm(p->site);
 	return 0;
 }
+EXPORT_SYMBOL(enable_kprobe);
 
 int disable_kprobe(struct kprobe *p)
 {
@@ -375,6 +380,7 @@ int disable_kprobe(struct kprobe *p)
 	site_disarm_if_unused(p->site);
 	return 0;
 }
+EXPORT_SYMBOL(disable_kprobe);
 
 enum kprobe_mode kprobe_mode(const struct kprobe *p)
 {

@@ -14,6 +14,7 @@
 #include "arch.h"
 #include "mm.h"
 #include "kallsyms.h"
+#include "module.h"
 #include "kprobe_events.h"
 #include "events_internal.h"
 
@@ -134,7 +135,8 @@ static const char *strip_module(const char *symbol)
 		return symbol;
 	if ((size_t)(colon - symbol) == n && !memcmp(symbol, KERNEL_MODULE, n))
 		return colon + 1;
-	return NULL;
+	/* a loaded module: kallsyms takes "MOD:SYM" whole */
+	return module_named(symbol, colon - symbol) ? symbol : NULL;
 }
 
 static int lookup(const char *name, uint64_t *addr)
@@ -541,7 +543,7 @@ int kprobe_events_write(const char *line, char *msg, size_t len)
 		return remove_events(&parsed, msg, len);
 	if (parsed.has_symbol && !strip_module(parsed.symbol))
 		return kevent_msg(msg, len, -ENOENT,
-			    "bad probe point '%s': unknown module (this kernel has no modules; '%s:' names the kernel)",
+			    "bad probe point '%s': unknown module (no such module is loaded; '%s:' names the kernel)",
 			    parsed.symbol, KERNEL_MODULE);
 	if (parsed.symbol_glob)
 		return define_glob(&parsed, msg, len);

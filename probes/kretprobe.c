@@ -38,6 +38,7 @@ struct kretprobe *get_kretprobe(struct kretprobe_instance *ri)
 {
 	return READ_ONCE(ri->pool->rp);
 }
+EXPORT_SYMBOL(get_kretprobe);
 
 /* The stack pointer the trampoline starts with when ri's function returns. */
 static inline uint64_t return_sp(const struct kretprobe_instance *ri)
@@ -308,6 +309,7 @@ int register_kretprobe(struct kretprobe *rp)
 	}
 	return err;
 }
+EXPORT_SYMBOL(register_kretprobe);
 
 void unregister_kretprobe(struct kretprobe *rp)
 {
@@ -324,6 +326,7 @@ void unregister_kretprobe(struct kretprobe *rp)
 	local_irq_restore(flags);
 	rp->pool = NULL;
 }
+EXPORT_SYMBOL(unregister_kretprobe);
 
 int register_kretprobes(struct kretprobe **rps, int num)
 {
@@ -339,9 +342,11 @@ int register_kretprobes(struct kretprobe **rps, int num)
 	}
 	return 0;
 }
+EXPORT_SYMBOL(register_kretprobes);
 
 void unregister_kretprobes(struct kretprobe **rps, int num)
 {
 	for (int i = 0; rps && i < num; i++)
 		unregister_kretprobe(rps[i]);
 }
+EXPORT_SYMBOL(unregister_kretprobes);

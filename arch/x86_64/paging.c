@@ -4,6 +4,7 @@
  *   KERNEL_VMA + phys	the image, 4 KiB pages: text RX, rodata R+NX,
  *			data/bss RW+NX, stack guard pages absent
  *   IOREMAP_BASE ...	MMIO, uncached, NX
+ *   MODULES_VADDR ...	loadable modules (module_alloc.c), 4 KiB pages
  *   EXEC_BASE ...	out-of-line slots for probes (within 2 GiB of text)
  *   POKE_VA		a two-page window text_poke maps over the page(s)
  *			being patched, so text itself is never writable
@@ -132,9 +133,30 @@ bool va_is_mapped(uint64_t va, size_t len, bool write)
 	return true;
 }
 
+void map_page_prot(uint64_t va, uint64_t pa, bool write, bool exec)
+{
+	map_page(va, pa, PTE_G | (write ? PTE_W : 0) | (exec ? 0 : PTE_NX));
+	invlpg(va);
+}
+
+uint64_t page_phys(uint64_t va)
+{
+	uint64_t *e = walk(va, 0, false);
+
+	return e && (*e & PTE_P) ? *e & PTE_ADDR : 0;
+}
+
+/* The image's text, or a module page mapped executable (module text after loading). */
 bool is_kernel_text(uint64_t va)
 {
-	return va >= (uint64_t)_text && va < (uint64_t)_etext;
+	uint64_t *e;
+
+	if (va >= (uint64_t)_text && va < (uint64_t)_etext)
+		return true;
+	if (va < MODULES_VADDR || va >= MODULES_END || !pml4)
+		return false;
+	e = walk(va, 0, false);
+	return e && (*e & PTE_P) && !(*e & PTE_NX);
 }
 
 static uint64_t image_flags(uint64_t va)

@@ -61,6 +61,7 @@ uint64_t uptime_ns(void)
 	/* split to keep rem * 1e6 within 64 bits */
 	return c / per_sec * 1000000000ULL + c % per_sec * 1000000ULL / tsc_per_khz;
 }
+EXPORT_SYMBOL(uptime_ns);
 
 void lapic_timer_tick(void)
 {
@@ -79,9 +80,11 @@ void udelay(unsigned int us)
 	while (rdtsc() < end)
 		cpu_relax();
 }
+EXPORT_SYMBOL(udelay);
 
 void mdelay(unsigned int ms)
 {
 	while (ms--)
 		udelay(1000);
 }
+EXPORT_SYMBOL(mdelay);

@@ -2,6 +2,7 @@
 #ifndef KP_X86_PRIVATE_H
 #define KP_X86_PRIVATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "ptregs.h"
 
@@ -19,6 +20,10 @@ void stacks_unmap_guards(void);
 
 /* paging.c */
 void page_unmap(uint64_t va);
+/* Map (or remap) one 4 KiB page, global, with the given rights. */
+void map_page_prot(uint64_t va, uint64_t pa, bool write, bool exec);
+/* The frame mapped at va by a 4 KiB page, or 0. */
+uint64_t page_phys(uint64_t va);
 
 /* irq.c */
 void irq_dispatch(struct pt_regs *regs, unsigned int vector);

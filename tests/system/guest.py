@@ -92,7 +92,7 @@ class Guest:
     """One QEMU running kprobe64, console on its stdin/stdout.
 
     Every Guest made is remembered in Guest.made, so the checks after a test
-    (conftest.py) can read the log of each guest the test started."""
+    (guest_checks.py) can read the log of each guest the test started."""
 
     made = []
 

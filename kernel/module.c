@@ -1,0 +1,364 @@
+/*
+ * Module lifecycle: load an ELF object (kernel/module_elf.c lays it out and
+ * relocates it), protect it (text RX, rodata R, data RW+NX), run its init,
+ * and on removal run its exit, let every subsystem drop what the module left
+ * registered (register_module_notifier), then free it. The console is the
+ * only writer; the hit path reads the list without a lock (kallsyms for a
+ * backtrace), so entries are published and unlinked with single stores.
+ */
+#include "kernel.h"
+#include "arch.h"
+#include "mm.h"
+#include "module.h"
+#include "module_internal.h"
+
+static struct module *modules;		/* newest first */
+static struct module_notifier *notifiers;
+
+int module_for_each(int (*fn)(struct module *mod, void *arg), void *arg)
+{
+	for (struct module *m = READ_ONCE(modules); m; m = READ_ONCE(m->next)) {
+		int r = fn(m, arg);
+
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+bool within_module(uint64_t addr, const struct module *mod)
+{
+	uint64_t base = (uint64_t)mod->base;
+
+	return addr >= base && addr < base + mod->text_size + mod->ro_size + mod->data_size;
+}
+
+struct module *module_of(uint64_t addr)
+{
+	if (addr < MODULES_VADDR || addr >= MODULES_END)
+		return NULL;
+	for (struct module *m = READ_ONCE(modules); m; m = READ_ONCE(m->next))
+		if (within_module(addr, m))
+			return m;
+	return NULL;
+}
+
+struct module *module_find(const char *name)
+{
+	for (struct module *m = modules; m; m = m->next)
+		if (!strcmp(m->name, name))
+			return m;
+	return NULL;
+}
+
+struct module *module_named(const char *name, size_t n)
+{
+	for (struct module *m = modules; m; m = m->next)
+		if (strlen(m->name) == n && !strncmp(m->name, name, n))
+			return m;
+	return NULL;
+}
+
+bool try_module_get(struct module *mod)
+{
+	if (!mod)
+		return true;	/* the kernel itself */
+	if (mod->state == MODULE_STATE_GOING)
+		return false;
+	mod->refcnt++;
+	return true;
+}
+
+void module_put(struct module *mod)
+{
+	if (mod && mod->refcnt > 0)
+		mod->refcnt--;
+}
+
+void register_module_notifier(struct module_notifier *n)
+{
+	n->next = notifiers;
+	notifiers = n;
+}
+
+static size_t image_pages(const struct module *mod)
+{
+	return (mod->text_size + mod->ro_size + mod->data_size) / PAGE_SIZE;
+}
+
+static void free_module(struct module *mod)
+{
+	for (unsigned int i = 0; i < mod->num_uses; i++)
+		module_put(mod->uses[i]);
+	if (mod->base)
+		module_free(mod->base, image_pages(mod));
+	kfree(mod->uses);
+	kfree(mod->ksyms);
+	kfree(mod->strtab);
+	kfree(mod->param_buf);
+	kfree(mod);
+}
+
+static void unlink_module(struct module *mod)
+{
+	for (struct module **pp = &modules; *pp; pp = &(*pp)->next) {
+		if (*pp == mod) {
+			WRITE_ONCE(*pp, mod->next);
+			return;
+		}
+	}
+}
+
+/* Leftovers first (probes whose handlers are in the module), then the memory. */
+static void module_going(struct module *mod)
+{
+	mod->state = MODULE_STATE_GOING;
+	for (struct module_notifier *n = notifiers; n; n = n->next)
+		n->going(mod);
+	unlink_module(mod);
+	free_module(mod);
+}
+
+struct resolve_ctx {
+	struct module *mod;
+	unsigned int max_uses;
+};
+
+static uint64_t resolve(const char *name, void *arg, bool *found)
+{
+	struct resolve_ctx *c = arg;
+	struct module *owner, *mod = c->mod;
+	uint64_t addr = export_lookup(name, &owner);
+	unsigned int i;
+
+	*found = addr != 0;
+	if (!owner)
+		return addr;
+	for (i = 0; i < mod->num_uses && mod->uses[i] != owner; i++)
+		;
+	if (i == mod->num_uses && i < c->max_uses) {
+		mod->uses[mod->num_uses++] = owner;
+		owner->refcnt++;
+	}
+	return addr;
+}
+
+static const Elf64_Sym *defined_global(const struct elf_mod *m, const char *name)
+{
+	for (unsigned int i = 1; i < m->nsyms; i++) {
+		const Elf64_Sym *s = &m->syms[i];
+
+		if (s->st_shndx != SHN_UNDEF && ELF64_ST_BIND(s->st_info) != STB_LOCAL &&
+		    !strcmp(elf_mod_sym_name(m, s), name))
+			return s;
+	}
+	return NULL;
+}
+
+/* A loaded section's address and size, by name; 0 if absent. */
+static uint64_t section_at(const struct elf_mod *m, const struct module *mod, const char *name,
+			   size_t *size)
+{
+	int i = elf_mod_section(m, name);
+
+	if (i < 0 || m->off[i] == NO_OFF)
+		return 0;
+	*size = m->sh[i].sh_size;
+	return (uint64_t)mod->base + m->off[i];
+}
+
+static int set_params(struct module *mod, const struct elf_mod *m, const char *const *params,
+		      int nparams, char *err, size_t errlen)
+{
+	size_t size = 0, total = 0;
+	struct kernel_param *kp = (struct kernel_param *)section_at(m, mod, "__param", &size);
+	size_t nkp = kp ? size / sizeof(*kp) : 0;
+	char *p;
+
+	for (int i = 0; i < nparams; i++)
+		total += strlen(params[i]) + 1;
+	mod->param_buf = p = kmalloc(total + 1);
+	if (!p)
+		return -ENOMEM;
+	for (int i = 0; i < nparams; i++) {
+		char *eq;
+		size_t k;
+
+		memcpy(p, params[i], strlen(params[i]) + 1);
+		eq = strchr(p, '=');
+		if (!eq || eq == p) {
+			snprintf(err, errlen, "parameter '%s' is not NAME=VALUE", params[i]);
+			return -EINVAL;
+		}
+		*eq = '\0';
+		for (k = 0; k < nkp && strcmp(kp[k].name, p); k++)
+			;
+		if (k == nkp) {
+			snprintf(err, errlen, "unknown parameter '%s'", p);
+			return -EINVAL;
+		}
+		if (kp[k].set(eq + 1, kp[k].arg)) {
+			snprintf(err, errlen, "bad value '%s' for parameter '%s'", eq + 1, p);
+			return -EINVAL;
+		}
+		p = eq + 1 + strlen(eq + 1) + 1;
+	}
+	return 0;
+}
+
+static int take_modinfo(struct module *mod, const struct elf_mod *m, char *err, size_t errlen)
+{
+	const char *name = elf_mod_info(m, "name"), *lic = elf_mod_info(m, "license");
+
+	if (!name || !*name || strlen(name) >= MODULE_NAME_LEN) {
+		snprintf(err, errlen, "no module name in .modinfo (build it with make M=DIR)");
+		return -ENOEXEC;
+	}
+	memcpy(mod->name, name, strlen(name) + 1);
+	if (module_find(mod->name)) {
+		snprintf(err, errlen, "module '%s' is already loaded", mod->name);
+		return -EEXIST;
+	}
+	if (!lic || !*lic) {
+		snprintf(err, errlen, "module '%s' has no MODULE_LICENSE", mod->name);
+		return -ENOEXEC;
+	}
+	snprintf(mod->license, sizeof(mod->license), "%s", lic);
+	return 0;
+}
+
+/* Everything up to running init: on failure the caller frees mod. */
+static int prepare(struct module *mod, struct elf_mod *m, const char *const *params, int nparams,
+		   char *err, size_t errlen)
+{
+	struct resolve_ctx ctx = { mod, m->nsyms };
+	const Elf64_Sym *s;
+	uint64_t *symaddr;
+	const char *clash;
+	size_t size;
+	int ret;
+
+	ret = elf_mod_layout(m, err, errlen);
+	if (ret)
+		return ret;
+	mod->uses = kzalloc(m->nsyms * sizeof(*mod->uses) + 1);
+	if (!mod->uses)
+		return -ENOMEM;
+	mod->text_size = m->text_size;
+	mod->ro_size = m->ro_size;
+	mod->data_size = m->data_size;
+	if (!image_pages(mod)) {
+		snprintf(err, errlen, "module '%s' has nothing to load", mod->name);
+		return -ENOEXEC;
+	}
+	mod->base = module_alloc(image_pages(mod));
+	symaddr = kzalloc(m->nsyms * sizeof(*symaddr) + 1);
+	if (!mod->base || !symaddr) {
+		kfree(symaddr);
+		return -ENOMEM;
+	}
+	ret = elf_mod_relocate(m, mod->base, (uint64_t)mod->base, symaddr, resolve, &ctx, err, errlen);
+	kfree(symaddr);
+	if (ret)
+		return ret;
+	mod->syms = (const struct kernel_symbol *)section_at(m, mod, "__ksymtab", &size);
+	mod->num_syms = mod->syms ? size / sizeof(*mod->syms) : 0;
+	clash = export_clash(mod->syms, mod->num_syms);
+	if (clash) {
+		snprintf(err, errlen, "exported symbol '%s' is already exported", clash);
+		return -EEXIST;
+	}
+	s = defined_global(m, "init_module");
+	mod->init = s ? (int (*)(void))elf_mod_sym_addr(m, s, (uint64_t)mod->base) : NULL;
+	s = defined_global(m, "cleanup_module");
+	mod->exit = s ? (void (*)(void))elf_mod_sym_addr(m, s, (uint64_t)mod->base) : NULL;
+	ret = set_params(mod, m, params, nparams, err, errlen);
+	if (ret)
+		return ret;
+	ret = module_build_kallsyms(mod, m);
+	if (ret)
+		return ret;
+	module_protect(mod->base, mod->text_size / PAGE_SIZE, false, true);
+	module_protect(mod->base + mod->text_size, mod->ro_size / PAGE_SIZE, false, false);
+	return 0;
+}
+
+/* A faulting init or exit is reported like an oops and counted as an error, not fatal. */
+static int call_module_fn(uint64_t fn, bool *faulted)
+{
+	static const uint64_t none[6];
+
+	return (int)call_guarded(fn, none, faulted);
+}
+
+int module_load(const void *buf, size_t len, const char *const *params, int nparams,
+		struct module **out, char *err, size_t errlen)
+{
+	struct module *mod;
+	struct elf_mod m;
+	bool faulted = false;
+	int ret;
+
+	ret = elf_mod_parse(&m, buf, len, err, errlen);
+	if (ret)
+		return ret;
+	mod = kzalloc(sizeof(*mod));
+	m.off = kmalloc(m.eh->e_shnum * sizeof(*m.off));
+	if (!mod || !m.off) {
+		kfree(mod);
+		kfree(m.off);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	ret = take_modinfo(mod, &m, err, errlen);
+	if (!ret)
+		ret = prepare(mod, &m, params, nparams, err, errlen);
+	kfree(m.off);
+	if (ret) {
+		if (ret == -ENOMEM)
+			snprintf(err, errlen, "out of memory");
+		free_module(mod);
+		return ret;
+	}
+	mod->state = MODULE_STATE_COMING;
+	mod->next = modules;
+	WRITE_ONCE(modules, mod);	/* visible to kallsyms while init runs */
+	if (mod->init) {
+		ret = call_module_fn((uint64_t)mod->init, &faulted);
+		if (faulted)
+			ret = -EFAULT;
+		if (ret) {
+			snprintf(err, errlen, "module '%s': init %s (%d)", mod->name,
+				 faulted ? "faulted" : "failed", ret);
+			module_going(mod);
+			return ret;
+		}
+	}
+	mod->state = MODULE_STATE_LIVE;
+	if (out)
+		*out = mod;
+	return 0;
+}
+
+int module_unload(const char *name, char *err, size_t errlen)
+{
+	struct module *mod = module_find(name);
+	bool faulted = false;
+
+	if (!mod) {
+		snprintf(err, errlen, "no module '%s' is loaded", name);
+		return -ENOENT;
+	}
+	if (mod->refcnt) {
+		snprintf(err, errlen, "module '%s' is in use (%d users)", name, mod->refcnt);
+		return -EBUSY;
+	}
+	mod->state = MODULE_STATE_GOING;
+	if (mod->exit)
+		call_module_fn((uint64_t)mod->exit, &faulted);
+	if (faulted)
+		pr_err("module %s: exit faulted; removing it anyway\n", name);
+	module_going(mod);
+	return 0;
+}
+

@@ -1,0 +1,52 @@
+/* In-kernel tests of what the module loader builds on: module space, exports, task identity. */
+#include "ktest.h"
+#include "arch.h"
+#include "kallsyms.h"
+#include "module.h"
+#include "task.h"
+
+KTEST(modules, module_space_rights)
+{
+	uint8_t *p = module_alloc(2);
+
+	KT_ASSERT(p != NULL);
+	KT_EXPECT((uint64_t)p >= MODULES_VADDR && (uint64_t)p + 2 * PAGE_SIZE <= MODULES_END);
+	KT_EXPECT(va_is_mapped((uint64_t)p, 2 * PAGE_SIZE, true));
+	KT_EXPECT_EQ(p[0] | p[PAGE_SIZE + 17], 0);	/* zeroed */
+	KT_EXPECT(!is_kernel_text((uint64_t)p));	/* RW+NX is data */
+	module_protect(p, 1, false, true);
+	KT_EXPECT(is_kernel_text((uint64_t)p));		/* RX: module text */
+	KT_EXPECT(!va_is_mapped((uint64_t)p, 1, true));
+	KT_EXPECT(!is_kernel_text((uint64_t)p + PAGE_SIZE));
+	module_free(p, 2);
+	KT_EXPECT(!va_is_mapped((uint64_t)p, 1, false));
+	KT_EXPECT(!is_kernel_text((uint64_t)p));
+}
+
+KTEST(modules, runs_separated_by_guard)
+{
+	uint8_t *a = module_alloc(1), *b = module_alloc(1);
+
+	KT_ASSERT(a && b);
+	KT_EXPECT(b >= a + 2 * PAGE_SIZE || a >= b + 2 * PAGE_SIZE);
+	KT_EXPECT(!va_is_mapped((uint64_t)a + PAGE_SIZE, 1, false));
+	module_free(a, 1);
+	module_free(b, 1);
+}
+
+KTEST(modules, no_module_owns_kernel_addresses)
+{
+	KT_EXPECT(module_of(kallsyms_lookup_name("kmain")) == NULL);
+	KT_EXPECT(module_find("no_such_module") == NULL);
+	KT_EXPECT_EQ(module_kallsyms_lookup_name("nomod:kmain"), 0);
+}
+
+KTEST(modules, shell_task_identity)
+{
+	struct task_struct *t = get_current();
+
+	KT_EXPECT_EQ(t->pid, 1);
+	KT_EXPECT(!strcmp(t->comm, "kp-shell"));
+	KT_EXPECT(!in_interrupt());
+	KT_EXPECT_EQ(smp_processor_id(), 0);
+}
