@@ -1,0 +1,144 @@
+/*
+ * The eBPF runtime (bpf/): programs, maps, the structural check, the
+ * verifier's entry point and the interpreter. net/ and probes/ use eBPF only
+ * through this header. Everything declared here is plain C that also builds
+ * for the host tests, except where marked "kernel only".
+ *
+ * A program's life: the loader (or a test) fills a struct bpf_prog with
+ * instructions whose lddw map forms name entries of prog->maps and whose
+ * helper calls name entries of prog->helpers; bpf_check_basic() proves the
+ * program well formed, bpf_verify() proves it safe, and bpf_prog_run() runs it
+ * trusting both. bpf_prog_run_checked() runs anything that passed only the
+ * structural check, bounds-checking every memory access; the host tests use
+ * it to run unverified and random programs.
+ */
+#ifndef KP_BPF_H
+#define KP_BPF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "bpf_isa.h"
+
+#define BPF_MAXINSNS		65536	/* instructions per program (lddw counts two) */
+#define BPF_MAX_CALL_FRAMES	8	/* bpf-to-bpf frames, the entry one included (Linux) */
+#define BPF_MAX_TAIL_CALLS	33	/* tail calls per run (Linux's MAX_TAIL_CALL_CNT) */
+#define BPF_OBJ_NAME_LEN	32	/* program and map names, NUL included (Linux: 16) */
+#define BPF_MAX_HELPERS		256	/* helper ids below this may be in a table */
+
+/* Linux's numbers (uapi/linux/bpf.h). */
+enum bpf_prog_type {
+	BPF_PROG_TYPE_UNSPEC = 0,
+	BPF_PROG_TYPE_KPROBE = 2,
+	BPF_PROG_TYPE_XDP = 6,
+};
+
+enum bpf_map_type {
+	BPF_MAP_TYPE_UNSPEC = 0,
+	BPF_MAP_TYPE_HASH = 1,
+	BPF_MAP_TYPE_ARRAY = 2,
+	BPF_MAP_TYPE_PROG_ARRAY = 3,
+	BPF_MAP_TYPE_PERCPU_HASH = 5,
+	BPF_MAP_TYPE_PERCPU_ARRAY = 6,
+	BPF_MAP_TYPE_LRU_HASH = 9,
+	BPF_MAP_TYPE_DEVMAP = 14,
+	BPF_MAP_TYPE_RINGBUF = 27,
+};
+
+/* Helper ids the interpreter itself implements (Linux's numbers). */
+#define BPF_FUNC_tail_call	12
+
+struct bpf_map;
+
+/*
+ * A map's operations, Linux's names. lookup returns the value (for per-CPU
+ * maps: this CPU's copy) or NULL; direct_value gives the address of byte off
+ * of the value of a single-value array, for lddw's map-value form (global
+ * data), or NULL when the map has none or off is out of range.
+ */
+struct bpf_map_ops {
+	void *(*map_lookup_elem)(struct bpf_map *map, const void *key);
+	int (*map_update_elem)(struct bpf_map *map, const void *key, const void *value,
+			       uint64_t flags);
+	int (*map_delete_elem)(struct bpf_map *map, const void *key);
+	void *(*map_direct_value)(struct bpf_map *map, uint32_t off);
+};
+
+struct bpf_map {
+	const struct bpf_map_ops *ops;
+	enum bpf_map_type map_type;
+	uint32_t key_size, value_size, max_entries, map_flags;
+	uint32_t id;
+	char name[BPF_OBJ_NAME_LEN];
+};
+
+/*
+ * A helper, called with r1..r5 and returning r0, like Linux's BPF_CALL_x
+ * functions. Pointers arrive as integers, as the program holds them.
+ */
+typedef uint64_t (*bpf_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+				  uint64_t r5);
+
+struct bpf_prog {
+	enum bpf_prog_type type;
+	uint32_t id;
+	char name[BPF_OBJ_NAME_LEN];
+	struct bpf_insn *insnsi;
+	uint32_t len;			/* instructions */
+	/* lddw with src_reg BPF_PSEUDO_MAP_FD / _VALUE: imm indexes maps */
+	struct bpf_map **maps;
+	uint32_t nr_maps;
+	/* call imm (src_reg 0) indexes helpers; NULL entries are unknown ids */
+	const bpf_helper_fn *helpers;
+	uint32_t nr_helpers;
+	bool gpl_compatible;
+	uint64_t run_cnt, run_time_ns;	/* kept by whoever runs it */
+};
+
+/*
+ * The structural check: every opcode, register and reserved field valid,
+ * jumps and calls inside the program and onto instruction starts, the last
+ * instruction an exit or a jump, lddw whole and its map index known, helper
+ * ids known, no division by a zero immediate, no shift by an immediate of the
+ * operand's width or more, call frames at most BPF_MAX_CALL_FRAMES deep and
+ * not recursive. 0, or -EINVAL with one line in log ("insn N: why").
+ */
+int bpf_check_basic(const struct bpf_prog *prog, char *log, size_t log_size);
+
+/*
+ * The verifier (bpf/verifier.c): proves prog safe for its type and may
+ * rewrite context accesses. 0, or a negative error with the reason in log.
+ * Runs bpf_check_basic() first.
+ */
+int bpf_verify(struct bpf_prog *prog, char *log, size_t log_size);
+
+/* Run a verified program with r1 = ctx; returns r0. */
+uint64_t bpf_prog_run(const struct bpf_prog *prog, const void *ctx);
+
+/* ---- checked execution, for programs nobody verified ---- */
+
+/* Memory a checked run may touch besides its own stack: [start, end). */
+struct bpf_region {
+	uintptr_t start, end;
+	bool writable;
+};
+
+struct bpf_checked_run {
+	const struct bpf_region *regions;
+	unsigned int nr_regions;
+	uint64_t insn_budget;		/* instructions before -E2BIG */
+	/* out: where a refused run stopped */
+	uint32_t fault_pc;
+	uintptr_t fault_addr;
+};
+
+/*
+ * Run prog (it must have passed bpf_check_basic()) with r1, r2 set, each
+ * load, store and atomic checked against the regions and the live stack
+ * frames. 0 and *r0 on a normal exit; -EFAULT for an access outside them,
+ * -E2BIG when the budget runs out, -ELOOP for too deep calls.
+ */
+int bpf_prog_run_checked(const struct bpf_prog *prog, uint64_t r1, uint64_t r2,
+			 struct bpf_checked_run *cr, uint64_t *r0);
+
+#endif
