@@ -7,3 +7,6 @@ BPF_ASM_SRCS := tests/host/bpf_asm.c
 BPF_CORE_SRCS := bpf/check.c bpf/interp.c
 
 bpf_conformance_SRCS := tests/host/test_bpf_conformance.c $(BPF_ASM_SRCS) $(BPF_CORE_SRCS)
+
+HOST_TESTS += bpf_check
+bpf_check_SRCS := tests/host/test_bpf_check.c $(BPF_ASM_SRCS) $(BPF_CORE_SRCS)
