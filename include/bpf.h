@@ -50,18 +50,37 @@ enum bpf_map_type {
 
 struct bpf_map;
 
+/* What a map is made from: an ELF object's map definition, or a test. */
+struct bpf_map_spec {
+	enum bpf_map_type map_type;
+	uint32_t key_size, value_size, max_entries, map_flags;
+	const char *name;
+};
+
+/* map_update_elem flags (Linux's). */
+#define BPF_ANY		0	/* create or replace */
+#define BPF_NOEXIST	1	/* create only */
+#define BPF_EXIST	2	/* replace only */
+
 /*
  * A map's operations, Linux's names. lookup returns the value (for per-CPU
- * maps: this CPU's copy) or NULL; direct_value gives the address of byte off
- * of the value of a single-value array, for lddw's map-value form (global
- * data), or NULL when the map has none or off is out of range.
+ * maps: this CPU's copy) or NULL; lookup_percpu gives one CPU's copy (NULL
+ * for maps that are not per-CPU). get_next_key with key NULL gives the
+ * first key; -ENOENT after the last. direct_value gives the address of byte
+ * off of the value of a single-value array, for lddw's map-value form
+ * (global data), or NULL. A prog array's values are struct bpf_prog
+ * pointers (update takes the address of one; NULL clears the slot); a
+ * devmap's are u32 interface indexes.
  */
 struct bpf_map_ops {
 	void *(*map_lookup_elem)(struct bpf_map *map, const void *key);
+	void *(*map_lookup_percpu_elem)(struct bpf_map *map, const void *key, unsigned int cpu);
 	int (*map_update_elem)(struct bpf_map *map, const void *key, const void *value,
 			       uint64_t flags);
 	int (*map_delete_elem)(struct bpf_map *map, const void *key);
+	int (*map_get_next_key)(struct bpf_map *map, const void *key, void *next_key);
 	void *(*map_direct_value)(struct bpf_map *map, uint32_t off);
+	void (*map_free)(struct bpf_map *map);
 };
 
 struct bpf_map {
@@ -71,6 +90,31 @@ struct bpf_map {
 	uint32_t id;
 	char name[BPF_OBJ_NAME_LEN];
 };
+
+/* A new, zeroed map; NULL with *err (-EINVAL bad spec, -ENOMEM) on failure. */
+struct bpf_map *bpf_map_create(const struct bpf_map_spec *spec, int *err);
+void bpf_map_free(struct bpf_map *map);
+const char *bpf_map_type_name(enum bpf_map_type type);	/* "hash"...; NULL if unknown */
+
+/*
+ * A ring buffer's consumer side: fn on each committed record, oldest first,
+ * then the space is released; stops at a record still being written.
+ * Returns how many records were consumed.
+ */
+int bpf_ringbuf_consume(struct bpf_map *map, void (*fn)(const void *data, uint32_t len,
+							void *arg), void *arg);
+
+/*
+ * What the portable code needs from its surroundings: bpf/env_kernel.c in
+ * the kernel, tests/host/bpf_env.c on the host. bpf_lock() spins with
+ * interrupts off and returns what bpf_unlock() restores.
+ */
+void *bpf_zalloc(size_t size);
+void bpf_free(void *p);
+unsigned int bpf_this_cpu(void);
+unsigned int bpf_nr_cpus(void);
+uint64_t bpf_lock(uint32_t *lock);
+void bpf_unlock(uint32_t *lock, uint64_t flags);
 
 /*
  * A helper, called with r1..r5 and returning r0, like Linux's BPF_CALL_x
