@@ -45,8 +45,34 @@ enum bpf_map_type {
 	BPF_MAP_TYPE_RINGBUF = 27,
 };
 
-/* Helper ids the interpreter itself implements (Linux's numbers). */
-#define BPF_FUNC_tail_call	12
+/* Helper ids, Linux's numbers (uapi/linux/bpf.h); the ones this kernel has. */
+enum bpf_func_id {
+	BPF_FUNC_map_lookup_elem = 1,
+	BPF_FUNC_map_update_elem = 2,
+	BPF_FUNC_map_delete_elem = 3,
+	BPF_FUNC_probe_read = 4,
+	BPF_FUNC_ktime_get_ns = 5,
+	BPF_FUNC_trace_printk = 6,
+	BPF_FUNC_get_prandom_u32 = 7,
+	BPF_FUNC_get_smp_processor_id = 8,
+	BPF_FUNC_tail_call = 12,	/* done by the interpreter itself */
+	BPF_FUNC_get_current_pid_tgid = 14,
+	BPF_FUNC_get_current_comm = 16,
+	BPF_FUNC_redirect = 23,
+	BPF_FUNC_csum_diff = 28,
+	BPF_FUNC_xdp_adjust_head = 44,
+	BPF_FUNC_probe_read_str = 45,
+	BPF_FUNC_redirect_map = 51,
+	BPF_FUNC_xdp_adjust_meta = 54,
+	BPF_FUNC_xdp_adjust_tail = 65,
+	BPF_FUNC_probe_read_kernel = 113,
+	BPF_FUNC_probe_read_kernel_str = 115,
+	BPF_FUNC_ringbuf_output = 130,
+	BPF_FUNC_ringbuf_reserve = 131,
+	BPF_FUNC_ringbuf_submit = 132,
+	BPF_FUNC_ringbuf_discard = 133,
+	BPF_FUNC_get_func_ip = 173,
+};
 
 struct bpf_map;
 
@@ -122,6 +148,24 @@ void bpf_unlock(uint32_t *lock, uint64_t flags);
  */
 typedef uint64_t (*bpf_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
 				  uint64_t r5);
+
+/*
+ * The helper table (bpf/helpers.c). bpf/ fills in the helpers that need only
+ * maps and the kernel core; net/ and probes/ register theirs (XDP, trace)
+ * at init, as a lower layer cannot call them. prog_types is a mask of
+ * BPF_PROG_MASK(type): the program types that may call the helper.
+ */
+#define BPF_PROG_MASK(type)	(1u << (type))
+struct bpf_helper_info {
+	const char *name;		/* Linux's, without "bpf_" */
+	uint32_t prog_types;
+};
+int bpf_helper_register(enum bpf_func_id id, const char *name, bpf_helper_fn fn,
+			uint32_t prog_types);
+/* The table a loaded program calls through (BPF_MAX_HELPERS entries). */
+const bpf_helper_fn *bpf_helper_table(void);
+/* NULL for an unknown id. */
+const struct bpf_helper_info *bpf_helper_info(uint32_t id);
 
 struct bpf_prog {
 	enum bpf_prog_type type;

@@ -14,5 +14,6 @@ bpf_check_SRCS := tests/host/test_bpf_check.c $(BPF_ASM_SRCS) $(BPF_CORE_SRCS)
 # Maps, on the host with libc memory and two pretend CPUs.
 BPF_MAP_SRCS := bpf/map.c bpf/map_array.c bpf/map_hash.c bpf/map_ringbuf.c tests/host/bpf_env.c
 HOST_TESTS += bpf_maps
-bpf_maps_SRCS := tests/host/test_bpf_maps.c $(BPF_MAP_SRCS)
+bpf_maps_SRCS := tests/host/test_bpf_maps.c $(BPF_MAP_SRCS) bpf/helpers.c $(BPF_CORE_SRCS) \
+	$(BPF_ASM_SRCS)
 $(B)/host/test_bpf_maps: bpf/map_internal.h

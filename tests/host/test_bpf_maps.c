@@ -1,7 +1,8 @@
 /*
  * bpf/map*.c on the host: each map type's update flags, errors, iteration
  * and per-CPU copies; the hash map against a reference model under random
- * operations; LRU eviction order; ring buffer records, discards and wrap.
+ * operations; LRU eviction order; ring buffer records, discards and wrap;
+ * the map, ring buffer and csum_diff helpers called from a program.
  */
 #include <stdint.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "bpf.h"
 #include "kerrno.h"
 #include "../../bpf/map_internal.h"
+#include "bpf_asm.h"
 
 extern unsigned int bpf_host_cpu;
 
@@ -259,6 +261,75 @@ static void t_ringbuf(void)
 	bpf_map_free(m);
 }
 
+static void t_helpers_from_program(void)
+{
+	static const char src[] =
+		"stw [%r10-4], 7\n"
+		"stdw [%r10-16], 42\n"
+		"lddw %r1, 0\n"			/* becomes map 0 */
+		"mov %r2, %r10\nadd %r2, -4\n"
+		"mov %r3, %r10\nadd %r3, -16\n"
+		"mov %r4, 0\n"
+		"call 2\n"				/* map_update_elem */
+		"lddw %r1, 0\n"
+		"mov %r2, %r10\nadd %r2, -4\n"
+		"call 1\n"				/* map_lookup_elem */
+		"jeq %r0, 0, fail\n"
+		"ldxdw %r6, [%r0+0]\n"
+		"lddw %r1, 0\n"			/* becomes map 1, the ring */
+		"mov %r2, %r10\nadd %r2, -16\n"
+		"mov %r3, 8\nmov %r4, 0\n"
+		"call 130\n"			/* ringbuf_output */
+		"jne %r0, 0, fail\n"
+		"mov %r0, %r6\n"
+		"exit\n"
+		"fail:\nmov %r0, -1\nexit\n";
+	struct bpf_map *maps[2] = { make(BPF_MAP_TYPE_HASH, 4, 8, 4),
+				    make(BPF_MAP_TYPE_RINGBUF, 0, 0, 4096) };
+	struct bpf_insn insns[64];
+	struct bpf_prog prog = { .insnsi = insns, .maps = maps, .nr_maps = 2,
+				 .helpers = bpf_helper_table(), .nr_helpers = BPF_MAX_HELPERS };
+	char err[128];
+	int n = bpf_asm(src, insns, 64, err, sizeof(err)), lddw = 0;
+	struct seen s = { 0 };
+	uint32_t key = 7;
+
+	CHECK(n > 0);
+	for (int i = 0; i < n; i++) {
+		if (insns[i].code == (BPF_LD | BPF_IMM | BPF_DW)) {
+			insns[i].src_reg = BPF_PSEUDO_MAP_FD;
+			insns[i].imm = lddw++ == 2;
+			i++;
+		}
+	}
+	prog.len = (uint32_t)n;
+	CHECK_EQ(bpf_check_basic(&prog, err, sizeof(err)), 0);
+	CHECK_EQ(bpf_prog_run(&prog, NULL), 42);
+	CHECK_EQ(*(uint64_t *)maps[0]->ops->map_lookup_elem(maps[0], &key), 42);
+	CHECK_EQ(bpf_ringbuf_consume(maps[1], collect, &s), 1);
+	CHECK_EQ(s.lens[0], 8);
+	CHECK_EQ(s.first[0], 42);
+	CHECK(bpf_helper_info(BPF_FUNC_map_lookup_elem) &&
+	      !strcmp(bpf_helper_info(BPF_FUNC_map_lookup_elem)->name, "map_lookup_elem"));
+	CHECK(bpf_helper_info(200) == NULL);
+	bpf_map_free(maps[0]);
+	bpf_map_free(maps[1]);
+}
+
+static void t_csum_diff(void)
+{
+	const bpf_helper_fn csum_diff = bpf_helper_table()[BPF_FUNC_csum_diff];
+	uint32_t from[2] = { 0x01020304, 0x0a0b0c0d }, to[2] = { 0x01020305, 0x0a0b0c0d };
+	uint64_t d = csum_diff((uintptr_t)from, 8, (uintptr_t)to, 8, 0), fold = d;
+
+	/* from + diff == to, in one's complement: the change is +1 in one word */
+	while (fold >> 16)
+		fold = (fold & 0xffff) + (fold >> 16);
+	CHECK_EQ(fold, 1);
+	CHECK_EQ((int64_t)csum_diff((uintptr_t)from, 6, (uintptr_t)to, 8, 0), -EINVAL);
+	CHECK_EQ(csum_diff(0, 0, (uintptr_t)to, 4, 5), 0x01020305 + 5);
+}
+
 int main(void)
 {
 	RUN(t_array);
@@ -268,5 +339,7 @@ int main(void)
 	RUN(t_percpu_and_lru_hash);
 	RUN(t_slots);
 	RUN(t_ringbuf);
+	RUN(t_helpers_from_program);
+	RUN(t_csum_diff);
 	return check_done();
 }
