@@ -49,8 +49,20 @@ NOPROBE_OBJS := $(patsubst %.c,$(B)/%.o,$(NOPROBE_FILES))
 NEEDED_TOOLS := $(CC) $(LD) $(NASM) grub-mkrescue xorriso mformat $(QEMU) $(PYTHON) gdb objdump
 DEPS_STAMP := $(B)/.deps-ok
 
+# eBPF samples (samples/bpf/*.c): clang -target bpf with Debian's libbpf-dev
+# headers, the same command line that builds them for Linux.
+BPF_CLANG ?= clang
+BPF_SAMPLE_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
+	-I/usr/include/$(shell $(CC) -dumpmachine)
+BPF_SAMPLES := $(patsubst samples/bpf/%.c,$(B)/samples/bpf/%.o,$(wildcard samples/bpf/*.c))
+
+$(B)/samples/bpf/%.o: samples/bpf/%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CLANG   $<")
+	$(Q)$(BPF_CLANG) $(BPF_SAMPLE_CFLAGS) -c $< -o $@
+
 .PHONY: all iso run debug gdb test test-host test-system bench clean help deps
-all: $(B)/kprobe64.elf
+all: $(B)/kprobe64.elf $(BPF_SAMPLES)
 
 $(DEPS_STAMP):
 	$(Q)missing=""; for t in $(NEEDED_TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \

@@ -180,6 +180,7 @@ struct bpf_prog {
 	const bpf_helper_fn *helpers;
 	uint32_t nr_helpers;
 	bool gpl_compatible;
+	char section[64];		/* the ELF section it came from: "xdp", "kprobe/SYM" */
 	uint64_t run_cnt, run_time_ns;	/* kept by whoever runs it */
 };
 
@@ -202,6 +203,42 @@ int bpf_verify(struct bpf_prog *prog, char *log, size_t log_size);
 
 /* Run a verified program with r1 = ctx; returns r0. */
 uint64_t bpf_prog_run(const struct bpf_prog *prog, const void *ctx);
+
+/* ---- the ELF loader (bpf/loader.c) ---- */
+
+#define BPF_OBJ_MAX_SIZE	(4u << 20)	/* bytes of ELF */
+#define BPF_OBJ_MAX_MAPS	64
+#define BPF_OBJ_MAX_PROGS	64
+#define BPF_DATA_MAX_SIZE	(1u << 20)	/* a .data, .rodata or .bss section */
+
+/*
+ * What one `clang -O2 -g -target bpf` object becomes: its maps (BTF-defined
+ * ".maps", legacy "maps", and one single-value array per .rodata, .data
+ * and .bss) and one program per function in a program section ("xdp",
+ * "xdp/...", "kprobe/SYM", "kretprobe/SYM"), each with the .text functions
+ * it calls appended and its lddw and call relocations resolved. Programs
+ * share the object's maps array; a lddw map imm indexes it.
+ */
+struct bpf_object {
+	char license[64];
+	struct bpf_map **maps;
+	uint32_t nr_maps;
+	struct bpf_prog **progs;
+	uint32_t nr_progs;
+};
+
+/*
+ * Parse, relocate and structurally check an object; names are the
+ * functions' and maps' symbol names, "prefix." before them when prefix is
+ * non-empty. 0 and *out, or a negative error with one line in err and
+ * nothing allocated.
+ */
+int bpf_object_load(const void *data, size_t size, const char *prefix, struct bpf_object **out,
+		    char *err, size_t errlen);
+/* Free the object, its programs and its maps. */
+void bpf_object_free(struct bpf_object *obj);
+/* "xdp", "kprobe"; NULL if unknown. */
+const char *bpf_prog_type_name(enum bpf_prog_type type);
 
 /* ---- checked execution, for programs nobody verified ---- */
 

@@ -17,3 +17,9 @@ HOST_TESTS += bpf_maps
 bpf_maps_SRCS := tests/host/test_bpf_maps.c $(BPF_MAP_SRCS) bpf/helpers.c $(BPF_CORE_SRCS) \
 	$(BPF_ASM_SRCS)
 $(B)/host/test_bpf_maps: bpf/map_internal.h
+
+# The ELF loader, on the samples clang builds (build/samples/bpf/*.o).
+HOST_TESTS += bpf_loader
+bpf_loader_SRCS := tests/host/test_bpf_loader.c bpf/loader.c bpf/elf.c bpf/btf.c \
+	bpf/helpers.c $(BPF_MAP_SRCS) $(BPF_CORE_SRCS)
+$(B)/host/test_bpf_loader: bpf/elf.h $(BPF_SAMPLES)
