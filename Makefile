@@ -61,7 +61,7 @@ $(B)/samples/bpf/%.o: samples/bpf/%.c | $(DEPS_STAMP)
 	@$(if $(Q),echo "  CLANG   $<")
 	$(Q)$(BPF_CLANG) $(BPF_SAMPLE_CFLAGS) -c $< -o $@
 
-.PHONY: all iso run debug gdb test test-host test-system bench clean help deps
+.PHONY: FORCE all iso run debug gdb test test-host test-system bench clean help deps
 all: $(B)/kprobe64.elf $(BPF_SAMPLES)
 
 $(DEPS_STAMP):
@@ -117,12 +117,23 @@ $(B)/kprobe64.elf: $(B)/kallsyms.o
 $(B)/kprobe64.bin: $(B)/kprobe64.elf
 	$(Q)$(OBJCOPY) -O binary $< $@
 
+# make iso BPF="a.o b.o": the objects go on the ISO as GRUB modules named by
+# their file names (`bpf load boot:a.o`); by default every sample. The list
+# is remembered, so the ISO is rebuilt when it changes.
+BPF ?= $(BPF_SAMPLES)
+$(B)/iso-bpf.list: FORCE | $(DEPS_STAMP)
+	$(Q)echo "$(BPF)" | cmp -s - $@ || echo "$(BPF)" > $@
+FORCE:
+
 iso: $(B)/kprobe64.iso
-$(B)/kprobe64.iso: $(B)/kprobe64.elf boot/grub.cfg
+$(B)/kprobe64.iso: $(B)/kprobe64.elf boot/grub.cfg $(B)/iso-bpf.list $(BPF)
 	@$(if $(Q),echo "  ISO     $@")
-	$(Q)rm -rf $(B)/isodir && mkdir -p $(B)/isodir/boot/grub
+	$(Q)rm -rf $(B)/isodir && mkdir -p $(B)/isodir/boot/grub $(B)/isodir/boot/bpf
 	$(Q)cp $(B)/kprobe64.elf $(B)/isodir/boot/kprobe64.elf
-	$(Q)cp boot/grub.cfg $(B)/isodir/boot/grub/grub.cfg
+	$(Q)mods=""; for f in $(BPF); do n=$$(basename $$f); cp $$f $(B)/isodir/boot/bpf/$$n; \
+	    mods="$$mods\tmodule2 /boot/bpf/$$n $$n\n"; done; \
+	    awk -v mods="$$mods" '/^[ \t]*boot[ \t]*$$/ { printf "%s", mods } { print }' \
+	    boot/grub.cfg > $(B)/isodir/boot/grub/grub.cfg
 	$(Q)grub-mkrescue -o $@ $(B)/isodir >$(B)/grub-mkrescue.log 2>&1 || \
 	    { cat $(B)/grub-mkrescue.log; exit 1; }
 

@@ -275,15 +275,15 @@ static int check_helpers(struct load *l, const struct bpf_prog *prog)
 		if (in->code != (BPF_JMP | BPF_CALL) || in->src_reg)
 			continue;
 		h = bpf_helper_info((uint32_t)in->imm);
-		if (!h) {
-			snprintf(why, sizeof(why), "%d", in->imm);
-			return refuse(l, -EINVAL, "unknown helper %s", why);
-		}
-		if (!(h->prog_types & BPF_PROG_MASK(prog->type))) {
-			snprintf(why, sizeof(why), "helper %s is not available to %s programs", h->name,
-				 bpf_prog_type_name(prog->type));
-			return refuse(l, -EINVAL, "%s", why);
-		}
+		if (!h)
+			snprintf(why, sizeof(why), "insn %u: unknown helper %d", i, in->imm);
+		else if (!(h->prog_types & BPF_PROG_MASK(prog->type)))
+			snprintf(why, sizeof(why), "insn %u: helper %s is not available to %s programs",
+				 i, h->name, bpf_prog_type_name(prog->type));
+		else
+			continue;
+		snprintf(l->err, l->errlen, "program '%s': %s", prog->name, why);
+		return -EINVAL;
 	}
 	return 0;
 }

@@ -181,6 +181,7 @@ struct bpf_prog {
 	uint32_t nr_helpers;
 	bool gpl_compatible;
 	char section[64];		/* the ELF section it came from: "xdp", "kprobe/SYM" */
+	uint32_t users;			/* attachments; an attached program stays loaded */
 	uint64_t run_cnt, run_time_ns;	/* kept by whoever runs it */
 };
 
@@ -239,6 +240,27 @@ int bpf_object_load(const void *data, size_t size, const char *prefix, struct bp
 void bpf_object_free(struct bpf_object *obj);
 /* "xdp", "kprobe"; NULL if unknown. */
 const char *bpf_prog_type_name(enum bpf_prog_type type);
+
+/* ---- loaded objects, in the kernel (bpf/registry.c; kernel only) ---- */
+
+#define BPF_LOG_SIZE	4096
+
+/*
+ * Load an object image (a GRUB module, a TFTP download): the loader, then
+ * bpf_verify() on every program; on success the maps and programs get ids
+ * and are listed by `bpf progs` / `bpf maps`. prefix names the object (may
+ * be NULL). 0, or an error with one line in err and nothing registered;
+ * the verifier's log of the last load is kept for `bpf log`.
+ */
+int bpf_load_image(const void *data, size_t size, const char *prefix, char *err, size_t errlen);
+/* A loaded program by name or decimal id; NULL if none. */
+struct bpf_prog *bpf_prog_find(const char *name);
+struct bpf_map *bpf_map_find(const char *name);
+/* Attachments hold their program (users); unload refuses while any is held. */
+void bpf_prog_hold(struct bpf_prog *prog);
+void bpf_prog_release(struct bpf_prog *prog);
+/* Run a loaded program on ctx and count the run (bpf progs). */
+uint64_t bpf_prog_run_counted(struct bpf_prog *prog, const void *ctx);
 
 /* ---- checked execution, for programs nobody verified ---- */
 

@@ -125,6 +125,18 @@ struct initcall {
 /* FNV-1a of [_text, _etext): probes leave no trace once unregistered. */
 uint64_t kernel_text_checksum(void);
 
+/*
+ * GRUB modules (multiboot2 module tags): each is the file a grub.cfg
+ * `module2 FILE NAME` line loaded, named by NAME (its command line).
+ * Their memory stays reserved and mapped for the kernel's lifetime.
+ */
+struct boot_module {
+	uint64_t phys_start, phys_end;
+	char name[64];
+};
+/* NULL if no module has that name. */
+const struct boot_module *boot_module_find(const char *name);
+
 /* Boot command line (from the multiboot2 loader). */
 extern char boot_cmdline[256];
 bool cmdline_has(const char *flag);

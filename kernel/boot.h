@@ -3,8 +3,10 @@
 #define KP_KERNEL_BOOT_H
 
 #include <stdint.h>
+#include "kernel.h"
 
 #define BOOT_MMAP_MAX 64
+#define BOOT_MODULES_MAX 16
 
 struct boot_mmap {
 	uint64_t base, len;
@@ -17,6 +19,8 @@ struct boot_info {
 	unsigned int nmmap;
 	struct boot_mmap mmap[BOOT_MMAP_MAX];
 	char loader[64];
+	unsigned int nmodules;
+	struct boot_module modules[BOOT_MODULES_MAX];	/* reserved in frame_init */
 };
 
 extern struct boot_info boot_info;

@@ -52,6 +52,8 @@ void frame_init(void)
 	}
 	reserve(0, (uint64_t)__kernel_end - KERNEL_VMA);
 	reserve(boot_info.mbi_phys, boot_info.mbi_phys + boot_info.mbi_size);
+	for (unsigned int i = 0; i < boot_info.nmodules; i++)
+		reserve(boot_info.modules[i].phys_start, boot_info.modules[i].phys_end);
 	hint = ((uint64_t)__kernel_end - KERNEL_VMA) / PAGE_SIZE;
 	pr_info("mm: %lu MiB usable, %lu frames free\n", nframes * PAGE_SIZE >> 20, nfree);
 }

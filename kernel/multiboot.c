@@ -15,7 +15,7 @@ struct mb2_tag {
 };
 
 enum {
-	MB2_TAG_END = 0, MB2_TAG_CMDLINE = 1, MB2_TAG_LOADER = 2,
+	MB2_TAG_END = 0, MB2_TAG_CMDLINE = 1, MB2_TAG_LOADER = 2, MB2_TAG_MODULE = 3,
 	MB2_TAG_MMAP = 6, MB2_TAG_ACPI_OLD = 14, MB2_TAG_ACPI_NEW = 15,
 };
 
@@ -92,6 +92,16 @@ static void parse_mb2(uint64_t mbi_phys)
 		case MB2_TAG_LOADER:
 			copy_str(boot_info.loader, sizeof(boot_info.loader), data, t->size - 8);
 			break;
+		case MB2_TAG_MODULE:
+			/* mod_start, mod_end, then the NAME from grub.cfg */
+			if (t->size >= 16 && boot_info.nmodules < BOOT_MODULES_MAX) {
+				struct boot_module *m = &boot_info.modules[boot_info.nmodules++];
+
+				m->phys_start = *(const uint32_t *)data;
+				m->phys_end = *(const uint32_t *)(data + 4);
+				copy_str(m->name, sizeof(m->name), data + 8, t->size - 16);
+			}
+			break;
 		case MB2_TAG_MMAP: {
 			uint32_t esize = *(const uint32_t *)data;
 			const uint8_t *e = (const uint8_t *)data + 8;
@@ -114,6 +124,14 @@ static void parse_mb2(uint64_t mbi_phys)
 		}
 		p += ALIGN_UP(t->size, 8);
 	}
+}
+
+const struct boot_module *boot_module_find(const char *name)
+{
+	for (unsigned int i = 0; i < boot_info.nmodules; i++)
+		if (!strcmp(boot_info.modules[i].name, name))
+			return &boot_info.modules[i];
+	return NULL;
 }
 
 bool cmdline_has(const char *flag)
