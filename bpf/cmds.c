@@ -1,6 +1,7 @@
 /*
  * The `bpf` console command, in bpftool's spirit: load, progs, dump, maps,
- * map dump|lookup|update|delete, log, unload. Keys and values are typed as
+ * map dump|lookup|update|delete, log, attach|detach (kprobe programs, through
+ * the hook probes/ registers), unload. Keys and values are typed as
  * bytes in hex ("01 00 00 00") or, when they fit in 8 bytes, as one number
  * (little-endian, as the program sees it); they print as hex bytes, with the
  * number too for 4- and 8-byte values.
@@ -240,12 +241,36 @@ static int cmd_map(int argc, char **argv)
 	return 0;
 }
 
+/* bpf attach PROG [TARGET] | bpf detach PROG, through the hook's owner */
+static int cmd_attach(int argc, char **argv)
+{
+	bool attach = !strcmp(argv[1], "attach");
+	const struct bpf_attach_ops *ops;
+	struct bpf_prog *prog;
+	char err[160];
+
+	if (argc < 3 || argc > (attach ? 4 : 3))
+		return cmd_error(attach ? "usage: bpf attach PROG [SYM]" : "usage: bpf detach PROG");
+	prog = bpf_prog_find(argv[2]);
+	if (!prog)
+		return cmd_error("no program '%s' (see 'bpf progs')", argv[2]);
+	ops = bpf_attach_ops(prog->type);
+	if (!ops)
+		return cmd_error("%s programs attach elsewhere (xdp attach bpf:%s)",
+				 bpf_prog_type_name(prog->type), prog->name);
+	if (attach ? ops->attach(prog, argc == 4 ? argv[3] : NULL, err, sizeof(err)) :
+		     ops->detach(prog, err, sizeof(err)))
+		return cmd_error("%s", err);
+	cprintf("%s %s\n", attach ? "attached" : "detached", prog->name);
+	return 0;
+}
+
 static int cmd_bpf(int argc, char **argv)
 {
 	char err[160];
 
 	if (argc < 2)
-		return cmd_error("usage: bpf load|progs|dump|maps|map|log|unload ...");
+		return cmd_error("usage: bpf load|progs|dump|maps|map|log|attach|detach|unload ...");
 	if (!strcmp(argv[1], "load"))
 		return cmd_load(argc, argv);
 	if (!strcmp(argv[1], "progs"))
@@ -262,6 +287,8 @@ static int cmd_bpf(int argc, char **argv)
 		cprintf("%s", bpf_last_log[0] ? bpf_last_log : "(no load yet)\n");
 		return 0;
 	}
+	if (!strcmp(argv[1], "attach") || !strcmp(argv[1], "detach"))
+		return cmd_attach(argc, argv);
 	if (!strcmp(argv[1], "unload")) {
 		if (argc != 3)
 			return cmd_error("usage: bpf unload NAME|PROG");
@@ -270,8 +297,8 @@ static int cmd_bpf(int argc, char **argv)
 		cprintf("unloaded %s\n", argv[2]);
 		return 0;
 	}
-	return cmd_error("unknown bpf subcommand '%s' (load, progs, dump, maps, map, log, unload)",
+	return cmd_error("unknown bpf subcommand '%s' (load, progs, dump, maps, map, log, attach, detach, unload)",
 			 argv[1]);
 }
-CONSOLE_CMD(bpf, cmd_bpf, "bpf load SRC [NAME] | progs | dump PROG | maps | map OP MAP ... | log | unload NAME",
+CONSOLE_CMD(bpf, cmd_bpf, "bpf load SRC [NAME] | progs | dump PROG | maps | map OP MAP ... | log | attach PROG [SYM] | detach PROG | unload NAME",
 	    "eBPF objects: load from a boot module, list, dump, maps, verifier log, unload");

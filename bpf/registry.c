@@ -12,6 +12,7 @@
 #include "arch.h"
 
 static struct bpf_loaded objects[BPF_MAX_OBJECTS];
+static const struct bpf_attach_ops *attach_ops[BPF_PROG_TYPE_XDP + 1];
 static uint32_t next_prog_id;
 char bpf_last_log[BPF_LOG_SIZE];
 
@@ -105,6 +106,17 @@ struct bpf_map *bpf_map_find(const char *name)
 				return obj->maps[m];
 	}
 	return NULL;
+}
+
+void bpf_attach_ops_register(enum bpf_prog_type type, const struct bpf_attach_ops *ops)
+{
+	if ((unsigned int)type < sizeof(attach_ops) / sizeof(attach_ops[0]))
+		attach_ops[type] = ops;
+}
+
+const struct bpf_attach_ops *bpf_attach_ops(enum bpf_prog_type type)
+{
+	return (unsigned int)type < sizeof(attach_ops) / sizeof(attach_ops[0]) ? attach_ops[type] : NULL;
 }
 
 void bpf_prog_hold(struct bpf_prog *prog)

@@ -259,6 +259,18 @@ struct bpf_map *bpf_map_find(const char *name);
 /* Attachments hold their program (users); unload refuses while any is held. */
 void bpf_prog_hold(struct bpf_prog *prog);
 void bpf_prog_release(struct bpf_prog *prog);
+/*
+ * Attaching programs of one type to their hook, registered by the layer
+ * that owns the hook (probes/ for kprobe programs): `bpf attach PROG
+ * [TARGET]` and `bpf detach PROG` call these. 0, or an error with err set.
+ */
+struct bpf_attach_ops {
+	int (*attach)(struct bpf_prog *prog, const char *target, char *err, size_t errlen);
+	int (*detach)(struct bpf_prog *prog, char *err, size_t errlen);
+};
+void bpf_attach_ops_register(enum bpf_prog_type type, const struct bpf_attach_ops *ops);
+const struct bpf_attach_ops *bpf_attach_ops(enum bpf_prog_type type);
+
 /* Run a loaded program on ctx and count the run (bpf progs). */
 uint64_t bpf_prog_run_counted(struct bpf_prog *prog, const void *ctx);
 

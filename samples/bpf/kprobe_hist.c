@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A log2 histogram of the first argument of a kernel function, in a hash
- * map keyed by the bucket. Attach with `bpf attach kprobe_hist SYM` here;
+ * map keyed by the bucket. Attach with `bpf attach kprobe_hist [SYM]` here;
  * on Linux the section name picks the function.
  */
 #include <linux/bpf.h>
@@ -27,7 +27,7 @@ static __always_inline __u32 log2_bucket(__u64 v)
 	return b;
 }
 
-SEC("kprobe/kp_bpf_target")
+SEC("kprobe/kp_target_add")
 int BPF_KPROBE(kprobe_hist, __u64 arg)
 {
 	__u32 bucket = log2_bucket(arg);

@@ -34,7 +34,7 @@ static __noinline __u32 log2_bucket(__u64 v)
 	return b;
 }
 
-SEC("kprobe/kp_bpf_target")
+SEC("kprobe/kp_target_add")
 int BPF_KPROBE(lat_entry)
 {
 	__u32 zero = 0;
@@ -45,7 +45,7 @@ int BPF_KPROBE(lat_entry)
 	return 0;
 }
 
-SEC("kretprobe/kp_bpf_target")
+SEC("kretprobe/kp_target_add")
 int BPF_KRETPROBE(lat_exit)
 {
 	__u32 zero = 0, bucket;

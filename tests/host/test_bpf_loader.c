@@ -142,7 +142,7 @@ static void t_btf_maps(void)
 	bpf_object_free(obj);
 	obj = load(SAMPLES "kprobe_hist.o", NULL);
 	CHECK(obj && obj->nr_progs == 1 && obj->progs[0]->type == BPF_PROG_TYPE_KPROBE);
-	CHECK(obj && !strcmp(obj->progs[0]->section, "kprobe/kp_bpf_target"));
+	CHECK(obj && !strcmp(obj->progs[0]->section, "kprobe/kp_target_add"));
 	CHECK(obj && obj->nr_maps == 1 && obj->maps[0]->map_type == BPF_MAP_TYPE_HASH);
 	bpf_object_free(obj);
 }
@@ -169,7 +169,7 @@ static void t_latency_runs(void)
 	CHECK(entry && ret);
 	if (!entry || !ret)
 		goto out;
-	CHECK_STR(ret->section, "kretprobe/kp_bpf_target");
+	CHECK_STR(ret->section, "kretprobe/kp_target_add");
 	fake_ns = 1000;
 	CHECK_EQ(bpf_prog_run(entry, NULL), 0);
 	fake_ns = 1000 + 4000;		/* log2(4000) = 11 */

@@ -115,3 +115,52 @@ def test_bpf_map_commands(guest):
         expect(re.search(r"kprobe\s+lat\.lat_exit\s+\d+", rows), rows)
     finally:
         guest.cmd_ok("bpf unload lat")
+
+
+def hist(guest, mapname):
+    """`bpf map dump` of a u32 -> u64 hash map as {key: value}."""
+    out = guest.cmd_ok("bpf map dump %s" % mapname)
+    keys = [int(k) for k in re.findall(r"^key: .*\((\d+)\)$", out, re.M)]
+    vals = [int(v) for v in re.findall(r"^\s+value: .*\((\d+)\)$", out, re.M)]
+    expect(len(keys) == len(vals), out)
+    return dict(zip(keys, vals))
+
+
+def test_kprobe_program_histogram(guest):
+    guest.cmd_ok("bpf load boot:kprobe_hist.o kh")
+    try:
+        out = guest.cmd_ok("bpf attach kh.kprobe_hist")
+        expect("attached kh.kprobe_hist" in out, out)
+        try:
+            guest.cmd_err("bpf attach kh.kprobe_hist")     # already attached
+            for a in (5, 5, 5, 1000):
+                guest.cmd_ok("call kp_target_add %d 1" % a)
+            # ctx is pt_regs: PT_REGS_PARM1 is rdi, the first argument
+            expect(hist(guest, "kh.arg_hist") == {2: 3, 9: 1}, guest.cmd_ok("bpf map dump kh.arg_hist"))
+            expect(prog_row(guest, "kh.kprobe_hist")["run_cnt"] == 4, guest.cmd_ok("bpf progs"))
+        finally:
+            guest.cmd_ok("bpf detach kh.kprobe_hist")
+        guest.cmd_ok("call kp_target_add 5 1")
+        expect(prog_row(guest, "kh.kprobe_hist")["run_cnt"] == 4, "ran after detach")
+        guest.cmd_err("bpf detach kh.kprobe_hist")
+        guest.cmd_err("bpf attach kh.kprobe_hist no_such_function_here")
+    finally:
+        guest.cmd_ok("bpf unload kh")
+
+
+def test_kretprobe_program_latency(guest):
+    guest.cmd_ok("bpf load boot:kretprobe_latency.o kl")
+    try:
+        guest.cmd_ok("bpf attach kl.lat_entry")
+        guest.cmd_ok("bpf attach kl.lat_exit")
+        try:
+            for _ in range(3):
+                guest.cmd_ok("call kp_target_add 1 2")
+            h = hist(guest, "kl.lat_hist")
+            expect(sum(h.values()) == 3, "latency histogram %s" % h)
+            expect(prog_row(guest, "kl.lat_exit")["run_cnt"] == 3, guest.cmd_ok("bpf progs"))
+        finally:
+            guest.cmd_ok("bpf detach kl.lat_entry")
+            guest.cmd_ok("bpf detach kl.lat_exit")
+    finally:
+        guest.cmd_ok("bpf unload kl")
