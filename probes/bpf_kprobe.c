@@ -8,6 +8,7 @@
  */
 #include "kernel.h"
 #include "probes.h"
+#include "arch.h"
 #include "bpf.h"
 
 #define MAX_ATTACHED	16
@@ -21,20 +22,32 @@ struct bpf_kprobe {
 
 static struct bpf_kprobe attached[MAX_ATTACHED];
 
+/* The probed function of the program running on each CPU, for get_func_ip. */
+static uint64_t func_ip[64];
+
+static void run(struct bpf_kprobe *bk, struct pt_regs *regs)
+{
+	func_ip[this_cpu()->cpu % 64] = (uintptr_t)bk->rp.kp.addr;
+	bpf_prog_run_counted(bk->prog, regs);
+}
+
 static int bpf_kprobe_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	struct bpf_kprobe *bk = container_of(p, struct bpf_kprobe, rp.kp);
-
-	bpf_prog_run_counted(bk->prog, regs);
+	run(container_of(p, struct bpf_kprobe, rp.kp), regs);
 	return 0;
 }
 
 static int bpf_kretprobe_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	struct bpf_kprobe *bk = container_of(get_kretprobe(ri), struct bpf_kprobe, rp);
-
-	bpf_prog_run_counted(bk->prog, regs);
+	run(container_of(get_kretprobe(ri), struct bpf_kprobe, rp), regs);
 	return 0;
+}
+
+/* Linux's bpf_get_func_ip for kprobes: the probed address, entry or return. */
+static uint64_t get_func_ip(uint64_t ctx, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5)
+{
+	(void)ctx, (void)r2, (void)r3, (void)r4, (void)r5;
+	return func_ip[this_cpu()->cpu % 64];
 }
 
 static int bpf_kprobe_attach(struct bpf_prog *prog, const char *target, char *err, size_t errlen)
@@ -104,6 +117,8 @@ static const struct bpf_attach_ops bpf_kprobe_ops = {
 static int bpf_kprobe_init(void)
 {
 	bpf_attach_ops_register(BPF_PROG_TYPE_KPROBE, &bpf_kprobe_ops);
+	bpf_helper_register(BPF_FUNC_get_func_ip, "get_func_ip", get_func_ip,
+			    BPF_PROG_MASK(BPF_PROG_TYPE_KPROBE));
 	return 0;
 }
 INITCALL(bpf_kprobe_init, 3);
