@@ -46,7 +46,7 @@ NOPROBE_FILES := $(wildcard arch/x86_64/traps.c arch/x86_64/extable.c \
 NOPROBE_OBJS := $(patsubst %.c,$(B)/%.o,$(NOPROBE_FILES))
 
 # Tools the build and the tests need; missing ones are installed by scripts/install-deps.
-NEEDED_TOOLS := $(CC) $(LD) $(NASM) grub-mkrescue xorriso mformat $(QEMU) $(PYTHON) gdb objdump
+NEEDED_TOOLS := $(CC) $(LD) $(NASM) grub-mkrescue xorriso mformat $(QEMU) $(PYTHON) gdb objdump clang
 DEPS_STAMP := $(B)/.deps-ok
 
 # eBPF samples (samples/bpf/*.c): clang -target bpf with Debian's libbpf-dev
@@ -67,6 +67,7 @@ all: $(B)/kprobe64.elf $(BPF_SAMPLES)
 $(DEPS_STAMP):
 	$(Q)missing=""; for t in $(NEEDED_TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	[ -f /usr/include/capstone/capstone.h ] || missing="$$missing libcapstone-dev"; \
+	[ -f /usr/include/bpf/bpf_helpers.h ] || missing="$$missing libbpf-dev"; \
 	[ -d /usr/lib/grub/i386-pc ] || missing="$$missing grub-pc-bin"; \
 	if [ -n "$$missing" ]; then echo "missing:$$missing; running scripts/install-deps"; scripts/install-deps; fi
 	$(Q)mkdir -p $(B) && touch $@
