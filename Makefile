@@ -198,7 +198,7 @@ test: $(HOST_BINS) $(B)/kprobe64.iso
 # TSC counts guest instructions; GRUB hangs under fixed-shift icount, so no ISO);
 # ACCEL=kvm for real cycles; DOC=1 also rewrites the table in docs/performance.md.
 ACCEL ?= tcg
-bench: $(B)/kprobe64.bin $(foreach t,$(HOST_BENCH),$(B)/host/bench_$(t))
+bench: $(B)/kprobe64.bin $(BPF_SAMPLES) $(foreach t,$(HOST_BENCH),$(B)/host/bench_$(t))
 	$(Q)$(PYTHON) scripts/bench.py --accel $(ACCEL) $(if $(DOC),--update-doc docs/performance.md) \
 	    $(foreach t,$(HOST_BENCH),$(B)/host/bench_$(t))
 

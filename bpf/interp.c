@@ -23,13 +23,13 @@ struct frame {
 
 struct vm {
 	uint64_t reg[MAX_BPF_REG];
-	struct bpf_checked_run *cr;	/* NULL for a trusted run */
 	uint8_t stack[BPF_MAX_CALL_FRAMES * MAX_BPF_STACK] __attribute__((aligned(16)));
 	struct frame frames[BPF_MAX_CALL_FRAMES];
 };
 
 /* May a checked run touch [addr, addr + size)? The stack counts up to the current frame. */
-static bool access_ok(const struct vm *vm, int depth, uint64_t addr, unsigned int size, bool write)
+static bool access_ok(const struct vm *vm, const struct bpf_checked_run *cr, int depth,
+		      uint64_t addr, unsigned int size, bool write)
 {
 	uintptr_t stack = (uintptr_t)vm->stack;
 
@@ -37,8 +37,8 @@ static bool access_ok(const struct vm *vm, int depth, uint64_t addr, unsigned in
 		return false;
 	if (addr >= stack && addr + size <= stack + (uintptr_t)(depth + 1) * MAX_BPF_STACK)
 		return true;
-	for (unsigned int i = 0; i < vm->cr->nr_regions; i++) {
-		const struct bpf_region *r = &vm->cr->regions[i];
+	for (unsigned int i = 0; i < cr->nr_regions; i++) {
+		const struct bpf_region *r = &cr->regions[i];
 
 		if (addr >= r->start && addr + size <= r->end && (r->writable || !write))
 			return true;
@@ -264,11 +264,15 @@ static unsigned int size_of(uint8_t code)
 	return sizes[BPF_SIZE(code) >> 3];
 }
 
-/* Run to the final exit; 0 with r0 in reg[0], or a checked run's refusal. */
-static int run(struct vm *vm, const struct bpf_prog *prog)
+/*
+ * Run to the final exit; 0 with r0 in reg[0], or a checked run's refusal.
+ * Inlined into both callers, so the trusted one, where cr is a constant
+ * NULL, carries none of the checks.
+ */
+static inline __attribute__((always_inline)) int run(struct vm *vm, const struct bpf_prog *prog,
+						     struct bpf_checked_run *cr)
 {
 	const struct bpf_insn *insn = prog->insnsi;
-	struct bpf_checked_run *cr = vm->cr;
 	uint64_t *reg = vm->reg, src, addr = 0;
 	unsigned int tail_calls = 0;
 	uint64_t budget = cr ? cr->insn_budget : 0;
@@ -284,6 +288,13 @@ static int run(struct vm *vm, const struct bpf_prog *prog)
 			cr->fault_pc = (uint32_t)(insn - prog->insnsi);
 			return -E2BIG;
 		}
+		/* the commonest instructions first, without the class dispatch */
+		if (code == (BPF_ALU64 | BPF_MOV | BPF_K)) {
+			*dst = (uint64_t)(int64_t)insn->imm;
+			continue;
+		}
+		if (code == (BPF_JMP | BPF_EXIT) && depth == 0)
+			return 0;
 		switch (BPF_CLASS(code)) {
 		case BPF_ALU64:
 			src = BPF_SRC(code) == BPF_X ? reg[insn->src_reg] : (uint64_t)(int64_t)insn->imm;
@@ -299,7 +310,7 @@ static int run(struct vm *vm, const struct bpf_prog *prog)
 			break;
 		case BPF_LDX:
 			addr = reg[insn->src_reg] + insn->off;
-			if (cr && !access_ok(vm, depth, addr, size_of(code), false))
+			if (cr && !access_ok(vm, cr, depth, addr, size_of(code), false))
 				goto fault;
 			*dst = load(addr, size_of(code));
 			if (BPF_MODE(code) == BPF_MEMSX)
@@ -308,7 +319,7 @@ static int run(struct vm *vm, const struct bpf_prog *prog)
 		case BPF_ST:
 		case BPF_STX:
 			addr = *dst + insn->off;
-			if (cr && !access_ok(vm, depth, addr, size_of(code), true))
+			if (cr && !access_ok(vm, cr, depth, addr, size_of(code), true))
 				goto fault;
 			if (BPF_MODE(code) == BPF_ATOMIC)
 				atomic_op(insn, addr, &reg[insn->src_reg], &reg[0]);
@@ -383,20 +394,19 @@ uint64_t bpf_prog_run(const struct bpf_prog *prog, const void *ctx)
 {
 	struct vm vm;
 
-	vm.cr = NULL;
 	vm.reg[1] = (uintptr_t)ctx;
-	return run(&vm, prog) ? 0 : vm.reg[0];
+	return run(&vm, prog, NULL) ? 0 : vm.reg[0];
 }
 
 int bpf_prog_run_checked(const struct bpf_prog *prog, uint64_t r1, uint64_t r2,
 			 struct bpf_checked_run *cr, uint64_t *r0)
 {
-	struct vm vm = { .cr = cr };
+	struct vm vm = { .reg = { 0 } };
 	int err;
 
 	vm.reg[1] = r1;
 	vm.reg[2] = r2;
-	err = run(&vm, prog);
+	err = run(&vm, prog, cr);
 	if (!err)
 		*r0 = vm.reg[0];
 	return err;

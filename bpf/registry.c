@@ -129,12 +129,6 @@ void bpf_prog_release(struct bpf_prog *prog)
 	__atomic_sub_fetch(&prog->users, 1, __ATOMIC_RELAXED);
 }
 
-uint64_t bpf_prog_run_counted(struct bpf_prog *prog, const void *ctx)
-{
-	__atomic_add_fetch(&prog->run_cnt, 1, __ATOMIC_RELAXED);
-	return bpf_prog_run(prog, ctx);
-}
-
 /* Unload the object holding program or object name; refused while attached. */
 int bpf_unload(const char *name, char *err, size_t errlen)
 {

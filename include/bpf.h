@@ -272,7 +272,11 @@ void bpf_attach_ops_register(enum bpf_prog_type type, const struct bpf_attach_op
 const struct bpf_attach_ops *bpf_attach_ops(enum bpf_prog_type type);
 
 /* Run a loaded program on ctx and count the run (bpf progs). */
-uint64_t bpf_prog_run_counted(struct bpf_prog *prog, const void *ctx);
+static inline uint64_t bpf_prog_run_counted(struct bpf_prog *prog, const void *ctx)
+{
+	__atomic_add_fetch(&prog->run_cnt, 1, __ATOMIC_RELAXED);
+	return bpf_prog_run(prog, ctx);
+}
 
 /* ---- checked execution, for programs nobody verified ---- */
 
