@@ -23,3 +23,7 @@ HOST_TESTS += bpf_loader
 bpf_loader_SRCS := tests/host/test_bpf_loader.c bpf/loader.c bpf/elf.c bpf/btf.c \
 	bpf/helpers.c $(BPF_MAP_SRCS) $(BPF_CORE_SRCS)
 $(B)/host/test_bpf_loader: bpf/elf.h $(BPF_SAMPLES)
+
+# Interpreter throughput for make bench.
+HOST_BENCH += bpf
+bench_bpf_SRCS := tests/host/bench_bpf.c $(BPF_CORE_SRCS)
