@@ -272,6 +272,11 @@ static int check_helpers(struct load *l, const struct bpf_prog *prog)
 		const struct bpf_helper_info *h;
 		char why[96];
 
+		if (in->code == (BPF_JMP | BPF_CALL | BPF_X)) {
+			snprintf(l->err, l->errlen, "program '%s': insn %u: callx is not supported",
+				 prog->name, i);
+			return -EINVAL;
+		}
 		if (in->code != (BPF_JMP | BPF_CALL) || in->src_reg)
 			continue;
 		h = bpf_helper_info((uint32_t)in->imm);
