@@ -206,8 +206,9 @@ clean:
 	rm -rf $(B)
 
 help:
-	@echo "make           build $(B)/kprobe64.elf"
-	@echo "make iso       build $(B)/kprobe64.iso (GRUB, multiboot2)"
+	@echo "make           build $(B)/kprobe64.elf and the samples/bpf objects"
+	@echo "make iso       build $(B)/kprobe64.iso (GRUB, multiboot2); BPF=\"a.o b.o\" puts those"
+	@echo "               eBPF objects on it as modules (default: the samples/bpf objects)"
 	@echo "make run       boot it in QEMU, console on this terminal (Ctrl-A X quits)"
 	@echo "make debug     like run, but QEMU waits for GDB on port GDBPORT=$(GDBPORT)"
 	@echo "make gdb       GDB with symbols, connected to 'make debug'"
