@@ -45,15 +45,28 @@ NOPROBE_FILES := probes/step.c
 NOPROBE_OBJS := $(patsubst %.c,$(B)/%.o,$(NOPROBE_FILES))
 
 # Tools the build and the tests need; missing ones are installed by scripts/install-deps.
-NEEDED_TOOLS := $(CC) $(LD) $(NASM) grub-mkrescue xorriso mformat $(QEMU) $(PYTHON) gdb objdump
+NEEDED_TOOLS := $(CC) $(LD) $(NASM) grub-mkrescue xorriso mformat $(QEMU) $(PYTHON) gdb objdump clang
 DEPS_STAMP := $(B)/.deps-ok
 
+# eBPF samples (samples/bpf/*.c): clang -target bpf with Debian's libbpf-dev
+# headers, the same command line that builds them for Linux.
+BPF_CLANG ?= clang
+BPF_SAMPLE_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
+	-I/usr/include/$(shell $(CC) -dumpmachine)
+BPF_SAMPLES := $(patsubst samples/bpf/%.c,$(B)/samples/bpf/%.o,$(wildcard samples/bpf/*.c))
+
+$(B)/samples/bpf/%.o: samples/bpf/%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CLANG   $<")
+	$(Q)$(BPF_CLANG) $(BPF_SAMPLE_CFLAGS) -c $< -o $@
+
 .PHONY: all iso run debug gdb test test-host test-system bench clean help deps modules
-all: $(B)/kprobe64.elf
+all: $(B)/kprobe64.elf $(BPF_SAMPLES)
 
 $(DEPS_STAMP):
 	$(Q)missing=""; for t in $(NEEDED_TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	[ -f /usr/include/capstone/capstone.h ] || missing="$$missing libcapstone-dev"; \
+	[ -f /usr/include/bpf/bpf_helpers.h ] || missing="$$missing libbpf-dev"; \
 	[ -d /usr/lib/grub/i386-pc ] || missing="$$missing grub-pc-bin"; \
 	$(PYTHON) -c "import pytest, xdist, pytest_timeout, scapy, elftools" 2>/dev/null || \
 	    missing="$$missing python3-pytest/xdist/timeout/scapy/pyelftools"; \
@@ -108,8 +121,10 @@ $(B)/kprobe64.bin: $(B)/kprobe64.elf
 
 # Files GRUB loads beside the kernel as multiboot2 modules, each under its
 # own name (the kernel finds them with boot_file()): MODULES="a.ko b.ko" for
-# insmod boot:a.ko; other kinds of file append to ISO_FILES the same way.
-ISO_FILES := $(MODULES)
+# insmod boot:a.ko, BPF="a.o b.o" for bpf load boot:a.o (by default every
+# eBPF sample).
+BPF ?= $(BPF_SAMPLES)
+ISO_FILES := $(MODULES) $(BPF)
 
 # $(call make_iso,ISO,FILES): the kernel, the files, and grub.cfg with one
 # module2 line per file after the multiboot2 line.
@@ -259,7 +274,7 @@ test: $(HOST_BINS) $(B)/kprobe64.iso $(B)/kprobe64-modules.iso
 # TSC counts guest instructions; GRUB hangs under fixed-shift icount, so no ISO);
 # ACCEL=kvm for real cycles; DOC=1 also rewrites the table in docs/performance.md.
 ACCEL ?= tcg
-bench: $(B)/kprobe64.bin $(foreach t,$(HOST_BENCH),$(B)/host/bench_$(t))
+bench: $(B)/kprobe64.bin $(BPF_SAMPLES) $(foreach t,$(HOST_BENCH),$(B)/host/bench_$(t))
 	$(Q)$(PYTHON) scripts/bench.py --accel $(ACCEL) $(if $(DOC),--update-doc docs/performance.md) \
 	    $(foreach t,$(HOST_BENCH),$(B)/host/bench_$(t))
 
@@ -267,8 +282,9 @@ clean:
 	rm -rf $(B)
 
 help:
-	@echo "make           build $(B)/kprobe64.elf"
-	@echo "make iso       build $(B)/kprobe64.iso (GRUB, multiboot2)"
+	@echo "make           build $(B)/kprobe64.elf and the samples/bpf objects"
+	@echo "make iso       build $(B)/kprobe64.iso (GRUB, multiboot2); BPF=\"a.o b.o\" puts those"
+	@echo "               eBPF objects on it as modules (default: the samples/bpf objects)"
 	@echo "make run       boot it in QEMU, console on this terminal (Ctrl-A X quits)"
 	@echo "make debug     like run, but QEMU waits for GDB on port GDBPORT=$(GDBPORT)"
 	@echo "make gdb       GDB with symbols, connected to 'make debug'"

@@ -18,6 +18,7 @@
 #define ENOSPC		28
 #define ERANGE		34
 #define ENOSYS		38
+#define ELOOP		40
 #define ENODATA		61
 #define ETIME		62
 #define EILSEQ		84

@@ -78,7 +78,7 @@ struct xdp_prog {
 	const void *insnsi;
 	uint32_t id;			/* unique per load, like Linux's prog id */
 	char tag[48];			/* name and arguments, as attached */
-	const struct xdp_native *native;	/* NULL for a future eBPF program */
+	const struct xdp_native *native;	/* NULL for an eBPF program (insnsi: its bpf_prog) */
 	uint64_t loaded_ns;
 	uint64_t priv[];		/* native programs' state; insnsi points here */
 };
@@ -176,5 +176,12 @@ const struct xdp_native *xdp_native_find(const char *name);
 struct xdp_prog *xdp_native_load(const struct xdp_native *n, int argc, char **argv,
 				 char *err, size_t errlen);
 void xdp_prog_free(struct xdp_prog *prog);
+
+/* ---- eBPF programs (net/xdp_bpf.c) ---- */
+
+/* Wrap the loaded XDP program name (bpf progs) for xdp_attach; NULL with err. */
+struct xdp_prog *xdp_bpf_load(const char *name, char *err, size_t errlen);
+/* Called by xdp_prog_free for an eBPF program: drops its hold. */
+void xdp_bpf_release(struct xdp_prog *prog);
 
 #endif

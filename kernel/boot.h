@@ -3,6 +3,7 @@
 #define KP_KERNEL_BOOT_H
 
 #include <stdint.h>
+#include "kernel.h"
 
 #define BOOT_MMAP_MAX 64
 

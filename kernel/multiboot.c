@@ -38,6 +38,23 @@ struct mb1_info {
 	uint32_t drives_length, drives_addr, config_table, boot_loader_name;
 } __attribute__((packed));
 
+/*
+ * QEMU's -initrd "FILE,FILE": each module's string is its path; it is named
+ * by the last path component, as `make iso` names GRUB modules.
+ */
+static void parse_mb1_modules(const uint32_t *mod, uint32_t count)
+{
+	for (uint32_t i = 0; i < count && boot_info.nfiles < BOOT_FILES_MAX; i++, mod += 4) {
+		struct boot_file *f = &boot_info.files[boot_info.nfiles++];
+		const char *path = mod[2] ? phys_to_virt(mod[2]) : "";
+		const char *base = strrchr(path, '/');
+
+		f->start = mod[0];
+		f->end = mod[1];
+		copy_str(f->name, sizeof(f->name), base ? base + 1 : path, 63);
+	}
+}
+
 static void parse_mb1(uint64_t mbi_phys)
 {
 	const struct mb1_info *mb = phys_to_virt(mbi_phys);
@@ -48,6 +65,8 @@ static void parse_mb1(uint64_t mbi_phys)
 	if (mb->flags & (1 << 9))
 		copy_str(boot_info.loader, sizeof(boot_info.loader),
 			 phys_to_virt(mb->boot_loader_name), 63);
+	if (mb->flags & (1 << 3))
+		parse_mb1_modules(phys_to_virt(mb->mods_addr), mb->mods_count);
 	if (!(mb->flags & (1 << 6)))
 		return;
 	e = phys_to_virt(mb->mmap_addr);

@@ -481,6 +481,34 @@ static int xdp_status(struct netif *dev)
 	return 0;
 }
 
+/* xdp attach bpf:PROG [IFACE] */
+static int xdp_attach_bpf(int argc, char **argv)
+{
+	struct netif *dev = NULL;
+	struct xdp_prog *prog, *old;
+	char err[96];
+
+	if (argc > 4)
+		return cmd_error("usage: xdp attach bpf:PROG [IFACE]");
+	if (argc == 4) {
+		for (dev = netif_first(); dev && strcmp(dev->name, argv[3]); dev = dev->next)
+			;
+		if (!dev)
+			return cmd_error("no interface '%s'", argv[3]);
+	} else if (!(dev = need_netif())) {
+		return -1;
+	}
+	prog = xdp_bpf_load(argv[2] + 4, err, sizeof(err));
+	if (!prog)
+		return cmd_error("%s", err);
+	old = READ_ONCE(dev->xdp_prog);
+	if (old)
+		cprintf("%s: replacing %s (id %u)\n", dev->name, old->tag, old->id);
+	xdp_attach(dev, prog);
+	cprintf("%s: attached %s (id %u)\n", dev->name, prog->tag, prog->id);
+	return 0;
+}
+
 static int cmd_xdp(int argc, char **argv)
 {
 	const struct xdp_native *n;
@@ -505,7 +533,9 @@ static int cmd_xdp(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "attach")) {
 		if (argc < 3)
-			return cmd_error("usage: xdp attach PROG [ARGS] (see 'xdp list')");
+			return cmd_error("usage: xdp attach PROG [ARGS] | bpf:PROG [IFACE] (see 'xdp list')");
+		if (!strncmp(argv[2], "bpf:", 4))
+			return xdp_attach_bpf(argc, argv);
 		n = xdp_native_find(argv[2]);
 		if (!n)
 			return cmd_error("no XDP program '%s' (see 'xdp list')", argv[2]);
@@ -548,5 +578,5 @@ static int cmd_xdp(int argc, char **argv)
 	return cmd_error("unknown xdp subcommand '%s' (list, attach, detach, status, bench)",
 			 argv[1]);
 }
-CONSOLE_CMD(xdp, cmd_xdp, "xdp list | attach PROG [ARGS] | detach | status | bench [start|stop]",
+CONSOLE_CMD(xdp, cmd_xdp, "xdp list | attach PROG [ARGS] | attach bpf:PROG [IFACE] | detach | status | bench [start|stop]",
 	    "XDP hook on the first interface: programs, attach/detach, per-action counters");

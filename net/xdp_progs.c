@@ -323,5 +323,7 @@ struct xdp_prog *xdp_native_load(const struct xdp_native *n, int argc, char **ar
 
 void xdp_prog_free(struct xdp_prog *prog)
 {
+	if (!prog->native)
+		xdp_bpf_release(prog);
 	kfree(prog);
 }

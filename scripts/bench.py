@@ -202,6 +202,30 @@ def flood(wire, frame, seconds):
     return sent
 
 
+def run_xdp_ebpf(g, wire, frame, res, log):
+    """Per frame, the seed's drop-all compiled by clang and interpreted
+    (samples/bpf/xdp_drop.c, an -initrd module): the same path as native drop."""
+    g.cmd_ok("bpf load boot:xdp_drop.o")
+    try:
+        g.cmd_ok("xdp attach bpf:xdp_prog")
+        try:
+            g.cmd_ok("xdp bench start frame")
+            send_paced(wire, frame, FRAME_PKTS)
+            x = wait_frames(g, wire, FRAME_PKTS)
+            g.cmd_ok("xdp bench stop")
+        finally:
+            g.cmd("xdp detach")
+    finally:
+        g.cmd("bpf unload xdp_prog")
+    log.append(("xdp bench (eBPF drop-all, per frame)", x["raw"]))
+    d = x["classes"].get("xdp_drop")
+    if not d:
+        raise GuestError("no eBPF xdp_drop frames timed:\n" + x["raw"])
+    res.add("xdp_ebpf_drop", d["median"], "tsc/pkt",
+            "seed drop-all as interpreted eBPF: descriptor -> verdict (median of %d; min %d, max %d)"
+            % (d["frames"], d["min"], d["max"]))
+
+
 def run_xdp(g, wire, res, log):
     frame = udp_frame(wire, NO_PORT)
 
@@ -221,6 +245,8 @@ def run_xdp(g, wire, res, log):
     res.add("xdp_drop", d["median"], "tsc/pkt",
             "native drop: descriptor -> verdict (median of %d; min %d, max %d)"
             % (d["frames"], d["min"], d["max"]))
+
+    run_xdp_ebpf(g, wire, frame, res, log)
 
     # 2. Per frame, the same frame dropped by the stack: UDP, nobody listening.
     wire.drain(0.2)
@@ -347,6 +373,11 @@ def goals(res):
                     "holds" if s >= 5 * x else "misses",
                     "%d vs %d tsc/pkt: %.1fx (%.1fx when the stack also sends its ICMP error)"
                     % (x, s, s / x, (si or 0) / x)))
+    e = g("xdp_ebpf_drop")
+    if x and e:
+        out.append(("DESIGN: eBPF drop interpreted <= 1.5x the native drop",
+                    "holds" if e * 2 <= x * 3 else "misses",
+                    "%d vs %d tsc/pkt: %.2fx" % (e, x, e / x)))
     for name, limit, label in (("kprobe_step", 250, "int3 path (single-stepped) <= 250"),
                                ("kretprobe", 380, "kretprobe <= 380"),
                                ("kprobe_boost", 150, "boosted <= 150"),
@@ -477,6 +508,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--accel", choices=("tcg", "kvm"), default="tcg")
     ap.add_argument("--kernel", default=os.path.join(ROOT, "build", "kprobe64.bin"))
+    ap.add_argument("--bpf-object", default=os.path.join(ROOT, "build", "samples", "bpf", "xdp_drop.o"),
+                    help="the eBPF drop-all object, given to the guest as a module")
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench.txt"))
     ap.add_argument("--markdown", default=os.path.join(ROOT, "build", "bench.md"))
     ap.add_argument("--update-doc", metavar="FILE")
@@ -504,7 +537,7 @@ def main():
     g = None
     try:
         if not ({"probes", "xdp"} <= skip):
-            g = BenchGuest(a.kernel, a.accel, wire.qemu_args())
+            g = BenchGuest(a.kernel, a.accel, wire.qemu_args() + ["-initrd", a.bpf_object])
             say("  boot           %5.1f s" % g.boot_seconds)
         if "probes" not in skip:
             run_probe_benches(g, res, log)

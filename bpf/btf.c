@@ -1,0 +1,265 @@
+/*
+ * Just enough BTF to read a BTF-defined map: find the variable in the
+ * ".maps" data section, then read its struct's members the way libbpf's
+ * __uint() and __type() macros encode them: __uint(name, N) is a pointer to
+ * an array of N elements, __type(name, T) a pointer to T (the size of T is
+ * the key or value size). Every type id and offset is checked before use.
+ */
+#include "elf.h"
+#include "bpf.h"
+#include "lib.h"
+#include "kerrno.h"
+
+#define BTF_MAGIC	0xeb9f
+#define MAX_TYPES	32768
+#define MAX_CHAIN	32	/* typedef/const/volatile/pointer hops */
+
+enum {
+	BTF_KIND_INT = 1, BTF_KIND_PTR, BTF_KIND_ARRAY, BTF_KIND_STRUCT, BTF_KIND_UNION,
+	BTF_KIND_ENUM, BTF_KIND_FWD, BTF_KIND_TYPEDEF, BTF_KIND_VOLATILE, BTF_KIND_CONST,
+	BTF_KIND_RESTRICT, BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO, BTF_KIND_VAR, BTF_KIND_DATASEC,
+	BTF_KIND_FLOAT, BTF_KIND_DECL_TAG, BTF_KIND_TYPE_TAG, BTF_KIND_ENUM64,
+};
+
+struct btf_header {
+	uint16_t magic;
+	uint8_t version, flags;
+	uint32_t hdr_len, type_off, type_len, str_off, str_len;
+};
+
+struct btf_type {
+	uint32_t name_off, info, size_or_type;
+};
+
+struct btf_member {
+	uint32_t name_off, type, offset;
+};
+
+struct btf_array {
+	uint32_t type, index_type, nelems;
+};
+
+struct btf_secinfo {
+	uint32_t type, offset, size;
+};
+
+#define KIND(t)		(((t)->info >> 24) & 0x1f)
+#define VLEN(t)		((t)->info & 0xffff)
+
+struct btf {
+	const struct btf_type *types[MAX_TYPES];	/* by id; [0] is void */
+	uint32_t nr_types;
+	const char *strs;
+	uint32_t str_len;
+};
+
+/* Bytes that follow a type's common part. */
+static size_t extra_size(const struct btf_type *t)
+{
+	switch (KIND(t)) {
+	case BTF_KIND_INT: case BTF_KIND_VAR: case BTF_KIND_DECL_TAG:
+		return 4;
+	case BTF_KIND_ARRAY:
+		return sizeof(struct btf_array);
+	case BTF_KIND_STRUCT: case BTF_KIND_UNION: case BTF_KIND_DATASEC:
+		return VLEN(t) * 12u;
+	case BTF_KIND_ENUM: case BTF_KIND_FUNC_PROTO:
+		return VLEN(t) * 8u;
+	case BTF_KIND_ENUM64:
+		return VLEN(t) * 12u;
+	default:
+		return 0;
+	}
+}
+
+static int btf_parse(struct btf *b, const uint8_t *data, size_t size)
+{
+	const struct btf_header *h = (const void *)data;
+	const uint8_t *p, *end;
+
+	if (size < sizeof(*h) || h->magic != BTF_MAGIC || h->hdr_len < sizeof(*h) ||
+	    h->hdr_len > size)
+		return -EINVAL;
+	if ((uint64_t)h->hdr_len + h->type_off + h->type_len > size ||
+	    (uint64_t)h->hdr_len + h->str_off + h->str_len > size || h->str_len == 0)
+		return -EINVAL;
+	b->strs = (const char *)data + h->hdr_len + h->str_off;
+	b->str_len = h->str_len;
+	if (b->strs[b->str_len - 1])
+		return -EINVAL;
+	p = data + h->hdr_len + h->type_off;
+	end = p + h->type_len;
+	b->nr_types = 1;
+	while (p < end) {
+		const struct btf_type *t = (const void *)p;
+
+		if ((size_t)(end - p) < sizeof(*t) || b->nr_types == MAX_TYPES ||
+		    (size_t)(end - p) - sizeof(*t) < extra_size(t) || ((uintptr_t)p & 3))
+			return -EINVAL;
+		b->types[b->nr_types++] = t;
+		p += sizeof(*t) + extra_size(t);
+	}
+	return 0;
+}
+
+static const struct btf_type *type_by_id(const struct btf *b, uint32_t id)
+{
+	return id && id < b->nr_types ? b->types[id] : NULL;
+}
+
+static const char *name_of(const struct btf *b, uint32_t off)
+{
+	return off < b->str_len ? b->strs + off : "";
+}
+
+/* Skip typedef, const, volatile, restrict and type tags. */
+static const struct btf_type *strip(const struct btf *b, uint32_t id)
+{
+	const struct btf_type *t = type_by_id(b, id);
+
+	for (int i = 0; t && i < MAX_CHAIN; i++) {
+		switch (KIND(t)) {
+		case BTF_KIND_TYPEDEF: case BTF_KIND_CONST: case BTF_KIND_VOLATILE:
+		case BTF_KIND_RESTRICT: case BTF_KIND_TYPE_TAG:
+			t = type_by_id(b, t->size_or_type);
+			continue;
+		}
+		return t;
+	}
+	return NULL;
+}
+
+static int type_size(const struct btf *b, uint32_t id, uint32_t *size, int depth)
+{
+	const struct btf_type *t = strip(b, id);
+	const struct btf_array *a;
+	uint32_t elem;
+
+	if (!t || depth > MAX_CHAIN)
+		return -EINVAL;
+	switch (KIND(t)) {
+	case BTF_KIND_INT: case BTF_KIND_STRUCT: case BTF_KIND_UNION: case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64: case BTF_KIND_FLOAT: case BTF_KIND_DATASEC:
+		*size = t->size_or_type;
+		return 0;
+	case BTF_KIND_PTR:
+		*size = 8;
+		return 0;
+	case BTF_KIND_ARRAY:
+		a = (const void *)(t + 1);
+		if (type_size(b, a->type, &elem, depth + 1) || (uint64_t)elem * a->nelems > UINT32_MAX)
+			return -EINVAL;
+		*size = elem * a->nelems;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* __uint(name, N): pointer to array[N]. */
+static int uint_member(const struct btf *b, uint32_t id, uint32_t *v)
+{
+	const struct btf_type *t = strip(b, id), *arr;
+
+	if (!t || KIND(t) != BTF_KIND_PTR)
+		return -EINVAL;
+	arr = strip(b, t->size_or_type);
+	if (!arr || KIND(arr) != BTF_KIND_ARRAY)
+		return -EINVAL;
+	*v = ((const struct btf_array *)(arr + 1))->nelems;
+	return 0;
+}
+
+/* __type(name, T): pointer to T. */
+static int type_member(const struct btf *b, uint32_t id, uint32_t *size)
+{
+	const struct btf_type *t = strip(b, id);
+
+	if (!t || KIND(t) != BTF_KIND_PTR)
+		return -EINVAL;
+	return type_size(b, t->size_or_type, size, 0);
+}
+
+static int read_def(const struct btf *b, const struct btf_type *st, struct btf_map_def *def,
+		    char *err, size_t errlen)
+{
+	const struct btf_member *m = (const void *)(st + 1);
+
+	for (unsigned int i = 0; i < VLEN(st); i++) {
+		const char *n = name_of(b, m[i].name_off);
+		int e = -EINVAL;
+
+		if (!strcmp(n, "type"))
+			e = uint_member(b, m[i].type, &def->type);
+		else if (!strcmp(n, "max_entries"))
+			e = uint_member(b, m[i].type, &def->max_entries);
+		else if (!strcmp(n, "map_flags"))
+			e = uint_member(b, m[i].type, &def->map_flags);
+		else if (!strcmp(n, "key_size"))
+			e = uint_member(b, m[i].type, &def->key_size);
+		else if (!strcmp(n, "value_size"))
+			e = uint_member(b, m[i].type, &def->value_size);
+		else if (!strcmp(n, "key"))
+			e = type_member(b, m[i].type, &def->key_size);
+		else if (!strcmp(n, "value"))
+			e = type_member(b, m[i].type, &def->value_size);
+		else
+			snprintf(err, errlen, "map field '%s' is not supported", n);
+		if (e) {
+			if (!err[0])
+				snprintf(err, errlen, "bad BTF for map field '%s'", n);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int find_map(const struct btf *b, const char *name, struct btf_map_def *def,
+		    char *err, size_t errlen)
+{
+	for (uint32_t id = 1; id < b->nr_types; id++) {
+		const struct btf_type *sec = b->types[id];
+		const struct btf_secinfo *vi = (const void *)(sec + 1);
+
+		if (KIND(sec) != BTF_KIND_DATASEC || strcmp(name_of(b, sec->name_off), ".maps"))
+			continue;
+		for (unsigned int i = 0; i < VLEN(sec); i++) {
+			const struct btf_type *var = type_by_id(b, vi[i].type), *st;
+
+			if (!var || KIND(var) != BTF_KIND_VAR ||
+			    strcmp(name_of(b, var->name_off), name))
+				continue;
+			st = strip(b, var->size_or_type);
+			if (!st || KIND(st) != BTF_KIND_STRUCT) {
+				snprintf(err, errlen, "map '%s' is not a struct in BTF", name);
+				return -EINVAL;
+			}
+			return read_def(b, st, def, err, errlen);
+		}
+	}
+	return -ENOENT;
+}
+
+int btf_find_map(const void *data, size_t size, const char *name, struct btf_map_def *def,
+		 char *err, size_t errlen)
+{
+	/* a copy: the section may sit at any alignment inside the object */
+	struct btf *bp = bpf_zalloc(sizeof(*bp));
+	uint8_t *copy = bpf_zalloc(size ? size : 1);
+	int ret;
+
+	memset(def, 0, sizeof(*def));
+	err[0] = '\0';
+	if (!bp || !copy) {
+		bpf_free(bp);
+		bpf_free(copy);
+		snprintf(err, errlen, "no memory for BTF");
+		return -ENOMEM;
+	}
+	memcpy(copy, data, size);
+	ret = btf_parse(bp, copy, size) ? -EINVAL : find_map(bp, name, def, err, errlen);
+	if (ret == -EINVAL && !err[0])
+		snprintf(err, errlen, "bad BTF");
+	bpf_free(bp);
+	bpf_free(copy);
+	return ret;
+}

@@ -1,0 +1,76 @@
+/*
+ * eBPF programs on the XDP hook: a loaded bpf program wrapped in a struct
+ * xdp_prog (its insnsi is the struct bpf_prog, as Linux's bpf_func takes
+ * the instructions), and the XDP helpers, which live here because only
+ * net/ knows struct xdp_buff's rules; bpf/ gets them through its table.
+ */
+#include "kernel.h"
+#include "mm.h"
+#include "xdp.h"
+#include "bpf.h"
+
+static unsigned int xdp_bpf_func(const void *ctx, const void *insnsi)
+{
+	return (unsigned int)bpf_prog_run_counted((struct bpf_prog *)insnsi, ctx);
+}
+
+struct xdp_prog *xdp_bpf_load(const char *name, char *err, size_t errlen)
+{
+	struct bpf_prog *bp = bpf_prog_find(name);
+	struct xdp_prog *prog;
+
+	if (!bp) {
+		snprintf(err, errlen, "no eBPF program '%s' (see 'bpf progs')", name);
+		return NULL;
+	}
+	if (bp->type != BPF_PROG_TYPE_XDP) {
+		snprintf(err, errlen, "'%s' is a %s program, not xdp", bp->name,
+			 bpf_prog_type_name(bp->type));
+		return NULL;
+	}
+	prog = kzalloc(sizeof(*prog));
+	if (!prog) {
+		snprintf(err, errlen, "no memory");
+		return NULL;
+	}
+	bpf_prog_hold(bp);
+	prog->bpf_func = xdp_bpf_func;
+	prog->insnsi = bp;
+	prog->id = bp->id;
+	snprintf(prog->tag, sizeof(prog->tag), "bpf:%s", bp->name);
+	return prog;
+}
+
+void xdp_bpf_release(struct xdp_prog *prog)
+{
+	bpf_prog_release((struct bpf_prog *)prog->insnsi);
+}
+
+static uint64_t xdp_adjust_head(uint64_t xdp, uint64_t off, uint64_t r3, uint64_t r4, uint64_t r5)
+{
+	(void)r3, (void)r4, (void)r5;
+	return (uint64_t)(int64_t)bpf_xdp_adjust_head((struct xdp_buff *)(uintptr_t)xdp, (int)off);
+}
+
+static uint64_t xdp_adjust_tail(uint64_t xdp, uint64_t off, uint64_t r3, uint64_t r4, uint64_t r5)
+{
+	(void)r3, (void)r4, (void)r5;
+	return (uint64_t)(int64_t)bpf_xdp_adjust_tail((struct xdp_buff *)(uintptr_t)xdp, (int)off);
+}
+
+static uint64_t xdp_adjust_meta(uint64_t xdp, uint64_t off, uint64_t r3, uint64_t r4, uint64_t r5)
+{
+	(void)r3, (void)r4, (void)r5;
+	return (uint64_t)(int64_t)bpf_xdp_adjust_meta((struct xdp_buff *)(uintptr_t)xdp, (int)off);
+}
+
+static int xdp_bpf_helpers_init(void)
+{
+	const uint32_t xdp = BPF_PROG_MASK(BPF_PROG_TYPE_XDP);
+
+	bpf_helper_register(BPF_FUNC_xdp_adjust_head, "xdp_adjust_head", xdp_adjust_head, xdp);
+	bpf_helper_register(BPF_FUNC_xdp_adjust_tail, "xdp_adjust_tail", xdp_adjust_tail, xdp);
+	bpf_helper_register(BPF_FUNC_xdp_adjust_meta, "xdp_adjust_meta", xdp_adjust_meta, xdp);
+	return 0;
+}
+INITCALL(xdp_bpf_helpers_init, 3);

@@ -1,0 +1,166 @@
+"""eBPF objects from the ISO (make iso puts every samples/bpf object on it as
+a GRUB module): the seed's drop-all XDP program compiled by clang, loaded
+with `bpf load boot:...`, attached to eth0 and fed real frames over QEMU's
+socket netdev; the console's bpf commands and their refusals. Each test
+unloads what it loaded."""
+import re
+
+from guest import expect
+from test_net_lib import (GUEST_IP, HOST_IP, delta, ipv4, net_counters, udp, wait_counter,
+                          wired_guest, xdp_counters)
+
+WIRE = None
+
+
+def make_guest():
+    global WIRE
+    g, WIRE = wired_guest()
+    return g
+
+
+def prog_row(guest, name):
+    """`bpf progs` row of name: {'id', 'type', 'insns', 'run_cnt', 'users'} or None."""
+    for line in guest.cmd_ok("bpf progs").splitlines():
+        f = line.split()
+        if len(f) >= 6 and f[2] == name:
+            return {"id": int(f[0]), "type": f[1], "insns": int(f[3]), "run_cnt": int(f[4]),
+                    "users": int(f[5])}
+    return None
+
+
+def test_seed_drop_all_drops_every_frame(guest):
+    out = guest.cmd_ok("bpf load boot:xdp_drop.o seed")
+    expect("loaded xdp_drop.o" in out, out)
+    try:
+        row = prog_row(guest, "seed.xdp_prog")
+        expect(row and row["type"] == "xdp" and row["insns"] == 2 and row["run_cnt"] == 0,
+               "bpf progs: %s" % row)
+        out = guest.cmd_ok("xdp attach bpf:seed.xdp_prog")
+        expect(re.search(r"eth0: attached bpf:seed.xdp_prog \(id \d+\)", out), out)
+        try:
+            x0, c0 = xdp_counters(guest), net_counters(guest)
+            expect(x0["prog"] == "bpf:seed.xdp_prog", x0["raw"])
+            n = 40
+            for i in range(n):
+                WIRE.send_ip(ipv4(HOST_IP, GUEST_IP, 17,
+                                  udp(HOST_IP, GUEST_IP, 43000, 7, b"drop %d" % i)))
+            c1 = wait_counter(guest, "xdp_drop", c0["results"]["xdp_drop"] + n)
+            x1 = xdp_counters(guest)
+            d = delta(c0, c1)
+            expect(d["results"]["xdp_drop"] == n, "xdp_drop moved by %d" % d["results"]["xdp_drop"])
+            expect(d["results"].get("ok_udp", 0) == 0, "a frame reached UDP under drop-all")
+            expect(x1["drop.packets"] - x0["drop.packets"] == n, x1["raw"])
+            expect(x1["pass.packets"] == x0["pass.packets"], x1["raw"])
+            row = prog_row(guest, "seed.xdp_prog")
+            # the program ran once per frame since attach (it was attached with
+            # run_cnt 0), and every frame was dropped
+            expect(row["run_cnt"] == x1["drop.packets"] - x0["drop.packets"],
+                   "run_cnt %d, drops %d" % (row["run_cnt"], x1["drop.packets"] - x0["drop.packets"]))
+            expect(row["users"] == 1, "users %d" % row["users"])
+            guest.cmd_err("bpf unload seed")          # attached: refused
+        finally:
+            guest.cmd_ok("xdp detach")
+        expect(prog_row(guest, "seed.xdp_prog")["users"] == 0, "detach kept the program held")
+    finally:
+        guest.cmd_ok("bpf unload seed")
+    expect(prog_row(guest, "seed.xdp_prog") is None, "program still listed after unload")
+
+
+def test_bpf_refusals_change_nothing(guest):
+    progs0, maps0 = guest.cmd_ok("bpf progs"), guest.cmd_ok("bpf maps")
+    for line in ("bpf", "bpf load", "bpf load boot:missing.o", "bpf load ftp:xdp_drop.o",
+                 "bpf load tftp:xdp_drop.o", "bpf load boot:xdp_drop.o waytoolongobjectname",
+                 "bpf load boot:xdp_redirect.o", "bpf dump nope", "bpf maps extra", "bpf map",
+                 "bpf map dump nope", "bpf map frob x", "bpf unload nope", "bpf frob",
+                 "xdp attach bpf:nope", "xdp attach bpf:nope eth9"):
+        guest.cmd_err(line)
+    expect(guest.cmd_ok("bpf progs") == progs0 and guest.cmd_ok("bpf maps") == maps0,
+           "a refused command changed the lists")
+    err = guest.cmd_err("bpf load boot:xdp_redirect.o")
+    expect("unknown helper 51" in err, err)
+    expect("unknown helper 51" in guest.cmd_ok("bpf log"), "bpf log lacks the reason")
+
+
+def test_bpf_load_twice_needs_a_name(guest):
+    guest.cmd_ok("bpf load boot:xdp_drop.o")
+    try:
+        err = guest.cmd_err("bpf load boot:xdp_drop.o")
+        expect("already loaded" in err, err)
+        guest.cmd_ok("bpf load boot:xdp_drop.o second")
+        expect(prog_row(guest, "second.xdp_prog"), "second copy not listed")
+        guest.cmd_ok("bpf unload second")
+        out = guest.cmd_ok("bpf dump xdp_prog")
+        expect(re.search(r"0: b7 0 0\s+0\s+1", out) and re.search(r"1: 95 0 0", out), out)
+    finally:
+        guest.cmd_ok("bpf unload xdp_prog")
+
+
+def test_bpf_map_commands(guest):
+    guest.cmd_ok("bpf load boot:kretprobe_latency.o lat")
+    try:
+        maps = guest.cmd_ok("bpf maps")
+        expect(re.search(r"hash\s+lat\.lat_hist\s+4\s+8\s+64", maps), maps)
+        expect(re.search(r"percpu_array\s+lat\.start\s+4\s+8\s+1", maps), maps)
+        guest.cmd_ok("bpf map update lat.lat_hist 5 value 0x2a")
+        out = guest.cmd_ok("bpf map lookup lat.lat_hist 05 00 00 00")
+        expect("value: 2a 00 00 00 00 00 00 00 (42)" in out, out)
+        expect("1 entries" in guest.cmd_ok("bpf map dump lat.lat_hist"), "dump count")
+        guest.cmd_err("bpf map update lat.lat_hist 5 value 1 2 3")
+        guest.cmd_err("bpf map lookup lat.lat_hist 0x100000000")
+        guest.cmd_ok("bpf map delete lat.lat_hist 5")
+        guest.cmd_err("bpf map delete lat.lat_hist 5")
+        guest.cmd_err("bpf map lookup lat.lat_hist 5")
+        expect("0 entries" in guest.cmd_ok("bpf map dump lat.lat_hist"), "not empty")
+        rows = guest.cmd_ok("bpf progs")
+        expect(re.search(r"kprobe\s+lat\.lat_exit\s+\d+", rows), rows)
+    finally:
+        guest.cmd_ok("bpf unload lat")
+
+
+def hist(guest, mapname):
+    """`bpf map dump` of a u32 -> u64 hash map as {key: value}."""
+    out = guest.cmd_ok("bpf map dump %s" % mapname)
+    keys = [int(k) for k in re.findall(r"^key: .*\((\d+)\)$", out, re.M)]
+    vals = [int(v) for v in re.findall(r"^\s+value: .*\((\d+)\)$", out, re.M)]
+    expect(len(keys) == len(vals), out)
+    return dict(zip(keys, vals))
+
+
+def test_kprobe_program_histogram(guest):
+    guest.cmd_ok("bpf load boot:kprobe_hist.o kh")
+    try:
+        out = guest.cmd_ok("bpf attach kh.kprobe_hist")
+        expect("attached kh.kprobe_hist" in out, out)
+        try:
+            guest.cmd_err("bpf attach kh.kprobe_hist")     # already attached
+            for a in (5, 5, 5, 1000):
+                guest.cmd_ok("call kp_target_add %d 1" % a)
+            # ctx is pt_regs: PT_REGS_PARM1 is rdi, the first argument
+            expect(hist(guest, "kh.arg_hist") == {2: 3, 9: 1}, guest.cmd_ok("bpf map dump kh.arg_hist"))
+            expect(prog_row(guest, "kh.kprobe_hist")["run_cnt"] == 4, guest.cmd_ok("bpf progs"))
+        finally:
+            guest.cmd_ok("bpf detach kh.kprobe_hist")
+        guest.cmd_ok("call kp_target_add 5 1")
+        expect(prog_row(guest, "kh.kprobe_hist")["run_cnt"] == 4, "ran after detach")
+        guest.cmd_err("bpf detach kh.kprobe_hist")
+        guest.cmd_err("bpf attach kh.kprobe_hist no_such_function_here")
+    finally:
+        guest.cmd_ok("bpf unload kh")
+
+
+def test_kretprobe_program_latency(guest):
+    guest.cmd_ok("bpf load boot:kretprobe_latency.o kl")
+    try:
+        guest.cmd_ok("bpf attach kl.lat_entry")
+        guest.cmd_ok("bpf attach kl.lat_exit")
+        try:
+            for _ in range(3):
+                guest.cmd_ok("call kp_target_add 1 2")
+            h = hist(guest, "kl.lat_hist")
+            expect(sum(h.values()) == 3, "latency histogram %s" % h)
+            expect(prog_row(guest, "kl.lat_exit")["run_cnt"] == 3, guest.cmd_ok("bpf progs"))
+        finally:
+            guest.cmd_ok("bpf detach kl.lat_entry")
+            guest.cmd_ok("bpf detach kl.lat_exit")
+    finally:
+        guest.cmd_ok("bpf unload kl")
