@@ -7,6 +7,8 @@ import shutil
 import subprocess
 import tempfile
 
+import pytest
+
 from guest import Guest, ROOT, expect
 
 MOD_ISO = os.path.join(ROOT, "build", "kprobe64-modules.iso")
@@ -109,6 +111,8 @@ def test_failing_init_leaves_nothing(guest):
     clean(guest)
 
 
+@pytest.mark.guest_log(r"Oops: page fault .*: in a kprobe handler; the kernel goes on",
+                       r"kprobe at kp_target_add\+0x0/0x5: pre_handler faulted; probe disabled")
 def test_faulting_handler_survived(guest):
     guest.cmd_ok("insmod boot:faulty.ko")
     out = guest.cmd_ok("call kp_target_add 1 1")
