@@ -11,6 +11,7 @@ PYTHON  ?= python3
 QEMU    ?= qemu-system-x86_64
 GDBPORT ?= 1234
 MEM     ?= 256M
+SMP     ?= 2
 
 ifeq ($(V),1)
 Q :=
@@ -114,7 +115,7 @@ $(B)/kprobe64.iso: $(B)/kprobe64.elf boot/grub.cfg
 	$(Q)grub-mkrescue -o $@ $(B)/isodir >$(B)/grub-mkrescue.log 2>&1 || \
 	    { cat $(B)/grub-mkrescue.log; exit 1; }
 
-QEMU_RUN := $(QEMU) -cdrom $(B)/kprobe64.iso -m $(MEM) -display none -no-reboot \
+QEMU_RUN := $(QEMU) -cdrom $(B)/kprobe64.iso -m $(MEM) -smp $(SMP) -display none -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-netdev user,id=n0 -device e1000,netdev=n0
 
@@ -189,6 +190,6 @@ help:
 	@echo "make gdb       GDB with symbols, connected to 'make debug'"
 	@echo "make test      host, in-kernel and system tests; ends 'N passed, N failed'"
 	@echo "make bench     benchmarks under QEMU -icount (deterministic); ACCEL=kvm, DOC=1"
-	@echo "options: V=1 (show commands), CROSS_COMPILE=x86_64-elf-, MEM=256M"
+	@echo "options: V=1 (show commands), CROSS_COMPILE=x86_64-elf-, MEM=256M, SMP=2 (CPUs, 1..8)"
 
 -include $(OBJS:.o=.d)

@@ -75,6 +75,15 @@ static inline void local_irq_restore(uint64_t f)
 #define READ_ONCE(x)	(*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 
+/*
+ * Ordering between CPUs. x86 keeps loads with loads and stores with stores
+ * (TSO), so release and acquire need only stop the compiler; a store
+ * followed by a load of another location needs a real fence.
+ */
+#define smp_store_release(p, v) do { barrier(); WRITE_ONCE(*(p), (v)); } while (0)
+#define smp_load_acquire(p) ({ __typeof__(*(p)) v_ = READ_ONCE(*(p)); barrier(); v_; })
+static inline void smp_mb(void) { asm volatile("lock addl $0, -4(%%rsp)" : : : "memory", "cc"); }
+
 /* ---- descriptor tables and traps (gdt.c, idt.c, traps.c) ---- */
 
 #define KERNEL_CS	0x08
@@ -140,15 +149,29 @@ int irq_request(unsigned int irq, irq_handler_t handler, void *data);
 void irq_eoi(void);
 void apic_init(void);
 uint32_t apic_id(void);
-/* Interrupts delivered since boot, per vector and in total. */
+/* Interrupts delivered since boot, per vector (vector 256: all of them). */
 uint64_t irq_count(unsigned int vector);
+/* The same for one CPU. */
+uint64_t irq_count_cpu(unsigned int cpu, unsigned int vector);
 
 /* ---- ACPI (acpi.c) ---- */
+
+#define MAX_CPUS	8
+#define MAX_IOAPICS	4
+
+struct acpi_ioapic {
+	uint32_t id, phys, gsi_base;
+};
 
 void acpi_init(uint64_t rsdp_phys);
 void acpi_poweroff(void);
 void acpi_reboot(void);
-extern uint64_t acpi_ioapic_phys;
+extern uint64_t acpi_ioapic_phys;	/* the first IOAPIC: the one routing ISA and PCI pins */
+/* From the MADT: enabled processors' local APIC ids (the boot CPU among them), IOAPICs. */
+extern uint32_t acpi_cpu_apic_ids[MAX_CPUS];
+extern unsigned int acpi_ncpus;
+extern struct acpi_ioapic acpi_ioapics[MAX_IOAPICS];
+extern unsigned int acpi_nioapics;
 unsigned int acpi_isa_irq_to_gsi(unsigned int isa_irq, bool *level, bool *low);
 
 /* ---- paging (paging.c) ---- */
@@ -184,6 +207,17 @@ void *exec_alloc_page(void);
 
 /* ---- per-CPU area (percpu.c), reached through GS ---- */
 
+enum cpu_state {
+	CPU_ABSENT,		/* not in the MADT, or beyond MAX_CPUS */
+	CPU_BOOTING,		/* INIT-SIPI-SIPI sent, not yet reported in */
+	CPU_ONLINE,		/* running: idle in hlt between interrupts */
+	CPU_FAILED,		/* never reported in */
+};
+
+/*
+ * One per CPU, each on its own cache lines: fields are written by their own
+ * CPU only, unless a comment says otherwise.
+ */
 struct percpu {
 	struct percpu *self;	/* %gs:0, so this_cpu() is one load */
 	uint32_t cpu;
@@ -194,7 +228,10 @@ struct percpu {
 	int guard_irq_depth;	/* irq_depth when the guard was set */
 	void *probe_state;	/* owned by the probe engine */
 	void *kgdb_state;	/* owned by the GDB stub */
-};
+	enum cpu_state state;	/* written by the boot CPU during bring-up */
+	unsigned long kprobe_hits;	/* probe handler runs on this CPU (probe engine) */
+	unsigned long kprobe_misses;	/* hits skipped on this CPU (probe engine) */
+} __attribute__((aligned(64)));
 
 static inline struct percpu *this_cpu(void)
 {
@@ -205,6 +242,15 @@ static inline struct percpu *this_cpu(void)
 }
 
 void percpu_init(void);
+/* CPU n's area (n < MAX_CPUS; absent CPUs have one too, in state CPU_ABSENT). */
+struct percpu *cpu_percpu(unsigned int cpu);
+const char *cpu_state_name(enum cpu_state s);
+
+/* ---- SMP (smp.c) ---- */
+
+/* Start every other CPU the MADT lists; each ends idle, its timer running. */
+void smp_init(void);
+/* CPUs online: they are numbered 0 .. num_cpus() - 1, 0 the boot CPU. */
 unsigned int num_cpus(void);
 
 /* ---- time (time.c) ---- */

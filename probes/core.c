@@ -10,7 +10,7 @@
 
 extern const char _etext[];
 
-static struct kprobe_ctlblk boot_ctlblk;
+static struct kprobe_ctlblk ctlblks[MAX_CPUS];
 
 /* Writers must not run from inside the hit path (a handler): state is mid-change. */
 static bool writer_context_ok(void)
@@ -407,7 +407,8 @@ static int kprobes_init(void)
 
 	if (err)
 		return err;
-	this_cpu()->probe_state = &boot_ctlblk;
+	for (unsigned int i = 0; i < MAX_CPUS; i++)
+		cpu_percpu(i)->probe_state = &ctlblks[i];
 	return kprobe_hooks_init();
 }
 INITCALL(kprobes_init, 1);

@@ -13,12 +13,22 @@
 #define STACK_SIZE	(32 * 1024)
 #define IST_STACK_SIZE	(16 * 1024)
 
+/* percpu.c */
+void percpu_load(unsigned int n);
+
 /* stacks.c */
-uint64_t ist_stack_top(int ist);
+uint64_t kernel_stack_top(unsigned int cpu);
+uint64_t ist_stack_top(unsigned int cpu, int ist);
 void stacks_unmap_guards(void);
 
 /* paging.c */
 void page_unmap(uint64_t va);
+
+/* gdt.c, idt.c: load this CPU's GDT/TSS, the shared IDT */
+void idt_load(void);
+
+/* time.c: start this AP's LAPIC timer at the boot CPU's calibrated rate */
+void time_init_ap(void);
 
 /* irq.c */
 void irq_dispatch(struct pt_regs *regs, unsigned int vector);
@@ -26,6 +36,14 @@ void lapic_timer_tick(void);
 
 /* apic.c */
 void lapic_eoi(void);
+void lapic_init_ap(void);
+/* Send an IPI: ICR delivery mode and vector in 'low'; waits until it left. */
+void lapic_send_ipi(uint32_t apic_id, uint32_t low);
+#define ICR_INIT	0x00000500
+#define ICR_STARTUP	0x00000600
+#define ICR_NMI		0x00000400
+#define ICR_ASSERT	0x00004000
+#define ICR_LEVEL	0x00008000
 void ioapic_route(unsigned int gsi, uint8_t vector, bool level, bool low);
 void lapic_timer_start_count(void);
 uint32_t lapic_timer_elapsed(void);

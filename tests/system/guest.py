@@ -38,8 +38,8 @@ def free_udp_port():
 class Guest:
     """One QEMU running the ISO, console on its stdin/stdout."""
 
-    def __init__(self, net="none", extra=(), mem="256M", boot_timeout=60, cmdline=None):
-        args = ["qemu-system-x86_64", "-cdrom", ISO, "-m", mem, "-display", "none",
+    def __init__(self, net="none", extra=(), mem="256M", boot_timeout=60, cmdline=None, smp=1):
+        args = ["qemu-system-x86_64", "-cdrom", ISO, "-m", mem, "-smp", str(smp), "-display", "none",
                 "-serial", "stdio", "-monitor", "none", "-no-reboot",
                 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
         if net == "user":
