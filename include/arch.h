@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "lib.h"
 #include "ptregs.h"
 
 /* ---- instructions ---- */
@@ -100,6 +101,7 @@ enum {
 #define IRQ_BASE_VECTOR	32	/* vectors 32..55 carry IOAPIC pins 0..23 */
 #define SPURIOUS_VECTOR	0xff
 #define TIMER_VECTOR	0xf0
+#define CALL_VECTOR	0xf1	/* cross-CPU calls (ipi.c) */
 
 void gdt_init(void);
 void idt_init(void);
@@ -193,9 +195,10 @@ bool va_is_canonical(uint64_t va);
 bool is_kernel_text(uint64_t va);
 
 /*
- * Patch kernel text: writes through a temporary writable alias of the page(s),
- * so the normal text mapping stays read-only, then serialises. The range
- * may span at most two pages.
+ * Patch kernel text (text_poke.c): writes through a temporary writable alias
+ * of the page(s), so the normal text mapping stays read-only, and serialises
+ * every CPU. More than one byte of live text goes int3 first, so no CPU
+ * executes a half-written instruction. The range may span at most two pages.
  */
 void text_poke(void *addr, const void *src, size_t len);
 
@@ -252,6 +255,38 @@ const char *cpu_state_name(enum cpu_state s);
 void smp_init(void);
 /* CPUs online: they are numbered 0 .. num_cpus() - 1, 0 the boot CPU. */
 unsigned int num_cpus(void);
+
+/* ---- spinlocks (spinlock.c over lib/spinlock.c) ---- */
+
+/* Interrupts off, then take it; a recursive take or a foreign unlock panics. */
+uint64_t spin_lock_irqsave(struct spinlock *l);
+void spin_unlock_irqrestore(struct spinlock *l, uint64_t flags);
+
+/* ---- cross-CPU calls and grace periods (ipi.c) ---- */
+
+typedef void (*smp_call_fn)(void *arg);
+/*
+ * Run fn(arg) on one online CPU, or on all of them (this one too), with
+ * interrupts off there, and wait until it has returned everywhere. Any
+ * context but an NMI; fn must not call these itself.
+ */
+int smp_call_on(unsigned int cpu, smp_call_fn fn, void *arg);
+void smp_call_all(smp_call_fn fn, void *arg);
+/*
+ * Start fn(arg) on idle AP 'cpu' (not 0: it runs the console), with
+ * interrupts on, and return at once; -EINVAL, or -EBUSY while its last work
+ * runs. smp_run_wait() waits for it to return. For tests and `stress`.
+ */
+int smp_run_on(unsigned int cpu, smp_call_fn fn, void *arg);
+void smp_run_wait(unsigned int cpu);
+/* Answer a call waiting for this CPU (for code spinning with interrupts off). */
+void smp_call_poll(void);
+/*
+ * Wait for a grace period: every other CPU has been seen with interrupts on
+ * and outside the out-of-line slots, so none still uses anything it found
+ * before the call. Not from an interrupts-off reader itself.
+ */
+void synchronize_cpus(void);
 
 /* ---- time (time.c) ---- */
 

@@ -63,13 +63,14 @@ void irq_dispatch(struct pt_regs *regs, unsigned int vector)
 {
 	struct percpu *cpu = this_cpu();
 
-	(void)regs;
 	counts[cpu->cpu][vector]++;
 	if (vector == SPURIOUS_VECTOR)
 		return;		/* no EOI for spurious interrupts */
 	cpu->irq_depth++;
 	if (vector == TIMER_VECTOR) {
 		lapic_timer_tick();
+	} else if (vector == CALL_VECTOR) {
+		smp_call_interrupt(regs);
 	} else if (vector >= IRQ_BASE_VECTOR && vector < IRQ_BASE_VECTOR + MAX_GSI) {
 		struct irq_slot *s = &slots[vector - IRQ_BASE_VECTOR];
 

@@ -197,17 +197,19 @@ void *exec_alloc_page(void)
 	return (void *)va;
 }
 
-static inline void sync_core(void)
+bool in_exec_area(uint64_t va)
 {
-	uint32_t a = 0, b, c = 0, d;
-
-	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d) : : "memory");
+	return va >= EXEC_BASE && va < EXEC_END;
 }
 
-void text_poke(void *addr, const void *src, size_t len)
+/*
+ * Write through the alias window: map the one or two pages under POKE_VA,
+ * copy, unmap. Only this CPU's TLB is flushed here; text_poke.c flushes the
+ * others' and serialises them.
+ */
+void poke_alias_write(void *addr, const void *src, size_t len)
 {
 	uint64_t va = (uint64_t)addr, page = ALIGN_DOWN(va, PAGE_SIZE);
-	uint64_t flags = local_irq_save();
 
 	for (int i = 0; i < 2; i++) {
 		uint64_t *e = walk(page + i * PAGE_SIZE, 0, false);
@@ -218,7 +220,11 @@ void text_poke(void *addr, const void *src, size_t len)
 	memcpy((void *)(POKE_VA + (va - page)), src, len);
 	for (int i = 0; i < 2; i++)
 		page_unmap(POKE_VA + i * PAGE_SIZE);
-	sync_core();
-	local_irq_restore(flags);
 }
-NOKPROBE_SYMBOL(text_poke);
+NOKPROBE_SYMBOL(poke_alias_write);
+
+void poke_alias_flush(void)
+{
+	invlpg(POKE_VA);
+	invlpg(POKE_VA + PAGE_SIZE);
+}

@@ -25,18 +25,72 @@ struct ap_boot_params {
 
 extern const char ap_boot_start[], ap_boot_end[], ap_boot_params[];
 
+/* Work handed to an idle AP (smp_run_on), run with interrupts on. */
+struct idle_work {
+	smp_call_fn fn;
+	void *arg;
+	unsigned long req, done;
+} __attribute__((aligned(64)));
+
 static unsigned int ncpus = 1;
 static uint64_t kernel_cr3;
+static struct idle_work idle_work[MAX_CPUS];
 
 unsigned int num_cpus(void)
 {
 	return READ_ONCE(ncpus);
 }
 
+/*
+ * An AP's life after bring-up. Interrupts are off between the check for work
+ * and hlt, and sti's one-instruction shadow covers hlt itself, so the IPI
+ * that announces work cannot slip in between and be slept through.
+ */
 static void __noreturn cpu_idle(void)
 {
-	for (;;)
+	struct idle_work *w = &idle_work[this_cpu()->cpu];
+
+	for (;;) {
+		unsigned long req = smp_load_acquire(&w->req);
+
+		if (req != w->done) {
+			local_irq_enable();
+			w->fn(w->arg);
+			local_irq_disable();
+			smp_store_release(&w->done, req);
+			continue;
+		}
 		asm volatile("sti; hlt; cli" : : : "memory");
+	}
+}
+
+static void wake(void *arg)
+{
+	(void)arg;	/* the interrupt itself ends the hlt */
+}
+
+int smp_run_on(unsigned int cpu, smp_call_fn fn, void *arg)
+{
+	struct idle_work *w = &idle_work[cpu];
+
+	if (cpu == 0 || cpu >= num_cpus())
+		return -EINVAL;
+	if (smp_load_acquire(&w->done) != w->req)
+		return -EBUSY;
+	w->fn = fn;
+	w->arg = arg;
+	smp_store_release(&w->req, w->req + 1);
+	return smp_call_on(cpu, wake, NULL);
+}
+
+void smp_run_wait(unsigned int cpu)
+{
+	struct idle_work *w = &idle_work[cpu];
+
+	if (cpu == 0 || cpu >= MAX_CPUS)
+		return;
+	while (smp_load_acquire(&w->done) != w->req)
+		cpu_relax();
 }
 
 /* The AP's first C: still on the bring-up page table, GS not yet set. */

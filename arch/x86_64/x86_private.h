@@ -2,6 +2,8 @@
 #ifndef KP_X86_PRIVATE_H
 #define KP_X86_PRIVATE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "ptregs.h"
 
@@ -23,6 +25,15 @@ void stacks_unmap_guards(void);
 
 /* paging.c */
 void page_unmap(uint64_t va);
+bool in_exec_area(uint64_t va);	/* out-of-line slots and trampolines */
+void poke_alias_write(void *addr, const void *src, size_t len);
+void poke_alias_flush(void);
+
+/* text_poke.c: an int3 that is a multi-byte patch in progress; true if handled */
+bool text_poke_int3(struct pt_regs *regs);
+
+/* ipi.c: the call-function vector arrived */
+void smp_call_interrupt(struct pt_regs *regs);
 
 /* gdt.c, idt.c: load this CPU's GDT/TSS, the shared IDT */
 void idt_load(void);
