@@ -12,6 +12,7 @@ PYTHON  ?= $(firstword $(wildcard /usr/bin/python3) python3)
 QEMU    ?= qemu-system-x86_64
 GDBPORT ?= 1234
 MEM     ?= 256M
+SMP     ?= 2
 
 ifeq ($(V),1)
 Q :=
@@ -41,7 +42,7 @@ OBJS := $(patsubst %.c,$(B)/%.o,$(C_SRCS)) $(patsubst %.asm,$(B)/%.o,$(ASM_SRCS)
 # The probe engine's hit path (int3/#DB/fault hooks, the table lookup,
 # step/boost/emulate) goes whole into .noprobe.text.hit: the blacklist
 # (include/kernel.h, probes/blacklist.c). Everything else is probe-able.
-NOPROBE_FILES := probes/step.c
+NOPROBE_FILES := probes/step.c arch/x86_64/ipi.c arch/x86_64/spinlock.c lib/spinlock.c
 NOPROBE_OBJS := $(patsubst %.c,$(B)/%.o,$(NOPROBE_FILES))
 
 # Tools the build and the tests need; missing ones are installed by scripts/install-deps.
@@ -153,7 +154,7 @@ $(B)/kprobe64.iso: $(B)/kprobe64.elf boot/grub.cfg $(B)/iso-files $(ISO_FILES)
 FORCE:
 
 # scripts/qemu.py builds every QEMU command line (tests and bench use it too).
-SMP ?= 1
+SMP ?= 2
 QEMU_RUN := QEMU=$(QEMU) $(PYTHON) scripts/qemu.py --iso $(B)/kprobe64.iso --mem $(MEM) --smp $(SMP)
 
 run: $(B)/kprobe64.iso
@@ -292,6 +293,6 @@ help:
 	@echo "make modules   build samples/modules and tests/modules; make M=DIR builds DIR's obj-m"
 	@echo "make iso MODULES=\"a.ko b.ko\"  put modules on the ISO for insmod boot:a.ko"
 	@echo "make bench     benchmarks under QEMU -icount (deterministic); ACCEL=kvm, DOC=1"
-	@echo "options: V=1 (show commands), CROSS_COMPILE=x86_64-elf-, MEM=256M"
+	@echo "options: V=1 (show commands), CROSS_COMPILE=x86_64-elf-, MEM=256M, SMP=2 (CPUs, 1..8)"
 
 -include $(OBJS:.o=.d)

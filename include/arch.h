@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "lib.h"
 #include "ptregs.h"
 
 /* ---- instructions ---- */
@@ -75,6 +76,15 @@ static inline void local_irq_restore(uint64_t f)
 #define READ_ONCE(x)	(*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 
+/*
+ * Ordering between CPUs. x86 keeps loads with loads and stores with stores
+ * (TSO), so release and acquire need only stop the compiler; a store
+ * followed by a load of another location needs a real fence.
+ */
+#define smp_store_release(p, v) do { barrier(); WRITE_ONCE(*(p), (v)); } while (0)
+#define smp_load_acquire(p) ({ __typeof__(*(p)) v_ = READ_ONCE(*(p)); barrier(); v_; })
+static inline void smp_mb(void) { asm volatile("lock addl $0, -4(%%rsp)" : : : "memory", "cc"); }
+
 /* ---- descriptor tables and traps (gdt.c, idt.c, traps.c) ---- */
 
 #define KERNEL_CS	0x08
@@ -91,6 +101,7 @@ enum {
 #define IRQ_BASE_VECTOR	32	/* vectors 32..55 carry IOAPIC pins 0..23 */
 #define SPURIOUS_VECTOR	0xff
 #define TIMER_VECTOR	0xf0
+#define CALL_VECTOR	0xf1	/* cross-CPU calls (ipi.c) */
 
 void gdt_init(void);
 void idt_init(void);
@@ -167,15 +178,29 @@ int irq_request(unsigned int irq, irq_handler_t handler, void *data);
 void irq_eoi(void);
 void apic_init(void);
 uint32_t apic_id(void);
-/* Interrupts delivered since boot, per vector and in total. */
+/* Interrupts delivered since boot, per vector (vector 256: all of them). */
 uint64_t irq_count(unsigned int vector);
+/* The same for one CPU. */
+uint64_t irq_count_cpu(unsigned int cpu, unsigned int vector);
 
 /* ---- ACPI (acpi.c) ---- */
+
+#define MAX_CPUS	8
+#define MAX_IOAPICS	4
+
+struct acpi_ioapic {
+	uint32_t id, phys, gsi_base;
+};
 
 void acpi_init(uint64_t rsdp_phys);
 void acpi_poweroff(void);
 void acpi_reboot(void);
-extern uint64_t acpi_ioapic_phys;
+extern uint64_t acpi_ioapic_phys;	/* the first IOAPIC: the one routing ISA and PCI pins */
+/* From the MADT: enabled processors' local APIC ids (the boot CPU among them), IOAPICs. */
+extern uint32_t acpi_cpu_apic_ids[MAX_CPUS];
+extern unsigned int acpi_ncpus;
+extern struct acpi_ioapic acpi_ioapics[MAX_IOAPICS];
+extern unsigned int acpi_nioapics;
 unsigned int acpi_isa_irq_to_gsi(unsigned int isa_irq, bool *level, bool *low);
 
 /* ---- paging (paging.c) ---- */
@@ -211,9 +236,10 @@ void module_protect(void *va, size_t pages, bool write, bool exec);
 void module_free(void *va, size_t pages);
 
 /*
- * Patch kernel text: writes through a temporary writable alias of the page(s),
- * so the normal text mapping stays read-only, then serialises. The range
- * may span at most two pages.
+ * Patch kernel text (text_poke.c): writes through a temporary writable alias
+ * of the page(s), so the normal text mapping stays read-only, and serialises
+ * every CPU. More than one byte of live text goes int3 first, so no CPU
+ * executes a half-written instruction. The range may span at most two pages.
  */
 void text_poke(void *addr, const void *src, size_t len);
 
@@ -225,6 +251,17 @@ void *exec_alloc_page(void);
 
 /* ---- per-CPU area (percpu.c), reached through GS ---- */
 
+enum cpu_state {
+	CPU_ABSENT,		/* not in the MADT, or beyond MAX_CPUS */
+	CPU_BOOTING,		/* INIT-SIPI-SIPI sent, not yet reported in */
+	CPU_ONLINE,		/* running: idle in hlt between interrupts */
+	CPU_FAILED,		/* never reported in */
+};
+
+/*
+ * One per CPU, each on its own cache lines: fields are written by their own
+ * CPU only, unless a comment says otherwise.
+ */
 struct percpu {
 	struct percpu *self;	/* %gs:0, so this_cpu() is one load */
 	uint32_t cpu;
@@ -239,7 +276,10 @@ struct percpu {
 	bool guard_stoppable;	/* the innermost guard may be stopped (call_stoppable) */
 	bool guard_stop;	/* a stop was asked for; the next interrupt does it */
 	uint64_t guard_stop_ip;	/* where the last stopped call was */
-};
+	enum cpu_state state;	/* written by the boot CPU during bring-up */
+	unsigned long kprobe_hits;	/* probe handler runs on this CPU (probe engine) */
+	unsigned long kprobe_misses;	/* hits skipped on this CPU (probe engine) */
+} __attribute__((aligned(64)));
 
 static inline struct percpu *this_cpu(void)
 {
@@ -250,7 +290,48 @@ static inline struct percpu *this_cpu(void)
 }
 
 void percpu_init(void);
+/* CPU n's area (n < MAX_CPUS; absent CPUs have one too, in state CPU_ABSENT). */
+struct percpu *cpu_percpu(unsigned int cpu);
+const char *cpu_state_name(enum cpu_state s);
+
+/* ---- SMP (smp.c) ---- */
+
+/* Start every other CPU the MADT lists; each ends idle, its timer running. */
+void smp_init(void);
+/* CPUs online: they are numbered 0 .. num_cpus() - 1, 0 the boot CPU. */
 unsigned int num_cpus(void);
+
+/* ---- spinlocks (spinlock.c over lib/spinlock.c) ---- */
+
+/* Interrupts off, then take it; a recursive take or a foreign unlock panics. */
+uint64_t spin_lock_irqsave(struct spinlock *l);
+void spin_unlock_irqrestore(struct spinlock *l, uint64_t flags);
+
+/* ---- cross-CPU calls and grace periods (ipi.c) ---- */
+
+typedef void (*smp_call_fn)(void *arg);
+/*
+ * Run fn(arg) on one online CPU, or on all of them (this one too), with
+ * interrupts off there, and wait until it has returned everywhere. Any
+ * context but an NMI; fn must not call these itself.
+ */
+int smp_call_on(unsigned int cpu, smp_call_fn fn, void *arg);
+void smp_call_all(smp_call_fn fn, void *arg);
+/*
+ * Start fn(arg) on idle AP 'cpu' (not 0: it runs the console), with
+ * interrupts on, and return at once; -EINVAL, or -EBUSY while its last work
+ * runs. smp_run_wait() waits for it to return. For tests and `stress`.
+ */
+int smp_run_on(unsigned int cpu, smp_call_fn fn, void *arg);
+void smp_run_wait(unsigned int cpu);
+/* Answer a call waiting for this CPU (for code spinning with interrupts off). */
+void smp_call_poll(void);
+/*
+ * Wait for a grace period: every other CPU has been seen with interrupts on
+ * and outside the out-of-line slots, so none still uses anything it found
+ * before the call. Not from an interrupts-off reader itself.
+ */
+void synchronize_cpus(void);
 
 /* ---- time (time.c) ---- */
 

@@ -17,6 +17,7 @@
 #define EINVAL		22
 #define ENOSPC		28
 #define ERANGE		34
+#define EDEADLK		35
 #define ENOSYS		38
 #define ELOOP		40
 #define ENODATA		61

@@ -36,6 +36,29 @@ int kstrtou64(const char *s, uint64_t *out);
 /* Shell-style glob with '*' and '?': true when str matches pat. */
 bool glob_match(const char *pat, const char *str);
 
+/*
+ * Spinlock core (lib/spinlock.c, portable): a test-and-test-and-set word plus
+ * the owner's number, so the debug checks (SPINLOCK_DEBUG) can tell a
+ * recursive acquire and an unlock by a non-owner. The kernel's IRQ-saving
+ * lock built on it is in include/arch.h.
+ */
+#ifndef SPINLOCK_DEBUG
+#define SPINLOCK_DEBUG 1
+#endif
+
+struct spinlock {
+	uint32_t locked;
+	uint32_t owner;		/* owner's number + 1; 0 when free */
+	const char *name;
+};
+
+#define SPINLOCK_INIT(n)	{ 0, 0, n }
+
+/* One attempt: 0 when taken, -EBUSY when held by another, -EDEADLK when held by 'self'. */
+int spin_try_acquire(struct spinlock *l, unsigned int self);
+/* 0, or -EPERM (debug) when 'self' does not hold it: the lock is then left alone. */
+int spin_release(struct spinlock *l, unsigned int self);
+
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define min(a, b)	((a) < (b) ? (a) : (b))
 #define max(a, b)	((a) > (b) ? (a) : (b))

@@ -1,4 +1,4 @@
-/* System console commands: version, dmesg, mem, uptime, poweroff, reboot. */
+/* System console commands: version, dmesg, mem, uptime, poweroff, reboot, cpus. */
 #include "kernel.h"
 #include "arch.h"
 #include "console.h"
@@ -85,3 +85,22 @@ static int cmd_reboot(int argc, char **argv)
 	machine_reboot();
 }
 CONSOLE_CMD(reboot, cmd_reboot, "reboot", "reset the machine");
+
+static int cmd_cpus(int argc, char **argv)
+{
+	if (no_args(argc, argv))
+		return -1;
+	cprintf("cpu apic state   %12s %12s %12s\n", "interrupts", "probe-hits", "probe-misses");
+	for (unsigned int i = 0; i < MAX_CPUS; i++) {
+		const struct percpu *p = cpu_percpu(i);
+		enum cpu_state st = READ_ONCE(p->state);
+
+		if (st == CPU_ABSENT)
+			continue;
+		cprintf("%3u %4u %-7s %12lu %12lu %12lu\n", i, p->apic_id, cpu_state_name(st),
+			irq_count_cpu(i, 256), READ_ONCE(p->kprobe_hits), READ_ONCE(p->kprobe_misses));
+	}
+	cprintf("%u of %u cpus online\n", num_cpus(), acpi_ncpus ? acpi_ncpus : 1);
+	return 0;
+}
+CONSOLE_CMD(cpus, cmd_cpus, "cpus", "list the CPUs: state, interrupts, probe hits and misses");

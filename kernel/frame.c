@@ -12,6 +12,9 @@
 #define MAX_PHYS	(4ULL << 30)	/* RAM tracked; more is left unused */
 #define NFRAMES		(MAX_PHYS / PAGE_SIZE)
 
+/* every CPU allocates and frees, probe hits on any CPU too */
+static struct spinlock frame_lock = SPINLOCK_INIT("frames");
+
 static uint64_t bitmap[NFRAMES / 64];	/* 1 = used or absent */
 static uint64_t nframes, nfree, phys_end, hint;
 
@@ -73,10 +76,10 @@ static uint64_t find_run(uint64_t from, uint64_t to, size_t n)
 uint64_t frame_alloc(size_t n)
 {
 	uint64_t limit = phys_end / PAGE_SIZE, f;
-	uint64_t flags = local_irq_save();
+	uint64_t flags = spin_lock_irqsave(&frame_lock);
 
 	if (!n || n > nfree) {
-		local_irq_restore(flags);
+		spin_unlock_irqrestore(&frame_lock, flags);
 		return 0;
 	}
 	f = find_run(hint, limit, n);
@@ -89,14 +92,14 @@ uint64_t frame_alloc(size_t n)
 		if (n == 1)
 			hint = f + 1;
 	}
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&frame_lock, flags);
 	return f * PAGE_SIZE;
 }
 
 void frame_free(uint64_t phys, size_t n)
 {
 	uint64_t f = phys / PAGE_SIZE;
-	uint64_t flags = local_irq_save();
+	uint64_t flags = spin_lock_irqsave(&frame_lock);
 
 	for (uint64_t i = f; i < f + n; i++) {
 		if (!used(i)) {
@@ -108,7 +111,7 @@ void frame_free(uint64_t phys, size_t n)
 	}
 	if (f < hint)
 		hint = f;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&frame_lock, flags);
 }
 
 void frame_stats(struct frame_stats *st)

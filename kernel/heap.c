@@ -38,6 +38,9 @@ struct free_block {
 	struct free_block *next;
 };
 
+/* every CPU allocates and frees, probe hits on any CPU too */
+static struct spinlock heap_lock = SPINLOCK_INIT("heap");
+
 static struct free_block *free_lists[NCLASSES];
 static uint64_t nfree[NCLASSES];	/* blocks on each free list */
 static uint64_t trim_at[NCLASSES];	/* trim once nfree reaches this */
@@ -151,7 +154,7 @@ void *kmalloc(size_t size)
 		goto fail_unlocked;
 	while (c < NCLASSES && class_size(c) < need)
 		c++;
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&heap_lock);
 	if (c < NCLASSES) {
 		if (!free_lists[c] && !refill(c))
 			goto fail;
@@ -174,10 +177,10 @@ void *kmalloc(size_t size)
 	stats.allocs++;
 	stats.objects_in_use++;
 	stats.bytes_in_use += size;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&heap_lock, flags);
 	return payload(b);
 fail:
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&heap_lock, flags);
 fail_unlocked:
 	stats.failures++;
 	return NULL;
@@ -216,7 +219,7 @@ void kfree(void *p)
 		stats.corruptions++;
 		return;
 	}
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&heap_lock);
 	if (b->magic == MAGIC_FREE || b->magic == MAGIC_DROP) {
 		pr_err("heap: double free of %p (from %s)\n", p, caller(ret, who, sizeof(who)));
 		stats.corruptions++;
@@ -254,7 +257,7 @@ void kfree(void *p)
 			trim(b->class);
 	}
 out:
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&heap_lock, flags);
 }
 EXPORT_SYMBOL(kfree);
 

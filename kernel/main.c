@@ -39,6 +39,7 @@ void __noreturn kmain(uint64_t mbi_phys, uint32_t magic)
 	acpi_init(boot_info.rsdp_phys);
 	apic_init();
 	time_init();
+	smp_init();
 	local_irq_enable();
 	run_initcalls(1, 5);
 	pr_info("kallsyms: %u symbols\n", kallsyms_count());

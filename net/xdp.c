@@ -163,10 +163,10 @@ enum net_rx_result xdp_drop_result(unsigned int act)
 
 /*
  * One atomic exchange publishes the new program: a frame runs either the
- * old one or the new one, never a mix. Then wait for every CPU to leave
- * the receive path (in_rx) before the old program's memory goes. Today
- * there is one CPU and attach runs outside interrupts, so the wait ends at
- * once; the loop is what keeps this right when more CPUs take interrupts.
+ * old one or the new one, never a mix. Then a grace period: the receive
+ * path runs in the NIC's interrupt handler, interrupts off, so once every
+ * CPU has been seen with interrupts on none still runs the old program;
+ * in_rx covers a receive path entered from this CPU's own caller.
  */
 int xdp_attach(struct netif *dev, struct xdp_prog *prog)
 {
@@ -180,6 +180,7 @@ int xdp_attach(struct netif *dev, struct xdp_prog *prog)
 		dev->xdp_stats.attaches++;
 	else if (old)
 		dev->xdp_stats.detaches++;
+	synchronize_cpus();
 	while (__atomic_load_n(&dev->in_rx, __ATOMIC_ACQUIRE) && ++spins < 100000000)
 		cpu_relax();
 	if (old)

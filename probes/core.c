@@ -10,7 +10,7 @@
 
 extern const char _etext[];
 
-static struct kprobe_ctlblk boot_ctlblk;
+static struct kprobe_ctlblk ctlblks[MAX_CPUS];
 
 /* Writers must not run from inside the hit path (a handler): state is mid-change. */
 static bool writer_context_ok(void)
@@ -23,14 +23,14 @@ static bool writer_context_ok(void)
 /*
  * Wait until no CPU can still hold a pointer it found in the table before
  * the caller unpublished something. Readers only exist inside the int3/#DB
- * path, which runs with interrupts off and ends by going idle (quiesce++).
- * This kernel runs one CPU, and writers run outside the hit path, so the
- * only CPU is already past any reader; with more CPUs this is where each
- * other CPU's quiesce count would be waited on.
+ * path and the return handlers, which run with interrupts off, and in the
+ * out-of-line slots: a grace period (synchronize_cpus) waits out exactly
+ * those. Writers must not be readers themselves.
  */
 void synchronize_kprobes(void)
 {
-	BUG_ON(num_cpus() != 1 || !writer_context_ok());
+	BUG_ON(!writer_context_ok());
+	synchronize_cpus();
 }
 
 static int resolve(struct kprobe *p, uint64_t *addr)
@@ -329,6 +329,7 @@ void unregister_kprobe(struct kprobe *p)
 	if (s->probes) {
 		s->mode = site_mode(s);
 		site_disarm_if_unused(s);
+		synchronize_kprobes();	/* the caller may free p once we return */
 		return;
 	}
 	/* last one: restore the text, unpublish, wait out readers, free */
@@ -477,7 +478,8 @@ static int kprobes_init(void)
 
 	if (err)
 		return err;
-	this_cpu()->probe_state = &boot_ctlblk;
+	for (unsigned int i = 0; i < MAX_CPUS; i++)
+		cpu_percpu(i)->probe_state = &ctlblks[i];
 	return kprobe_hooks_init();
 }
 INITCALL(kprobes_init, 1);

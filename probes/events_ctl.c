@@ -93,9 +93,11 @@ static int install_one(struct kevent *ev, void *arg)
 		kfree(tf);
 		tf = NULL;
 	}
-	/* One CPU, and handlers run to the end before this code resumes:
-	 * once the pointer is swapped, nobody can still be reading old. */
+	/* handlers read the filter with interrupts off: after a grace
+	 * period no CPU can still be reading old */
 	WRITE_ONCE(ev->filter, tf);
+	if (old)
+		synchronize_cpus();
 	kfree(old);
 	return 0;
 }

@@ -22,11 +22,14 @@
 #define MAX_SIZE	(64UL * 1024 * 1024)
 
 static struct trace_ring ring;
+/* One ring for every CPU: writers (probe hits on any CPU) and the console serialise here. */
+static struct spinlock ring_lock = SPINLOCK_INIT("trace_ring");
 static bool tracing_on = true;
 static bool paused;
 static uint64_t paused_drops;
 /* One hit at a time per CPU, and this kernel runs one CPU. */
-static uint8_t scratch[TRACE_HIT_MAX] __aligned(16);
+/* a record is built per CPU: hits on two CPUs at once must not share one */
+static uint8_t scratch[MAX_CPUS][ALIGN_UP(TRACE_HIT_MAX, 64)] __aligned(64);
 
 static int read_mem(void *dst, uint64_t addr, size_t n)
 {
@@ -36,8 +39,8 @@ static int read_mem(void *dst, uint64_t addr, size_t n)
 static void record(struct kevent *ev, struct pt_regs *regs, uint64_t ip,
 		   uint64_t func, bool is_return, uint64_t irqflags)
 {
-	struct trace_hit *hit = (struct trace_hit *)scratch;
 	struct percpu *cpu = this_cpu();
+	struct trace_hit *hit = (struct trace_hit *)scratch[cpu->cpu];
 	struct fetch_ctx ctx = {
 		.regs = regs,
 		.retval = regs->ax,
@@ -46,7 +49,7 @@ static void record(struct kevent *ev, struct pt_regs *regs, uint64_t ip,
 		.read_mem = read_mem,
 	};
 	const struct trace_filter *f;
-	uint64_t now = uptime_ns();
+	uint64_t now = uptime_ns(), lock;
 
 	if (!READ_ONCE(tracing_on))
 		return;
@@ -68,7 +71,9 @@ static void record(struct kevent *ev, struct pt_regs *regs, uint64_t ip,
 	hit->ts_ns = now;
 	hit->ip = ip;
 	hit->func = func;
+	lock = spin_lock_irqsave(&ring_lock);
 	trace_ring_write(&ring, hit, sizeof(*hit) + ev->def.rec_size);
+	spin_unlock_irqrestore(&ring_lock, lock);
 }
 
 int kevent_pre_handler(struct kprobe *kp, struct pt_regs *regs)
@@ -101,7 +106,7 @@ int kevent_ret_handler(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 void trace_buffer_info(struct trace_buffer_info *info)
 {
-	uint64_t flags = local_irq_save();
+	uint64_t flags = spin_lock_irqsave(&ring_lock);
 
 	info->size = ring.size;
 	info->entries = trace_ring_entries(&ring);
@@ -109,15 +114,15 @@ void trace_buffer_info(struct trace_buffer_info *info)
 	info->overwritten = ring.overwritten;
 	info->paused_drops = paused_drops;
 	info->on = tracing_on;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&ring_lock, flags);
 }
 
 void trace_buffer_clear(void)
 {
-	uint64_t flags = local_irq_save();
+	uint64_t flags = spin_lock_irqsave(&ring_lock);
 
 	trace_ring_clear(&ring);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&ring_lock, flags);
 }
 
 int trace_buffer_resize(size_t bytes)
@@ -131,11 +136,11 @@ int trace_buffer_resize(size_t bytes)
 	mem = alloc_pages_virt(pages);
 	if (!mem)
 		return -ENOMEM;
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&ring_lock);
 	old = ring.buf;
 	old_pages = ring.size / PAGE_SIZE;
 	trace_ring_init(&ring, mem, pages * PAGE_SIZE);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&ring_lock, flags);
 	if (old)
 		free_pages_virt(old, old_pages);
 	return 0;
@@ -153,28 +158,28 @@ void trace_buffer_pause(bool pause)
 
 void trace_buffer_iter_start(struct trace_ring_iter *it)
 {
-	uint64_t flags = local_irq_save();
+	uint64_t flags = spin_lock_irqsave(&ring_lock);
 
 	trace_ring_iter_start(&ring, it);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&ring_lock, flags);
 }
 
 size_t trace_buffer_next(struct trace_ring_iter *it, struct trace_hit *hit,
 			 uint64_t *lost)
 {
-	uint64_t flags = local_irq_save();
+	uint64_t flags = spin_lock_irqsave(&ring_lock);
 	size_t n = trace_ring_next(&ring, it, hit, TRACE_HIT_MAX, lost);
 
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&ring_lock, flags);
 	return n;
 }
 
 void trace_buffer_consume(const struct trace_ring_iter *it)
 {
-	uint64_t flags = local_irq_save();
+	uint64_t flags = spin_lock_irqsave(&ring_lock);
 
 	trace_ring_consume(&ring, it);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&ring_lock, flags);
 }
 
 static int trace_buffer_init(void)

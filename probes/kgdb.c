@@ -25,7 +25,7 @@
 #define DR6_BS		(1UL << 14)	/* single-step (TF) */
 #define DR6_RESERVED	0xffff0ff0UL	/* what DR6 reads as with nothing reported */
 
-static struct kgdb_cpu cpu0 = { .hop_slot = -1 };
+static struct kgdb_cpu kgdb_cpus[MAX_CPUS];
 static bool connected;		/* a debugger has talked to us and not detached */
 static bool on_oops;
 static unsigned int timeout_s = DEFAULT_TIMEOUT;
@@ -424,7 +424,10 @@ static int kgdb_init(void)
 	int err;
 
 	tsc_per_ms = tsc_khz() ? tsc_khz() : 1000000;
-	this_cpu()->kgdb_state = &cpu0;
+	for (unsigned int i = 0; i < MAX_CPUS; i++) {
+		kgdb_cpus[i].hop_slot = -1;
+		cpu_percpu(i)->kgdb_state = &kgdb_cpus[i];
+	}
 	rsp_rx_reset(&rx);
 	err = trap_hook_register(X86_TRAP_BP, kgdb_int3_hook);
 	if (!err)

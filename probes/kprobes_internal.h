@@ -49,7 +49,7 @@ struct kprobe_ctlblk {
 	bool in_fault_handler;
 	struct kretprobe_instance *ret_stack;	/* pending kretprobe returns */
 	unsigned long quiesce;		/* bumped each time the hit path goes idle */
-};
+} __aligned(64);	/* one per CPU: no cache line shared between two */
 
 static inline struct kprobe_ctlblk *kprobe_ctl(void)
 {

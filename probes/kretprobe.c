@@ -25,6 +25,7 @@
 #define MAXACTIVE_LIMIT	4096
 
 struct kretprobe_pool {
+	struct spinlock lock;		/* free list and nused: taken on any CPU */
 	struct kretprobe *rp;		/* NULL once unregistered */
 	struct kretprobe_instance *free;
 	int nused;			/* instances waiting for a return */
@@ -50,14 +51,18 @@ static inline uint64_t return_sp(const struct kretprobe_instance *ri)
 static void recycle(struct kretprobe_instance *ri)
 {
 	struct kretprobe_pool *pool = ri->pool;
+	uint64_t flags = spin_lock_irqsave(&pool->lock);
+	bool last;
 
 	pool->nused--;
-	if (!pool->rp && !pool->nused) {
-		kfree(pool);
-		return;
+	last = !pool->rp && !pool->nused;
+	if (!last) {
+		ri->next = pool->free;
+		pool->free = ri;
 	}
-	ri->next = pool->free;
-	pool->free = ri;
+	spin_unlock_irqrestore(&pool->lock, flags);
+	if (last)
+		kfree(pool);
 }
 
 int kretprobe_pre_handler(struct kprobe *p, struct pt_regs *regs)
@@ -65,15 +70,19 @@ int kretprobe_pre_handler(struct kprobe *p, struct pt_regs *regs)
 	struct kretprobe *rp = container_of(p, struct kretprobe, kp);
 	struct kretprobe_pool *pool = rp->pool;
 	struct kprobe_ctlblk *ctl = kprobe_ctl();
-	struct kretprobe_instance *ri = pool->free;
-	uint64_t r;
+	struct kretprobe_instance *ri;
+	uint64_t r, flags = spin_lock_irqsave(&pool->lock);
 
+	ri = pool->free;
+	if (ri) {
+		pool->free = ri->next;
+		pool->nused++;
+	}
+	spin_unlock_irqrestore(&pool->lock, flags);
 	if (!ri) {
 		rp->nmissed++;
 		return 0;
 	}
-	pool->free = ri->next;
-	pool->nused++;
 	ri->ret_addr = *(uint64_t *)regs->sp;
 	ri->fp = regs->sp;
 	if (ri->ret_addr == (uint64_t)kretprobe_trampoline) {
@@ -293,6 +302,7 @@ int register_kretprobe(struct kretprobe *rp)
 		ri->next = pool->free;
 		pool->free = ri;
 	}
+	pool->lock = (struct spinlock)SPINLOCK_INIT("kretprobe_pool");
 	pool->rp = rp;
 	rp->pool = pool;
 	rp->kp.pre_handler = kretprobe_pre_handler;
@@ -315,15 +325,17 @@ void unregister_kretprobe(struct kretprobe *rp)
 {
 	struct kretprobe_pool *pool = rp->pool;
 	uint64_t flags;
+	bool last;
 
 	if (!pool)
 		return;
 	unregister_kprobe(&rp->kp);
-	flags = local_irq_save();
-	pool->rp = NULL;
-	if (!pool->nused)
+	flags = spin_lock_irqsave(&pool->lock);
+	WRITE_ONCE(pool->rp, NULL);
+	last = !pool->nused;
+	spin_unlock_irqrestore(&pool->lock, flags);
+	if (last)
 		kfree(pool);
-	local_irq_restore(flags);
 	rp->pool = NULL;
 }
 EXPORT_SYMBOL(unregister_kretprobe);

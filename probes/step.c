@@ -49,6 +49,7 @@ static bool run_pre_handlers(struct kprobe_ctlblk *ctl, struct kprobe_site *s,
 		if (!enabled(p))
 			continue;
 		p->nhit++;
+		this_cpu()->kprobe_hits++;
 		ctl->running = p;
 		if (p->pre_handler && p->pre_handler(p, regs))
 			return true;
@@ -124,6 +125,7 @@ static __noinline bool reenter(struct kprobe_ctlblk *ctl, struct kprobe_site *s,
 	for (struct kprobe *p = s->probes; p; p = p->next)
 		p->nmissed++;
 	kprobe_counters.misses++;
+	this_cpu()->kprobe_misses++;
 	if (s->cls == INSN_CLASS_EMULATE) {
 		emulate(&s->insn, regs);
 		return true;

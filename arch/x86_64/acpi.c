@@ -1,7 +1,8 @@
 /*
  * Just enough ACPI: from the RSDP (handed over by the multiboot2 loader) find
- * the MADT for the IOAPIC address and ISA interrupt overrides, and the FADT
- * for power off (PM1a control + the \_S5 sleep type) and reset.
+ * the MADT for the processors (their local APIC ids), the IOAPICs and the ISA
+ * interrupt overrides, and the FADT for power off (PM1a control + the \_S5
+ * sleep type) and reset.
  */
 #include "arch.h"
 #include "kernel.h"
@@ -25,6 +26,11 @@ struct rsdp {
 } __attribute__((packed));
 
 uint64_t acpi_ioapic_phys = 0xfec00000;	/* the PC default if no MADT */
+uint32_t acpi_cpu_apic_ids[MAX_CPUS];
+unsigned int acpi_ncpus;
+struct acpi_ioapic acpi_ioapics[MAX_IOAPICS];
+unsigned int acpi_nioapics;
+static unsigned int cpus_ignored;
 static uint8_t isa_gsi[16] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
 static uint16_t isa_flags[16];	/* MPS INTI flags: polarity bits 0-1, trigger 2-3 */
 static uint16_t pm1a_cnt, slp_typa;
@@ -45,8 +51,24 @@ static void parse_madt(const struct sdt_header *h)
 	const uint8_t *p = (const uint8_t *)h + sizeof(*h) + 8, *end = (const uint8_t *)h + h->length;
 
 	for (; p + 2 <= end && p[1] >= 2; p += p[1]) {
-		if (p[0] == 1) {	/* I/O APIC */
-			acpi_ioapic_phys = *(const uint32_t *)(p + 4);
+		if (p[0] == 0) {	/* processor local APIC */
+			/* enabled (bit 0); "online capable" ones (bit 1) are hot-plug slots */
+			if (!(*(const uint32_t *)(p + 4) & 1))
+				continue;
+			if (acpi_ncpus < MAX_CPUS)
+				acpi_cpu_apic_ids[acpi_ncpus++] = p[3];
+			else
+				cpus_ignored++;
+		} else if (p[0] == 1) {	/* I/O APIC */
+			if (acpi_nioapics < MAX_IOAPICS) {
+				struct acpi_ioapic *io = &acpi_ioapics[acpi_nioapics++];
+
+				io->id = p[2];
+				io->phys = *(const uint32_t *)(p + 4);
+				io->gsi_base = *(const uint32_t *)(p + 8);
+			}
+			if (acpi_nioapics == 1)
+				acpi_ioapic_phys = *(const uint32_t *)(p + 4);
 		} else if (p[0] == 2) {	/* interrupt source override */
 			if (p[3] < 16) {
 				isa_gsi[p[3]] = (uint8_t)*(const uint32_t *)(p + 4);
@@ -135,8 +157,11 @@ void acpi_init(uint64_t rsdp_phys)
 		else if (!memcmp(h->sig, "FACP", 4))
 			parse_fadt(h);
 	}
-	pr_info("acpi: ioapic at %#lx, timer irq -> gsi %u, poweroff %s\n",
-		acpi_ioapic_phys, isa_gsi[0], s5_found ? "via PM1a" : "unavailable");
+	pr_info("acpi: %u cpus, %u ioapic (first at %#lx), timer irq -> gsi %u, poweroff %s\n",
+		acpi_ncpus, acpi_nioapics, acpi_ioapic_phys, isa_gsi[0],
+		s5_found ? "via PM1a" : "unavailable");
+	if (cpus_ignored)
+		pr_warn("acpi: %u more cpus than MAX_CPUS (%u) ignored\n", cpus_ignored, MAX_CPUS);
 }
 
 void acpi_poweroff(void)

@@ -11,6 +11,9 @@
 #define LAPIC_ID	0x020
 #define LAPIC_EOI	0x0b0
 #define LAPIC_SVR	0x0f0
+#define LAPIC_ICR_LO	0x300
+#define LAPIC_ICR_HI	0x310
+#define ICR_PENDING	(1 << 12)
 #define LAPIC_LVT_TIMER	0x320
 #define LAPIC_TIMER_ICR	0x380
 #define LAPIC_TIMER_CCR	0x390
@@ -80,6 +83,24 @@ void apic_init(void)
 	for (unsigned int i = 0; i < pins; i++)
 		ioapic_write(0x10 + 2 * i, LVT_MASKED);
 	pr_info("apic: lapic id %u, ioapic %u pins\n", apic_id(), pins);
+}
+
+/* An AP's own LAPIC, at the same address as every CPU's: software-enable it. */
+void lapic_init_ap(void)
+{
+	lapic_write(LAPIC_SVR, SPURIOUS_VECTOR | (1 << 8));
+	this_cpu()->apic_id = apic_id();
+}
+
+void lapic_send_ipi(uint32_t dest, uint32_t low)
+{
+	uint64_t flags = local_irq_save();	/* the two writes must not be split */
+
+	lapic_write(LAPIC_ICR_HI, dest << 24);
+	lapic_write(LAPIC_ICR_LO, low);
+	while (lapic_read(LAPIC_ICR_LO) & ICR_PENDING)
+		cpu_relax();
+	local_irq_restore(flags);
 }
 
 /* Count LAPIC timer ticks (divide by 16) across the caller's timed window. */

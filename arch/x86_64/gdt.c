@@ -2,6 +2,8 @@
  * GDT and TSS. Long mode ignores segment bases and limits for code and data,
  * so the GDT holds just kernel code/data and the TSS, whose only job here is
  * the Interrupt Stack Table: #DF, NMI and #MC switch to known-good stacks.
+ * Every CPU has its own GDT and TSS (a TSS descriptor is marked busy once
+ * loaded, so two CPUs cannot share one), pointing at its own IST stacks.
  */
 #include "arch.h"
 #include "kernel.h"
@@ -17,29 +19,35 @@ struct tss {
 	uint16_t iomap_base;
 } __attribute__((packed));
 
-static struct tss tss;
-
 /* null, kernel code, kernel data, TSS (16 bytes = two slots) */
-static uint64_t gdt[5] __aligned(16) = {
-	0,
-	0x00af9a000000ffffULL,	/* 0x08: present, DPL0, code, L=1 */
-	0x00cf92000000ffffULL,	/* 0x10: present, DPL0, data, writable */
-};
+struct cpu_gdt {
+	uint64_t gdt[5];
+	struct tss tss;
+} __aligned(64);
+
+static struct cpu_gdt cpu_gdts[MAX_CPUS];
 
 #define TSS_SEL 0x18
 
+/* Load this CPU's GDT and TSS (its index comes from the per-CPU area). */
 void gdt_init(void)
 {
-	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
+	unsigned int cpu = this_cpu()->cpu;
+	uint64_t *gdt = cpu_gdts[cpu].gdt;
+	struct tss *tss = &cpu_gdts[cpu].tss;
+	uint64_t base = (uint64_t)tss, limit = sizeof(*tss) - 1;
 	struct {
 		uint16_t limit;
 		uint64_t base;
-	} __attribute__((packed)) gdtr = { sizeof(gdt) - 1, (uint64_t)gdt };
+	} __attribute__((packed)) gdtr = { sizeof(cpu_gdts[0].gdt) - 1, (uint64_t)gdt };
 
-	tss.ist[IST_DF - 1] = ist_stack_top(IST_DF);
-	tss.ist[IST_NMI - 1] = ist_stack_top(IST_NMI);
-	tss.ist[IST_MC - 1] = ist_stack_top(IST_MC);
-	tss.iomap_base = sizeof(tss);	/* no I/O bitmap */
+	gdt[0] = 0;
+	gdt[1] = 0x00af9a000000ffffULL;	/* 0x08: present, DPL0, code, L=1 */
+	gdt[2] = 0x00cf92000000ffffULL;	/* 0x10: present, DPL0, data, writable */
+	tss->ist[IST_DF - 1] = ist_stack_top(cpu, IST_DF);
+	tss->ist[IST_NMI - 1] = ist_stack_top(cpu, IST_NMI);
+	tss->ist[IST_MC - 1] = ist_stack_top(cpu, IST_MC);
+	tss->iomap_base = sizeof(*tss);	/* no I/O bitmap */
 
 	/* 64-bit available TSS descriptor: type 9, present */
 	gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |

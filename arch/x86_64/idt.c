@@ -28,17 +28,22 @@ static void set_gate(int v, uint64_t handler, int ist)
 	};
 }
 
-void idt_init(void)
+void idt_load(void)
 {
 	struct {
 		uint16_t limit;
 		uint64_t base;
 	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)idt };
 
+	asm volatile("lidt %0" : : "m"(idtr));
+}
+
+void idt_init(void)
+{
 	for (int v = 0; v < 256; v++)
 		set_gate(v, trap_vectors[v], 0);
 	set_gate(X86_TRAP_DF, trap_vectors[X86_TRAP_DF], IST_DF);
 	set_gate(X86_TRAP_NMI, trap_vectors[X86_TRAP_NMI], IST_NMI);
 	set_gate(X86_TRAP_MC, trap_vectors[X86_TRAP_MC], IST_MC);
-	asm volatile("lidt %0" : : "m"(idtr));
+	idt_load();
 }

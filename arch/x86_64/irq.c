@@ -11,7 +11,7 @@ struct irq_slot {
 };
 
 static struct irq_slot slots[MAX_GSI];
-static uint64_t counts[256];
+static uint64_t counts[MAX_CPUS][256];	/* a row per CPU: no line written by two */
 
 int irq_request(unsigned int irq, irq_handler_t handler, void *data)
 {
@@ -32,14 +32,25 @@ int irq_request(unsigned int irq, irq_handler_t handler, void *data)
 	return 0;
 }
 
+uint64_t irq_count_cpu(unsigned int cpu, unsigned int vector)
+{
+	uint64_t n = 0;
+
+	if (cpu >= MAX_CPUS)
+		return 0;
+	if (vector < 256)
+		return counts[cpu][vector];
+	for (int i = 0; i < 256; i++)
+		n += counts[cpu][i];
+	return n;
+}
+
 uint64_t irq_count(unsigned int vector)
 {
 	uint64_t n = 0;
 
-	if (vector < 256)
-		return counts[vector];
-	for (int i = 0; i < 256; i++)
-		n += counts[i];
+	for (unsigned int c = 0; c < MAX_CPUS; c++)
+		n += irq_count_cpu(c, vector);
 	return n;
 }
 
@@ -52,12 +63,14 @@ void irq_dispatch(struct pt_regs *regs, unsigned int vector)
 {
 	struct percpu *cpu = this_cpu();
 
-	counts[vector]++;
+	counts[cpu->cpu][vector]++;
 	if (vector == SPURIOUS_VECTOR)
 		return;		/* no EOI for spurious interrupts */
 	cpu->irq_depth++;
 	if (vector == TIMER_VECTOR) {
 		lapic_timer_tick();
+	} else if (vector == CALL_VECTOR) {
+		smp_call_interrupt(regs);
 	} else if (vector >= IRQ_BASE_VECTOR && vector < IRQ_BASE_VECTOR + MAX_GSI) {
 		struct irq_slot *s = &slots[vector - IRQ_BASE_VECTOR];
 

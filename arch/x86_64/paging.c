@@ -222,17 +222,15 @@ void *exec_alloc_page(void)
 	return (void *)va;
 }
 
-static inline void sync_core(void)
+bool in_exec_area(uint64_t va)
 {
-	uint32_t a = 0, b, c = 0, d;
-
-	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d) : : "memory");
+	return va >= EXEC_BASE && va < EXEC_END;
 }
 
 /*
- * The PTE that maps va, creating nothing: text_poke's own walk. text_poke
- * and this are the blacklist's "poke" range, so they use nothing outside
- * it (no memcpy, no table allocation).
+ * The PTE that maps va, creating nothing: the poke window's own walk. It and
+ * the alias writes are the blacklist's "poke" range, so they use nothing
+ * outside it (no memcpy, no table allocation).
  */
 static __noprobe("poke") uint64_t *pte_of(uint64_t va)
 {
@@ -248,10 +246,14 @@ static __noprobe("poke") uint64_t *pte_of(uint64_t va)
 	return &t[index_of(va, 0)];
 }
 
-__noprobe("poke") void text_poke(void *addr, const void *src, size_t len)
+/*
+ * Write through the alias window: map the one or two pages under POKE_VA,
+ * copy, unmap. Called with interrupts off (text_poke.c). Only this CPU's TLB
+ * is flushed here; text_poke.c flushes the others' and serialises them.
+ */
+__noprobe("poke") void poke_alias_write(void *addr, const void *src, size_t len)
 {
 	uint64_t va = (uint64_t)addr, page = ALIGN_DOWN(va, PAGE_SIZE);
-	uint64_t flags = local_irq_save();
 	volatile uint8_t *dst = (uint8_t *)(POKE_VA + (va - page));
 
 	for (int i = 0; i < 2; i++) {
@@ -266,6 +268,10 @@ __noprobe("poke") void text_poke(void *addr, const void *src, size_t len)
 		poke_pte[i] = 0;
 		invlpg(POKE_VA + i * PAGE_SIZE);
 	}
-	sync_core();
-	local_irq_restore(flags);
+}
+
+__noprobe("poke") void poke_alias_flush(void)
+{
+	invlpg(POKE_VA);
+	invlpg(POKE_VA + PAGE_SIZE);
 }

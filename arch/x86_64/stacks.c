@@ -1,8 +1,10 @@
 /*
- * Kernel stacks. Each sits directly above a guard page that paging.c leaves
- * unmapped, so running off the bottom faults at once (and, for the main
- * stack, the resulting #DF runs on its own IST stack and reports it) instead
- * of silently corrupting whatever lies below.
+ * Kernel stacks: each CPU's main stack and its three IST stacks. Each sits
+ * directly above a guard page that paging.c leaves unmapped, so running off
+ * the bottom faults at once (and, for a main stack, the resulting #DF runs on
+ * its own IST stack and reports it) instead of silently corrupting whatever
+ * lies below. They are static, one set per possible CPU, so an AP needs no
+ * allocation before it can take a trap.
  */
 #include "arch.h"
 #include "kernel.h"
@@ -18,38 +20,47 @@ struct ist_stack {
 	char stack[IST_STACK_SIZE];
 } __aligned(PAGE_SIZE);
 
-/* the boot CPU's stack, entered from boot/boot.asm */
-struct kstack kernel_stack __section(".bss.stacks");
-static struct ist_stack ist_stacks[3] __section(".bss.stacks");
+/* kernel_stack[0] is the boot CPU's, entered from boot/boot.asm */
+struct kstack kernel_stack[MAX_CPUS] __section(".bss.stacks");
+static struct ist_stack ist_stacks[MAX_CPUS][3] __section(".bss.stacks");
 
 asm(".globl boot_stack_high_top\n"
     ".set boot_stack_high_top, kernel_stack + 4096 + 32768\n");
 _Static_assert(STACK_SIZE == 32768, "boot_stack_high_top above assumes 32 KiB");
 
-uint64_t ist_stack_top(int ist)
+uint64_t kernel_stack_top(unsigned int cpu)
 {
-	return (uint64_t)&ist_stacks[ist - 1].stack[IST_STACK_SIZE];
+	return (uint64_t)&kernel_stack[cpu].stack[STACK_SIZE];
+}
+
+uint64_t ist_stack_top(unsigned int cpu, int ist)
+{
+	return (uint64_t)&ist_stacks[cpu][ist - 1].stack[IST_STACK_SIZE];
 }
 
 void stacks_unmap_guards(void)
 {
-	page_unmap((uint64_t)kernel_stack.guard);
-	for (size_t i = 0; i < ARRAY_SIZE(ist_stacks); i++)
-		page_unmap((uint64_t)ist_stacks[i].guard);
+	for (unsigned int c = 0; c < MAX_CPUS; c++) {
+		page_unmap((uint64_t)kernel_stack[c].guard);
+		for (size_t i = 0; i < ARRAY_SIZE(ist_stacks[c]); i++)
+			page_unmap((uint64_t)ist_stacks[c][i].guard);
+	}
 }
 
 bool stack_guard_hit(uint64_t addr, const char **which)
 {
 	static const char *const names[] = { "#DF IST", "NMI IST", "#MC IST" };
 
-	if (addr - (uint64_t)kernel_stack.guard < PAGE_SIZE) {
-		*which = "kernel";
-		return true;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(ist_stacks); i++) {
-		if (addr - (uint64_t)ist_stacks[i].guard < PAGE_SIZE) {
-			*which = names[i];
+	for (unsigned int c = 0; c < MAX_CPUS; c++) {
+		if (addr - (uint64_t)kernel_stack[c].guard < PAGE_SIZE) {
+			*which = "kernel";
 			return true;
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(ist_stacks[c]); i++) {
+			if (addr - (uint64_t)ist_stacks[c][i].guard < PAGE_SIZE) {
+				*which = names[i];
+				return true;
+			}
 		}
 	}
 	return false;

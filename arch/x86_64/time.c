@@ -13,6 +13,7 @@
 
 static uint64_t tsc_per_khz;	/* TSC ticks per millisecond */
 static uint64_t tsc_boot;
+static uint32_t lapic_period;	/* LAPIC timer counts per tick, the same on every CPU */
 static volatile uint64_t ticks;
 
 /* Busy-wait CAL_MS on PIT channel 2 (gated through port 0x61, no IRQ). */
@@ -42,7 +43,8 @@ void time_init(void)
 	tsc_per_khz = (t1 - t0) / CAL_MS;
 	if (!tsc_per_khz)
 		tsc_per_khz = 1;
-	lapic_timer_periodic(lapic_ticks / CAL_MS * 1000 / HZ);
+	lapic_period = lapic_ticks / CAL_MS * 1000 / HZ;
+	lapic_timer_periodic(lapic_period);
 	pr_info("time: tsc %lu.%03lu MHz, lapic timer %u Hz\n",
 		tsc_per_khz / 1000, tsc_per_khz % 1000, HZ);
 }
@@ -63,9 +65,16 @@ uint64_t uptime_ns(void)
 }
 EXPORT_SYMBOL(uptime_ns);
 
+void time_init_ap(void)
+{
+	lapic_timer_periodic(lapic_period);
+}
+
+/* Every CPU's timer ticks at HZ; the boot CPU's alone counts jiffies. */
 void lapic_timer_tick(void)
 {
-	ticks++;
+	if (this_cpu()->cpu == 0)
+		ticks++;
 }
 
 uint64_t jiffies(void)

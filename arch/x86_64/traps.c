@@ -189,6 +189,8 @@ __noprobe("entry") void do_exception(struct pt_regs *regs, unsigned long vector,
 {
 	struct percpu *cpu = this_cpu();
 
+	if (vector == X86_TRAP_BP && text_poke_int3(regs))
+		return;
 	for (int i = from; i < MAX_HOOKS; i++) {
 		trap_hook_t fn = READ_ONCE(hooks[vector][i]);
 

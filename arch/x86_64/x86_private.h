@@ -3,6 +3,7 @@
 #define KP_X86_PRIVATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "ptregs.h"
 
@@ -14,8 +15,12 @@
 #define STACK_SIZE	(32 * 1024)
 #define IST_STACK_SIZE	(16 * 1024)
 
+/* percpu.c */
+void percpu_load(unsigned int n);
+
 /* stacks.c */
-uint64_t ist_stack_top(int ist);
+uint64_t kernel_stack_top(unsigned int cpu);
+uint64_t ist_stack_top(unsigned int cpu, int ist);
 void stacks_unmap_guards(void);
 
 /* paging.c */
@@ -24,6 +29,21 @@ void page_unmap(uint64_t va);
 void map_page_prot(uint64_t va, uint64_t pa, bool write, bool exec);
 /* The frame mapped at va by a 4 KiB page, or 0. */
 uint64_t page_phys(uint64_t va);
+bool in_exec_area(uint64_t va);	/* out-of-line slots and trampolines */
+void poke_alias_write(void *addr, const void *src, size_t len);
+void poke_alias_flush(void);
+
+/* text_poke.c: an int3 that is a multi-byte patch in progress; true if handled */
+bool text_poke_int3(struct pt_regs *regs);
+
+/* ipi.c: the call-function vector arrived */
+void smp_call_interrupt(struct pt_regs *regs);
+
+/* gdt.c, idt.c: load this CPU's GDT/TSS, the shared IDT */
+void idt_load(void);
+
+/* time.c: start this AP's LAPIC timer at the boot CPU's calibrated rate */
+void time_init_ap(void);
 
 /* irq.c */
 void irq_dispatch(struct pt_regs *regs, unsigned int vector);
@@ -34,6 +54,14 @@ void guard_stop_unwind(struct pt_regs *regs);
 
 /* apic.c */
 void lapic_eoi(void);
+void lapic_init_ap(void);
+/* Send an IPI: ICR delivery mode and vector in 'low'; waits until it left. */
+void lapic_send_ipi(uint32_t apic_id, uint32_t low);
+#define ICR_INIT	0x00000500
+#define ICR_STARTUP	0x00000600
+#define ICR_NMI		0x00000400
+#define ICR_ASSERT	0x00004000
+#define ICR_LEVEL	0x00008000
 void ioapic_route(unsigned int gsi, uint8_t vector, bool level, bool low);
 void lapic_timer_start_count(void);
 uint32_t lapic_timer_elapsed(void);

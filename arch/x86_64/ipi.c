@@ -1,0 +1,132 @@
+/*
+ * Cross-CPU calls and grace periods.
+ *
+ * Each CPU has a mailbox: the caller writes fn and arg, bumps req (release),
+ * and sends CALL_VECTOR; the target runs fn in its interrupt handler and
+ * copies req to done (release); the caller waits for done == req. One call
+ * is in flight at a time (call_lock), so a mailbox never holds two. A CPU
+ * spinning with interrupts off (spin_lock_irqsave) polls its own mailbox, so
+ * a call never waits on a CPU that cannot take the IPI.
+ *
+ * A grace period: every CPU has been seen outside every reader. Readers of
+ * probe-engine state run with interrupts off (the int3/#DB path, return
+ * handlers), or execute in an out-of-line slot (a boosted copy runs with the
+ * probed code's IF). So a CPU that takes the call IPI at an address outside
+ * the slot area, or answers it by polling (it is then in lock code, no
+ * reader), holds nothing it found before the call was sent. An idle CPU
+ * wakes from hlt on the IPI and answers at once.
+ */
+#include "arch.h"
+#include "kernel.h"
+#include "x86_private.h"
+
+struct call_box {
+	smp_call_fn fn;
+	void *arg;
+	const struct pt_regs *regs;	/* what the IPI interrupted; NULL when polled */
+	unsigned long req, done;
+	bool quiet;			/* grace period: seen outside the readers */
+} __attribute__((aligned(64)));
+
+static struct call_box boxes[MAX_CPUS];
+static struct spinlock call_lock = SPINLOCK_INIT("smp_call");
+
+static void run_box(struct call_box *b, const struct pt_regs *regs)
+{
+	unsigned long req = smp_load_acquire(&b->req);
+
+	if (req == b->done)
+		return;
+	b->regs = regs;
+	b->fn(b->arg);
+	smp_store_release(&b->done, req);
+}
+
+void smp_call_poll(void)
+{
+	run_box(&boxes[this_cpu()->cpu], NULL);
+}
+
+void smp_call_interrupt(struct pt_regs *regs)
+{
+	run_box(&boxes[this_cpu()->cpu], regs);
+}
+
+static void post(unsigned int cpu, smp_call_fn fn, void *arg)
+{
+	struct call_box *b = &boxes[cpu];
+
+	b->fn = fn;
+	b->arg = arg;
+	smp_store_release(&b->req, b->req + 1);
+	lapic_send_ipi(cpu_percpu(cpu)->apic_id, CALL_VECTOR);
+}
+
+static void wait_done(unsigned int cpu)
+{
+	struct call_box *b = &boxes[cpu];
+
+	while (smp_load_acquire(&b->done) != b->req)
+		cpu_relax();
+}
+
+int smp_call_on(unsigned int cpu, smp_call_fn fn, void *arg)
+{
+	uint64_t flags;
+
+	if (cpu >= num_cpus())
+		return -EINVAL;
+	flags = spin_lock_irqsave(&call_lock);
+	if (cpu == this_cpu()->cpu) {
+		boxes[cpu].regs = NULL;
+		fn(arg);
+	} else {
+		post(cpu, fn, arg);
+		wait_done(cpu);
+	}
+	spin_unlock_irqrestore(&call_lock, flags);
+	return 0;
+}
+
+void smp_call_all(smp_call_fn fn, void *arg)
+{
+	unsigned int n = num_cpus(), self = this_cpu()->cpu;
+	uint64_t flags = spin_lock_irqsave(&call_lock);
+
+	for (unsigned int c = 0; c < n; c++)
+		if (c != self)
+			post(c, fn, arg);
+	boxes[self].regs = NULL;
+	fn(arg);
+	for (unsigned int c = 0; c < n; c++)
+		if (c != self)
+			wait_done(c);
+	spin_unlock_irqrestore(&call_lock, flags);
+}
+
+static void note_quiet(void *arg)
+{
+	struct call_box *b = &boxes[this_cpu()->cpu];
+
+	(void)arg;
+	b->quiet = !b->regs || !in_exec_area(b->regs->ip);
+}
+
+void synchronize_cpus(void)
+{
+	unsigned int n = num_cpus();
+	bool all;
+
+	if (n == 1)
+		return;		/* the caller is outside every reader */
+	do {
+		smp_call_all(note_quiet, NULL);
+		all = true;
+		for (unsigned int c = 0; c < n; c++)
+			all &= READ_ONCE(boxes[c].quiet);
+	} while (!all);
+}
+
+NOKPROBE_SYMBOL(smp_call_poll);
+NOKPROBE_SYMBOL(smp_call_interrupt);
+NOKPROBE_SYMBOL(run_box);

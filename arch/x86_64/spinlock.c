@@ -1,0 +1,37 @@
+/*
+ * The kernel's spinlock: interrupts off on this CPU, then spin. While it
+ * spins a CPU keeps answering cross-CPU calls (smp_call_poll), because the
+ * holder may be waiting for exactly that answer (text_poke syncs every CPU
+ * with the text lock held), and with interrupts off the IPI itself cannot
+ * get in. A broken rule caught by the debug checks stops the kernel: the
+ * state the lock protects can no longer be trusted.
+ */
+#include "arch.h"
+#include "kernel.h"
+
+uint64_t spin_lock_irqsave(struct spinlock *l)
+{
+	uint64_t flags = local_irq_save();
+	unsigned int self = this_cpu()->cpu;
+	int err;
+
+	while ((err = spin_try_acquire(l, self)) == -EBUSY) {
+		smp_call_poll();
+		cpu_relax();
+	}
+	if (err)
+		panic("spinlock %s: taken again by its owner, cpu %u", l->name, self);
+	return flags;
+}
+
+void spin_unlock_irqrestore(struct spinlock *l, uint64_t flags)
+{
+	unsigned int self = this_cpu()->cpu;
+
+	if (spin_release(l, self))
+		panic("spinlock %s: released by cpu %u, which does not hold it (owner %d)",
+		      l->name, self, (int)READ_ONCE(l->owner) - 1);
+	local_irq_restore(flags);
+}
+NOKPROBE_SYMBOL(spin_lock_irqsave);
+NOKPROBE_SYMBOL(spin_unlock_irqrestore);
