@@ -42,7 +42,7 @@ OBJS := $(patsubst %.c,$(B)/%.o,$(C_SRCS)) $(patsubst %.asm,$(B)/%.o,$(ASM_SRCS)
 # The probe engine's hit path (int3/#DB/fault hooks, the table lookup,
 # step/boost/emulate) goes whole into .noprobe.text.hit: the blacklist
 # (include/kernel.h, probes/blacklist.c). Everything else is probe-able.
-NOPROBE_FILES := probes/step.c arch/x86_64/ipi.c arch/x86_64/spinlock.c lib/spinlock.c
+NOPROBE_FILES := probes/step.c
 NOPROBE_OBJS := $(patsubst %.c,$(B)/%.o,$(NOPROBE_FILES))
 
 # Tools the build and the tests need; missing ones are installed by scripts/install-deps.

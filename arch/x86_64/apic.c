@@ -92,7 +92,7 @@ void lapic_init_ap(void)
 	this_cpu()->apic_id = apic_id();
 }
 
-void lapic_send_ipi(uint32_t dest, uint32_t low)
+__noprobe("poke") void lapic_send_ipi(uint32_t dest, uint32_t low)
 {
 	uint64_t flags = local_irq_save();	/* the two writes must not be split */
 

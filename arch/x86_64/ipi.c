@@ -31,7 +31,7 @@ struct call_box {
 static struct call_box boxes[MAX_CPUS];
 static struct spinlock call_lock = SPINLOCK_INIT("smp_call");
 
-static void run_box(struct call_box *b, const struct pt_regs *regs)
+static __noprobe("poke") void run_box(struct call_box *b, const struct pt_regs *regs)
 {
 	unsigned long req = smp_load_acquire(&b->req);
 
@@ -42,17 +42,17 @@ static void run_box(struct call_box *b, const struct pt_regs *regs)
 	smp_store_release(&b->done, req);
 }
 
-void smp_call_poll(void)
+__noprobe("poke") void smp_call_poll(void)
 {
 	run_box(&boxes[this_cpu()->cpu], NULL);
 }
 
-void smp_call_interrupt(struct pt_regs *regs)
+__noprobe("poke") void smp_call_interrupt(struct pt_regs *regs)
 {
 	run_box(&boxes[this_cpu()->cpu], regs);
 }
 
-static void post(unsigned int cpu, smp_call_fn fn, void *arg)
+static __noprobe("poke") void post(unsigned int cpu, smp_call_fn fn, void *arg)
 {
 	struct call_box *b = &boxes[cpu];
 
@@ -62,7 +62,7 @@ static void post(unsigned int cpu, smp_call_fn fn, void *arg)
 	lapic_send_ipi(cpu_percpu(cpu)->apic_id, CALL_VECTOR);
 }
 
-static void wait_done(unsigned int cpu)
+static __noprobe("poke") void wait_done(unsigned int cpu)
 {
 	struct call_box *b = &boxes[cpu];
 
@@ -88,7 +88,7 @@ int smp_call_on(unsigned int cpu, smp_call_fn fn, void *arg)
 	return 0;
 }
 
-void smp_call_all(smp_call_fn fn, void *arg)
+__noprobe("poke") void smp_call_all(smp_call_fn fn, void *arg)
 {
 	unsigned int n = num_cpus(), self = this_cpu()->cpu;
 	uint64_t flags = spin_lock_irqsave(&call_lock);

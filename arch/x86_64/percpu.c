@@ -29,7 +29,7 @@ void percpu_init(void)
 	cpus[0].state = CPU_ONLINE;
 }
 
-struct percpu *cpu_percpu(unsigned int n)
+__noprobe("poke") struct percpu *cpu_percpu(unsigned int n)
 {
 	return n < MAX_CPUS ? &cpus[n] : NULL;
 }

@@ -36,7 +36,7 @@ static unsigned int ncpus = 1;
 static uint64_t kernel_cr3;
 static struct idle_work idle_work[MAX_CPUS];
 
-unsigned int num_cpus(void)
+__noprobe("poke") unsigned int num_cpus(void)
 {
 	return READ_ONCE(ncpus);
 }

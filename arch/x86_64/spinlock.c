@@ -5,6 +5,10 @@
  * with the text lock held), and with interrupts off the IPI itself cannot
  * get in. A broken rule caught by the debug checks stops the kernel: the
  * state the lock protects can no longer be trusted.
+ *
+ * Locks may be probed: the code that takes them with a probe already active
+ * on this CPU (an event's handler, the kretprobe trampoline) meets such a
+ * probe as a reentry, which single-steps it without handlers.
  */
 #include "arch.h"
 #include "kernel.h"
@@ -33,5 +37,3 @@ void spin_unlock_irqrestore(struct spinlock *l, uint64_t flags)
 		      l->name, self, (int)READ_ONCE(l->owner) - 1);
 	local_irq_restore(flags);
 }
-NOKPROBE_SYMBOL(spin_lock_irqsave);
-NOKPROBE_SYMBOL(spin_unlock_irqrestore);

@@ -79,11 +79,15 @@ def parse_run(out):
     return (int(plan.group(1)) if plan else None), results
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=[1, 4], ids=["smp1", "smp4"])
 def run(request):
-    """One run of every suite on a guest of its own, shared by the cases."""
+    """One run of every suite on a guest of its own (1 CPU, then 4), shared
+    by the cases."""
     from guest import Guest
-    g = Guest()
+    # with several CPUs, real parallel vCPUs: round-robin TCG lets a spinning
+    # vCPU hold the host thread for a whole time slice
+    extra = ("-accel", "tcg,thread=multi") if request.param > 1 else ()
+    g = Guest(smp=request.param, extra=extra, boot_timeout=180)
     request.addfinalizer(g.close)
     out = g.cmd("test", timeout=900)
     return out, parse_run(out), g.output()

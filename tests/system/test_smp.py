@@ -1,6 +1,6 @@
-"""SMP: every CPU the MADT lists comes up and stays up, and the in-kernel
-suites pass with four CPUs running. The module's guest has 4 CPUs; the
-other CPU counts boot guests of their own."""
+"""SMP: every CPU the MADT lists comes up and stays up (the in-kernel
+suites run with four CPUs too: test_ktest.py). The module's guest has 4
+CPUs; the other CPU counts boot guests of their own."""
 import re
 
 from guest import Guest
@@ -43,14 +43,6 @@ def test_every_cpu_takes_timer_interrupts(guest):
         if all(a > b for a, b in zip(after, before)):
             break
     assert all(a > b for a, b in zip(after, before)), (before, after)
-
-
-def test_kernel_suites_smp4(guest):
-    out = guest.cmd("test", timeout=900)
-    assert out.startswith("KTAP version 1"), out[:500]
-    bad = [l for l in out.splitlines() if l.startswith("not ok")]
-    assert not bad and re.search(r"^\d+ passed, 0 failed$", out, re.M), out[-3000:]
-    check_all_online(guest, SMP)
 
 
 def test_boot_1_2_8_cpus():
