@@ -195,16 +195,6 @@ struct pci_dev *pci_get(unsigned int i)
 	return i < ndevs ? &devs[i] : NULL;
 }
 
-struct pci_dev *pci_find(uint16_t vendor, uint16_t device, struct pci_dev *from)
-{
-	unsigned int i = from ? (unsigned int)(from - devs) + 1 : 0;
-
-	for (; i < ndevs; i++)
-		if (devs[i].vendor == vendor && devs[i].device == device)
-			return &devs[i];
-	return NULL;
-}
-
 void pci_enable_device(struct pci_dev *d)
 {
 	uint16_t cmd = pci_read16(d, PCI_COMMAND);

@@ -113,7 +113,6 @@ void idt_init(void);
  */
 typedef bool (*trap_hook_t)(struct pt_regs *regs, int trapnr);
 int trap_hook_register(int vector, trap_hook_t fn);
-void trap_hook_unregister(int vector, trap_hook_t fn);
 
 const char *trap_name(int vector);
 /*
@@ -175,7 +174,6 @@ int copy_to_kernel_nofault(void *dst, const void *src, size_t n);
 typedef void (*irq_handler_t)(void *data);
 /* Route ISA IRQ / GSI 'irq' through the IOAPIC to handler(data). */
 int irq_request(unsigned int irq, irq_handler_t handler, void *data);
-void irq_eoi(void);
 void apic_init(void);
 uint32_t apic_id(void);
 /* Interrupts delivered since boot, per vector (vector 256: all of them). */

@@ -118,7 +118,7 @@ extern void (*oops_notifier)(struct pt_regs *regs, int trapnr);
 void oops(struct pt_regs *regs, int trapnr, const char *why) __noreturn;
 void panic(const char *fmt, ...) __noreturn __attribute__((format(printf, 1, 2)));
 /* Print a frame-pointer backtrace starting at the given frame. */
-void show_backtrace(uint64_t ip, uint64_t bp);
+void show_backtrace(uint64_t bp);
 
 /* ---- stack traces (kernel/stacktrace.c) ---- */
 

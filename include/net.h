@@ -348,7 +348,6 @@ typedef void (*udp_handler_t)(struct netif *dev, uint32_t src, uint16_t sport,
 			      uint32_t dst, uint16_t dport, const void *data, size_t len);
 /* Listen on a port: 0, -EEXIST, -ENOSPC. */
 int udp_bind(uint16_t port, udp_handler_t fn);
-void udp_unbind(uint16_t port);
 int udp_send(struct netif *dev, uint32_t dst, uint16_t sport, uint16_t dport,
 	     const void *data, size_t len);
 

@@ -57,8 +57,6 @@ void pci_write32(const struct pci_dev *d, unsigned int off, uint32_t v);
 /* Functions found at boot, in bus/device/function order. */
 unsigned int pci_count(void);
 struct pci_dev *pci_get(unsigned int i);
-/* Next device after 'from' (NULL: the first) matching vendor:device. */
-struct pci_dev *pci_find(uint16_t vendor, uint16_t device, struct pci_dev *from);
 
 /* Turn on memory (and I/O) decoding for the BARs it has. */
 void pci_enable_device(struct pci_dev *d);

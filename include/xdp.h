@@ -5,8 +5,9 @@
  * receive loop, before it copies, allocates or parses anything, and calls
  * xdp_run(). The program's verdict uses Linux's action values; the names,
  * layouts and helper semantics follow Linux (include/net/xdp.h,
- * include/uapi/linux/bpf.h) so an eBPF XDP program can later run here
- * through the same struct xdp_prog. docs/xdp.md has the whole story.
+ * include/uapi/linux/bpf.h), so an eBPF XDP program built for Linux runs
+ * here through the same struct xdp_prog (net/xdp_bpf.c). docs/xdp.md has
+ * the whole story.
  */
 #ifndef KP_XDP_H
 #define KP_XDP_H
@@ -52,8 +53,9 @@ struct xdp_buff {
 
 /*
  * The context as an eBPF program declares it (uapi struct xdp_md): 32-bit
- * fields that Linux's verifier rewrites into loads from struct xdp_buff. A
- * loader here does the same rewrite; native programs use xdp_buff directly.
+ * fields that Linux's verifier rewrites into loads from struct xdp_buff. The
+ * verifier here (bpf/) does the same rewrite; native programs use xdp_buff
+ * directly.
  */
 struct xdp_md {
 	uint32_t data;
@@ -88,24 +90,26 @@ static inline unsigned int bpf_prog_run_xdp(const struct xdp_prog *prog, struct 
 	return prog->bpf_func(xdp, prog->insnsi);
 }
 
-/* Linux's buffer set-up helpers, same arguments. */
-static inline void xdp_init_buff(struct xdp_buff *xdp, uint32_t frame_sz,
-				 struct xdp_rxq_info *rxq)
+/*
+ * Describe a received frame to the hook: the driver placed len bytes at
+ * buf + XDP_PACKET_HEADROOM in a buffer of buf_size bytes. Without metadata
+ * room (has_meta false) data_meta sits one past data, which is how Linux
+ * tells bpf_xdp_adjust_meta() that the driver cannot carry any.
+ */
+static inline void xdp_buff_wrap(struct xdp_buff *xdp, struct xdp_rxq_info *rxq,
+				 unsigned char *buf, uint32_t buf_size, uint32_t len,
+				 bool has_meta)
 {
-	xdp->frame_sz = frame_sz;
-	xdp->rxq = rxq;
-}
+	unsigned char *frame = buf + XDP_PACKET_HEADROOM;
 
-static inline void xdp_prepare_buff(struct xdp_buff *xdp, unsigned char *hard_start,
-				    int headroom, int data_len, bool meta_valid)
-{
-	unsigned char *data = hard_start + headroom;
-
-	xdp->data_hard_start = hard_start;
-	xdp->data = data;
-	xdp->data_end = data + data_len;
-	/* Linux marks "no metadata support" with data_meta = data + 1 */
-	xdp->data_meta = meta_valid ? data : data + 1;
+	*xdp = (struct xdp_buff){
+		.data_hard_start = buf,
+		.data = frame,
+		.data_end = frame + len,
+		.data_meta = frame + !has_meta,
+		.rxq = rxq,
+		.frame_sz = buf_size,
+	};
 }
 
 /* ---- helpers a program may call (Linux semantics, 0 or -EINVAL) ---- */

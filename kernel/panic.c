@@ -35,7 +35,7 @@ static void __noreturn stop(void)
  * first instruction (before that function's frame exists, as at a probe on
  * entry) the return address on top of its stack, then its bp chain.
  */
-void show_backtrace(uint64_t ip, uint64_t bp)
+void show_backtrace(uint64_t bp)
 {
 	uint64_t rets[MAX_FRAMES];
 	const struct pt_regs *trap;
@@ -43,8 +43,6 @@ void show_backtrace(uint64_t ip, uint64_t bp)
 	char sym[128];
 
 	printk(KERN_EMERG "Call Trace:\n");
-	if (ip)
-		printk(KERN_EMERG " [<%016lx>] %s\n", ip, kallsyms_sprint(ip, sym, sizeof(sym)));
 	while (shown < MAX_FRAMES) {
 		int n = stack_trace_save_to_trap(bp, rets, MAX_FRAMES - shown, &trap);
 		uint64_t off, ret;
@@ -103,7 +101,7 @@ void oops_report(struct pt_regs *regs, int trapnr, const char *why)
 			printk(KERN_EMERG "the %s stack overflowed into its guard page\n", stack);
 	}
 	show_regs(regs);
-	show_backtrace(0, regs->bp);
+	show_backtrace(regs->bp);
 }
 
 void oops(struct pt_regs *regs, int trapnr, const char *why)
@@ -131,6 +129,6 @@ void panic(const char *fmt, ...)
 	va_end(ap);
 	printk(KERN_EMERG "Kernel panic: %s\n", msg);
 	if (!oops_in_progress++)
-		show_backtrace(0, (uint64_t)__builtin_frame_address(0));
+		show_backtrace((uint64_t)__builtin_frame_address(0));
 	stop();
 }

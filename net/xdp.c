@@ -65,7 +65,7 @@ static void trace_xdp_exception(struct netif *dev, const struct xdp_prog *prog,
 		prog->tag, prog->id, name, dev->ifindex);
 }
 
-/* Linux's bpf_warn_invalid_xdp_action(), once per kind. */
+/* A verdict this kernel cannot carry out, said once per kind (as Linux does). */
 static void warn_action(struct netif *dev, const struct xdp_prog *prog, unsigned int act)
 {
 	bool redirect = act == XDP_REDIRECT;
@@ -74,8 +74,9 @@ static void warn_action(struct netif *dev, const struct xdp_prog *prog, unsigned
 	if (*warned)
 		return;
 	*warned = true;
-	pr_warn("xdp: %s XDP return value %u on prog %s (id %u) dev %s, expect packet loss!\n",
-		redirect ? "Driver unsupported" : "Illegal", act, prog->tag, prog->id, dev->name);
+	pr_warn("xdp: %s: prog %s (id %u) returned %u, %s; its frames are dropped\n",
+		dev->name, prog->tag, prog->id, act,
+		redirect ? "a redirect this driver cannot do" : "which is no XDP action");
 }
 
 /* Roll the one-second rate window forward if it is over. */

@@ -127,9 +127,10 @@ void kprobe_guard_unwound(uint64_t sp);
 /* core.c */
 void kprobe_disable_faulted(struct kprobe *p, const char *what);
 /*
- * Run a handler outside the int3/#DB path (kretprobe's entry and return
- * handlers) behind a guarded call, so a fault in it is survived; false if
- * it faulted (the probe is then disabled).
+ * Run a handler outside the int3/#DB path (a kretprobe's entry handler)
+ * behind a guarded call, so a fault in it is survived; false if it faulted
+ * (the probe is then disabled). Return handlers are called directly; a
+ * fault in one is unwound to the trampoline (kretprobe_recover).
  */
 bool kprobe_call_guarded(struct kprobe *p, const char *what, void *fn,
 			 uint64_t a0, uint64_t a1, uint64_t *ret);

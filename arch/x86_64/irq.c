@@ -54,11 +54,6 @@ uint64_t irq_count(unsigned int vector)
 	return n;
 }
 
-void irq_eoi(void)
-{
-	lapic_eoi();
-}
-
 void irq_dispatch(struct pt_regs *regs, unsigned int vector)
 {
 	struct percpu *cpu = this_cpu();

@@ -76,13 +76,6 @@ int trap_hook_register(int vector, trap_hook_t fn)
 	return -ENOSPC;
 }
 
-void trap_hook_unregister(int vector, trap_hook_t fn)
-{
-	for (int i = 0; i < MAX_HOOKS; i++)
-		if (hooks[vector][i] == fn)
-			WRITE_ONCE(hooks[vector][i], NULL);
-}
-
 uint64_t guarded_call(uint64_t fn, const uint64_t args[6], int *how, uint64_t *guard_sp);
 
 static guard_unwind_fn_t unwind_notifier;

@@ -282,8 +282,7 @@ void __noinline e1000_rx_frame(struct e1000 *hw, struct e1000_rx_desc *d, uint8_
 		return;
 	}
 
-	xdp_init_buff(&xdp, RX_FRAME_SZ, &hw->rxq);
-	xdp_prepare_buff(&xdp, buf, XDP_PACKET_HEADROOM, len, true);
+	xdp_buff_wrap(&xdp, &hw->rxq, buf, RX_FRAME_SZ, len, true);
 	act = xdp_run(dev, &xdp);
 	len = (uint8_t *)xdp.data_end - (uint8_t *)xdp.data;
 	switch (act) {

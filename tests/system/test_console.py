@@ -102,7 +102,7 @@ def test_call_fault_is_survived(guest):
 
 
 def test_line_editing(guest):
-    # backspace, cursor left + insert, Ctrl-A/Ctrl-E, then the line runs as edited
+    # backspace, cursor left + insert, then the line runs as edited
     out = guest.cmd("versiox\x7fn")
     expect(out.startswith("kprobe64"), "backspace: " + out)
     out = guest.cmd("vrsion\x1b[D\x1b[D\x1b[D\x1b[D\x1b[De")
@@ -119,6 +119,47 @@ def test_line_editing(guest):
     guest.send("version\r\n")
     guest.read_until(PROMPT, 10)
     expect(guest.cmd("") == "", "LF after CR made an extra line")
+
+
+HOME_KEYS = ["\x1b[H", "\x1bOH", "\x1b[1~", "\x1b[7~", "\x01"]      # ..., Ctrl-A
+END_KEYS = ["\x1b[F", "\x1bOF", "\x1b[4~", "\x1b[8~", "\x05"]       # ..., Ctrl-E
+
+
+def runs_version(out):
+    return out.startswith("kprobe64")
+
+
+@pytest.mark.parametrize("home", HOME_KEYS)
+def test_home_key_forms(guest, home):
+    out = guest.cmd("ersion" + home + "v")
+    assert runs_version(out), "%r then 'v' at the start: %r" % (home, out)
+
+
+@pytest.mark.parametrize("end", END_KEYS)
+def test_end_key_forms(guest, end):
+    out = guest.cmd("versio" + HOME_KEYS[0] + end + "n")
+    assert runs_version(out), "Home, %r, then 'n' at the end: %r" % (end, out)
+
+
+def test_delete_key_and_ctrl_u(guest):
+    out = guest.cmd("vXersion" + "\x01" + "\x1b[C" + "\x1b[3~")   # Delete under the cursor
+    assert runs_version(out), out
+    out = guest.cmd("bogus words" + "\x15" + "version")                # Ctrl-U erases the line
+    assert runs_version(out), out
+    out = guest.cmd("vers" + "\x1b[D\x1b[D" + "\x15" + "version")  # from the middle too
+    assert runs_version(out), out
+
+
+def test_history_up_and_down(guest):
+    guest.cmd_ok("ksym kmain")
+    guest.cmd_ok("version")
+    out = guest.cmd("\x1b[A\x1b[A")                   # two back: ksym kmain
+    assert "kmain+0x0/" in out, out
+    # history now ends: ksym kmain, version, ksym kmain; four back, one forward
+    out = guest.cmd("\x1b[A\x1b[A\x1b[A\x1b[A\x1b[B")
+    assert "kmain+0x0/" in out, out
+    out = guest.cmd("\x1b[A\x1b[B")                   # back and forward again: an empty line
+    assert out == "", out
 
 
 def test_line_too_long(guest):

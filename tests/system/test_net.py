@@ -351,8 +351,8 @@ def test_xdp_abort_traces(guest):
 
 def test_xdp_redirect_and_invalid_verdicts(guest):
     for verdict, slot, result, warning in (
-            (4, "redirect", "xdp_redirect", "Driver unsupported XDP return value 4"),
-            (77, "invalid", "xdp_invalid", "Illegal XDP return value 77")):
+            (4, "redirect", "xdp_redirect", "returned 4, a redirect this driver cannot do"),
+            (77, "invalid", "xdp_invalid", "returned 77, which is no XDP action")):
         guest.cmd_ok("xdp attach ret %d" % verdict)
         try:
             c0, x0 = net_counters(guest), xdp_counters(guest)
