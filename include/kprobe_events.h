@@ -24,6 +24,7 @@
 #include "trace.h"
 
 #define KEVENT_MSG_MAX		TRACE_ERR_MAX
+#define KEVENT_LINE_MAX		512	/* one kprobe_events line */
 /* The one thread of execution this kernel has, as the trace names it. */
 #define KEVENT_COMM		"kp-shell"
 #define KEVENT_PID		1
@@ -43,7 +44,8 @@ struct kevent {
 /*
  * One kprobe_events line: "p...", "r..." define events (a glob symbol
  * defines one per matching function), "-:..." removes. 0 with a one-line
- * summary in msg, or -errno with the reason in msg; on error nothing changed.
+ * summary in msg, or -errno with the reason in msg (Linux's error_log
+ * wording and the column) and an error_log entry; on error nothing changed.
  */
 int kprobe_events_write(const char *line, char *msg, size_t len);
 
@@ -67,9 +69,16 @@ int kevent_set_filter(const char *target, const char *expr, char *msg, size_t le
 /* Linux's kprobe_profile columns: hits, and misses (reentry, no instance). */
 unsigned long kevent_misses(const struct kevent *ev);
 
+/* ---- Linux's error_log (probes/events_errlog.c) ---- */
+
+/* Keep a refusal: loc "trace_kprobe", the line, the caret's column (-1: none). */
+void trace_error_log(const char *loc, const char *cmd, int pos, const char *msg);
+
 /* ---- hit handlers and the trace buffer (probes/events_hit.c) ---- */
 
 int kevent_pre_handler(struct kprobe *kp, struct pt_regs *regs);
+/* Return events reading $argN: save them at the entry into ri->data. */
+int kevent_entry_handler(struct kretprobe_instance *ri, struct pt_regs *regs);
 int kevent_ret_handler(struct kretprobe_instance *ri, struct pt_regs *regs);
 
 /* What a trace buffer entry holds: this header, then the fetch-arg record. */

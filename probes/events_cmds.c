@@ -51,23 +51,29 @@ static void put(const char *s)
 /* ---- definitions typed at the prompt ---- */
 
 /*
- * "p", "p:...", "r", "r10:...", "-..." as the first word, and any other
- * one-letter type ("f:...", "x2:...") so that the parser can say why it is
- * no kprobe_events line instead of the shell calling it an unknown command.
+ * Whole lines for the kprobe_events parser: "-..." and, as Linux's parser
+ * takes them, first words starting with 'p' or 'r' that are no command
+ * name: "p", "r", a digit next ("r1a111 sym", "p100 sym") or a ':' in the
+ * word ("p:ev", "rfoo:ev"). Any other letter before a ':' ("f:...") comes
+ * here too, so that the parser can say why it is no kprobe_events line
+ * instead of the shell calling it an unknown command.
  */
 static bool match_definition(const char *s)
 {
+	const char *c = s + 1;
 	char type = *s;
 
 	if (type == '-')
 		return true;
 	if (!((type >= 'a' && type <= 'z') || (type >= 'A' && type <= 'Z')))
 		return false;
-	for (s++; *s >= '0' && *s <= '9'; s++)
-		;
-	if (*s == ':')
+	if ((type == 'p' || type == 'r') &&
+	    ((*c >= '0' && *c <= '9') || *c == ' ' || *c == '\t' || !*c))
 		return true;
-	return (type == 'p' || type == 'r') && (*s == ' ' || *s == '\t' || !*s);
+	for (; *c && *c != ' ' && *c != '\t'; c++)
+		if (*c == ':')
+			return true;
+	return false;
 }
 
 static int run_definition(char *text)

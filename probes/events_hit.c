@@ -42,8 +42,9 @@ static int read_mem(void *dst, uint64_t addr, size_t n)
 }
 
 static void record(struct kevent *ev, struct pt_regs *regs, uint64_t ip,
-		   uint64_t func, bool is_return, uint64_t irqflags)
+		   uint64_t func, const uint64_t *entry, uint64_t irqflags)
 {
+	bool is_return = func != 0;
 	struct trace_hit *hit = (struct trace_hit *)scratch;
 	struct percpu *cpu = this_cpu();
 	struct fetch_ctx ctx = {
@@ -51,6 +52,7 @@ static void record(struct kevent *ev, struct pt_regs *regs, uint64_t ip,
 		.retval = regs->ax,
 		.is_return = is_return,
 		.comm = KEVENT_COMM,
+		.entry = entry,
 		.read_mem = read_mem,
 	};
 	const struct trace_filter *f;
@@ -84,7 +86,18 @@ int kevent_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 	struct kevent *ev = container_of(kp, struct kevent, rp.kp);
 
 	ev->nhit++;
-	record(ev, regs, (uint64_t)kp->addr, 0, false, local_save_flags());
+	record(ev, regs, (uint64_t)kp->addr, 0, NULL, local_save_flags());
+	return 0;
+}
+
+int kevent_entry_handler(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct kretprobe *rp = get_kretprobe(ri);
+	struct fetch_ctx ctx = { .regs = regs, .read_mem = read_mem };
+
+	if (rp)
+		fetch_entry_args(&container_of(rp, struct kevent, rp)->def, &ctx,
+				 (uint64_t *)ri->data);
 	return 0;
 }
 
@@ -101,7 +114,8 @@ int kevent_ret_handler(struct kretprobe_instance *ri, struct pt_regs *regs)
 	/* the engine runs return handlers with interrupts off; the flags
 	 * column shows the function's own state, saved in regs */
 	ev->nhit++;
-	record(ev, regs, ri->ret_addr, ev->def.addr, true, regs->flags);
+	record(ev, regs, ri->ret_addr, ev->def.addr,
+	       ev->def.entry_args ? (const uint64_t *)ri->data : NULL, regs->flags);
 	return 0;
 }
 
