@@ -296,36 +296,42 @@ def test_filters(guest):
 
 MALFORMED = [
     ("p", "missing probe point"),
-    ("p:", "event name"),
+    ("p:", "missing probe point"),
+    ("p: kp_target_add", "Event name is not specified (column 2"),
     ("p:grp/", "missing probe point"),
     ("q:x kp_target_add", "expected 'p', 'r' or '-'"),
-    ("p5 kp_target_add", "maxactive"),
-    ("r0 kp_target_add", "maxactive"),
-    ("r99999 kp_target_add", "maxactive"),
-    ("p:1bad kp_target_add", "must start with a letter"),
-    ("p:g/e/f kp_target_add", "only letters, digits and '_'"),
-    ("p:e kp_target_add a=%di:u7", "unknown type"),
-    ("p kp_target_add x=+0rdi)", "bad fetch-arg at 'rdi)': missing '('"),
-    ("p kp_target_add x=+0(%di", "missing ')'"),
-    ("p kp_target_add x=%zz", "unknown register"),
-    ("p kp_target_add x=$retval", "only available on return probes"),
-    ("p kp_target_add $arg0", "start at 1"),
-    ("p kp_target_add+4 $arg1", "function entry"),
-    ("r kp_target_add a=$arg1", "not available on return probes"),
-    ("p kp_target_add x=%di:string", "string needs a memory fetch-arg"),
-    ("p kp_target_add x=+0(%di):u8[0]", "invalid array size"),
-    ("p kp_target_add x=+0(%di):u8[65]", "too big"),
-    ("p kp_target_add a=%di a=%si", "'a' is already used"),
-    ("p kp_target_add common_pid=%di", "reserved"),
+    ("p5 kp_target_add", "Maxactive is only for function exit (column 1"),
+    ("r0 kp_target_add", "Invalid maxactive number (column 1"),
+    ("r99999 kp_target_add", "Maxactive is too big"),
+    ("p:1bad kp_target_add", "Event name must follow the same rules as C identifiers (column 2"),
+    ("p:g/e/f kp_target_add", "Event name must follow the same rules as C identifiers (column 4"),
+    ("p:e kp_target_add a=%di:u7", "Unknown type is specified (column 24"),
+    ("p kp_target_add x=+0rdi)", "Dereference needs a brace (column 18"),
+    ("p kp_target_add x=+0(%di", "Dereference brace is not closed (column 24"),
+    ("p kp_target_add x=%zz", "Invalid register name (column 18"),
+    ("p kp_target_add x=$retval", "$retval is not available on probe"),
+    ("p kp_target_add $arg0", "Invalid argument number"),
+    ("p kp_target_add+4 $arg1", "$arg* can be used only on function entry"),
+    ("p kp_target_add $arg*", "BTF is not available"),
+    ("r1a111 kp_target_add", "Invalid maxactive number (column 1"),
+    ("p100 kp_target_add", "Maxactive is only for function exit"),
+    ("p kp_target_add x=%di:string", "String accepts only memory argument"),
+    ("p kp_target_add x=+0(%di):u8[0]", "Invalid array size"),
+    ("p kp_target_add x=+0(%di):u8[65]", "Array number is too big"),
+    ("p kp_target_add a=%di a=%si", "This argument name is already used (column 22"),
+    ("p kp_target_add common_pid=%di", "This argument name is already used"),
     ("p kp_target_add x=@nosuch_symbol", "unknown symbol 'nosuch_symbol'"),
-    ("p kp_target_add x=+u0(%di)", "user-space"),
-    ("p kp_target_add " + " ".join("a%d=%%di" % i for i in range(17)), "too many fetch-args"),
-    ("p nosuch_function", "unknown symbol 'nosuch_function'"),
-    ("p kp_target_add+1", "instruction boundary"),
+    ("p kp_target_add " + " ".join("a%d=%%di" % i for i in range(40)), "line too long"),
+    ("p kp_target_add x=+u0(%di)", "no user space"),
+    ("p kp_target_add x=+0(%di):ustring", "no user space"),
+    ("p kp_target_add x=%di:%pd", "dentry"),
+    
+    ("p nosuch_function", "Invalid probed address or symbol (column 2"),
+    ("p kp_target_add+1", "Probe point is not an instruction boundary"),
     ("p kp_target_add+4096", "past the end"),
-    ("p kp_target_add-4", "negative offset"),
-    ("p kp_target_add%ret", "%return"),
-    ("r kp_target_add+4", "function entry"),
+    ("p kp_target_add-4", "Invalid probed address or symbol"),
+    ("p kp_target_add%ret", "Invalid probed address suffix (column 15"),
+    ("r kp_target_add+4", "Retprobe address must be an function entry"),
     ("p kprobe_int3", "blacklist"),
     ("p do_trap", "blacklist"),
     ("p kevent_pre_handler", "blacklist"),      # the event handler,
@@ -336,14 +342,18 @@ MALFORMED = [
     ("r fetch_args", "blacklist"),
     ("p 0x10", "not kernel text"),
     ("p log_buf", "not kernel text"),
-    ("p othermod:kp_target_add", "module"),
-    ("p:dup kp_target_add", "already exists"),
+    ("p othermod:kp_target_add", "no module 'othermod'"),
+    ("p:dup kp_target_add", "There is already the exact same probe event"),
+    ("p:dup kp_target_fib", "Given group/event name is already used by another event"),
+    ("r:dup kp_target_add", "Probe type is different from existing probe (column 0"),
+    ("p:dup kp_target_add x=%di", "Argument type or name is different from existing probe (column 20"),
     ("p:kp/ nosuch_*", "no function matches"),
     ("p:kp/named kp_target_*", "generated event name"),
     ("-", "expected '-:[GRP/]EVENT'"),
-    ("-:", "event name"),
+    ("-:", "Event name is not specified"),
     ("-:nosuch", "no event matches 'nosuch'"),
-    ("-:dup extra", "nothing may follow"),
+    ("-:dup kp_target_fib", "no event matches 'dup' at kp_target_fib"),
+    ("-:dup kp_target_add extra", "only a probe point may follow"),
 ]
 
 
@@ -481,3 +491,59 @@ def test_every_function_at_once(guest):
     guest.cmd_ok("-:allr/*", timeout=300)
     expect(guest.cmd_ok("textsum") == text, "text after return probes")
     print("    # every function, return probes: %.2f s in all" % (time.time() - t0))
+
+
+def test_error_log_shows_linux_columns(guest):
+    """Each refused line lands in error_log as Linux's tracing/error_log shows it."""
+    reset(guest)
+    guest.cmd_ok("error_log clear")
+    expect(guest.cmd_ok("error_log") == "", "error_log not empty")
+    # Linux counts columns in the line with blanks squeezed, and so do we
+    for line, msg, col in (("r1a111   kp_target_add", "Invalid maxactive number", 1),
+                           ("p kp_target_add x=%none_reg", "Invalid register name", 18),
+                           ("p kp_target_add +0(@11):u8[10", "Array is not closed", 29)):
+        err = guest.cmd_err(line)
+        expect(err == "error: %s (column %d; see error_log)" % (msg, col), err)
+    log = guest.cmd_ok("error_log").splitlines()
+    expect(len(log) == 9, log)
+    for i, (cmd, msg, col) in enumerate((("r1a111 kp_target_add", "Invalid maxactive number", 1),
+                                         ("p kp_target_add x=%none_reg", "Invalid register name", 18),
+                                         ("p kp_target_add +0(@11):u8[10", "Array is not closed", 29))):
+        head, command, caret = log[3 * i:3 * i + 3]
+        expect(re.match(r"^\[\s*\d+\.\d{6}\] trace_kprobe: error: " + re.escape(msg) + "$", head), head)
+        expect(command == "  Command: " + cmd, command)
+        expect(caret == " " * (len("  Command: ") + col) + "^", repr(caret))
+    # at most 16 kept, the oldest dropped first
+    for i in range(20):
+        guest.cmd_err("p kp_target_add x%d=%%zz" % i)
+    log = guest.cmd_ok("error_log").splitlines()
+    expect(len(log) == 48 and log[1].endswith("x4=%zz") and log[-2].endswith("x19=%zz"), log[:3])
+    expect(guest.cmd_ok("error_log clear").strip() == "error_log cleared", "clear")
+    expect(guest.cmd_ok("error_log") == "", "not cleared")
+    expect(guest.cmd_ok("kprobe_events") == "", "a refused line defined something")
+
+
+def test_linux_fetch_types_and_entry_args(guest):
+    """char, symstr, bitfields, immediate strings, and $argN read at entry by a return probe."""
+    reset(guest)
+    guest.cmd_ok("p:t kp_target_strlen c=+0(%di):char cs=+1(%di):char[2] b=+0(%di):b4@4/8 "
+                 "s=%ip:symstr i=\\\"hi\"")
+    guest.cmd_ok("r:ret.fib kp_target_fib n=$arg1:u32 r=$retval:s32")
+    listing = guest.cmd_ok("kprobe_events").splitlines()
+    expect(listing == ['p:kprobes/t kp_target_strlen c=+0(%di):char cs=+1(%di):char[2] b=+0(%di):b4@4/8 '
+                       's=%ip:symstr i=\\"hi"',
+                       "r:ret/fib kp_target_fib n=$arg1:u32 r=$retval:s32"], listing)
+    guest.cmd_ok("enable all")
+    call(guest, "kp_target_strlen log_buf")
+    call(guest, "kp_target_fib 2")
+    guest.cmd_ok("disable all")
+    got = entries(guest)
+    expect(len(got) == 4, got)
+    a = args_of(got[0][3])
+    first = guest.cmd_ok("peek log_buf 3").split(":")[1].split("|")[0].split()
+    expect(a["c"] == "'%s'" % chr(int(first[0], 16)), (a, first))
+    expect(a["b"] == str(int(first[0], 16) >> 4), (a, first))
+    expect(re.match(r'^"kp_target_strlen\+0x0/0x[0-9a-f]+"$', a["s"]) and a["i"] == '"hi"', a)
+    # fib(2) returns fib(1), fib(0), then itself: each return shows its own entry's n
+    fib = [args_of(g[3]) for g in got[1:]]
+    expect(fib == [{"n": "1", "r": "1"}, {"n": "0", "r": "0"}, {"n": "2", "r": "1"}], fib)
