@@ -291,6 +291,89 @@ int trace_filter_compile(struct trace_filter *f, const char *expr,
 bool trace_filter_match(const struct trace_filter *f,
 			const struct trace_event_def *def, const void *rec);
 
+/* --- probes/hist.c, probes/hist_print.c: hist triggers --- */
+
+#define HIST_MAX_KEYS		3	/* as Linux */
+#define HIST_MAX_VALS		4
+#define HIST_MAX_SORT		2	/* as Linux */
+#define HIST_MIN_SIZE		128	/* entries; Linux's 2^7 to 2^17, ours to 2^14 */
+#define HIST_DEFAULT_SIZE	2048
+#define HIST_MAX_SIZE		16384
+#define HIST_FIELD_HITCOUNT	0xff	/* hist_field.arg: not a fetch-arg */
+#define HIST_FIELD_TIMESTAMP	0xfe	/* common_timestamp, ns (.usecs: us) */
+
+enum hist_mod {
+	HIST_MOD_NONE, HIST_MOD_HEX, HIST_MOD_SYM, HIST_MOD_SYM_OFFSET,
+	HIST_MOD_LOG2, HIST_MOD_BUCKETS, HIST_MOD_USECS,
+};
+
+enum hist_cmd { HIST_CMD_NONE, HIST_CMD_PAUSE, HIST_CMD_CONT, HIST_CMD_CLEAR };
+
+struct hist_field {
+	uint8_t arg;		/* fetch-arg index, or HIST_FIELD_* */
+	uint8_t mod;		/* enum hist_mod */
+	uint64_t buckets;	/* .buckets=N */
+};
+
+struct hist_sort {
+	bool is_key;		/* idx: a key, else 0 = hitcount, 1.. = vals[idx - 1] */
+	bool descending;
+	uint8_t idx;
+};
+
+struct hist_spec {
+	unsigned int nkeys, nvals, nsort;
+	struct hist_field keys[HIST_MAX_KEYS], vals[HIST_MAX_VALS];
+	struct hist_sort sort[HIST_MAX_SORT];
+	unsigned int size;	/* entries, a power of two */
+	uint8_t cmd;		/* enum hist_cmd: pause/cont/clear given */
+	bool paused;
+	char keys_text[96];	/* "keys=" as given: which trigger a command is for */
+	struct trace_filter filter;	/* "if ...": nnodes 0 = none */
+};
+
+struct hist_entry {
+	bool used;
+	uint64_t key[HIST_MAX_KEYS];
+	uint64_t hitcount;
+	uint64_t sum[HIST_MAX_VALS];
+};
+
+struct hist_table {
+	struct hist_spec spec;
+	struct hist_entry *slots;	/* 2 * spec.size, caller's memory */
+	unsigned int nslots, entries;
+	uint64_t hits, drops;
+};
+
+/* "hist:keys=...[:vals=...][:sort=...][:size=N][:pause|:cont|:clear] [if FILTER]". */
+int hist_parse(const char *text, const struct trace_event_def *def,
+	       struct hist_spec *hs, char *err, size_t errlen);
+void hist_init(struct hist_table *t, const struct hist_spec *hs,
+	       struct hist_entry *slots);
+void hist_clear(struct hist_table *t);
+/* At a hit, after fetch_args(): count rec under its keys (no allocation). */
+void hist_update(struct hist_table *t, const struct trace_event_def *def,
+		 const void *rec, uint64_t ts_ns);
+
+/* "hist:keys=a.hex:vals=hitcount,b:sort=hitcount:size=2048 if ..." as Linux lists it. */
+int hist_trigger_text(const struct hist_table *t, const struct trace_event_def *def,
+		      char *buf, size_t len);
+/*
+ * The hist file, line by line through emit (each line without newline):
+ * header, one "{ key: value } hitcount: N" line per entry in sort order,
+ * Totals. order is scratch space for t->entries pointers.
+ */
+void hist_print(const struct hist_table *t, const struct trace_event_def *def,
+		trace_sym_fn addr_to_sym, const struct hist_entry **order,
+		void (*emit)(const char *line, void *arg), void *arg);
+/*
+ * A log2 histogram as bpftrace's hist() draws it: counts[i] values in
+ * [2^(i-1), 2^i) (counts[0]: the value 0), bars 52 wide.
+ */
+void hist_bars(const uint64_t counts[65], void (*emit)(const char *line, void *arg),
+	       void *arg);
+
 /* --- probes/trace_fmt.c --- */
 
 struct trace_line {
