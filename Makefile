@@ -42,7 +42,7 @@ OBJS := $(patsubst %.c,$(B)/%.o,$(C_SRCS)) $(patsubst %.asm,$(B)/%.o,$(ASM_SRCS)
 NOPROBE_FILES := $(wildcard arch/x86_64/traps.c arch/x86_64/extable.c \
 	probes/core.c probes/table.c probes/step.c probes/kretprobe.c \
 	probes/blacklist.c probes/fetch.c probes/filter.c arch/x86_64/paging.c \
-	probes/events_hit.c probes/trace_buffer.c)
+	probes/events_hit.c probes/trace_buffer.c probes/hist.c)
 NOPROBE_OBJS := $(patsubst %.c,$(B)/%.o,$(NOPROBE_FILES))
 
 # Tools the build and the tests need; missing ones are installed by scripts/install-deps.

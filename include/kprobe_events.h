@@ -36,6 +36,7 @@ struct kevent {
 	bool was_enabled;		/* its entries may be in the buffer */
 	unsigned long nhit;		/* handler runs (filtered out or not) */
 	struct trace_filter *filter;	/* NULL: every hit is recorded */
+	struct hist_table *hist;	/* a hist trigger (arms the probe), or NULL */
 	struct trace_event_def def;	/* last: allocated for def.nargs args */
 };
 
@@ -68,6 +69,13 @@ int kevent_enable(const char *target, bool enable, char *msg, size_t len);
 int kevent_set_filter(const char *target, const char *expr, char *msg, size_t len);
 /* Linux's kprobe_profile columns: hits, and misses (reentry, no instance). */
 unsigned long kevent_misses(const struct kevent *ev);
+
+/* ---- hist triggers (probes/events_hist.c) ---- */
+
+/* Free an event's hist trigger (the event is going away, disarmed). */
+void kevent_hist_free(struct kevent *ev);
+/* trace -H: FIELD of EVENT's entries in the buffer as a log2 bar chart. */
+int kevent_trace_hist(const char *target, const char *field);
 
 /* ---- Linux's error_log (probes/events_errlog.c) ---- */
 

@@ -271,6 +271,7 @@ static void kevent_unregister(struct kevent *ev)
 
 static void kevent_free(struct kevent *ev)
 {
+	kevent_hist_free(ev);
 	kfree(ev->filter);
 	kfree(ev);
 }
@@ -539,7 +540,7 @@ static int check_removable(struct kevent *ev, void *arg)
 	if (!point_matches(ev, r->point))
 		return 0;
 	r->n++;
-	if (ev->enabled && !r->busy)
+	if ((ev->enabled || ev->hist) && !r->busy)
 		r->busy = ev->def.event;
 	return 0;
 }
@@ -581,7 +582,8 @@ static int remove_events(const struct trace_event_def *def, char *msg, size_t le
 	if (!r.n)
 		return kevent_msg(msg, len, -ENOENT, "no event matches '%s'", target);
 	if (r.busy)
-		return kevent_msg(msg, len, -EBUSY, "event '%s' is enabled; 'disable %s' first",
+		return kevent_msg(msg, len, -EBUSY,
+			    "event '%s' is in use (enabled, or a hist trigger); 'disable %s' and remove its trigger first",
 			    r.busy, target);
 	iterate(group, def->event, remove_one, &r);
 	/* As Linux: no entry may outlive the definition that formats it. */

@@ -434,6 +434,8 @@ static int cmd_trace(int argc, char **argv)
 		return trace_size(argc, argv);
 	if (argc == 2 && !strcmp(argv[1], "-f"))
 		return trace_follow();
+	if (argc == 4 && !strcmp(argv[1], "-H"))
+		return kevent_trace_hist(argv[2], argv[3]);
 	if (argc == 2 && !strcmp(argv[1], "clear")) {
 		trace_buffer_clear();
 		cprintf("trace buffer cleared\n");
@@ -444,9 +446,10 @@ static int cmd_trace(int argc, char **argv)
 		cprintf("tracing %s\n", argv[1]);
 		return 0;
 	}
-	return cmd_error("usage: trace [-f|clear|size [KB]|on|off]");
+	return cmd_error("usage: trace [-f|-H EVENT FIELD|clear|size [KB]|on|off]");
 }
-CONSOLE_CMD(trace, cmd_trace, "trace [-f|clear|size [KB]|on|off]\n"
+CONSOLE_CMD(trace, cmd_trace, "trace [-f|-H EVENT FIELD|clear|size [KB]|on|off]\n"
+	    "  -H: FIELD of EVENT's entries as a log2 bar chart (bpftrace's hist());\n"
 	    "  trace: the buffer in Linux's format (cat trace); -f: stream and consume\n"
 	    "  until Ctrl-C (trace_pipe); size KB: resize and clear (buffer_size_kb);\n"
 	    "  on/off: tracing_on. When full the oldest entries are overwritten and\n"

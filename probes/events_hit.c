@@ -56,16 +56,23 @@ static void record(struct kevent *ev, struct pt_regs *regs, uint64_t ip,
 		.read_mem = read_mem,
 	};
 	const struct trace_filter *f;
+	struct hist_table *h;
 	uint64_t now = uptime_ns();
 
 	if (!READ_ONCE(tracing_on))
 		return;
+	if (fetch_args(&ev->def, &ctx, hit->rec, TRACE_RECORD_MAX))
+		return;
+	/* Triggers see every hit, before the event's filter, as Linux's do. */
+	h = READ_ONCE(ev->hist);
+	if (h)
+		hist_update(h, &ev->def, hit->rec, now);
+	if (!READ_ONCE(ev->enabled))
+		return;		/* armed for its trigger only */
 	if (READ_ONCE(paused)) {
 		paused_drops++;
 		return;
 	}
-	if (fetch_args(&ev->def, &ctx, hit->rec, TRACE_RECORD_MAX))
-		return;
 	f = READ_ONCE(ev->filter);
 	if (f && !trace_filter_match(f, &ev->def, hit->rec))
 		return;
@@ -109,7 +116,7 @@ int kevent_ret_handler(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (!rp)
 		return 0;
 	ev = container_of(rp, struct kevent, rp);
-	if (!READ_ONCE(ev->enabled))
+	if (!READ_ONCE(ev->enabled) && !READ_ONCE(ev->hist))
 		return 0;	/* disabled while this call was in flight */
 	/* the engine runs return handlers with interrupts off; the flags
 	 * column shows the function's own state, saved in regs */
