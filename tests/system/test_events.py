@@ -633,3 +633,39 @@ def test_trace_H_draws_a_log2_chart(guest):
     expect(out[-1] == "[1K, 2K)               1 |" + "@" * 17 + " " * 35 + "|", out)
     expect(len(out) == 12, out)
     expect("no numeric field" in guest.cmd_err("trace -H h nosuch"), "bad field")
+
+
+def test_tracefs_format_id_events(guest):
+    reset(guest)
+    guest.cmd_ok("p:f kp_target_add a=%di b=+0(%si):u8[2] s=+0(%di):string")
+    guest.cmd_ok("r:g.r kp_target_add v=$retval:s32")
+    eid = int(guest.cmd_ok("id f"))
+    fmt = guest.cmd_ok("format f").splitlines()
+    expect(fmt == [
+        "name: f", "ID: %d" % eid, "format:",
+        "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;",
+        "\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;",
+        "\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;",
+        "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;",
+        "",
+        "\tfield:unsigned long __probe_ip;\toffset:8;\tsize:8;\tsigned:0;",
+        "\tfield:u64 a;\toffset:16;\tsize:8;\tsigned:0;",
+        "\tfield:u8[2] b;\toffset:24;\tsize:2;\tsigned:0;",
+        "\tfield:__data_loc char[] s;\toffset:26;\tsize:4;\tsigned:0;",
+        "",
+        'print fmt: "(%lx) a=0x%Lx b={%u,%u} s=\\"%s\\"", REC->__probe_ip, REC->a, '
+        'REC->b[0], REC->b[1], __get_str(s)'], fmt)
+    fmt = guest.cmd_ok("format g/r").splitlines()
+    expect(fmt[8:10] == ["\tfield:unsigned long __probe_func;\toffset:8;\tsize:8;\tsigned:0;",
+                         "\tfield:unsigned long __probe_ret_ip;\toffset:16;\tsize:8;\tsigned:0;"] and
+           fmt[10] == "\tfield:s32 v;\toffset:24;\tsize:4;\tsigned:1;" and
+           fmt[-1] == 'print fmt: "(%lx <- %lx) v=%d", REC->__probe_func, REC->__probe_ret_ip, REC->v',
+           fmt)
+    guest.cmd_ok("enable g/r")
+    guest.cmd_ok("filter f 'a > 1'")
+    ev = guest.cmd_ok("events").splitlines()
+    expect(len(ev) == 4 and ev[0] == "kprobes/" and ev[2] == "g/", ev)
+    expect(re.match(r"^  f +id %d +enable 0  filter set  trigger none$" % eid, ev[1]), ev)
+    expect(re.match(r"^  r +id \d+ +enable 1  filter none  trigger none$", ev[3]), ev)
+    expect("no event matches" in guest.cmd_err("format nosuch"), "format nosuch")
+    guest.cmd_ok("disable all")
