@@ -24,6 +24,7 @@
 #include "trace.h"
 
 #define KEVENT_MSG_MAX		TRACE_ERR_MAX
+#define KEVENT_LINE_MAX		512	/* one kprobe_events line */
 /* The one thread of execution this kernel has, as the trace names it. */
 #define KEVENT_COMM		"kp-shell"
 #define KEVENT_PID		1
@@ -35,6 +36,7 @@ struct kevent {
 	bool was_enabled;		/* its entries may be in the buffer */
 	unsigned long nhit;		/* handler runs (filtered out or not) */
 	struct trace_filter *filter;	/* NULL: every hit is recorded */
+	struct hist_table *hist;	/* a hist trigger (arms the probe), or NULL */
 	struct trace_event_def def;	/* last: allocated for def.nargs args */
 };
 
@@ -43,7 +45,8 @@ struct kevent {
 /*
  * One kprobe_events line: "p...", "r..." define events (a glob symbol
  * defines one per matching function), "-:..." removes. 0 with a one-line
- * summary in msg, or -errno with the reason in msg; on error nothing changed.
+ * summary in msg, or -errno with the reason in msg (Linux's error_log
+ * wording and the column) and an error_log entry; on error nothing changed.
  */
 int kprobe_events_write(const char *line, char *msg, size_t len);
 
@@ -67,9 +70,23 @@ int kevent_set_filter(const char *target, const char *expr, char *msg, size_t le
 /* Linux's kprobe_profile columns: hits, and misses (reentry, no instance). */
 unsigned long kevent_misses(const struct kevent *ev);
 
+/* ---- hist triggers (probes/events_hist.c) ---- */
+
+/* Free an event's hist trigger (the event is going away, disarmed). */
+void kevent_hist_free(struct kevent *ev);
+/* trace -H: FIELD of EVENT's entries in the buffer as a log2 bar chart. */
+int kevent_trace_hist(const char *target, const char *field);
+
+/* ---- Linux's error_log (probes/events_errlog.c) ---- */
+
+/* Keep a refusal: loc "trace_kprobe", the line, the caret's column (-1: none). */
+void trace_error_log(const char *loc, const char *cmd, int pos, const char *msg);
+
 /* ---- hit handlers and the trace buffer (probes/events_hit.c) ---- */
 
 int kevent_pre_handler(struct kprobe *kp, struct pt_regs *regs);
+/* Return events reading $argN: save them at the entry into ri->data. */
+int kevent_entry_handler(struct kretprobe_instance *ri, struct pt_regs *regs);
 int kevent_ret_handler(struct kretprobe_instance *ri, struct pt_regs *regs);
 
 /* What a trace buffer entry holds: this header, then the fetch-arg record. */

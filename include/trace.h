@@ -14,24 +14,31 @@
  * but changes nothing else. Errors come back as -EINVAL (or -ENOENT for an
  * unknown symbol) plus one line of text for the console's "error: " prefix.
  *
- * Limits (ours, smaller than Linux's where memory is at stake):
- *   16 fetch-args per event (Linux: 128), arrays of at most 64 elements,
- *   names of at most 63 characters (31 for argument names), 63 characters
- *   per fetch-arg expression (as Linux), 8 nested dereferences, strings
- *   fetched up to 63 bytes, a record of at most 4096 bytes per hit, a filter
- *   of at most 64 nodes and 255 characters.
+ * Limits, as Linux's unless said: 128 fetch-args per event, arrays of at
+ *   most 64 elements, group and event names of at most 63 characters,
+ *   argument names of at most 32, 63 characters per fetch-arg expression,
+ *   15 fetch operations per argument (so 13 or 14 nested dereferences, as
+ *   Linux counts them); ours: strings fetched up to 63 bytes, a record of
+ *   at most 4096 bytes per hit, a filter of at most 64 nodes and 255
+ *   characters.
  *
  * Semantics, where Linux leaves a choice or we differ:
  *   - An argument without ":TYPE" is x64 (Linux on x86-64); $comm is string.
- *   - $argN only on an entry probe (SYM or SYM+0, not a return probe, not
- *     a MEMADDR), as Linux; $retval only on return probes.
+ *   - $argN on an entry probe (SYM or SYM+0, not a MEMADDR) or on a return
+ *     probe, where it is captured at the entry, as Linux 6.x; $retval only
+ *     on return probes.
  *   - $comm prints fetch_ctx.comm, whatever name the caller gives the
  *     running context.
  *   - A failed read prints "(fault)" for every type (Linux: strings only).
- *   - Refused with a clear message: user-space derefs (+u0(...)), ustring,
- *     bitfields, immediate strings (\"..."), file offsets (@+OFFS).
+ *   - Refused with a reason, having no meaning here: user-space derefs
+ *     (+u0(...)), ustring, %pd/%pD (no files), $arg* and bare BTF names
+ *     (no BTF), file offsets (@+OFFS, as Linux on kprobes).
  *   - Symbols may be globs ("e1000_*"): the caller expands them with
  *     trace_event_expand(), one event per matching symbol.
+ *
+ * Errors carry Linux's error_log wording ("Invalid maxactive number") and
+ * def->err_pos, the column Linux's caret points at, counted in the line as
+ * given (Linux counts in the line with blanks squeezed: give it that way).
  *
  * fetch_args(), trace_filter_match() and what they call run inside the
  * int3 handler: the probe engine must refuse probes on them.
@@ -45,11 +52,12 @@
 
 struct pt_regs;
 
-#define TRACE_MAX_ARGS		16
+#define TRACE_MAX_ARGS		128
 #define TRACE_NAME_MAX		64	/* event, group, symbol buffers (63 + NUL) */
-#define TRACE_ARG_NAME_MAX	32	/* argument name buffer (31 + NUL) */
+#define TRACE_ARG_NAME_MAX	33	/* argument name buffer (32 + NUL) */
 #define TRACE_ARG_TEXT_MAX	64	/* fetch-arg text as typed (63 + NUL) */
-#define TRACE_MAX_DEREF		8	/* nested +OFFS(...) levels */
+#define TRACE_MAX_DEREF		16	/* memory reads, @'s own included */
+#define TRACE_MAX_OPS		15	/* Linux's fetch program, less its END */
 #define TRACE_MAX_ARRAY		64	/* elements in TYPE[N] */
 #define TRACE_STRING_MAX	64	/* bytes kept of a :string, NUL included */
 #define TRACE_MAX_STACK_NTH	2048	/* $stackN / $argN bound, as Linux x86-64 */
@@ -65,6 +73,8 @@ enum trace_type {
 	TRACE_TYPE_X8, TRACE_TYPE_X16, TRACE_TYPE_X32, TRACE_TYPE_X64,
 	TRACE_TYPE_STRING,
 	TRACE_TYPE_SYMBOL,
+	TRACE_TYPE_CHAR,	/* one byte, printed 'c' */
+	TRACE_TYPE_SYMSTR,	/* a value printed as "sym+0xoff/0xsize" */
 };
 
 /* Where a fetch-arg's first value comes from (before any dereference). */
@@ -77,6 +87,7 @@ enum fetch_kind {
 	FETCH_COMM,	/* $comm: the task name, always a string */
 	FETCH_IMM,	/* \IMM or @ADDR: imm */
 	FETCH_SYM,	/* @SYM[+|-offs]: imm = address once resolved */
+	FETCH_IMMSTR,	/* \"text": the text at text[sym_pos], sym_len bytes */
 };
 
 struct fetch_arg {
@@ -88,6 +99,7 @@ struct fetch_arg {
 	uint8_t nderef;			/* dereferences, deref[0] innermost */
 	uint16_t count;			/* TYPE[N]: N; 0 for a scalar */
 	uint16_t param;			/* see enum fetch_kind */
+	uint8_t bf_width, bf_shift;	/* bitfield bBITS@SHIFT/SIZE; width 0: none */
 	uint8_t sym_pos, sym_len;	/* FETCH_SYM: the name inside text */
 	bool resolved;			/* FETCH_SYM: imm is valid */
 	uint16_t rec_off;		/* this arg's slot in a record */
@@ -118,6 +130,9 @@ struct trace_event_def {
 	uint32_t offset;		/* SYM+offs */
 	uint64_t addr;			/* MEMADDR, or SYM+offs once resolved */
 	uint16_t rec_size;		/* bytes fetch_args() needs per hit */
+	int16_t err_pos;		/* on a parse error: Linux's column, or -1 */
+	bool entry_args;		/* a return probe reading $argN at entry */
+	uint16_t point_pos;		/* column of the probe point (resolve errors) */
 	char group[TRACE_NAME_MAX];
 	char event[TRACE_NAME_MAX];	/* "" while a glob awaits expansion */
 	char symbol[TRACE_NAME_MAX];	/* "[MOD:]SYM" as typed */
@@ -204,6 +219,8 @@ struct fetch_ctx {
 	uint64_t retval;		/* $retval, when is_return */
 	bool is_return;
 	const char *comm;		/* $comm; NULL reads as "" */
+	/* Return probes: fetch_entry_args() output, one u64 per fetch-arg. */
+	const uint64_t *entry;
 	/* Fault-safe read: 0, or -EFAULT having read nothing useful. */
 	int (*read_mem)(void *dst, uint64_t addr, size_t n);
 };
@@ -215,6 +232,13 @@ struct fetch_ctx {
  */
 int fetch_args(const struct trace_event_def *def, const struct fetch_ctx *ctx,
 	       void *rec, size_t reclen);
+
+/*
+ * At a return probe's entry: save what each $argN fetch-arg reads into
+ * out[i] (def->nargs u64s), for fetch_args() at the return (ctx->entry).
+ */
+void fetch_entry_args(const struct trace_event_def *def,
+		      const struct fetch_ctx *ctx, uint64_t *out);
 
 /*
  * Print a record as Linux does: " name=value" per argument, 0x%x for xN,
@@ -266,6 +290,89 @@ int trace_filter_compile(struct trace_filter *f, const char *expr,
 /* true when the record passes (an argument that faulted fails its test). */
 bool trace_filter_match(const struct trace_filter *f,
 			const struct trace_event_def *def, const void *rec);
+
+/* --- probes/hist.c, probes/hist_print.c: hist triggers --- */
+
+#define HIST_MAX_KEYS		3	/* as Linux */
+#define HIST_MAX_VALS		4
+#define HIST_MAX_SORT		2	/* as Linux */
+#define HIST_MIN_SIZE		128	/* entries; Linux's 2^7 to 2^17, ours to 2^14 */
+#define HIST_DEFAULT_SIZE	2048
+#define HIST_MAX_SIZE		16384
+#define HIST_FIELD_HITCOUNT	0xff	/* hist_field.arg: not a fetch-arg */
+#define HIST_FIELD_TIMESTAMP	0xfe	/* common_timestamp, ns (.usecs: us) */
+
+enum hist_mod {
+	HIST_MOD_NONE, HIST_MOD_HEX, HIST_MOD_SYM, HIST_MOD_SYM_OFFSET,
+	HIST_MOD_LOG2, HIST_MOD_BUCKETS, HIST_MOD_USECS,
+};
+
+enum hist_cmd { HIST_CMD_NONE, HIST_CMD_PAUSE, HIST_CMD_CONT, HIST_CMD_CLEAR };
+
+struct hist_field {
+	uint8_t arg;		/* fetch-arg index, or HIST_FIELD_* */
+	uint8_t mod;		/* enum hist_mod */
+	uint64_t buckets;	/* .buckets=N */
+};
+
+struct hist_sort {
+	bool is_key;		/* idx: a key, else 0 = hitcount, 1.. = vals[idx - 1] */
+	bool descending;
+	uint8_t idx;
+};
+
+struct hist_spec {
+	unsigned int nkeys, nvals, nsort;
+	struct hist_field keys[HIST_MAX_KEYS], vals[HIST_MAX_VALS];
+	struct hist_sort sort[HIST_MAX_SORT];
+	unsigned int size;	/* entries, a power of two */
+	uint8_t cmd;		/* enum hist_cmd: pause/cont/clear given */
+	bool paused;
+	char keys_text[96];	/* "keys=" as given: which trigger a command is for */
+	struct trace_filter filter;	/* "if ...": nnodes 0 = none */
+};
+
+struct hist_entry {
+	bool used;
+	uint64_t key[HIST_MAX_KEYS];
+	uint64_t hitcount;
+	uint64_t sum[HIST_MAX_VALS];
+};
+
+struct hist_table {
+	struct hist_spec spec;
+	struct hist_entry *slots;	/* 2 * spec.size, caller's memory */
+	unsigned int nslots, entries;
+	uint64_t hits, drops;
+};
+
+/* "hist:keys=...[:vals=...][:sort=...][:size=N][:pause|:cont|:clear] [if FILTER]". */
+int hist_parse(const char *text, const struct trace_event_def *def,
+	       struct hist_spec *hs, char *err, size_t errlen);
+void hist_init(struct hist_table *t, const struct hist_spec *hs,
+	       struct hist_entry *slots);
+void hist_clear(struct hist_table *t);
+/* At a hit, after fetch_args(): count rec under its keys (no allocation). */
+void hist_update(struct hist_table *t, const struct trace_event_def *def,
+		 const void *rec, uint64_t ts_ns);
+
+/* "hist:keys=a.hex:vals=hitcount,b:sort=hitcount:size=2048 if ..." as Linux lists it. */
+int hist_trigger_text(const struct hist_table *t, const struct trace_event_def *def,
+		      char *buf, size_t len);
+/*
+ * The hist file, line by line through emit (each line without newline):
+ * header, one "{ key: value } hitcount: N" line per entry in sort order,
+ * Totals. order is scratch space for t->entries pointers.
+ */
+void hist_print(const struct hist_table *t, const struct trace_event_def *def,
+		trace_sym_fn addr_to_sym, const struct hist_entry **order,
+		void (*emit)(const char *line, void *arg), void *arg);
+/*
+ * A log2 histogram as bpftrace's hist() draws it: counts[i] values in
+ * [2^(i-1), 2^i) (counts[0]: the value 0), bars 52 wide.
+ */
+void hist_bars(const uint64_t counts[65], void (*emit)(const char *line, void *arg),
+	       void *arg);
 
 /* --- probes/trace_fmt.c --- */
 

@@ -15,32 +15,17 @@
 static bool is_blank(char c) { return c == ' ' || c == '\t'; }
 static bool is_eol(char c) { return !c || c == '\n' || c == '\r' || c == '#'; }
 
-/*
- * "bad <what> at '<rest of word>': <reason>", or "bad <what> '<word>':
- * <reason>" when the trouble is that the word ended too soon.
- */
 int trace_perr(struct parser *p, const char *at, const char *fmt, ...)
-	       {
-	       char why[96];
+{
 	va_list ap;
-	int n;
 
+	if (p->pos)
+		*p->pos = at && p->line ? (int16_t)(at - p->line) : -1;
 	if (!p->err || !p->errlen)
 		return -EINVAL;
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	vsnprintf(p->err, p->errlen, fmt, ap);
 	va_end(ap);
-	if (!p->what) {
-		snprintf(p->err, p->errlen, "%s", why);
-	} else if (at && at < p->wend) {
-		n = (int)(p->wend - at);
-		snprintf(p->err, p->errlen, "bad %s at '%.*s%s': %s", p->what,
-			 min(n, 40), at, n > 40 ? "..." : "", why);
-	} else {
-		n = (int)(p->wend - p->word);
-		snprintf(p->err, p->errlen, "bad %s '%.*s%s': %s", p->what,
-			 min(n, 40), p->word, n > 40 ? "..." : "", why);
-	}
 	return -EINVAL;
 }
 
@@ -114,59 +99,65 @@ int trace_parse_signed(const char *s, const char *e, const char **stop,
 }
 
 /* Linux's is_good_name(): a C identifier; globs only in remove commands. */
-int trace_take_name(struct parser *p, const char *s, const char *e, char *dst,
-		    size_t size, bool glob)
+bool trace_good_name(const char *s, const char *e, bool glob)
 {
-	size_t max = size - 1;
 	const char *c;
 
-	if ((size_t)(e - s) > max)
-		return trace_perr(p, s, "longer than %u characters", (unsigned int)max);
-	if (!is_alpha(*s) && *s != '_' && !(glob && is_glob(*s)))
-		return trace_perr(p, s, "must start with a letter or '_'");
-	for (c = s; c < e; c++)
+	if (s == e || (!is_alpha(*s) && *s != '_' && !(glob && is_glob(*s))))
+		return false;
+	for (c = s + 1; c < e; c++)
 		if (!is_ident(*c) && !(glob && is_glob(*c)))
-			return trace_perr(p, c, "only letters, digits and '_' are allowed");
-	copy_str(dst, s, e);
-	return 0;
+			return false;
+	return true;
 }
 
-/* "[GRP/][EVENT]" after the ':' of p:, r: or -: */
+/*
+ * "[GRP/][EVENT]" or "GRP.EVENT" from s to the end of the word, in Linux's
+ * order of checks; every error points at the start of the name it is about.
+ */
 static int parse_names(struct parser *p, struct trace_event_def *def,
 		       const char *s, bool glob)
 {
-	const char *slash = find(s, p->wend, '/');
-	const char *ev = s;
-	int ret;
+	const char *slash = find(s, p->wend, '/'), *ev = s;
 
+	if (!slash)
+		slash = find(s, p->wend, '.');
 	if (slash) {
-		p->what = "group name";
 		if (slash == s)
-			return trace_perr(p, s, "group name is not specified");
-		ret = trace_take_name(p, s, slash, def->group, sizeof(def->group), glob);
-		if (ret)
-			return ret;
+			return trace_perr(p, s, E_NO_GROUP_NAME);
+		if (slash - s > TRACE_NAME_MAX - 1)
+			return trace_perr(p, s, E_GROUP_TOO_LONG);
+		if (!trace_good_name(s, slash, glob))
+			return trace_perr(p, s, E_BAD_GROUP_NAME);
+		copy_str(def->group, s, slash);
 		ev = slash + 1;
 	}
-	p->what = "event name";
 	if (ev == p->wend) {
 		if (slash && def->cmd == TRACE_CMD_PROBE) {
 			def->name_auto = true;	/* "p:grp/ sym": generated */
 			return 0;
 		}
-		return trace_perr(p, ev, "event name is not specified");
+		return trace_perr(p, ev, E_NO_EVENT_NAME);
 	}
-	return trace_take_name(p, ev, p->wend, def->event, sizeof(def->event), glob);
+	if (p->wend - ev > TRACE_NAME_MAX - 1)
+		return trace_perr(p, ev, E_EVENT_TOO_LONG);
+	if (!trace_good_name(ev, p->wend, glob))
+		return trace_perr(p, ev, E_BAD_EVENT_NAME);
+	copy_str(def->event, ev, p->wend);
+	return 0;
 }
 
-/* "-:[GRP/]EVENT"; names may be globs, as in "-:mygrp/" "*". */
+/*
+ * "-:[GRP/]EVENT [SYM[+offs]|ADDR]"; names may be globs (a whole group: GRP/ then a star).
+ * A probe point after the name removes the event only if it probes there
+ * (Linux's "-:ev sym1" for one probe of a multi-probe event).
+ */
 static int parse_remove(struct parser *p, struct trace_event_def *def)
 {
 	const char *s = p->word, *next;
 	int ret;
 
 	def->cmd = TRACE_CMD_REMOVE;
-	p->what = "remove command";
 	if (s + 1 >= p->wend || s[1] != ':')
 		return trace_perr(p, s + 1, "expected '-:[GRP/]EVENT'");
 	ret = parse_names(p, def, s + 2, true);
@@ -175,113 +166,103 @@ static int parse_remove(struct parser *p, struct trace_event_def *def)
 	def->remove_glob = strchr(def->group, '*') || strchr(def->group, '?') ||
 			   strchr(def->event, '*') || strchr(def->event, '?');
 	next = skip_blanks(p->wend);
-	if (!is_eol(*next)) {
-		p->what = "remove command";
-		p->word = next;
-		p->wend = word_end(next);
-		return trace_perr(p, next, "nothing may follow the event name");
-	}
+	if (is_eol(*next))
+		return 0;
+	p->word = next;
+	p->wend = word_end(next);
+	if (p->wend - next > TRACE_NAME_MAX - 1)
+		return trace_perr(p, next, E_BAD_PROBE_ADDR);
+	copy_str(def->symbol, next, p->wend);
+	def->has_symbol = true;
+	next = skip_blanks(p->wend);
+	if (!is_eol(*next))
+		return trace_perr(p, next, "only a probe point may follow the event name");
 	return 0;
 }
 
-/* "p", "r", "r10", each optionally followed by ":[GRP/][EVENT]". */
-static int parse_head(struct parser *p, struct trace_event_def *def)
+/*
+ * "p", "r", "rN", then ":NAMES" parsed later. As in Linux, whatever stands
+ * between the type letter and the ':' is ignored unless it starts with a
+ * digit ("px sym" is "p sym"). Returns where the names start, or NULL.
+ */
+static int parse_head(struct parser *p, struct trace_event_def *def,
+		      const char **names)
 {
-	const char *c = p->word + 1, *stop;
+	const char *c = p->word + 1, *colon = find(c, p->wend, ':');
+	const char *me = colon ? colon : p->wend, *stop;
 	uint64_t v;
-	int ret;
 
 	def->is_return = p->word[0] == 'r';
+	*names = colon ? colon + 1 : NULL;
 	if (c < p->wend && is_digit(*c)) {
-		p->what = "maxactive";
 		if (!def->is_return)
-			return trace_perr(p, c, "maxactive is only for return probes (r)");
-		ret = trace_parse_num(c, p->wend, &stop, &v);
-		if (ret || !v || (stop < p->wend && *stop != ':'))
-			return trace_perr(p, c, "must be a number from 1 to %u",
-					  TRACE_MAX_ACTIVE);
+			return trace_perr(p, c, E_BAD_MAXACT_TYPE);
+		if (me - c > TRACE_NAME_MAX - 1 || trace_parse_num(c, me, &stop, &v) ||
+		    stop != me || !v || v > UINT32_MAX)
+			return trace_perr(p, c, E_BAD_MAXACT);
 		if (v > TRACE_MAX_ACTIVE)
-			return trace_perr(p, c, "maxactive is too big (max %u)",
-					  TRACE_MAX_ACTIVE);
+			return trace_perr(p, c, E_MAXACT_TOO_BIG);
 		def->maxactive = (uint16_t)v;
-		c = stop;
 	}
-	if (c == p->wend) {
+	if (!colon)
 		def->name_auto = true;
-		return 0;
-	}
-	p->what = "probe type";
-	if (*c != ':')
-		return trace_perr(p, c, "expected ':' after '%.*s'",
-				  (int)(c - p->word), p->word);
-	return parse_names(p, def, c + 1, false);
+	return 0;
 }
 
 /* [MOD:]SYM: symbol characters, '.' as in "foo.cold", and globs. */
-static int check_symbol(struct parser *p, const char *s, const char *e)
+static bool good_symbol(const char *s, const char *e)
 {
 	const char *c, *colon = NULL;
 
-	if (s == e || is_digit(*s))
-		return trace_perr(p, s, "expected a symbol or an address");
-	if ((size_t)(e - s) > TRACE_NAME_MAX - 1)
-		return trace_perr(p, s, "symbol is longer than %u characters",
-				  TRACE_NAME_MAX - 1);
+	if (s == e || is_digit(*s) || e - s > TRACE_NAME_MAX - 1)
+		return false;
 	for (c = s; c < e; c++) {
 		if (*c == ':' && !colon && c > s && c + 1 < e) {
 			colon = c;
 			continue;
 		}
 		if (!is_ident(*c) && *c != '.' && !is_glob(*c))
-			return trace_perr(p, c, "invalid character in symbol");
+			return false;
 	}
-	return 0;
+	return true;
 }
 
-/* SYM[+offs][%return] or MEMADDR[%return]. */
+/*
+ * MEMADDR, or SYM[+offs][%return]: a word that is a whole number is an
+ * address, anything else a symbol, as Linux decides (so "0x10%return" is a
+ * symbol, and no such symbol exists).
+ */
 static int parse_point(struct parser *p, struct trace_event_def *def)
 {
 	const char *s = p->word, *e = p->wend, *pct, *se, *stop;
+	int64_t off;
 	uint64_t v;
-	int ret;
 
-	p->what = "probe point";
-	pct = find(s, e, '%');
-	if (pct) {
-		if (e - pct != 7 || memcmp(pct, "%return", 7))
-			return trace_perr(p, pct, "only '%%return' may follow the probe point");
-		def->is_return = true;
-		e = pct;
-	}
-	if (is_digit(*s)) {
-		ret = trace_parse_num(s, e, &stop, &v);
-		if (ret || stop != e)
-			return trace_perr(p, ret == -ERANGE ? s : stop, "invalid address");
+	def->point_pos = (uint16_t)(s - p->line);
+	if (!trace_parse_num(s, e, &stop, &v) && stop == e) {
 		def->addr = v;
 		return 0;
 	}
+	pct = find(s, e, '%');
+	if (pct) {
+		if (e - pct != 7 || memcmp(pct, "%return", 7))
+			return trace_perr(p, pct, E_BAD_ADDR_SUFFIX);
+		def->is_return = true;
+		e = pct;
+	}
 	for (se = s; se < e && *se != '+' && *se != '-'; se++)
 		;
-	ret = check_symbol(p, s, se);
-	if (ret)
-		return ret;
+	if (!good_symbol(s, se))
+		return trace_perr(p, s, E_BAD_PROBE_ADDR);
+	if (se < e && (trace_parse_signed(se, e, &stop, &off) || stop != e ||
+		       off < 0 || off > UINT32_MAX))
+		return trace_perr(p, s, E_BAD_PROBE_ADDR);
 	copy_str(def->symbol, s, se);
 	def->has_symbol = true;
 	def->symbol_glob = strchr(def->symbol, '*') || strchr(def->symbol, '?');
-	if (se < e) {
-		if (*se == '-')
-			return trace_perr(p, se, "negative offset");
-		ret = trace_parse_num(se + 1, e, &stop, &v);
-		if (ret == -ERANGE || (!ret && stop == e && v > UINT32_MAX))
-			return trace_perr(p, se, "offset is too large");
-		if (ret || stop != e)
-			return trace_perr(p, se, "invalid offset");
-		def->offset = (uint32_t)v;
-	}
+	def->offset = se < e ? (uint32_t)off : 0;
 	if (def->is_return && def->offset)
-		return trace_perr(p, se, "a return probe must be on a function entry (SYM or SYM+0)");
-	if (def->symbol_glob && !def->name_auto)
-		return trace_perr(p, s, "a symbol pattern needs a generated event name (use 'p:GRP/' or no name)");
+		return trace_perr(p, s, E_BAD_RETPROBE);
 	return 0;
 }
 
@@ -295,7 +276,6 @@ static int layout_record(struct parser *p, struct trace_event_def *def)
 		def->args[i].rec_off = (uint16_t)off;
 		off += trace_slot_size(&def->args[i]);
 		if (off > TRACE_RECORD_MAX) {
-			p->what = NULL;
 			return trace_perr(p, NULL, "fetch-args need more than %u bytes per hit (from '%s' on)",
 					  TRACE_RECORD_MAX, def->args[i].name);
 		}
@@ -304,14 +284,47 @@ static int layout_record(struct parser *p, struct trace_event_def *def)
 	return 0;
 }
 
+/*
+ * Linux checks some things about all the fetch-args before parsing any:
+ * "$arg..." words (only where arguments exist; "$arg*" needs BTF) and
+ * "%pd"/"%pD" types (expanded from struct dentry/file layouts).
+ */
+static int precheck_args(struct parser *p, const struct trace_event_def *def,
+			 const char *s)
+{
+	bool entry = def->has_symbol && !def->offset && !def->is_return;
+	const char *e;
+
+	for (; !is_eol(*s); s = skip_blanks(e)) {
+		e = word_end(s);
+		if (e - s >= 4 && !memcmp(s, "$arg", 4)) {
+			if (!entry && !def->is_return)
+				return trace_perr(p, s, E_NOFENTRY_ARGS);
+			if (e - s > 4 && is_digit(s[4]))
+				continue;
+			/* "$arg*" (and "$args", as the selftests write it) lists them from BTF */
+			if (e - s == 5 && (s[4] == '*' || s[4] == 's'))
+				return trace_perr(p, s, E_NOSUP_BTFARG);
+			return trace_perr(p, s, E_BAD_VAR);
+		}
+		if (e - s >= 4 && e[-4] == ':' && e[-3] == '%' && e[-2] == 'p' &&
+		    (e[-1] == 'd' || e[-1] == 'D'))
+			return trace_perr(p, e - 3, "%%p%c needs struct %s, which this kernel has no notion of",
+					  e[-1], e[-1] == 'd' ? "dentry" : "file");
+	}
+	return 0;
+}
+
 int trace_event_parse(const char *line, struct trace_event_def *def,
 		      char *err, size_t errlen)
 {
-	struct parser p = { .err = err, .errlen = errlen };
-	const char *s, *head;
+	struct parser p = { .err = err, .errlen = errlen, .line = line };
+	const char *s, *head, *names;
 	int ret;
 
 	memset(def, 0, sizeof(*def));
+	def->err_pos = -1;
+	p.pos = &def->err_pos;
 	if (err && errlen)
 		err[0] = '\0';
 	s = skip_blanks(line);
@@ -321,26 +334,32 @@ int trace_event_parse(const char *line, struct trace_event_def *def,
 	p.wend = word_end(s);
 	if (*s == '-')
 		return parse_remove(&p, def);
-	if (*s != 'p' && *s != 'r') {
-		p.what = "probe type";
+	if (*s != 'p' && *s != 'r')
 		return trace_perr(&p, s, "expected 'p', 'r' or '-'");
-	}
 	def->cmd = TRACE_CMD_PROBE;
-	ret = parse_head(&p, def);
+	ret = parse_head(&p, def, &names);
 	if (ret)
 		return ret;
-
 	s = skip_blanks(p.wend);
-	if (is_eol(*s)) {
-		p.what = NULL;
-		return trace_perr(&p, NULL, "missing probe point after '%.*s'",
+	if (is_eol(*s))
+		return trace_perr(&p, s, "missing probe point after '%.*s'",
 				  (int)(p.wend - head), head);
-	}
 	p.word = s;
 	p.wend = word_end(s);
 	ret = parse_point(&p, def);
 	if (ret)
 		return ret;
+	s = skip_blanks(p.wend);
+	if (names) {	/* Linux checks the names after the probe point */
+		p.word = head;
+		p.wend = word_end(head);
+		ret = parse_names(&p, def, names, false);
+		if (ret)
+			return ret;
+	}
+	if (def->symbol_glob && !def->name_auto)
+		return trace_perr(&p, line + def->point_pos,
+				  "a symbol pattern needs a generated event name (use 'p:GRP/' or no name)");
 	if (!def->group[0])
 		memcpy(def->group, TRACE_DEFAULT_GROUP, sizeof(TRACE_DEFAULT_GROUP));
 	if (def->name_auto && !def->symbol_glob)
@@ -348,15 +367,15 @@ int trace_event_parse(const char *line, struct trace_event_def *def,
 					 def->is_return,
 					 def->has_symbol ? def->symbol : NULL,
 					 def->offset, def->addr);
-
-	for (s = skip_blanks(p.wend); !is_eol(*s); s = skip_blanks(p.wend)) {
+	ret = precheck_args(&p, def, s);
+	if (ret)
+		return ret;
+	for (; !is_eol(*s); s = skip_blanks(p.wend)) {
 		p.word = s;
 		p.wend = word_end(s);
-		if (def->nargs == TRACE_MAX_ARGS) {
-			p.what = "fetch-arg";
-			return trace_perr(&p, s, "too many fetch-args (max %u)",
+		if (def->nargs == TRACE_MAX_ARGS)
+			return trace_perr(&p, s, "Too many arguments (at most %u)",
 					  TRACE_MAX_ARGS);
-		}
 		ret = trace_parse_arg(&p, def, def->nargs);
 		if (ret)
 			return ret;
@@ -387,7 +406,7 @@ char *trace_event_default_name(char *buf, size_t len, bool is_return,
 int trace_event_resolve(struct trace_event_def *def, trace_lookup_fn lookup,
 			char *err, size_t errlen)
 {
-	struct parser p = { .err = err, .errlen = errlen };
+	struct parser p = { .err = err, .errlen = errlen, .pos = &def->err_pos };
 	char name[TRACE_NAME_MAX];
 	struct fetch_arg *a;
 	uint64_t addr;
@@ -398,7 +417,8 @@ int trace_event_resolve(struct trace_event_def *def, trace_lookup_fn lookup,
 		return -EINVAL;
 	if (def->has_symbol && !def->symbol_glob) {
 		if (lookup(def->symbol, &addr)) {
-			trace_perr(&p, NULL, "unknown symbol '%s'", def->symbol);
+			trace_perr(&p, NULL, E_BAD_PROBE_ADDR);
+			def->err_pos = (int16_t)def->point_pos;
 			return -ENOENT;
 		}
 		def->addr = addr + def->offset;
@@ -412,6 +432,7 @@ int trace_event_resolve(struct trace_event_def *def, trace_lookup_fn lookup,
 		if (lookup(name, &addr)) {
 			trace_perr(&p, NULL, "unknown symbol '%s' in fetch-arg '%s=%s'",
 				   name, a->name, a->text);
+			def->err_pos = -1;
 			return -ENOENT;
 		}
 		a->imm = addr + (uint64_t)a->sym_off;
@@ -456,6 +477,8 @@ int trace_event_print(const struct trace_event_def *def, char *buf, size_t len)
 			OUT("-:%s/%s", def->group, def->event);
 		else
 			OUT("-:%s", def->event);
+		if (def->has_symbol)
+			OUT(" %s", def->symbol);
 		return (int)pos;
 	}
 	OUT("%c", def->is_return ? 'r' : 'p');

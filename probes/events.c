@@ -114,13 +114,71 @@ int kevent_for_each(const char *target, int (*fn)(struct kevent *ev, void *arg),
 	return iterate(group, slash + 1, fn, arg);
 }
 
-static bool name_taken(const char *group, const char *event)
+static struct kevent *find_event(const char *group, const char *event)
 {
 	for (unsigned int i = 0; i < nevents; i++)
 		if (!strcmp(events[i]->def.group, group) &&
 		    !strcmp(events[i]->def.event, event))
-			return true;
-	return false;
+			return events[i];
+	return NULL;
+}
+
+static bool name_taken(const char *group, const char *event)
+{
+	return find_event(group, event) != NULL;
+}
+
+/* Column of fetch-arg idx (0-based) in the parsed line, for the caret. */
+static int arg_column(const char *line, unsigned int idx)
+{
+	const char *s = line;
+	unsigned int word = 0;
+
+	for (; *s; s++)
+		if (*s == ' ' && ++word == idx + 2)
+			return (int)(s + 1 - line);
+	return -1;
+}
+
+/*
+ * A second definition of an existing event: Linux would add it as one more
+ * probe point of that event when the types agree, and refuses it with these
+ * messages when they do not. We keep one probe point per event, so even
+ * a matching one is refused, saying so.
+ */
+static int check_existing(const struct trace_event_def *def, const char *line,
+			  char *msg, size_t len)
+{
+	const struct kevent *old = find_event(def->group, def->event);
+	const struct trace_event_def *o;
+	unsigned int i, n;
+
+	if (!old)
+		return 0;
+	o = &old->def;
+	parsed.err_pos = 0;
+	if (o->is_return != def->is_return)
+		return kevent_msg(msg, len, -EEXIST, "Probe type is different from existing probe");
+	n = min(o->nargs, def->nargs);
+	for (i = 0; i < n; i++)
+		if (o->args[i].type != def->args[i].type ||
+		    o->args[i].count != def->args[i].count ||
+		    strcmp(o->args[i].name, def->args[i].name))
+			break;
+	if (i < n || o->nargs != def->nargs) {
+		parsed.err_pos = (int16_t)arg_column(line, i);
+		return kevent_msg(msg, len, -EEXIST,
+				  "Argument type or name is different from existing probe");
+	}
+	if (o->addr == def->addr || (o->has_symbol && def->has_symbol &&
+				     !strcmp(o->symbol, def->symbol) && o->offset == def->offset)) {
+		for (i = 0; i < n && !strcmp(o->args[i].text, def->args[i].text); i++)
+			;
+		if (i == n)
+			return kevent_msg(msg, len, -EEXIST, "There is already the exact same probe event");
+	}
+	return kevent_msg(msg, len, -EEXIST,
+			  "Given group/event name is already used by another event (one probe point per event here)");
 }
 
 /* ---- symbols ---- */
@@ -190,6 +248,10 @@ static struct kevent *kevent_new(const struct trace_event_def *def)
 	if (def->is_return) {
 		ev->rp.handler = kevent_ret_handler;
 		ev->rp.maxactive = def->maxactive;
+		if (def->entry_args) {
+			ev->rp.entry_handler = kevent_entry_handler;
+			ev->rp.data_size = def->nargs * sizeof(uint64_t);
+		}
 	} else {
 		ev->rp.kp.pre_handler = kevent_pre_handler;
 	}
@@ -211,6 +273,7 @@ static void kevent_unregister(struct kevent *ev)
 
 static void kevent_free(struct kevent *ev)
 {
+	kevent_hist_free(ev);
 	kfree(ev->filter);
 	kfree(ev);
 }
@@ -289,10 +352,11 @@ static int define_one(struct trace_event_def *def, char *msg, size_t len)
 	int err;
 
 	if (def->has_symbol) {
+		def->err_pos = (int16_t)def->point_pos;
 		if (functions_named(sym) > 1)
 			return kevent_msg(msg, len, -EINVAL,
-				    "symbol '%s' is not unique (%u functions have that name); probe it by address",
-				    sym, functions_named(sym));
+				    "The symbol is not unique (%u functions are named '%s'; probe one by address)",
+				    functions_named(sym), sym);
 		snprintf(where, sizeof(where), def->offset ? "%s+%u" : "%s", def->symbol,
 			 def->offset);
 	} else {
@@ -301,6 +365,7 @@ static int define_one(struct trace_event_def *def, char *msg, size_t len)
 	err = trace_event_resolve(def, lookup, msg, len);
 	if (err)
 		return err;
+	def->err_pos = (int16_t)def->point_pos;
 	if (!is_kernel_text(def->addr))
 		return kevent_msg(msg, len, -EINVAL, "cannot probe %s: not kernel text", where);
 	ks = kallsyms_lookup(def->addr, &off);
@@ -311,9 +376,6 @@ static int define_one(struct trace_event_def *def, char *msg, size_t len)
 		return kevent_msg(msg, len, -EINVAL,
 			    "cannot probe %s: it is on the kprobe blacklist (the probe path runs it)",
 			    where);
-	if (name_taken(def->group, def->event))
-		return kevent_msg(msg, len, -EEXIST, "event '%s/%s' already exists",
-			    def->group, def->event);
 	if (reserve(1))
 		return kevent_msg(msg, len, -ENOMEM, "out of memory");
 	ev = kevent_new(def);
@@ -322,7 +384,10 @@ static int define_one(struct trace_event_def *def, char *msg, size_t len)
 	err = kevent_register(ev);
 	if (err) {
 		kfree(ev);
-		if (err == -EILSEQ || err == -EOPNOTSUPP)
+		if (err == -EILSEQ)
+			return kevent_msg(msg, len, err, "Probe point is not an instruction boundary (%s; see 'insns %s')",
+				    where, ks ? ksym_name(ks) : where);
+		if (err == -EOPNOTSUPP)
 			return kevent_msg(msg, len, err, "cannot probe %s: %s (see 'insns %s')",
 				    where, refusal(err), ks ? ksym_name(ks) : where);
 		return kevent_msg(msg, len, err, "cannot probe %s: %s", where, refusal(err));
@@ -390,7 +455,8 @@ static int glob_one(const struct ksym *s, void *arg)
 		return 1;
 	}
 	if (name_taken(expanded.group, expanded.event) || batch_has_name(g, expanded.event)) {
-		g->err = kevent_msg(g->msg, g->len, -EEXIST, "event '%s/%s' already exists",
+		g->err = kevent_msg(g->msg, g->len, -EEXIST,
+			      "Given group/event name is already used by another event (%s/%s)",
 			      expanded.group, expanded.event);
 		return 1;
 	}
@@ -472,16 +538,36 @@ static int define_glob(struct trace_event_def *def, char *msg, size_t len)
 
 struct remove_state {
 	const char *busy;
+	const char *point;	/* "-:ev SYM": only the event probing SYM */
 	unsigned int n;
 	bool clear;
 };
+
+/* "SYM", "SYM+offs" or an address, as the event was defined. */
+static bool point_matches(const struct kevent *ev, const char *point)
+{
+	char buf[TRACE_NAME_MAX + 16];
+	uint64_t addr;
+
+	if (!point)
+		return true;
+	if (ev->def.has_symbol) {
+		snprintf(buf, sizeof(buf), ev->def.offset ? "%s+%u" : "%s",
+			 ev->def.symbol, ev->def.offset);
+		if (!strcmp(buf, point))
+			return true;
+	}
+	return !kstrtou64(point, &addr) && addr == ev->def.addr;
+}
 
 static int check_removable(struct kevent *ev, void *arg)
 {
 	struct remove_state *r = arg;
 
+	if (!point_matches(ev, r->point))
+		return 0;
 	r->n++;
-	if (ev->enabled && !r->busy)
+	if ((ev->enabled || ev->hist) && !r->busy)
 		r->busy = ev->def.event;
 	return 0;
 }
@@ -496,6 +582,8 @@ static int remove_one(struct kevent *ev, void *arg)
 {
 	struct remove_state *r = arg;
 
+	if (!point_matches(ev, r->point))
+		return 0;
 	for (unsigned int i = 0; i < nevents; i++) {
 		if (events[i] == ev) {
 			remove_at(i);
@@ -511,15 +599,18 @@ static int remove_one(struct kevent *ev, void *arg)
 static int remove_events(const struct trace_event_def *def, char *msg, size_t len)
 {
 	const char *group = def->group[0] ? def->group : NULL;
-	struct remove_state r = { 0 };
+	struct remove_state r = { .point = def->has_symbol ? def->symbol : NULL };
 	char target[2 * TRACE_NAME_MAX + 2];
 
 	snprintf(target, sizeof(target), "%s%s%s", def->group, group ? "/" : "", def->event);
 	iterate(group, def->event, check_removable, &r);
+	if (!r.n && r.point)
+		return kevent_msg(msg, len, -ENOENT, "no event matches '%s' at %s", target, r.point);
 	if (!r.n)
 		return kevent_msg(msg, len, -ENOENT, "no event matches '%s'", target);
 	if (r.busy)
-		return kevent_msg(msg, len, -EBUSY, "event '%s' is enabled; 'disable %s' first",
+		return kevent_msg(msg, len, -EBUSY,
+			    "event '%s' is in use (enabled, or a hist trigger); 'disable %s' and remove its trigger first",
 			    r.busy, target);
 	iterate(group, def->event, remove_one, &r);
 	fit();
@@ -533,19 +624,66 @@ static int remove_events(const struct trace_event_def *def, char *msg, size_t le
 		    r.clear ? " (trace buffer cleared)" : "");
 }
 
-int kprobe_events_write(const char *line, char *msg, size_t len)
+/*
+ * The line as Linux sees it after splitting it into words: blanks squeezed
+ * to one space, no comment. Error columns count in this form.
+ */
+static void squeeze(const char *line, char *out, size_t len)
 {
-	int err = trace_event_parse(line, &parsed, msg, len);
+	size_t n = 0;
+
+	while (*line == ' ' || *line == '\t')
+		line++;
+	for (; *line && *line != '#' && *line != '\r' && *line != '\n' && n + 1 < len; line++) {
+		if (*line == ' ' || *line == '\t') {
+			if (n && out[n - 1] == ' ')
+				continue;
+			out[n++] = ' ';
+		} else {
+			out[n++] = *line;
+		}
+	}
+	while (n && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+}
+
+static int define(const char *cmd, char *msg, size_t len)
+{
+	int err = trace_event_parse(cmd, &parsed, msg, len);
 
 	if (err)
 		return err;
 	if (parsed.cmd == TRACE_CMD_REMOVE)
 		return remove_events(&parsed, msg, len);
-	if (parsed.has_symbol && !strip_module(parsed.symbol))
+	if (parsed.has_symbol && !strip_module(parsed.symbol)) {
+		parsed.err_pos = (int16_t)parsed.point_pos;
 		return kevent_msg(msg, len, -ENOENT,
-			    "bad probe point '%s': unknown module (no such module is loaded; '%s:' names the kernel)",
-			    parsed.symbol, KERNEL_MODULE);
+			    "Invalid probed address or symbol (no module '%.*s' is loaded; '%s:' names the kernel)",
+			    (int)(strchr(parsed.symbol, ':') - parsed.symbol), parsed.symbol,
+			    KERNEL_MODULE);
+	}
 	if (parsed.symbol_glob)
 		return define_glob(&parsed, msg, len);
+	err = check_existing(&parsed, cmd, msg, len);
+	if (err)
+		return err;
 	return define_one(&parsed, msg, len);
+}
+
+int kprobe_events_write(const char *line, char *msg, size_t len)
+{
+	static char cmd[KEVENT_LINE_MAX];
+	size_t n;
+	int err;
+
+	squeeze(line, cmd, sizeof(cmd));
+	err = define(cmd, msg, len);
+	if (err >= 0 || (parsed.cmd == TRACE_CMD_REMOVE && parsed.err_pos < 0))
+		return err;
+	trace_error_log("trace_kprobe", cmd, parsed.err_pos, msg);
+	n = strlen(msg);
+	if (parsed.err_pos >= 0 && n + 1 < len)
+		snprintf(msg + n, len - n, " (column %d; see error_log)", parsed.err_pos);
+	return err;
 }

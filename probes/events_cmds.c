@@ -51,23 +51,29 @@ static void put(const char *s)
 /* ---- definitions typed at the prompt ---- */
 
 /*
- * "p", "p:...", "r", "r10:...", "-..." as the first word, and any other
- * one-letter type ("f:...", "x2:...") so that the parser can say why it is
- * no kprobe_events line instead of the shell calling it an unknown command.
+ * Whole lines for the kprobe_events parser: "-..." and, as Linux's parser
+ * takes them, first words starting with 'p' or 'r' that are no command
+ * name: "p", "r", a digit next ("r1a111 sym", "p100 sym") or a ':' in the
+ * word ("p:ev", "rfoo:ev"). Any other letter before a ':' ("f:...") comes
+ * here too, so that the parser can say why it is no kprobe_events line
+ * instead of the shell calling it an unknown command.
  */
 static bool match_definition(const char *s)
 {
+	const char *c = s + 1;
 	char type = *s;
 
 	if (type == '-')
 		return true;
 	if (!((type >= 'a' && type <= 'z') || (type >= 'A' && type <= 'Z')))
 		return false;
-	for (s++; *s >= '0' && *s <= '9'; s++)
-		;
-	if (*s == ':')
+	if ((type == 'p' || type == 'r') &&
+	    ((*c >= '0' && *c <= '9') || *c == ' ' || *c == '\t' || !*c))
 		return true;
-	return (type == 'p' || type == 'r') && (*s == ' ' || *s == '\t' || !*s);
+	for (; *c && *c != ' ' && *c != '\t'; c++)
+		if (*c == ':')
+			return true;
+	return false;
 }
 
 static int run_definition(char *text)
@@ -428,6 +434,8 @@ static int cmd_trace(int argc, char **argv)
 		return trace_size(argc, argv);
 	if (argc == 2 && !strcmp(argv[1], "-f"))
 		return trace_follow();
+	if (argc == 4 && !strcmp(argv[1], "-H"))
+		return kevent_trace_hist(argv[2], argv[3]);
 	if (argc == 2 && !strcmp(argv[1], "clear")) {
 		trace_buffer_clear();
 		cprintf("trace buffer cleared\n");
@@ -438,9 +446,10 @@ static int cmd_trace(int argc, char **argv)
 		cprintf("tracing %s\n", argv[1]);
 		return 0;
 	}
-	return cmd_error("usage: trace [-f|clear|size [KB]|on|off]");
+	return cmd_error("usage: trace [-f|-H EVENT FIELD|clear|size [KB]|on|off]");
 }
-CONSOLE_CMD(trace, cmd_trace, "trace [-f|clear|size [KB]|on|off]\n"
+CONSOLE_CMD(trace, cmd_trace, "trace [-f|-H EVENT FIELD|clear|size [KB]|on|off]\n"
+	    "  -H: FIELD of EVENT's entries as a log2 bar chart (bpftrace's hist());\n"
 	    "  trace: the buffer in Linux's format (cat trace); -f: stream and consume\n"
 	    "  until Ctrl-C (trace_pipe); size KB: resize and clear (buffer_size_kb);\n"
 	    "  on/off: tracing_on. When full the oldest entries are overwritten and\n"

@@ -25,13 +25,15 @@ static int enable_one(struct kevent *ev, void *arg)
 	if (e->on) {
 		WRITE_ONCE(ev->enabled, true);
 		ev->was_enabled = true;
-		e->err = enable_kprobe(&ev->rp.kp);
+		e->err = ev->hist && !(ev->rp.kp.flags & KPROBE_FLAG_GONE) ? 0 :
+			 enable_kprobe(&ev->rp.kp);
 		if (e->err) {
 			WRITE_ONCE(ev->enabled, false);
 			return 1;
 		}
 	} else {
-		disable_kprobe(&ev->rp.kp);
+		if (!ev->hist)	/* a hist trigger keeps it armed */
+			disable_kprobe(&ev->rp.kp);
 		WRITE_ONCE(ev->enabled, false);
 	}
 	return 0;

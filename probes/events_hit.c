@@ -24,6 +24,8 @@
 static struct trace_ring ring;
 /* One ring for every CPU: writers (probe hits on any CPU) and the console serialise here. */
 static struct spinlock ring_lock = SPINLOCK_INIT("trace_ring");
+/* hist tables take one updater at a time (hist.c is plain C, no atomics) */
+static struct spinlock hist_lock = SPINLOCK_INIT("hist");
 static bool tracing_on = true;
 static bool paused;
 static uint64_t paused_drops;
@@ -37,8 +39,9 @@ static int read_mem(void *dst, uint64_t addr, size_t n)
 }
 
 static void record(struct kevent *ev, struct pt_regs *regs, uint64_t ip,
-		   uint64_t func, bool is_return, uint64_t irqflags)
+		   uint64_t func, const uint64_t *entry, uint64_t irqflags)
 {
+	bool is_return = func != 0;
 	struct percpu *cpu = this_cpu();
 	struct trace_hit *hit = (struct trace_hit *)scratch[cpu->cpu];
 	struct fetch_ctx ctx = {
@@ -46,19 +49,30 @@ static void record(struct kevent *ev, struct pt_regs *regs, uint64_t ip,
 		.retval = regs->ax,
 		.is_return = is_return,
 		.comm = KEVENT_COMM,
+		.entry = entry,
 		.read_mem = read_mem,
 	};
 	const struct trace_filter *f;
+	struct hist_table *h;
 	uint64_t now = uptime_ns(), lock;
 
 	if (!READ_ONCE(tracing_on))
 		return;
+	if (fetch_args(&ev->def, &ctx, hit->rec, TRACE_RECORD_MAX))
+		return;
+	/* Triggers see every hit, before the event's filter, as Linux's do. */
+	h = READ_ONCE(ev->hist);
+	if (h) {
+		lock = spin_lock_irqsave(&hist_lock);
+		hist_update(h, &ev->def, hit->rec, now);
+		spin_unlock_irqrestore(&hist_lock, lock);
+	}
+	if (!READ_ONCE(ev->enabled))
+		return;		/* armed for its trigger only */
 	if (READ_ONCE(paused)) {
 		paused_drops++;
 		return;
 	}
-	if (fetch_args(&ev->def, &ctx, hit->rec, TRACE_RECORD_MAX))
-		return;
 	f = READ_ONCE(ev->filter);
 	if (f && !trace_filter_match(f, &ev->def, hit->rec))
 		return;
@@ -81,7 +95,18 @@ int kevent_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 	struct kevent *ev = container_of(kp, struct kevent, rp.kp);
 
 	ev->nhit++;
-	record(ev, regs, (uint64_t)kp->addr, 0, false, local_save_flags());
+	record(ev, regs, (uint64_t)kp->addr, 0, NULL, local_save_flags());
+	return 0;
+}
+
+int kevent_entry_handler(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct kretprobe *rp = get_kretprobe(ri);
+	struct fetch_ctx ctx = { .regs = regs, .read_mem = read_mem };
+
+	if (rp)
+		fetch_entry_args(&container_of(rp, struct kevent, rp)->def, &ctx,
+				 (uint64_t *)ri->data);
 	return 0;
 }
 
@@ -93,12 +118,13 @@ int kevent_ret_handler(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (!rp)
 		return 0;
 	ev = container_of(rp, struct kevent, rp);
-	if (!READ_ONCE(ev->enabled))
+	if (!READ_ONCE(ev->enabled) && !READ_ONCE(ev->hist))
 		return 0;	/* disabled while this call was in flight */
 	/* the engine runs return handlers with interrupts off; the flags
 	 * column shows the function's own state, saved in regs */
 	ev->nhit++;
-	record(ev, regs, ri->ret_addr, ev->def.addr, true, regs->flags);
+	record(ev, regs, ri->ret_addr, ev->def.addr,
+	       ev->def.entry_args ? (const uint64_t *)ri->data : NULL, regs->flags);
 	return 0;
 }
 

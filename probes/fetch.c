@@ -20,13 +20,14 @@ static unsigned int type_size(unsigned int type)
 {
 	switch (type) {
 	case TRACE_TYPE_U8: case TRACE_TYPE_S8: case TRACE_TYPE_X8:
+	case TRACE_TYPE_CHAR:
 		return 1;
 	case TRACE_TYPE_U16: case TRACE_TYPE_S16: case TRACE_TYPE_X16:
 		return 2;
 	case TRACE_TYPE_U32: case TRACE_TYPE_S32: case TRACE_TYPE_X32:
 		return 4;
 	default:
-		return 8;	/* u64, s64, x64, symbol, and string pointers */
+		return 8;	/* u64, s64, x64, symbol, symstr, string pointers */
 	}
 }
 
@@ -97,11 +98,16 @@ static int read_string(const struct fetch_ctx *ctx, uint64_t addr, char *dst)
 }
 
 /* The value an argument starts from, before any dereference. */
-static int fetch_base(const struct fetch_arg *a, const struct fetch_ctx *ctx,
-		      uint64_t *v)
+static int fetch_base(const struct fetch_arg *a, unsigned int idx,
+		      const struct fetch_ctx *ctx, uint64_t *v)
 {
 	const struct pt_regs *regs = ctx->regs;
 
+	if (a->kind == FETCH_ARG && ctx->is_return) {
+		/* captured at the entry by fetch_entry_args() */
+		*v = ctx->entry ? ctx->entry[idx] : 0;
+		return ctx->entry ? 0 : -EFAULT;
+	}
 	switch (a->kind) {
 	case FETCH_IMM:
 		*v = a->imm;
@@ -137,9 +143,18 @@ static int fetch_base(const struct fetch_arg *a, const struct fetch_ctx *ctx,
 	return -EFAULT;
 }
 
+/* Linux's bitfield: width bits from shift up, within the container. */
+static uint64_t bitfield(const struct fetch_arg *a, uint64_t v)
+{
+	if (!a->bf_width)
+		return v;
+	v >>= a->bf_shift;
+	return a->bf_width < 64 ? v & ((1ULL << a->bf_width) - 1) : v;
+}
+
 /* Fill one argument's slot; a fault marks it (or one string element). */
-static void fetch_one(const struct fetch_arg *a, const struct fetch_ctx *ctx,
-		      uint8_t *slot)
+static void fetch_one(const struct fetch_arg *a, unsigned int idx,
+		      const struct fetch_ctx *ctx, uint8_t *slot)
 {
 	uint8_t *data = slot + TRACE_SLOT_HDR, *el;
 	unsigned int i, n = a->count ? a->count : 1;
@@ -153,7 +168,12 @@ static void fetch_one(const struct fetch_arg *a, const struct fetch_ctx *ctx,
 		memcpy(data, comm, min(strlen(comm), (size_t)TRACE_STRING_MAX - 1));
 		return;
 	}
-	if (fetch_base(a, ctx, &v))
+	if (a->kind == FETCH_IMMSTR) {
+		memcpy(data, a->text + a->sym_pos,
+		       min((size_t)a->sym_len, (size_t)TRACE_STRING_MAX - 1));
+		return;
+	}
+	if (fetch_base(a, idx, ctx, &v))
 		goto fault;
 	if (!a->nderef) {
 		/* Only \IMM may be a string here: it is the string's address. */
@@ -161,7 +181,7 @@ static void fetch_one(const struct fetch_arg *a, const struct fetch_ctx *ctx,
 			if (read_string(ctx, v, (char *)data))
 				goto fault;
 		} else {
-			put_u64(data, normalize(v, a->type));
+			put_u64(data, bitfield(a, normalize(v, a->type)));
 		}
 		return;
 	}
@@ -188,7 +208,7 @@ static void fetch_one(const struct fetch_arg *a, const struct fetch_ctx *ctx,
 	for (i = 0; i < n; i++) {
 		if (read_val(ctx, addr + i * size, size, &v))
 			goto fault;
-		put_u64(data + 8 * i, normalize(v, a->type));
+		put_u64(data + 8 * i, bitfield(a, normalize(v, a->type)));
 	}
 	return;
 fault:
@@ -206,8 +226,22 @@ int fetch_args(const struct trace_event_def *def, const struct fetch_ctx *ctx,
 	if (reclen < def->rec_size)
 		return -ENOSPC;
 	for (i = 0; i < def->nargs; i++)
-		fetch_one(&def->args[i], ctx, (uint8_t *)rec + def->args[i].rec_off);
+		fetch_one(&def->args[i], i, ctx, (uint8_t *)rec + def->args[i].rec_off);
 	return 0;
+}
+
+void fetch_entry_args(const struct trace_event_def *def,
+		      const struct fetch_ctx *ctx, uint64_t *out)
+{
+	struct fetch_ctx entry = *ctx;
+	unsigned int i;
+
+	entry.is_return = false;
+	for (i = 0; i < def->nargs; i++) {
+		out[i] = 0;
+		if (def->args[i].kind == FETCH_ARG)
+			fetch_base(&def->args[i], i, &entry, &out[i]);
+	}
 }
 
 /* An output buffer that counts what did not fit, as snprintf does. */
@@ -259,15 +293,23 @@ static void out_value(struct out *o, unsigned int type, uint64_t v,
 	case TRACE_TYPE_S64:
 		out_printf(o, "%lld", (long long)v);
 		break;
+	case TRACE_TYPE_CHAR:
+		out_printf(o, "'%c'", v >= 0x20 && v < 0x7f ? (char)v : '.');
+		break;
 	case TRACE_TYPE_SYMBOL:
-		/* %pS: "sym+0xoff/0xsize", or the bare address. */
-		if (addr_to_sym && !addr_to_sym(v, name, sizeof(name), &off, &size)) {
+	case TRACE_TYPE_SYMSTR:
+		/* %pS: "sym+0xoff/0xsize", or the bare address; symstr is a string. */
+		if (type == TRACE_TYPE_SYMSTR)
+			out_printf(o, "\"");
+		if (addr_to_sym && !addr_to_sym(v, name, sizeof(name), &off, &size))
 			out_printf(o, "%s+0x%llx/0x%llx", name,
 				   (unsigned long long)off,
 				   (unsigned long long)size);
-			break;
-		}
-		/* fall through */
+		else
+			out_printf(o, "0x%llx", (unsigned long long)v);
+		if (type == TRACE_TYPE_SYMSTR)
+			out_printf(o, "\"");
+		break;
 	default:
 		out_printf(o, "0x%llx", (unsigned long long)v);
 		break;

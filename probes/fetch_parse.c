@@ -63,170 +63,174 @@ static int find_reg(struct fetch_arg *a, const char *s, const char *e)
 	return 0;
 }
 
-/* $retval, $stack, $stackN, $argN, $comm. */
+/* How far parse_fetch() got: the last fetch operation's index, as Linux counts. */
+struct fetch_state {
+	int last;
+	const char *body;
+};
+
+/* One more operation in Linux's 16-slot fetch program (the last is END). */
+static int add_op(struct parser *p, struct fetch_state *st, const char *at)
+{
+	if (++st->last >= TRACE_MAX_OPS)
+		return trace_perr(p, at, E_TOO_MANY_OPS);
+	return 0;
+}
+
+/* $retval, $stack, $stackN, $argN, $comm, at s (the '$'). */
 static int parse_var(struct parser *p, const struct trace_event_def *def,
 		     struct fetch_arg *a, const char *s, const char *e)
 {
 	const char *v = s + 1, *stop;
 	uint64_t n;
 
-	if (word_is(v, e, "retval")) {
+	if (e - v >= 6 && !memcmp(v, "retval", 6)) {
 		if (!def->is_return)
-			return trace_perr(p, s, "$retval is only available on return probes");
+			return trace_perr(p, s, E_RETVAL_ON_PROBE);
+		if (e - v != 6)
+			return trace_perr(p, s, E_BAD_VAR);
 		a->kind = FETCH_RETVAL;
-	} else if (word_is(v, e, "comm")) {
+	} else if (word_is(v, e, "comm") || word_is(v, e, "COMM")) {
 		a->kind = FETCH_COMM;
 	} else if (word_is(v, e, "stack")) {
 		a->kind = FETCH_STACKP;
-	} else if (e - v > 5 && !memcmp(v, "stack", 5) && is_digit(v[5])) {
-		if (trace_parse_num(v + 5, e, &stop, &n) || stop != e)
-			goto unknown;
+	} else if (e - v > 5 && !memcmp(v, "stack", 5)) {
+		if (!is_digit(v[5]) || trace_parse_num(v + 5, e, &stop, &n) ||
+		    stop != e || (v[5] == '0' && e - v > 6))
+			return trace_perr(p, s, E_BAD_VAR);
 		if (n > TRACE_MAX_STACK_NTH)
-			return trace_perr(p, s, "stack index too large (max %u)",
-					  TRACE_MAX_STACK_NTH);
+			return trace_perr(p, s, E_BAD_STACK_NUM);
 		a->kind = FETCH_STACK;
 		a->param = (uint16_t)n;
-	} else if (e - v > 3 && !memcmp(v, "arg", 3) && is_digit(v[3])) {
-		if (trace_parse_num(v + 3, e, &stop, &n) || stop != e)
-			goto unknown;
-		if (!n)
-			return trace_perr(p, s, "argument numbers start at 1");
-		if (n > TRACE_MAX_STACK_NTH)
-			return trace_perr(p, s, "argument number too large (max %u)",
-					  TRACE_MAX_STACK_NTH);
-		/* At a return, or past the entry, argument registers are gone. */
-		if (def->is_return)
-			return trace_perr(p, s, "$argN is not available on return probes");
-		if (!def->has_symbol || def->offset)
-			return trace_perr(p, s, "$argN needs a probe on a function entry (SYM or SYM+0)");
+	} else if (e - v >= 3 && !memcmp(v, "arg", 3)) {
+		if (e - v == 3 || !is_digit(v[3]) || trace_parse_num(v + 3, e, &stop, &n) ||
+		    stop != e || (v[3] == '0' && e - v > 4))
+			return trace_perr(p, s, E_BAD_VAR);
+		if (!n || n > TRACE_MAX_STACK_NTH)
+			return trace_perr(p, s, E_BAD_ARG_NUM);
+		/* Past the entry the argument registers are gone. */
+		if (!def->is_return && (!def->has_symbol || def->offset))
+			return trace_perr(p, s, E_NOFENTRY_ARGS);
 		a->kind = FETCH_ARG;
 		a->param = (uint16_t)n;
 	} else {
-		goto unknown;
+		return trace_perr(p, s, E_BAD_VAR);
 	}
 	return 0;
-unknown:
-	return trace_perr(p, s, "unknown variable (use $retval, $stack, $stackN, $argN or $comm)");
 }
 
 /* @ADDR or @SYM[+|-offs]: an address to read from (one implicit deref). */
-static int parse_at(struct parser *p, struct fetch_arg *a, const char *s,
-		    const char *e, const char *body)
+static int parse_at(struct parser *p, struct fetch_arg *a, struct fetch_state *st,
+		    const char *s, const char *e)
 {
-	const char *stop, *se, *c;
+	const char *stop, *se, *c = s + 1;
 	uint64_t v;
+	int ret;
 
-	if (s + 1 == e)
-		return trace_perr(p, s, "missing address or symbol after '@'");
-	if (is_digit(s[1])) {
-		if (trace_parse_num(s + 1, e, &stop, &v) || stop != e)
-			return trace_perr(p, s, "invalid address");
+	if (c < e && is_digit(*c)) {
+		if (trace_parse_num(c, e, &stop, &v) || stop != e)
+			return trace_perr(p, s, E_BAD_MEM_ADDR);
 		a->kind = FETCH_IMM;
 		a->imm = v;
+	} else if (c < e && *c == '+') {
+		return trace_perr(p, s, E_FILE_ON_KPROBE);
+	} else {
+		for (se = c; se < e && *se != '+' && *se != '-'; se++)
+			;
+		/* Linux looks the text up when registering; so do we. */
+		if (se == c || se - c > TRACE_NAME_MAX - 1)
+			return trace_perr(p, s, E_BAD_MEM_ADDR);
+		a->kind = FETCH_SYM;
+		a->sym_pos = (uint8_t)(c - st->body);
+		a->sym_len = (uint8_t)(se - c);
+		if (se < e && (trace_parse_signed(se, e, &stop, &a->sym_off) || stop != e))
+			return trace_perr(p, s, E_BAD_MEM_ADDR);
+		ret = add_op(p, st, s);		/* the symbol, then its address */
+		if (ret)
+			return ret;
+	}
+	a->deref[a->nderef++] = 0;
+	return add_op(p, st, s);
+}
+
+/* Linux's str_to_immediate(): digits unsigned, a sign makes it a long. */
+static int parse_imm(struct fetch_arg *a, const char *s, const char *e)
+{
+	const char *stop;
+	int64_t v;
+
+	if (s < e && is_digit(*s)) {
+		if (trace_parse_num(s, e, &stop, &a->imm) || stop != e)
+			return -EINVAL;
 		return 0;
 	}
-	if (s[1] == '+')
-		return trace_perr(p, s, "file offsets (@+OFFS) are for uprobes only");
-	for (se = s + 1; se < e && *se != '+' && *se != '-'; se++)
-		if (!is_ident(*se) && *se != '.')
-			return trace_perr(p, se, "invalid character in symbol");
-	if (se - (s + 1) > TRACE_NAME_MAX - 1)
-		return trace_perr(p, s, "symbol is longer than %u characters",
-				  TRACE_NAME_MAX - 1);
-	c = s + 1;
-	if (is_digit(*c) || c == se)
-		return trace_perr(p, s, "expected a symbol or an address");
-	a->kind = FETCH_SYM;
-	a->sym_pos = (uint8_t)(c - body);
-	a->sym_len = (uint8_t)(se - c);
-	if (se < e && (trace_parse_signed(se, e, &stop, &a->sym_off) || stop != e))
-		return trace_perr(p, se, "invalid symbol offset");
+	if (s == e || (*s != '-' && *s != '+') ||
+	    trace_parse_signed(*s == '+' ? s + 1 : s, e, &stop, &v) || stop != e)
+		return -EINVAL;
+	a->imm = (uint64_t)v;
 	return 0;
 }
 
-/* The innermost part of a fetch-arg: everything but +|-OFFS( ... ). */
-static int parse_base(struct parser *p, const struct trace_event_def *def,
-		      struct fetch_arg *a, const char *s, const char *e,
-		      const char *body)
+/*
+ * FETCHARG in [s, e), recursively as Linux parses it: the innermost value
+ * first, then one dereference per +|-OFFS( ... ) around it.
+ */
+static int parse_fetch(struct parser *p, const struct trace_event_def *def,
+		       struct fetch_arg *a, struct fetch_state *st,
+		       const char *s, const char *e)
 {
-	const char *stop = s;
-	int64_t v;
+	const char *open, *close, *stop;
+	int64_t off;
 	int ret;
 
-	if (s < e) {
-		switch (*s) {
-		case '%':
-			a->kind = FETCH_REG;
-			if (find_reg(a, s + 1, e))
-				return trace_perr(p, s, "unknown register");
-			return 0;
-		case '$':
-			return parse_var(p, def, a, s, e);
-		case '@':
-			return parse_at(p, a, s, e, body);
-		case '\\':
-			if (s + 1 < e && s[1] == '"')
-				return trace_perr(p, s, "immediate strings are not supported");
-			/* Linux: a sign makes it a long, else an unsigned long. */
-			if (s + 1 < e && is_digit(s[1]))
-				ret = trace_parse_num(s + 1, e, &stop, &a->imm);
-			else if ((ret = trace_parse_signed(s + 1, e, &stop, &v)) == 0)
-				a->imm = (uint64_t)v;
-			if (ret || stop != e)
-				return trace_perr(p, s + 1, "invalid immediate value");
-			a->kind = FETCH_IMM;
+	switch (s < e ? *s : '\0') {
+	case '$':
+		return parse_var(p, def, a, s, e);
+	case '%':
+		a->kind = FETCH_REG;
+		return find_reg(a, s + 1, e) ? trace_perr(p, s, E_BAD_REG_NAME) : 0;
+	case '@':
+		return parse_at(p, a, st, s, e);
+	case '+':
+	case '-':
+		if (s + 1 < e && s[1] == 'u')
+			return trace_perr(p, s, "user-space dereference (+u) has no meaning here: this kernel has no user space");
+		open = find(s, e, '(');
+		if (!open)
+			return trace_perr(p, s, E_DEREF_NEED_BRACE);
+		if (trace_parse_signed(s, open, &stop, &off) || stop != open)
+			return trace_perr(p, s, E_BAD_DEREF_OFFS);
+		for (close = e; close > open && close[-1] != ')'; close--)
+			;
+		if (close == open)
+			return trace_perr(p, e, E_DEREF_OPEN_BRACE);
+		ret = parse_fetch(p, def, a, st, open + 1, close - 1);
+		if (ret)
+			return ret;
+		if (a->kind == FETCH_COMM || a->kind == FETCH_IMMSTR)
+			return trace_perr(p, open + 1, E_COMM_CANT_DEREF);
+		ret = add_op(p, st, open + 1);
+		if (ret)
+			return ret;
+		a->deref[a->nderef++] = off;
+		return 0;
+	case '\\':
+		if (s + 1 < e && s[1] == '"') {
+			if (e - s < 3 || e[-1] != '"')
+				return trace_perr(p, e, E_IMMSTR_NO_CLOSE);
+			a->kind = FETCH_IMMSTR;
+			a->sym_pos = (uint8_t)(s + 2 - st->body);
+			a->sym_len = (uint8_t)(e - 1 - (s + 2));
 			return 0;
 		}
+		if (parse_imm(a, s + 1, e))
+			return trace_perr(p, s + 1, E_BAD_IMM);
+		a->kind = FETCH_IMM;
+		return 0;
 	}
-	return trace_perr(p, s, "expected %%REG, @ADDR, @SYM, $VAR, \\IMM or +|-OFFS(...)");
-}
-
-/* Everything before ":TYPE": nested +|-OFFS( ... ) around a base. */
-static int parse_expr(struct parser *p, const struct trace_event_def *def,
-		      struct fetch_arg *a, const char *body, const char *e)
-{
-	int64_t offs[TRACE_MAX_DEREF];
-	unsigned int depth = 0, i, n;
-	const char *s = body, *be, *stop;
-	int ret;
-
-	while (s < e && (*s == '+' || *s == '-')) {
-		if (depth == TRACE_MAX_DEREF)
-			return trace_perr(p, s, "dereferences nested too deeply (max %u)",
-					  TRACE_MAX_DEREF);
-		if (s + 1 < e && s[1] == 'u')
-			return trace_perr(p, s, "user-space dereference is not supported");
-		ret = trace_parse_signed(s, e, &stop, &offs[depth]);
-		if (ret)
-			return trace_perr(p, s, "invalid dereference offset");
-		if (stop == e || *stop != '(')
-			return trace_perr(p, stop, "missing '('");
-		depth++;
-		s = stop + 1;
-	}
-	for (be = s; be < e && *be != ')'; be++)
-		;
-	ret = parse_base(p, def, a, s, be, body);
-	if (ret)
-		return ret;
-	for (i = 0; i < depth; i++, be++)
-		if (be == e || *be != ')')
-			return trace_perr(p, be, "missing ')'");
-	if (be != e)
-		return trace_perr(p, be, "unexpected '%c'", *be);
-	if (depth && a->kind == FETCH_COMM)
-		return trace_perr(p, body, "$comm can not be dereferenced");
-	/* @ADDR and @SYM read memory once themselves, innermost. */
-	n = (a->kind == FETCH_SYM || (a->kind == FETCH_IMM && *s == '@'));
-	if (depth + n > TRACE_MAX_DEREF)
-		return trace_perr(p, body, "dereferences nested too deeply (max %u)",
-				  TRACE_MAX_DEREF);
-	if (n)
-		a->deref[0] = 0;
-	for (i = 0; i < depth; i++)
-		a->deref[n + i] = offs[depth - 1 - i];
-	a->nderef = (uint8_t)(depth + n);
-	return 0;
+	if (s < e && (is_alpha(*s) || *s == '_'))	/* a BTF argument name */
+		return trace_perr(p, s, E_NOSUP_BTFARG);
+	return trace_perr(p, s, E_BAD_FETCH_ARG);
 }
 
 static const char *const type_names[] = {
@@ -237,6 +241,7 @@ static const char *const type_names[] = {
 	[TRACE_TYPE_X8] = "x8", [TRACE_TYPE_X16] = "x16",
 	[TRACE_TYPE_X32] = "x32", [TRACE_TYPE_X64] = "x64",
 	[TRACE_TYPE_STRING] = "string", [TRACE_TYPE_SYMBOL] = "symbol",
+	[TRACE_TYPE_CHAR] = "char", [TRACE_TYPE_SYMSTR] = "symstr",
 };
 
 const char *trace_type_name(enum trace_type type)
@@ -244,42 +249,117 @@ const char *trace_type_name(enum trace_type type)
 	return (unsigned int)type < ARRAY_SIZE(type_names) ? type_names[type] : "?";
 }
 
-/* "TYPE" or "TYPE[N]" after the ':'. */
-static int parse_type(struct parser *p, struct fetch_arg *a, const char *t,
-		      const char *e)
+/* "b<width>@<shift>/<container bits>": Linux's bitfield type. */
+static int parse_bitfield(struct fetch_arg *a, const char *t, const char *e,
+			  bool *is_bf)
 {
-	const char *br = find(t, e, '['), *te = br ? br : e;
+	const char *at, *slash, *stop;
+	uint64_t w, o, sz;
+
+	*is_bf = false;
+	if (*t != 'b' || !(slash = find(t, e, '/')))
+		return 0;
+	/* The container names the type (u8..u64) even when the rest is bad. */
+	if (trace_parse_num(slash + 1, e, &stop, &sz) || stop != e ||
+	    (sz != 8 && sz != 16 && sz != 32 && sz != 64))
+		return 0;
+	*is_bf = true;
+	a->type = (uint8_t)(sz == 8 ? TRACE_TYPE_U8 : sz == 16 ? TRACE_TYPE_U16 :
+			    sz == 32 ? TRACE_TYPE_U32 : TRACE_TYPE_U64);
+	at = find(t, slash, '@');
+	if (!at || trace_parse_num(t + 1, at, &stop, &w) || stop != at || !w ||
+	    trace_parse_num(at + 1, slash, &stop, &o) || stop != slash ||
+	    w + o > sz)
+		return -EINVAL;
+	a->bf_width = (uint8_t)w;
+	a->bf_shift = (uint8_t)o;
+	return 0;
+}
+
+/* ":TYPE" or ":TYPE[N]" (t just after the ':'), checked before the value as Linux does. */
+static int parse_type(struct parser *p, struct fetch_arg *a, const char *body,
+		      const char *t, const char *e, bool *bad_bf)
+{
+	const char *br = t ? find(t, e, '[') : NULL, *te = br ? br : e;
 	const char *close, *stop;
 	unsigned int i;
 	uint64_t n;
+	bool bf;
 
-	p->what = "type";
-	for (i = 0; i < ARRAY_SIZE(type_names); i++)
-		if (word_is(t, te, type_names[i]))
-			break;
-	if (i == ARRAY_SIZE(type_names)) {
-		if (t == te)
-			return trace_perr(p, t, "missing type after ':'");
-		if (word_is(t, te, "ustring"))
-			return trace_perr(p, t, "user-space strings are not supported");
-		if (*t == 'b' && te - t > 1 && is_digit(t[1]))
-			return trace_perr(p, t, "bitfield types are not supported");
-		return trace_perr(p, t, "unknown type (use u8-u64, s8-s64, x8-x64, string or symbol)");
+	*bad_bf = false;
+	if (br) {
+		close = find(br + 1, e, ']');
+		if (!close)
+			return trace_perr(p, e, E_ARRAY_NO_CLOSE);
+		if (close + 1 != e)
+			return trace_perr(p, close + 1, E_BAD_ARRAY_SUFFIX);
+		if (trace_parse_num(br + 1, close, &stop, &n) || stop != close || !n)
+			return trace_perr(p, br + 1, E_BAD_ARRAY_NUM);
+		if (n > TRACE_MAX_ARRAY)
+			return trace_perr(p, br + 1, E_ARRAY_TOO_BIG);
+		a->count = (uint16_t)n;
 	}
-	a->type = (uint8_t)i;
-	if (!br)
+	/* $comm and immediate strings are strings, whatever else. */
+	if (word_is(body, t ? t - 1 : e, "$comm") || word_is(body, t ? t - 1 : e, "$COMM") ||
+	    (e - body >= 2 && body[0] == '\\' && body[1] == '"')) {
+		if (a->count || (t && !word_is(t, te, "string")))
+			return trace_perr(p, t ? t : body, E_BAD_TYPE);
+		a->type = TRACE_TYPE_STRING;
 		return 0;
-	close = find(br, e, ']');
-	if (!close)
-		return trace_perr(p, br, "array is not closed");
-	if (close + 1 != e)
-		return trace_perr(p, close + 1, "unexpected text after ']'");
-	if (trace_parse_num(br + 1, close, &stop, &n) || stop != close || !n)
-		return trace_perr(p, br + 1, "invalid array size");
-	if (n > TRACE_MAX_ARRAY)
-		return trace_perr(p, br + 1, "array size too big (max %u)",
-				  TRACE_MAX_ARRAY);
-	a->count = (uint16_t)n;
+	}
+	a->type = TRACE_TYPE_X64;
+	if (!t)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(type_names); i++) {
+		if (word_is(t, te, type_names[i])) {
+			a->type = (uint8_t)i;
+			return 0;
+		}
+	}
+	if (word_is(t, te, "ustring"))
+		return trace_perr(p, t, "ustring has no meaning here: this kernel has no user space");
+	*bad_bf = parse_bitfield(a, t, te, &bf) != 0;
+	if (bf)
+		return 0;
+	return trace_perr(p, t, E_BAD_TYPE);
+}
+
+/*
+ * Linux's last step: how the value is stored, in which fetch operations
+ * (each counted against the limit), and which kinds a string type takes.
+ */
+static int finalize(struct parser *p, struct fetch_arg *a, struct fetch_state *st,
+		    const char *t, bool bad_bf)
+{
+	bool str = a->type == TRACE_TYPE_STRING, symstr = a->type == TRACE_TYPE_SYMSTR;
+	bool deref = a->nderef > 0, base_addr = !deref && (a->kind == FETCH_IMM ||
+				a->kind == FETCH_COMM || a->kind == FETCH_IMMSTR);
+	int ret;
+
+	if (symstr && !deref && a->kind != FETCH_REG && a->kind != FETCH_STACK &&
+	    a->kind != FETCH_RETVAL && a->kind != FETCH_ARG)
+		return trace_perr(p, t, E_BAD_SYMSTRING);
+	if (str && !deref && !base_addr)
+		return trace_perr(p, t, E_BAD_STRING);
+	if (symstr || (str && (base_addr || a->count)) || (!str && !deref)) {
+		ret = add_op(p, st, st->body);	/* a separate store */
+		if (ret)
+			return ret;
+	}
+	if (bad_bf)
+		return trace_perr(p, t, E_BAD_BITFIELD);
+	if (a->bf_width) {
+		ret = add_op(p, st, st->body);
+		if (ret)
+			return trace_perr(p, t, E_BAD_BITFIELD);
+	}
+	if (a->count) {
+		if (symstr || (!str && !deref))
+			return trace_perr(p, t, E_BAD_STRING);
+		ret = add_op(p, st, st->body);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 
@@ -288,62 +368,55 @@ static const char *const reserved_names[] = {
 	"common_tgid", "__probe_ip", "__probe_ret_ip", "__probe_func",
 };
 
-/* [NAME=]FETCHARG[:TYPE] */
+/* [NAME=]FETCHARG[:TYPE], checked in Linux's order. */
 int trace_parse_arg(struct parser *p, struct trace_event_def *def,
-		     unsigned int idx)
+		    unsigned int idx)
 {
 	struct fetch_arg *a = &def->args[idx];
 	const char *w = p->word, *body = w, *colon, *eq;
+	struct fetch_state st = { .last = 0 };
+	bool bad_bf;
 	unsigned int i;
 	int ret;
 
-	p->what = "arg name";
 	eq = find(w, p->wend, '=');
 	if (eq) {
+		if (eq - w > TRACE_ARG_NAME_MAX - 1)
+			return trace_perr(p, w, E_ARG_NAME_TOO_LONG);
 		if (eq == w)
-			return trace_perr(p, w, "name is not specified");
-		ret = trace_take_name(p, w, eq, a->name, sizeof(a->name), false);
-		if (ret)
-			return ret;
+			return trace_perr(p, w, E_NO_ARG_NAME);
+		if (!trace_good_name(w, eq, false))
+			return trace_perr(p, w, E_BAD_ARG_NAME);
+		copy_str(a->name, w, eq);
 		body = eq + 1;
 	} else {
 		snprintf(a->name, sizeof(a->name), "arg%u", idx + 1);
 	}
 	for (i = 0; i < ARRAY_SIZE(reserved_names); i++)
 		if (!strcmp(a->name, reserved_names[i]))
-			return trace_perr(p, w, "'%s' is reserved", a->name);
+			return trace_perr(p, w, E_USED_ARG_NAME);
 	for (i = 0; i < idx; i++)
 		if (!strcmp(a->name, def->args[i].name))
-			return trace_perr(p, w, "'%s' is already used", a->name);
+			return trace_perr(p, w, E_USED_ARG_NAME);
 
-	p->what = "fetch-arg";
-	if (body == p->wend)
-		return trace_perr(p, body, "missing expression after '='");
 	if (p->wend - body > TRACE_ARG_TEXT_MAX - 1)
-		return trace_perr(p, body, "longer than %u characters",
-				  TRACE_ARG_TEXT_MAX - 1);
+		return trace_perr(p, body, E_ARG_TOO_LONG);
+	if (body == p->wend)
+		return trace_perr(p, body, E_NO_ARG_BODY);
 	copy_str(a->text, body, p->wend);
 	a->width = 8;
-	a->type = TRACE_TYPE_X64;
+	st.body = body;
 	colon = find(body, p->wend, ':');
-	ret = parse_expr(p, def, a, body, colon ? colon : p->wend);
+	ret = parse_type(p, a, body, colon ? colon + 1 : NULL, p->wend, &bad_bf);
 	if (ret)
 		return ret;
-	if (a->kind == FETCH_COMM)
-		a->type = TRACE_TYPE_STRING;
-	if (!colon)
-		return 0;
-	ret = parse_type(p, a, colon + 1, p->wend);
+	ret = parse_fetch(p, def, a, &st, body, colon ? colon : p->wend);
 	if (ret)
 		return ret;
-	if (a->kind == FETCH_COMM && (a->type != TRACE_TYPE_STRING || a->count))
-		return trace_perr(p, colon + 1, "$comm is always a string");
-	/* Strings and arrays are read from memory; a register is no place. */
-	if (a->type == TRACE_TYPE_STRING && !a->nderef && a->kind != FETCH_IMM &&
-	    a->kind != FETCH_COMM)
-		return trace_perr(p, colon + 1, "string needs a memory fetch-arg such as +0(%%di)");
-	if (a->count && !a->nderef)
-		return trace_perr(p, colon + 1, "an array needs a memory fetch-arg such as +0(%%di)");
+	ret = finalize(p, a, &st, colon ? colon + 1 : body, bad_bf);
+	if (ret)
+		return ret;
+	if (a->kind == FETCH_ARG && def->is_return)
+		def->entry_args = true;
 	return 0;
 }
-

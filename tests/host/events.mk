@@ -17,3 +17,9 @@ $(B)/host/test_event_parse $(B)/host/test_fetch $(B)/host/test_filter: \
 # The trace ring buffer (probes/trace_buffer.c).
 HOST_TESTS += trace_buffer
 trace_buffer_SRCS := tests/host/test_trace_buffer.c probes/trace_buffer.c
+
+# Hist triggers (probes/hist.c, probes/hist_print.c).
+HOST_TESTS += hist
+hist_SRCS := tests/host/test_hist.c probes/hist.c probes/hist_print.c \
+	probes/filter.c probes/fetch.c $(EVENTS_PARSE_SRCS) lib/glob.c
+$(B)/host/test_hist: probes/trace_internal.h

@@ -166,7 +166,7 @@ static void t_memory(void)
 		  " arg4=136 arg5=43981 arg6=0xdead");
 	/* @SYM-offs and \IMM as an address to dereference. */
 	CHECK_STR(run("p f @jiffies+16-8:x64"),
-		  "ERR bad fetch-arg at '+16-8:x64': invalid symbol offset");
+		  "ERR Invalid memory address");
 	CHECK_STR(run("p f a=@jiffies-0x10 +0x800(\\0xffff888000100000):x8"),
 		  " a=0x0 arg2=0x88");
 	/* An unresolved @SYM (resolve not called) reads nothing. */
@@ -255,6 +255,56 @@ static void t_arrays(void)
 	regs.dx = MEM_BASE + MEM_SIZE - 8;
 	CHECK_STR(run("p f +0(%dx):u64[2] +0(%dx):u64[1]"),
 		  " arg1=(fault) arg2={0}");
+}
+
+/* Linux's newer types: char, symstr, bitfields, immediate strings. */
+static void t_linux_types(void)
+{
+	setup();
+	poke_str(MEM_BASE + 0x10, "Hi");
+	poke64(MEM_BASE + 0x20, 0xb6);		/* 1011 0110 */
+	regs.di = MEM_BASE + 0x10;
+	regs.si = MEM_BASE + 0x20;
+	regs.ax = SYM_DO_WORK + 8;
+	CHECK_STR(run("p f c=+0(%di):char cs=+0(%di):char[3] s=%ax:symstr"
+		      " n=%si:symstr b=+0(%si):b3@4/8 w=+0(%si):b4@0/16 i=\\\"abc\""),
+		  " c='H' cs={'H','i','.'} s=\"do_work+0x8/0x40\""
+		  " n=\"0xffff888000100020\" b=3 w=6 i=\"abc\"");
+	/* A register bitfield: bits 8..15 of %di. */
+	regs.di = 0x12345678;
+	CHECK_STR(run("p f v=%di:b8@8/32"), " v=86");
+}
+
+/* A return probe's $argN is what the argument was at the entry. */
+static void t_entry_args(void)
+{
+	uint64_t saved[4];
+
+	setup();
+	CHECK_EQ(trace_event_parse("r do_work a=$arg1 r=$retval:s32 b=$arg2:u8",
+				   &def, err, sizeof(err)), 0);
+	CHECK(def.entry_args);
+	CHECK_EQ(trace_event_resolve(&def, lookup, err, sizeof(err)), 0);
+	regs.di = 7;
+	regs.si = 0x1ff;
+	fetch_entry_args(&def, &ctx, saved);	/* at the entry */
+	CHECK_EQ(saved[0], 7);
+	CHECK_EQ(saved[2], 0x1ff);
+	regs.di = regs.si = 0;			/* the function clobbers them */
+	ctx.is_return = true;
+	ctx.retval = 0xffffffff;
+	ctx.entry = saved;
+	CHECK_EQ(fetch_args(&def, &ctx, rec, def.rec_size), 0);
+	{
+		char out[256];
+
+		fetch_format(&def, rec, addr_to_sym, out, sizeof(out));
+		CHECK_STR(out, " a=0x7 r=-1 b=255");
+	}
+	/* No saved entry (the instance was missed): a fault, not garbage. */
+	ctx.entry = NULL;
+	CHECK_EQ(fetch_args(&def, &ctx, rec, def.rec_size), 0);
+	CHECK(rec[def.args[0].rec_off] != 0);
 }
 
 static void t_format_truncation(void)
@@ -443,6 +493,8 @@ int main(void)
 	RUN(t_nested_and_faults);
 	RUN(t_strings);
 	RUN(t_arrays);
+	RUN(t_linux_types);
+	RUN(t_entry_args);
 	RUN(t_format_truncation);
 	RUN(t_values_for_filter);
 	RUN(t_errors);

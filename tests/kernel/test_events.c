@@ -199,6 +199,40 @@ KTEST(kevents, return_event_sees_retval)
 	cleanup();
 }
 
+KTEST(kevents, return_event_reads_args_saved_at_entry)
+{
+	static const uint64_t want[][2] = { { 1, 1 }, { 0, 0 }, { 2, 1 } };	/* n, fib(n) */
+	struct kevent *ev;
+	unsigned int i;
+
+	trace_buffer_clear();
+	KT_ASSERT(define("r:kt/fa kp_target_fib n=$arg1 r=$retval") == 0);
+	ev = find("kt/fa");
+	KT_ASSERT(ev && ev->def.entry_args && ev->rp.entry_handler);
+	kevent_enable("kt/fa", true, msg, sizeof(msg));
+	KT_EXPECT_EQ(fib(2), 1);
+	/* returns come innermost first: fib(1), fib(0), then fib(2) itself */
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		KT_ASSERT(next_hit(NULL));
+		KT_EXPECT_EQ(arg_value(ev, 0), want[i][0]);
+		KT_EXPECT_EQ(arg_value(ev, 1), want[i][1]);
+	}
+	KT_EXPECT(!next_hit(NULL));
+	cleanup();
+}
+
+KTEST(kevents, refusals_carry_linux_columns)
+{
+	unsigned int n = kevent_count();
+
+	/* the same line, blanks squeezed as Linux's argv split does */
+	KT_EXPECT(define("p  kp_target_add   x=%nope") < 0);
+	KT_EXPECT(!strcmp(msg, "Invalid register name (column 18; see error_log)"));
+	KT_EXPECT(define("r1a111 kp_target_add") < 0);
+	KT_EXPECT(!strcmp(msg, "Invalid maxactive number (column 1; see error_log)"));
+	KT_EXPECT_EQ(kevent_count(), n);
+}
+
 KTEST(kevents, filter_passes_and_blocks)
 {
 	struct kevent *ev;

@@ -299,36 +299,42 @@ def test_filters(guest):
 
 MALFORMED = [
     ("p", "missing probe point"),
-    ("p:", "event name"),
+    ("p:", "missing probe point"),
+    ("p: kp_target_add", "Event name is not specified (column 2"),
     ("p:grp/", "missing probe point"),
     ("q:x kp_target_add", "expected 'p', 'r' or '-'"),
-    ("p5 kp_target_add", "maxactive"),
-    ("r0 kp_target_add", "maxactive"),
-    ("r99999 kp_target_add", "maxactive"),
-    ("p:1bad kp_target_add", "must start with a letter"),
-    ("p:g/e/f kp_target_add", "only letters, digits and '_'"),
-    ("p:e kp_target_add a=%di:u7", "unknown type"),
-    ("p kp_target_add x=+0rdi)", "bad fetch-arg at 'rdi)': missing '('"),
-    ("p kp_target_add x=+0(%di", "missing ')'"),
-    ("p kp_target_add x=%zz", "unknown register"),
-    ("p kp_target_add x=$retval", "only available on return probes"),
-    ("p kp_target_add $arg0", "start at 1"),
-    ("p kp_target_add+4 $arg1", "function entry"),
-    ("r kp_target_add a=$arg1", "not available on return probes"),
-    ("p kp_target_add x=%di:string", "string needs a memory fetch-arg"),
-    ("p kp_target_add x=+0(%di):u8[0]", "invalid array size"),
-    ("p kp_target_add x=+0(%di):u8[65]", "too big"),
-    ("p kp_target_add a=%di a=%si", "'a' is already used"),
-    ("p kp_target_add common_pid=%di", "reserved"),
+    ("p5 kp_target_add", "Maxactive is only for function exit (column 1"),
+    ("r0 kp_target_add", "Invalid maxactive number (column 1"),
+    ("r99999 kp_target_add", "Maxactive is too big"),
+    ("p:1bad kp_target_add", "Event name must follow the same rules as C identifiers (column 2"),
+    ("p:g/e/f kp_target_add", "Event name must follow the same rules as C identifiers (column 4"),
+    ("p:e kp_target_add a=%di:u7", "Unknown type is specified (column 24"),
+    ("p kp_target_add x=+0rdi)", "Dereference needs a brace (column 18"),
+    ("p kp_target_add x=+0(%di", "Dereference brace is not closed (column 24"),
+    ("p kp_target_add x=%zz", "Invalid register name (column 18"),
+    ("p kp_target_add x=$retval", "$retval is not available on probe"),
+    ("p kp_target_add $arg0", "Invalid argument number"),
+    ("p kp_target_add+4 $arg1", "$arg* can be used only on function entry"),
+    ("p kp_target_add $arg*", "BTF is not available"),
+    ("r1a111 kp_target_add", "Invalid maxactive number (column 1"),
+    ("p100 kp_target_add", "Maxactive is only for function exit"),
+    ("p kp_target_add x=%di:string", "String accepts only memory argument"),
+    ("p kp_target_add x=+0(%di):u8[0]", "Invalid array size"),
+    ("p kp_target_add x=+0(%di):u8[65]", "Array number is too big"),
+    ("p kp_target_add a=%di a=%si", "This argument name is already used (column 22"),
+    ("p kp_target_add common_pid=%di", "This argument name is already used"),
     ("p kp_target_add x=@nosuch_symbol", "unknown symbol 'nosuch_symbol'"),
-    ("p kp_target_add x=+u0(%di)", "user-space"),
-    ("p kp_target_add " + " ".join("a%d=%%di" % i for i in range(17)), "too many fetch-args"),
-    ("p nosuch_function", "unknown symbol 'nosuch_function'"),
-    ("p kp_target_add+1", "instruction boundary"),
+    ("p kp_target_add " + " ".join("a%d=%%di" % i for i in range(40)), "line too long"),
+    ("p kp_target_add x=+u0(%di)", "no user space"),
+    ("p kp_target_add x=+0(%di):ustring", "no user space"),
+    ("p kp_target_add x=%di:%pd", "dentry"),
+    
+    ("p nosuch_function", "Invalid probed address or symbol (column 2"),
+    ("p kp_target_add+1", "Probe point is not an instruction boundary"),
     ("p kp_target_add+4096", "past the end"),
-    ("p kp_target_add-4", "negative offset"),
-    ("p kp_target_add%ret", "%return"),
-    ("r kp_target_add+4", "function entry"),
+    ("p kp_target_add-4", "Invalid probed address or symbol"),
+    ("p kp_target_add%ret", "Invalid probed address suffix (column 15"),
+    ("r kp_target_add+4", "Retprobe address must be an function entry"),
     ("p kprobe_int3", "blacklist"),
     ("p do_trap", "blacklist"),
     ("p do_exception", "blacklist"),            # the fault path before the probe state,
@@ -336,14 +342,18 @@ MALFORMED = [
     ("p text_poke", "blacklist"),               # and what writes the int3
     ("p 0x10", "not kernel text"),
     ("p log_buf", "not kernel text"),
-    ("p othermod:kp_target_add", "module"),
-    ("p:dup kp_target_add", "already exists"),
+    ("p othermod:kp_target_add", "no module 'othermod'"),
+    ("p:dup kp_target_add", "There is already the exact same probe event"),
+    ("p:dup kp_target_fib", "Given group/event name is already used by another event"),
+    ("r:dup kp_target_add", "Probe type is different from existing probe (column 0"),
+    ("p:dup kp_target_add x=%di", "Argument type or name is different from existing probe (column 20"),
     ("p:kp/ nosuch_*", "no function matches"),
     ("p:kp/named kp_target_*", "generated event name"),
     ("-", "expected '-:[GRP/]EVENT'"),
-    ("-:", "event name"),
+    ("-:", "Event name is not specified"),
     ("-:nosuch", "no event matches 'nosuch'"),
-    ("-:dup extra", "nothing may follow"),
+    ("-:dup kp_target_fib", "no event matches 'dup' at kp_target_fib"),
+    ("-:dup kp_target_add extra", "only a probe point may follow"),
 ]
 
 
@@ -479,3 +489,181 @@ def test_every_function_at_once(guest):
     guest.cmd_ok("-:allr/*", timeout=300)
     expect(guest.cmd_ok("textsum") == text, "text after return probes")
     print("    # every function, return probes: %.2f s in all" % (time.time() - t0))
+
+
+def test_error_log_shows_linux_columns(guest):
+    """Each refused line lands in error_log as Linux's tracing/error_log shows it."""
+    reset(guest)
+    guest.cmd_ok("error_log clear")
+    expect(guest.cmd_ok("error_log") == "", "error_log not empty")
+    # Linux counts columns in the line with blanks squeezed, and so do we
+    for line, msg, col in (("r1a111   kp_target_add", "Invalid maxactive number", 1),
+                           ("p kp_target_add x=%none_reg", "Invalid register name", 18),
+                           ("p kp_target_add +0(@11):u8[10", "Array is not closed", 29)):
+        err = guest.cmd_err(line)
+        expect(err == "error: %s (column %d; see error_log)" % (msg, col), err)
+    log = guest.cmd_ok("error_log").splitlines()
+    expect(len(log) == 9, log)
+    for i, (cmd, msg, col) in enumerate((("r1a111 kp_target_add", "Invalid maxactive number", 1),
+                                         ("p kp_target_add x=%none_reg", "Invalid register name", 18),
+                                         ("p kp_target_add +0(@11):u8[10", "Array is not closed", 29))):
+        head, command, caret = log[3 * i:3 * i + 3]
+        expect(re.match(r"^\[\s*\d+\.\d{6}\] trace_kprobe: error: " + re.escape(msg) + "$", head), head)
+        expect(command == "  Command: " + cmd, command)
+        expect(caret == " " * (len("  Command: ") + col) + "^", repr(caret))
+    # at most 16 kept, the oldest dropped first
+    for i in range(20):
+        guest.cmd_err("p kp_target_add x%d=%%zz" % i)
+    log = guest.cmd_ok("error_log").splitlines()
+    expect(len(log) == 48 and log[1].endswith("x4=%zz") and log[-2].endswith("x19=%zz"), log[:3])
+    expect(guest.cmd_ok("error_log clear").strip() == "error_log cleared", "clear")
+    expect(guest.cmd_ok("error_log") == "", "not cleared")
+    expect(guest.cmd_ok("kprobe_events") == "", "a refused line defined something")
+
+
+def test_linux_fetch_types_and_entry_args(guest):
+    """char, symstr, bitfields, immediate strings, and $argN read at entry by a return probe."""
+    reset(guest)
+    guest.cmd_ok("p:t kp_target_strlen c=+0(%di):char cs=+1(%di):char[2] b=+0(%di):b4@4/8 "
+                 "s=%ip:symstr i=\\\"hi\"")
+    guest.cmd_ok("r:ret.fib kp_target_fib n=$arg1:u32 r=$retval:s32")
+    listing = guest.cmd_ok("kprobe_events").splitlines()
+    expect(listing == ['p:kprobes/t kp_target_strlen c=+0(%di):char cs=+1(%di):char[2] b=+0(%di):b4@4/8 '
+                       's=%ip:symstr i=\\"hi"',
+                       "r:ret/fib kp_target_fib n=$arg1:u32 r=$retval:s32"], listing)
+    guest.cmd_ok("enable all")
+    call(guest, "kp_target_strlen log_buf")
+    call(guest, "kp_target_fib 2")
+    guest.cmd_ok("disable all")
+    got = entries(guest)
+    expect(len(got) == 4, got)
+    a = args_of(got[0][3])
+    first = guest.cmd_ok("peek log_buf 3").split(":")[1].split("|")[0].split()
+    expect(a["c"] == "'%s'" % chr(int(first[0], 16)), (a, first))
+    expect(a["b"] == str(int(first[0], 16) >> 4), (a, first))
+    expect(re.match(r'^"kp_target_strlen\+0x0/0x[0-9a-f]+"$', a["s"]) and a["i"] == '"hi"', a)
+    # fib(2) returns fib(1), fib(0), then itself: each return shows its own entry's n
+    fib = [args_of(g[3]) for g in got[1:]]
+    expect(fib == [{"n": "1", "r": "1"}, {"n": "0", "r": "0"}, {"n": "2", "r": "1"}], fib)
+
+
+HIST_CALLS = [(3, 10), (1, 5), (3, 20), (2, 1), (3, 30), (1, 5)]
+
+
+def test_hist_trigger_keys_counts_sort_totals(guest):
+    """A hist trigger on a function called with known arguments, read back as Linux prints it."""
+    reset(guest)
+    guest.cmd_ok("p:h kp_target_add a=%di b=%si")
+    out = guest.cmd_ok("trigger h 'hist:keys=a:vals=b'")
+    expect("probe armed" in out, out)
+    expect(guest.cmd_ok("trigger h").strip() ==
+           "hist:keys=a:vals=hitcount,b:sort=hitcount:size=2048 [active]", "trigger file")
+    for a, b in HIST_CALLS:
+        call(guest, "kp_target_add %d %d" % (a, b))
+    expect(guest.cmd_ok("hist h").splitlines() == [
+        "# event histogram",
+        "#",
+        "# trigger info: hist:keys=a:vals=hitcount,b:sort=hitcount:size=2048 [active]",
+        "#",
+        "",
+        "{ a:          2 } hitcount:          1  b:          1",
+        "{ a:          1 } hitcount:          2  b:         10",
+        "{ a:          3 } hitcount:          3  b:         60",
+        "",
+        "Totals:",
+        "    Hits: 6",
+        "    Entries: 3",
+        "    Dropped: 0"], guest.cmd_ok("hist h"))
+    # the event stayed disabled: its hits fed the histogram, not the trace
+    expect(entries(guest) == [], "trace buffer written by a trigger-only event")
+    # an event with a trigger cannot be removed; pause, cont, clear act on it
+    expect("in use" in guest.cmd_err("-:h"), "removed with a trigger")
+    guest.cmd_ok("trigger h 'hist:keys=a:pause'")
+    call(guest, "kp_target_add 9 9")
+    hist = guest.cmd_ok("hist h")
+    expect("[paused]" in hist and "Hits: 6" in hist, hist)
+    guest.cmd_ok("trigger h 'hist:keys=a:cont'")
+    call(guest, "kp_target_add 9 9")
+    expect("{ a:          9 } hitcount:          1  b:          9" in guest.cmd_ok("hist h"), "cont")
+    guest.cmd_ok("trigger h 'hist:keys=a:clear'")
+    expect("Entries: 0" in guest.cmd_ok("hist h"), "clear")
+    expect("one per event" in guest.cmd_err("trigger h 'hist:keys=b'"), "second trigger")
+    expect("Couldn't find field: zz" in guest.cmd_err("trigger h 'hist:keys=zz'"), "bad field")
+    guest.cmd_ok("trigger h '!hist:keys=a'")
+    expect(guest.cmd_ok("trigger h").strip() == "# Available triggers:\n# hist", "not removed")
+    call(guest, "kp_target_add 1 1")
+    expect("no hist trigger" in guest.cmd_err("hist h"), "hist after removal")
+    guest.cmd_ok("-:h")
+
+
+def test_hist_modifiers_sort_and_filter(guest):
+    reset(guest)
+    guest.cmd_ok("p:h kp_target_add a=%di b=%si")
+    guest.cmd_ok("trigger h 'hist:keys=a.log2:vals=b:sort=a.descending if b != 5'")
+    for a, b in HIST_CALLS + [(1000, 7)]:
+        call(guest, "kp_target_add %d %d" % (a, b))
+    lines = [l for l in guest.cmd_ok("hist h").splitlines() if l.startswith("{")]
+    expect(lines == ["{ a: ~ 2^10 } hitcount:          1  b:          7",
+                     "{ a: ~ 2^2  } hitcount:          3  b:         60",
+                     "{ a: ~ 2^1  } hitcount:          1  b:          1"], lines)
+    guest.cmd_ok("trigger h '!hist:keys=a.log2'")
+    # .sym on a pointer argument: the function's own address
+    guest.cmd_ok("p:s kp_target_strlen p=%di")
+    guest.cmd_ok("trigger s 'hist:keys=p.sym-offset'")
+    call(guest, "kp_target_strlen kp_target_add")
+    hist = guest.cmd_ok("hist s")
+    expect(re.search(r"\{ p: \[[0-9a-f]{16}\] kp_target_add\+0x0/0x[0-9a-f]+ +\} hitcount:          1", hist), hist)
+    guest.cmd_ok("trigger s '!hist:keys=p.sym-offset'")
+    guest.cmd_ok("kprobe_events clear")
+
+
+def test_trace_H_draws_a_log2_chart(guest):
+    reset(guest)
+    guest.cmd_ok("p:h kp_target_add a=%di")
+    guest.cmd_ok("enable h")
+    for a in (1, 5, 6, 7, 1500):
+        call(guest, "kp_target_add %d 0" % a)
+    guest.cmd_ok("disable h")
+    out = guest.cmd_ok("trace -H h a").splitlines()
+    expect(out[0] == "@a: 5 values from kprobes/h in the trace buffer", out)
+    expect(out[1] == "[1]                    1 |" + "@" * 17 + " " * 35 + "|", out)
+    expect(out[3] == "[4, 8)                 3 |" + "@" * 52 + "|", out)
+    expect(out[-1] == "[1K, 2K)               1 |" + "@" * 17 + " " * 35 + "|", out)
+    expect(len(out) == 12, out)
+    expect("no numeric field" in guest.cmd_err("trace -H h nosuch"), "bad field")
+
+
+def test_tracefs_format_id_events(guest):
+    reset(guest)
+    guest.cmd_ok("p:f kp_target_add a=%di b=+0(%si):u8[2] s=+0(%di):string")
+    guest.cmd_ok("r:g.r kp_target_add v=$retval:s32")
+    eid = int(guest.cmd_ok("id f"))
+    fmt = guest.cmd_ok("format f").splitlines()
+    expect(fmt == [
+        "name: f", "ID: %d" % eid, "format:",
+        "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;",
+        "\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;",
+        "\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;",
+        "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;",
+        "",
+        "\tfield:unsigned long __probe_ip;\toffset:8;\tsize:8;\tsigned:0;",
+        "\tfield:u64 a;\toffset:16;\tsize:8;\tsigned:0;",
+        "\tfield:u8[2] b;\toffset:24;\tsize:2;\tsigned:0;",
+        "\tfield:__data_loc char[] s;\toffset:26;\tsize:4;\tsigned:0;",
+        "",
+        'print fmt: "(%lx) a=0x%Lx b={%u,%u} s=\\"%s\\"", REC->__probe_ip, REC->a, '
+        'REC->b[0], REC->b[1], __get_str(s)'], fmt)
+    fmt = guest.cmd_ok("format g/r").splitlines()
+    expect(fmt[8:10] == ["\tfield:unsigned long __probe_func;\toffset:8;\tsize:8;\tsigned:0;",
+                         "\tfield:unsigned long __probe_ret_ip;\toffset:16;\tsize:8;\tsigned:0;"] and
+           fmt[10] == "\tfield:s32 v;\toffset:24;\tsize:4;\tsigned:1;" and
+           fmt[-1] == 'print fmt: "(%lx <- %lx) v=%d", REC->__probe_func, REC->__probe_ret_ip, REC->v',
+           fmt)
+    guest.cmd_ok("enable g/r")
+    guest.cmd_ok("filter f 'a > 1'")
+    ev = guest.cmd_ok("events").splitlines()
+    expect(len(ev) == 4 and ev[0] == "kprobes/" and ev[2] == "g/", ev)
+    expect(re.match(r"^  f +id %d +enable 0  filter set  trigger none$" % eid, ev[1]), ev)
+    expect(re.match(r"^  r +id \d+ +enable 1  filter none  trigger none$", ev[3]), ev)
+    expect("no event matches" in guest.cmd_err("format nosuch"), "format nosuch")
+    guest.cmd_ok("disable all")

@@ -1,0 +1,335 @@
+/*
+ * Hist triggers, Linux's "hist:keys=...:vals=...:sort=...:size=..." on a
+ * probe event: a hash table of numeric keys with a hit count and running
+ * sums, updated at every hit, printed as Linux's events/.../hist file.
+ *
+ * The table is open-addressed over twice the entry limit, so a probe can
+ * always find a key or a free slot in a few steps; the hit path writes no
+ * memory but its own slot and the counters, allocates nothing and takes
+ * no lock (the caller runs it with interrupts off). Parsing, sorting and
+ * printing happen at the console.
+ */
+#include "trace.h"
+#include "lib.h"
+#include "kerrno.h"
+#include "trace_internal.h"
+
+static const char *const mod_names[] = {
+	[HIST_MOD_NONE] = "", [HIST_MOD_HEX] = "hex", [HIST_MOD_SYM] = "sym",
+	[HIST_MOD_SYM_OFFSET] = "sym-offset", [HIST_MOD_LOG2] = "log2",
+	[HIST_MOD_BUCKETS] = "buckets", [HIST_MOD_USECS] = "usecs",
+};
+
+static int herr(char *err, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int herr(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && len) {
+		va_start(ap, fmt);
+		vsnprintf(err, len, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+/* "NAME[.MOD[=N]]" -> field; hitcount and common_timestamp are Linux's pseudo-fields. */
+static int parse_field(const char *s, const char *e, const struct trace_event_def *def,
+		       struct hist_field *f, char *err, size_t len)
+{
+	const char *dot = find(s, e, '.'), *ne = dot ? dot : e, *me, *stop;
+	unsigned int i;
+	uint64_t n;
+
+	memset(f, 0, sizeof(*f));
+	if (word_is(s, ne, "hitcount")) {
+		f->arg = HIST_FIELD_HITCOUNT;
+	} else if (word_is(s, ne, "common_timestamp")) {
+		f->arg = HIST_FIELD_TIMESTAMP;
+	} else {
+		for (i = 0; i < def->nargs; i++)
+			if (word_is(s, ne, def->args[i].name))
+				break;
+		if (i == def->nargs)
+			return herr(err, len, "Couldn't find field: %.*s", (int)(ne - s), s);
+		if (def->args[i].count || def->args[i].type == TRACE_TYPE_STRING ||
+		    def->args[i].kind == FETCH_COMM || def->args[i].kind == FETCH_IMMSTR)
+			return herr(err, len, "field '%s' is a string or an array: only numbers are kept here",
+				    def->args[i].name);
+		f->arg = (uint8_t)i;
+	}
+	if (!dot)
+		return 0;
+	me = find(dot + 1, e, '=');
+	for (i = 1; i < ARRAY_SIZE(mod_names); i++)
+		if (word_is(dot + 1, me ? me : e, mod_names[i]))
+			break;
+	if (i == ARRAY_SIZE(mod_names))
+		return herr(err, len, "Invalid field modifier: %.*s", (int)(e - dot - 1), dot + 1);
+	f->mod = (uint8_t)i;
+	if (i == HIST_MOD_BUCKETS) {
+		if (!me || trace_parse_num(me + 1, e, &stop, &n) || stop != e || n < 2 ||
+		    n > UINT32_MAX)
+			return herr(err, len, "buckets needs a size of at least 2: %.*s",
+				    (int)(e - s), s);
+		f->buckets = n;
+	} else if (me) {
+		return herr(err, len, "Invalid field modifier: %.*s", (int)(e - dot - 1), dot + 1);
+	}
+	if (i == HIST_MOD_USECS && f->arg != HIST_FIELD_TIMESTAMP)
+		return herr(err, len, "usecs is only for common_timestamp");
+	return 0;
+}
+
+/* "a,b.hex,c" into fields; returns how many, or -EINVAL. */
+static int parse_list(const char *s, const char *e, const struct trace_event_def *def,
+		      struct hist_field *out, unsigned int max, const char *what,
+		      char *err, size_t len)
+{
+	const char *c;
+	unsigned int n = 0;
+	int ret;
+
+	for (; s <= e; s = c + 1) {
+		c = find(s, e, ',');
+		if (!c)
+			c = e;
+		if (c == s)
+			return herr(err, len, "empty %s field", what);
+		if (n == max)
+			return herr(err, len, "too many %s (at most %u)", what, max);
+		ret = parse_field(s, c, def, &out[n], err, len);
+		if (ret)
+			return ret;
+		n++;
+	}
+	return (int)n;
+}
+
+static bool same_field(const struct hist_field *a, const struct hist_field *b)
+{
+	return a->arg == b->arg;
+}
+
+/* "sort=a[.descending],b": each a key or a value (hitcount included). */
+static int parse_sort(struct hist_spec *hs, const char *s, const char *e,
+		      const struct trace_event_def *def, char *err, size_t len)
+{
+	struct hist_field f;
+	const char *c, *d, *fe;
+	unsigned int i;
+	int ret;
+
+	hs->nsort = 0;
+	for (; s <= e; s = c + 1) {
+		struct hist_sort *so = &hs->sort[hs->nsort];
+
+		c = find(s, e, ',');
+		if (!c)
+			c = e;
+		if (hs->nsort == HIST_MAX_SORT)
+			return herr(err, len, "too many sort keys (at most %u)", HIST_MAX_SORT);
+		fe = c;
+		so->descending = false;
+		for (d = s; d < c; d++) {
+			if (*d != '.')
+				continue;
+			if (word_is(d, c, ".descending") || word_is(d, c, ".ascending")) {
+				so->descending = d[1] == 'd';
+				fe = d;
+			}
+			break;
+		}
+		ret = parse_field(s, fe, def, &f, err, len);
+		if (ret)
+			return ret;
+		so->is_key = false;
+		so->idx = 0xff;
+		if (f.arg == HIST_FIELD_HITCOUNT)
+			so->idx = 0;
+		for (i = 0; i < hs->nvals && so->idx == 0xff; i++)
+			if (same_field(&hs->vals[i], &f))
+				so->idx = (uint8_t)(i + 1);
+		for (i = 0; i < hs->nkeys && so->idx == 0xff; i++)
+			if (same_field(&hs->keys[i], &f)) {
+				so->idx = (uint8_t)i;
+				so->is_key = true;
+			}
+		if (so->idx == 0xff)
+			return herr(err, len, "Sort key is not a key or a value: %.*s", (int)(fe - s), s);
+		hs->nsort++;
+	}
+	return 0;
+}
+
+int hist_parse(const char *text, const struct trace_event_def *def,
+	       struct hist_spec *hs, char *err, size_t len)
+{
+	const char *s = text, *e, *end, *iff, *sort = NULL, *sort_end = NULL, *stop;
+	uint64_t n;
+	int ret;
+
+	memset(hs, 0, sizeof(*hs));
+	hs->size = HIST_DEFAULT_SIZE;
+	if (strncmp(s, "hist", 4) || (s[4] && s[4] != ':' && s[4] != ' '))
+		return herr(err, len, "a trigger here is hist:keys=... (no other trigger commands)");
+	end = s + strlen(s);
+	iff = strstr(s, " if ");
+	if (iff) {
+		ret = trace_filter_compile(&hs->filter, iff + 4, def, err, len);
+		if (ret)
+			return ret;
+		end = iff;
+	}
+	while (end > s && end[-1] == ' ')
+		end--;
+	for (s += 4; s < end; s = e) {
+		s++;		/* the ':' */
+		e = find(s, end, ':');
+		if (!e)
+			e = end;
+		if (!strncmp(s, "keys=", 5) || !strncmp(s, "key=", 4)) {
+			s += s[3] == '=' ? 4 : 5;
+			ret = parse_list(s, e, def, hs->keys, HIST_MAX_KEYS, "keys", err, len);
+			if (ret < 0)
+				return ret;
+			hs->nkeys = (unsigned int)ret;
+			copy_str(hs->keys_text, s, min(e, s + sizeof(hs->keys_text) - 1));
+		} else if (!strncmp(s, "vals=", 5) || !strncmp(s, "values=", 7)) {
+			s += s[1] == 'a' && s[3] == 's' && s[4] == '=' ? 5 : 7;
+			ret = parse_list(s, e, def, hs->vals, HIST_MAX_VALS, "values", err, len);
+			if (ret < 0)
+				return ret;
+			hs->nvals = (unsigned int)ret;
+		} else if (!strncmp(s, "sort=", 5)) {
+			sort = s + 5;
+			sort_end = e;
+		} else if (!strncmp(s, "size=", 5)) {
+			if (trace_parse_num(s + 5, e, &stop, &n) || stop != e || !n ||
+			    n > HIST_MAX_SIZE)
+				return herr(err, len, "size must be from 1 to %u", HIST_MAX_SIZE);
+			for (hs->size = HIST_MIN_SIZE; hs->size < n; hs->size *= 2)
+				;
+		} else if (word_is(s, e, "pause")) {
+			hs->cmd = HIST_CMD_PAUSE;
+		} else if (word_is(s, e, "cont") || word_is(s, e, "continue")) {
+			hs->cmd = HIST_CMD_CONT;
+		} else if (word_is(s, e, "clear")) {
+			hs->cmd = HIST_CMD_CLEAR;
+		} else {
+			return herr(err, len, "Unknown hist command: %.*s", (int)(e - s), s);
+		}
+	}
+	if (!hs->nkeys)
+		return herr(err, len, "hist trigger needs keys=");
+	/* hitcount is always the first value; naming it again adds nothing */
+	for (unsigned int i = 0; i < hs->nvals; i++) {
+		if (hs->vals[i].arg != HIST_FIELD_HITCOUNT)
+			continue;
+		memmove(&hs->vals[i], &hs->vals[i + 1], (hs->nvals - i - 1) * sizeof(hs->vals[0]));
+		hs->nvals--;
+		i--;
+	}
+	for (unsigned int i = 0; i < hs->nvals; i++)
+		if (hs->vals[i].mod != HIST_MOD_NONE && hs->vals[i].mod != HIST_MOD_HEX &&
+		    hs->vals[i].mod != HIST_MOD_USECS)
+			return herr(err, len, "a value takes only .hex or .usecs");
+	if (sort)
+		return parse_sort(hs, sort, sort_end, def, err, len);
+	hs->nsort = 1;		/* by hitcount, ascending */
+	return 0;
+}
+
+void hist_init(struct hist_table *t, const struct hist_spec *hs,
+	       struct hist_entry *slots)
+{
+	t->spec = *hs;
+	t->slots = slots;
+	t->nslots = 2 * hs->size;
+	t->entries = 0;
+	t->hits = t->drops = 0;
+	memset(slots, 0, t->nslots * sizeof(*slots));
+}
+
+void hist_clear(struct hist_table *t)
+{
+	memset(t->slots, 0, t->nslots * sizeof(*t->slots));
+	t->entries = 0;
+	t->hits = t->drops = 0;
+}
+
+static uint64_t ilog2_up(uint64_t v)
+{
+	uint64_t r = 0;
+
+	while (r < 64 && (1ULL << r) < v)	/* Linux's log2 key: ilog2(roundup_pow_of_two(v)) */
+		r++;
+	return r;
+}
+
+/* A field's value at this hit, after its modifier. */
+static uint64_t field_value(const struct hist_field *f, const struct trace_event_def *def,
+			    const void *rec, uint64_t ts_ns)
+{
+	uint64_t v = 0;
+
+	if (f->arg == HIST_FIELD_HITCOUNT)
+		return 1;
+	if (f->arg == HIST_FIELD_TIMESTAMP)
+		v = ts_ns;
+	else if (fetch_get_value(def, rec, f->arg, &v))
+		v = 0;		/* a faulted read counts as 0 */
+	switch (f->mod) {
+	case HIST_MOD_LOG2:
+		return ilog2_up(v);
+	case HIST_MOD_BUCKETS:
+		return v - v % f->buckets;
+	case HIST_MOD_USECS:
+		return v / 1000;
+	}
+	return v;
+}
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+	return h * 0xff51afd7ed558ccdULL;
+}
+
+void hist_update(struct hist_table *t, const struct trace_event_def *def,
+		 const void *rec, uint64_t ts_ns)
+{
+	const struct hist_spec *hs = &t->spec;
+	uint64_t key[HIST_MAX_KEYS] = { 0 }, h = 0;
+	struct hist_entry *en;
+	unsigned int i, idx;
+
+	if (hs->paused)
+		return;
+	if (hs->filter.nnodes && !trace_filter_match(&hs->filter, def, rec))
+		return;
+	for (i = 0; i < hs->nkeys; i++) {
+		key[i] = field_value(&hs->keys[i], def, rec, ts_ns);
+		h = mix(h, key[i]);
+	}
+	for (idx = (unsigned int)(h % t->nslots);; idx = (idx + 1) % t->nslots) {
+		en = &t->slots[idx];
+		if (en->used && !memcmp(en->key, key, sizeof(key)))
+			break;
+		if (!en->used) {
+			if (t->entries >= hs->size) {
+				t->drops++;
+				return;
+			}
+			memcpy(en->key, key, sizeof(key));
+			__atomic_store_n(&en->used, true, __ATOMIC_RELEASE);
+			t->entries++;
+			break;
+		}
+	}
+	t->hits++;
+	en->hitcount++;
+	for (i = 0; i < hs->nvals; i++)
+		en->sum[i] += field_value(&hs->vals[i], def, rec, ts_ns);
+}
