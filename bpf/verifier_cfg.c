@@ -17,15 +17,17 @@ static bool is_pseudo_call(const struct bpf_insn *i)
 	return i->code == (BPF_JMP | BPF_CALL) && i->src_reg == BPF_PSEUDO_CALL;
 }
 
-/* A jump's target, or -1 for an instruction that is not a jump. */
+#define NO_TARGET	INT64_MIN
+
+/* A jump's target (maybe outside the program), or NO_TARGET for another insn. */
 static int64_t jump_target(const struct bpf_insn *i, uint32_t idx)
 {
 	unsigned int cls = BPF_CLASS(i->code), op = BPF_OP(i->code);
 
 	if (cls != BPF_JMP && cls != BPF_JMP32)
-		return -1;
+		return NO_TARGET;
 	if (op == BPF_EXIT || (op == BPF_CALL && !is_pseudo_call(i)))
-		return -1;
+		return NO_TARGET;
 	if (op == BPF_CALL || (cls == BPF_JMP32 && op == BPF_JA))
 		return (int64_t)idx + 1 + i->imm;
 	return (int64_t)idx + 1 + i->off;
@@ -101,7 +103,7 @@ static int check_jumps(struct verifier_env *env)
 		if (env->aux[i].lddw_tail)
 			continue;
 		t = jump_target(in, i);
-		if (t < 0)
+		if (t == NO_TARGET)
 			continue;
 		if (is_pseudo_call(in)) {
 			env->aux[t].prune = 1;
@@ -141,7 +143,7 @@ static int check_reachable(struct verifier_env *env)
 			next[nn++] = t;
 		else
 			next[nn++] = i + 1;
-		if (t >= 0 && op != BPF_JA)
+		if (t != NO_TARGET && op != BPF_JA)
 			next[nn++] = t;
 		for (uint32_t k = 0; k < nn; k++) {
 			if (next[k] >= env->len || env->aux[next[k]].reachable)

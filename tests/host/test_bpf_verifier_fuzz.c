@@ -85,8 +85,68 @@ static void t_random(void)
 	printf("    # %d of 20000 random programs accepted\n", accepted);
 }
 
+/* Valid programs with one to three fields changed: most stay close to valid. */
+static const struct bpf_insn base_pkt[] = {
+	LDX(W, 2, 1, 0), LDX(W, 3, 1, 4), MOV64_REG(4, 2), ALU64_IMM(ADD, 4, 34),
+	JMP_REG(JGT, 4, 3, 11), LDX(B, 5, 2, 14), ALU64_IMM(AND, 5, 0xf), ALU64_IMM(LSH, 5, 2),
+	ALU64_REG(ADD, 5, 2), MOV64_REG(6, 5), ALU64_IMM(ADD, 6, 22), JMP_REG(JGT, 6, 3, 4),
+	LDX(H, 0, 5, 16), ALU64_IMM(AND, 0, 1), MOV64_IMM(0, 2), EXIT(), MOV64_IMM(0, 1), EXIT(),
+};
+static const struct bpf_insn base_map[] = {
+	ST(W, 10, -4, 0), LD_MAP(1, 1), MOV64_REG(2, 10), ALU64_IMM(ADD, 2, -4), CALL(1),
+	JMP_IMM(JEQ, 0, 0, 6), LDX(W, 2, 0, 0), ALU64_IMM(AND, 2, 3), ALU64_IMM(LSH, 2, 2),
+	ALU64_REG(ADD, 0, 2), LDX(W, 0, 0, 0), EXIT(), MOV64_IMM(0, 0), EXIT(),
+};
+static const struct bpf_insn base_loop[] = {
+	MOV64_IMM(0, 0), MOV64_IMM(1, 0), MOV64_REG(1, 10), ALU64_IMM(ADD, 1, -8),
+	ST(DW, 1, 0, 3), CALL_REL(4), ALU64_IMM(ADD, 0, 1), JMP_IMM(JLT, 0, 50, -3), EXIT(),
+	EXIT(), LDX(DW, 0, 1, 0), EXIT(),
+};
+
+static void t_mutated(void)
+{
+	static const struct { const struct bpf_insn *p; uint32_t len; } bases[] = {
+		{ base_pkt, sizeof(base_pkt) / sizeof(base_pkt[0]) },
+		{ base_map, sizeof(base_map) / sizeof(base_map[0]) },
+		{ base_loop, sizeof(base_loop) / sizeof(base_loop[0]) },
+	};
+	struct bpf_insn prog[32];
+	char log[256];
+	int accepted = 0;
+
+	for (int n = 0; n < 30000; n++) {
+		uint32_t b = rnd() % 3, len = bases[b].len;
+		struct bpf_verify_opts o = { .insn_limit = 50000 };
+		struct bpf_prog *p;
+
+		memcpy(prog, bases[b].p, len * sizeof(prog[0]));
+		for (uint32_t k = 1 + rnd() % 3; k; k--) {
+			struct bpf_insn *in = &prog[rnd() % len], r;
+
+			rnd_insn(&r, len);
+			switch (rnd() % 5) {
+			case 0: in->code = r.code; break;
+			case 1: in->dst_reg = r.dst_reg; break;
+			case 2: in->src_reg = r.src_reg; break;
+			case 3: in->off = rnd() % 2 ? in->off + (int)(rnd() % 5) - 2 : r.off; break;
+			default: in->imm = rnd() % 2 ? in->imm + (int)(rnd() % 9) - 4 : r.imm; break;
+			}
+		}
+		p = test_prog(b == 2 ? BPF_PROG_TYPE_KPROBE : BPF_PROG_TYPE_XDP, prog, len);
+		if (!bpf_verify_opts(p, &o, log, sizeof(log)))
+			accepted++;
+		else
+			CHECK(strncmp(last_line_of(log), "insn ", 5) == 0);
+		CHECK(o.insn_processed <= 50001);
+		test_prog_free(p);
+	}
+	printf("    # %d of 30000 mutated programs accepted\n", accepted);
+	CHECK(accepted > 0);
+}
+
 int main(void)
 {
 	RUN(t_random);
+	RUN(t_mutated);
 	return check_done();
 }
