@@ -164,3 +164,27 @@ def test_kretprobe_program_latency(guest):
             guest.cmd_ok("bpf detach kl.lat_exit")
     finally:
         guest.cmd_ok("bpf unload kl")
+
+
+def test_drop_udp_to_one_port_passes_the_rest(guest):
+    """samples/bpf/xdp_drop_udp.c reads the packet through ctx->data and
+    data_end (the verifier's xdp_md rewrite) and drops UDP to port 9999 only."""
+    guest.cmd_ok("bpf load boot:xdp_drop_udp.o du")
+    try:
+        guest.cmd_ok("xdp attach bpf:du.xdp_drop_udp")
+        try:
+            x0, c0 = xdp_counters(guest), net_counters(guest)
+            for i in range(10):
+                WIRE.send_ip(ipv4(HOST_IP, GUEST_IP, 17, udp(HOST_IP, GUEST_IP, 43001, 9999, b"x")))
+            for i in range(5):
+                WIRE.send_ip(ipv4(HOST_IP, GUEST_IP, 17, udp(HOST_IP, GUEST_IP, 43001, 7, b"echo")))
+            c1 = wait_counter(guest, "xdp_drop", c0["results"]["xdp_drop"] + 10)
+            c1 = wait_counter(guest, "ok_udp", c0["results"].get("ok_udp", 0) + 5)
+            x1 = xdp_counters(guest)
+            expect(x1["drop.packets"] - x0["drop.packets"] == 10, x1["raw"])
+            expect(x1["pass.packets"] - x0["pass.packets"] >= 5, x1["raw"])
+            expect(delta(c0, c1)["results"]["xdp_drop"] == 10, delta(c0, c1))
+        finally:
+            guest.cmd_ok("xdp detach")
+    finally:
+        guest.cmd_ok("bpf unload du")
