@@ -34,7 +34,7 @@ def test_bench_nohit_lines(guest):
         row = [r for r in out.splitlines() if r.split()[:1] == [m.group(1)]]
         expect(row and row[0].split()[1:3] == [m.group(2), m.group(3)],
                "no table row agreeing with %r:\n%s" % (l, out))
-    expect(names == ["baseline_call", "nohit_before", "nohit_after"], names)
+    expect(names == ["baseline_call", "nohit_workload_0", "nohit_workload_10000"], names)
     expect(out.splitlines()[0].split()[:3] == ["metric", "value", "unit"], out)
     guest.cmd_err("bench nosuch")
     guest.cmd_err("bench hits nohit")
