@@ -12,7 +12,12 @@ import tempfile
 import threading
 import time
 
+from scapy.layers.inet import ICMP, IP, TCP, UDP
+from scapy.layers.l2 import ARP
+from scapy.packet import Raw, fuzz
+
 from guest import expect
+
 from test_net_lib import (BCAST, ETH_P_ARP, ETH_P_IP, GUEST_IP, HOST_IP, HOST_MAC, OTHER_IP, arp,
                           check_icmp, check_identity, check_udp, delta, eth, icmp_echo, ip_bytes,
                           ipv4, is_echo_reply, is_udp_to, net_counters, nonzero, parse_eth,
@@ -557,6 +562,14 @@ def test_malformed_frames(guest):
         for _ in range(rnd.randint(1, 4)):
             p[rnd.randrange(len(p))] = rnd.randrange(256)
         frames.append(eth(mac, HOST_MAC, ETH_P_IP, bytes(p)))
+    # scapy's fuzz(): every field not given is random, layer by layer
+    random.seed(7)      # scapy draws from the random module: the same frames each run
+    for i in range(300):
+        layer = (UDP(dport=7), ICMP(), TCP())[i % 3]
+        pkt = fuzz(IP(src=HOST_IP, dst=GUEST_IP) / layer / Raw(b"fuzz"))
+        frames.append(eth(mac, HOST_MAC, ETH_P_IP, bytes(pkt)[:1500]))
+    for i in range(60):
+        frames.append(eth(mac, HOST_MAC, ETH_P_ARP, bytes(fuzz(ARP()))))
     n = len(frames) + WIRE.send_acked(frames)
     c2 = wait_counter(guest, "rx_packets", c1["rx_packets"] + n)
     expect(c2["rx_packets"] - c1["rx_packets"] == n, "sent %d random frames, took %d"

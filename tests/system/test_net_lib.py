@@ -1,7 +1,8 @@
 """Shared by the test_net* modules (no tests here): raw Ethernet frames to and
 from a guest over QEMU's `-netdev socket,udp=...`, which carries one frame
-per UDP datagram between 127.0.0.1 ports. Frames are built and checked with
-struct; every receive is bounded by a timeout. Standard library only.
+per UDP datagram between 127.0.0.1 ports. Frames are built with scapy (real
+checksums; any field can be set wrong on purpose) and checked with struct
+against scapy's checksum; every receive is bounded by a timeout.
 
 The harness plays one host on the guest's subnet: HOST_IP/HOST_MAC. It
 answers the guest's ARP requests for HOST_IP whenever it reads frames.
@@ -13,6 +14,11 @@ import select
 import socket
 import struct
 import time
+
+from scapy.layers.inet import ICMP, IP, UDP, IPOption
+from scapy.layers.l2 import ARP, Ether
+from scapy.packet import Raw
+from scapy.utils import checksum
 
 from guest import Guest, expect, free_udp_port
 
@@ -28,48 +34,42 @@ def ip_bytes(s):
     return socket.inet_aton(s)
 
 
+def mac(b):
+    return b.hex(":")
+
+
 def csum(data):
     """Internet checksum (RFC 1071) of data: the value that goes in the field."""
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
+    return checksum(data)
 
 
 def eth(dst, src, proto, payload):
-    return dst + src + struct.pack("!H", proto) + payload
+    return bytes(Ether(dst=mac(dst), src=mac(src), type=proto) / Raw(payload))
 
 
 def arp(op, sha, sip, tha, tip):
-    return struct.pack("!HHBBH6s4s6s4s", 1, ETH_P_IP, 6, 4, op, sha, ip_bytes(sip),
-                       tha, ip_bytes(tip))
+    return bytes(ARP(op=op, hwsrc=mac(sha), psrc=sip, hwdst=mac(tha), pdst=tip))
 
 
 def ipv4(src, dst, proto, payload, ttl=64, ident=1, frag=0, ihl=5, version=4,
          tot_len=None, check=None, options=b""):
-    hlen = 20 + len(options)
-    total = hlen + len(payload) if tot_len is None else tot_len
-    hdr = struct.pack("!BBHHHBBH4s4s", (version << 4) | ihl, 0, total, ident, frag, ttl,
-                      proto, 0, ip_bytes(src), ip_bytes(dst)) + options
-    c = csum(hdr) if check is None else check
-    return hdr[:10] + struct.pack("!H", c) + hdr[12:] + payload
+    """An IPv4 packet; any field can be given wrong on purpose (scapy fills
+    in only what is left None: length, checksum)."""
+    p = IP(version=version, ihl=ihl, len=tot_len, id=ident, flags=frag >> 13, frag=frag & 0x1fff,
+           ttl=ttl, proto=proto, chksum=check, src=src, dst=dst,
+           options=IPOption(options) if options else [])
+    return bytes(p / Raw(payload)) if payload else bytes(p)
 
 
 def icmp_echo(ident, seq, data=b"kprobe64-ping-data", typ=8, check=None):
-    body = struct.pack("!BBHHH", typ, 0, 0, ident, seq) + data
-    c = csum(body) if check is None else check
-    return body[:2] + struct.pack("!H", c) + body[4:]
+    return bytes(ICMP(type=typ, id=ident, seq=seq, chksum=check) / Raw(data))
 
 
 def udp(src, dst, sport, dport, payload, check=None, length=None):
-    ln = 8 + len(payload) if length is None else length
-    hdr = struct.pack("!HHHH", sport, dport, ln, 0)
-    if check is None:
-        pseudo = ip_bytes(src) + ip_bytes(dst) + struct.pack("!BBH", 0, 17, 8 + len(payload))
-        check = csum(pseudo + hdr + payload) or 0xffff
-    return hdr[:6] + struct.pack("!H", check) + payload
+    """A UDP datagram (header and payload) whose checksum covers the src/dst
+    pseudo-header, as scapy computes it inside an IP layer."""
+    return bytes(IP(src=src, dst=dst) / UDP(sport=sport, dport=dport, len=length, chksum=check)
+                 / Raw(payload))[20:]
 
 
 def parse_eth(f):
