@@ -17,3 +17,8 @@ $(B)/host/test_event_parse $(B)/host/test_fetch $(B)/host/test_filter: \
 # The trace ring buffer (probes/trace_buffer.c).
 HOST_TESTS += trace_buffer
 trace_buffer_SRCS := tests/host/test_trace_buffer.c probes/trace_buffer.c
+
+# The ring under nesting: every memcpy it makes runs a nested write first.
+HOST_TESTS += trace_nesting
+trace_nesting_SRCS := tests/host/test_trace_nesting.c probes/trace_buffer.c
+trace_nesting_LIBS := -Wl,--wrap=memcpy
