@@ -111,6 +111,7 @@ struct trace_buffer_info {
 	uint64_t written;		/* since the last clear */
 	uint64_t overwritten;		/* lost to overwriting since the last clear */
 	uint64_t paused_drops;		/* hits not recorded while a reader paused writers */
+	uint64_t refused;		/* hits the ring refused: nested in its own update or read */
 	bool on;			/* recording (Linux's tracing_on) */
 };
 

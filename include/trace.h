@@ -409,9 +409,11 @@ int trace_format_ip(uint64_t addr, bool with_offset, trace_sym_fn addr_to_sym,
  * multiple of 16 bytes), over memory the caller owns. When a write does not
  * fit, the oldest entries are overwritten and counted. Every entry carries a
  * sequence number, so a reader that fell behind knows exactly how many it
- * missed. No locking: the caller keeps writers and readers apart (in the
- * kernel: writers run in the probe handler with interrupts off, readers
- * copy one entry at a time with interrupts off).
+ * missed. No locking, one CPU: a write may run nested inside a read or
+ * inside another update (a probe hit in the ring's own code); the reader
+ * pins the entry it copies, and a write that would need the pinned entry's
+ * space, or that is nested inside another write, consume or clear, is
+ * refused and counted instead. Readers must not nest in anything.
  */
 #define TRACE_RING_ALIGN	16
 #define TRACE_RING_MIN		(16 * 1024)	/* smallest buffer: 2 of the largest entries */
@@ -424,6 +426,9 @@ struct trace_ring {
 	uint64_t tail_seq;	/* sequence number of the oldest entry kept */
 	uint64_t read_seq;	/* readers have consumed everything before this */
 	uint64_t overwritten;	/* entries lost to overwriting since the last clear */
+	uint64_t refused;	/* writes refused: nested in an update, or would drop the pinned entry */
+	uint64_t pinned;	/* 1 + position of the entry a reader is copying; 0: none */
+	bool busy;		/* a write, consume or clear is in progress */
 };
 
 struct trace_ring_iter {
@@ -436,7 +441,7 @@ void trace_ring_init(struct trace_ring *r, void *mem, size_t size);
 void trace_ring_clear(struct trace_ring *r);
 /* Largest payload one entry may carry in this ring. */
 size_t trace_ring_max_payload(const struct trace_ring *r);
-/* Append one entry (overwriting the oldest as needed): 0, or -E2BIG. */
+/* Append one entry (overwriting the oldest as needed): 0, -E2BIG, or -EBUSY (refused, counted). */
 int trace_ring_write(struct trace_ring *r, const void *data, size_t len);
 /* Entries in the buffer, and written since the last clear (Linux's header). */
 uint64_t trace_ring_entries(const struct trace_ring *r);
@@ -446,8 +451,9 @@ void trace_ring_iter_start(const struct trace_ring *r, struct trace_ring_iter *i
  * Copy the next entry's payload (at most len bytes) to dst. Returns the
  * payload length, or 0 when the reader has caught up. *lost gets how many
  * entries were overwritten between the previous one read and this one.
+ * Writes nested inside it never touch the entry being copied.
  */
-size_t trace_ring_next(const struct trace_ring *r, struct trace_ring_iter *it,
+size_t trace_ring_next(struct trace_ring *r, struct trace_ring_iter *it,
 		       void *dst, size_t len, uint64_t *lost);
 /* Forget everything the iterator has read (trace_pipe semantics). */
 void trace_ring_consume(struct trace_ring *r, const struct trace_ring_iter *it);

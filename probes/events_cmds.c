@@ -409,9 +409,9 @@ static int trace_size(int argc, char **argv)
 	if (argc == 2) {
 		trace_buffer_info(&info);
 		cprintf("buffer_size_kb: %lu (%lu entries, %lu written, %lu lost to overwriting, "
-			"%lu dropped while printing; recording %s)\n",
+			"%lu dropped while printing, %lu refused while busy; recording %s)\n",
 			info.size / 1024, info.entries, info.written, info.overwritten,
-			info.paused_drops, info.on ? "on" : "off");
+			info.paused_drops, info.refused, info.on ? "on" : "off");
 		return 0;
 	}
 	if (kstrtou64(argv[2], &kb) || kb > (1UL << 20))

@@ -10,8 +10,9 @@
  * format routines, the clock), may itself carry probes: a hit from in here
  * is a reentry, which the engine runs without handlers and counts as a miss.
  * So the handler never nests, and nothing here allocates, prints or takes a
- * lock; the console's side of the buffer copies entries out with interrupts
- * off, so the two never overlap.
+ * lock. The console's side of the buffer runs with interrupts off, but a
+ * probe in the code it runs still writes from inside it; the ring itself
+ * keeps such a nested write off the entry being copied (trace_buffer.c).
  */
 #include "kernel.h"
 #include "arch.h"
@@ -139,6 +140,7 @@ void trace_buffer_info(struct trace_buffer_info *info)
 	info->written = ring.next_seq;
 	info->overwritten = ring.overwritten;
 	info->paused_drops = paused_drops;
+	info->refused = ring.refused;
 	info->on = tracing_on;
 	spin_unlock_irqrestore(&ring_lock, flags);
 }

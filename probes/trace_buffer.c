@@ -12,8 +12,23 @@
  * whose entries were overwritten under it learns exactly how many it lost,
  * and trace_pipe-style consumption is just moving the tail.
  *
- * Plain C with no kernel dependencies (tests/host/test_trace_buffer.c). Probe
- * handlers write here; a probe placed in here is hit as a reentry then.
+ * Writers nest inside readers. A probe handler writes, and every function
+ * here, memcpy included, can carry a probe of its own; disabling interrupts
+ * does not hold off an int3, so a reader copying an entry out can have a
+ * whole write run in the middle of its copy. In a full ring that write
+ * drops the oldest entry, which is exactly the one the reader is at, and
+ * puts new bytes over it. So a reader pins the entry it is copying and a
+ * writer stops short of a pinned entry: it refuses its own entry instead
+ * (counted in refused), as Linux's reader page keeps writers off the page
+ * being read. A write, consume or clear nested inside another of them (an
+ * NMI-like hit in the middle of an update) is refused the same way, so the
+ * positions are only ever changed by one update at a time. Nesting on one
+ * CPU means the inner one always finishes before the outer resumes, which
+ * is why plain flags and compiler barriers suffice. Readers themselves do
+ * not nest: they run in thread context only.
+ *
+ * Plain C with no kernel dependencies (tests/host/test_trace_buffer.c,
+ * tests/host/test_trace_nesting.c).
  */
 #include "trace.h"
 #include "lib.h"
@@ -27,6 +42,9 @@ struct ring_hdr {
 
 #define RING_PAD	0xffffffffU
 #define HDR		sizeof(struct ring_hdr)
+
+/* Order our accesses against a nested writer's: it runs on this CPU. */
+#define ring_barrier()	__asm__ volatile("" : : : "memory")
 
 _Static_assert(sizeof(struct ring_hdr) == TRACE_RING_ALIGN, "header is one unit");
 
@@ -42,11 +60,30 @@ void trace_ring_init(struct trace_ring *r, void *mem, size_t size)
 	r->size = size & ~(size_t)(TRACE_RING_ALIGN - 1);
 }
 
+/* Claim the ring for one update; false when another is in progress. */
+static bool update_begin(struct trace_ring *r)
+{
+	if (r->busy)
+		return false;
+	r->busy = true;
+	ring_barrier();
+	return true;
+}
+
+static void update_end(struct trace_ring *r)
+{
+	ring_barrier();
+	r->busy = false;
+}
+
 void trace_ring_clear(struct trace_ring *r)
 {
+	if (!update_begin(r))
+		return;
 	r->head = r->tail = 0;
 	r->next_seq = r->tail_seq = r->read_seq = 0;
-	r->overwritten = 0;
+	r->overwritten = r->refused = 0;
+	update_end(r);
 }
 
 size_t trace_ring_max_payload(const struct trace_ring *r)
@@ -66,38 +103,61 @@ static void drop_oldest(struct trace_ring *r)
 	r->tail += h->len;
 }
 
-static void make_room(struct trace_ring *r, size_t n)
+/* Free n bytes at the head; false if that would drop the pinned entry. */
+static bool make_room(struct trace_ring *r, size_t n)
 {
-	while (r->head + n - r->tail > r->size)
+	while (r->head + n - r->tail > r->size) {
+		if (r->pinned == r->tail + 1)
+			return false;
 		drop_oldest(r);
+	}
+	ring_barrier();		/* dropped before we write over it */
+	return true;
 }
 
-int trace_ring_write(struct trace_ring *r, const void *data, size_t len)
+static int write_entry(struct trace_ring *r, const void *data, size_t len)
 {
 	size_t need = ALIGN_UP(HDR + len, (size_t)TRACE_RING_ALIGN);
-	size_t off, gap;
+	size_t off = r->head % r->size, gap = r->size - off;
 	struct ring_hdr *h;
 
-	if (!r->buf || !len || len > trace_ring_max_payload(r))
-		return -E2BIG;
-	off = r->head % r->size;
-	gap = r->size - off;
 	if (gap < need) {
-		make_room(r, gap);
+		if (!make_room(r, gap))
+			return -EBUSY;
 		h = hdr_at(r, r->head);
 		h->len = (uint32_t)gap;
 		h->plen = RING_PAD;
 		h->seq = 0;
+		ring_barrier();
 		r->head += gap;
 	}
-	make_room(r, need);
+	if (!make_room(r, need))
+		return -EBUSY;
 	h = hdr_at(r, r->head);
 	h->len = (uint32_t)need;
 	h->plen = (uint32_t)len;
 	h->seq = r->next_seq++;
 	memcpy(h + 1, data, len);
+	ring_barrier();		/* whole before a reader can reach it */
 	r->head += need;
 	return 0;
+}
+
+int trace_ring_write(struct trace_ring *r, const void *data, size_t len)
+{
+	int err;
+
+	if (!r->buf || !len || len > trace_ring_max_payload(r))
+		return -E2BIG;
+	if (!update_begin(r)) {
+		err = -EBUSY;
+	} else {
+		err = write_entry(r, data, len);
+		update_end(r);
+	}
+	if (err)	/* one instruction: nothing nests inside it */
+		__atomic_fetch_add(&r->refused, 1, __ATOMIC_RELAXED);
+	return err;
 }
 
 uint64_t trace_ring_entries(const struct trace_ring *r)
@@ -111,39 +171,55 @@ void trace_ring_iter_start(const struct trace_ring *r, struct trace_ring_iter *i
 	it->seq = r->read_seq;
 }
 
-size_t trace_ring_next(const struct trace_ring *r, struct trace_ring_iter *it,
+size_t trace_ring_next(struct trace_ring *r, struct trace_ring_iter *it,
 		       void *dst, size_t len, uint64_t *lost)
 {
 	const struct ring_hdr *h;
-	size_t n;
+	uint32_t hlen, plen;
+	uint64_t seq;
 
 	*lost = 0;
 	if (!r->buf)
 		return 0;
-	/* Overwritten while we were away: the tail is the next whole entry. */
-	if (it->pos < r->tail)
-		it->pos = r->tail;
-	while (it->pos < r->head) {
-		h = hdr_at(r, it->pos);
-		it->pos += h->len;
-		if (h->plen == RING_PAD)
+	for (;;) {
+		/* Overwritten while we were away: the tail is the next whole entry. */
+		if (it->pos < r->tail)
+			it->pos = r->tail;
+		if (it->pos >= r->head)
+			return 0;
+		r->pinned = it->pos + 1;
+		ring_barrier();
+		if (it->pos < r->tail) {	/* dropped before the pin held */
+			r->pinned = 0;
 			continue;
-		if (h->seq > it->seq)
-			*lost = h->seq - it->seq;
-		it->seq = h->seq + 1;
-		n = min((size_t)h->plen, len);
-		memcpy(dst, h + 1, n);
-		return h->plen;
+		}
+		h = hdr_at(r, it->pos);
+		hlen = h->len;
+		plen = h->plen;
+		seq = h->seq;
+		if (plen != RING_PAD)
+			memcpy(dst, h + 1, min((size_t)plen, len));
+		ring_barrier();
+		r->pinned = 0;
+		it->pos += hlen;
+		if (plen == RING_PAD)
+			continue;
+		if (seq > it->seq)
+			*lost = seq - it->seq;
+		it->seq = seq + 1;
+		return plen;
 	}
-	return 0;
 }
 
 void trace_ring_consume(struct trace_ring *r, const struct trace_ring_iter *it)
 {
+	if (!update_begin(r))
+		return;
 	if (it->pos > r->tail && it->pos <= r->head) {
 		r->tail = it->pos;
 		r->tail_seq = it->seq;
 	}
 	if (it->seq > r->read_seq)
 		r->read_seq = it->seq;
+	update_end(r);
 }

@@ -18,6 +18,11 @@ $(B)/host/test_event_parse $(B)/host/test_fetch $(B)/host/test_filter: \
 HOST_TESTS += trace_buffer
 trace_buffer_SRCS := tests/host/test_trace_buffer.c probes/trace_buffer.c
 
+# The ring under nesting: every memcpy it makes runs a nested write first.
+HOST_TESTS += trace_nesting
+trace_nesting_SRCS := tests/host/test_trace_nesting.c probes/trace_buffer.c
+trace_nesting_LIBS := -Wl,--wrap=memcpy
+
 # Hist triggers (probes/hist.c, probes/hist_print.c).
 HOST_TESTS += hist
 hist_SRCS := tests/host/test_hist.c probes/hist.c probes/hist_print.c \
