@@ -44,6 +44,9 @@ FRAME_PKTS = 2048         # frames for the per-frame costs
 FLOOD_SECONDS = 2.0       # how long the host floods, each of XDP and stack
 BOOT_TIMEOUT = 120
 CMD_TIMEOUT = 900         # the slowest console bench (attach) takes seconds under TCG
+# The accelerator, clock and CPU of every TCG run, ours and the Linux peer's
+# (scripts/bench_linux.py): no -cpu, so QEMU's default model for both.
+TCG_ARGS = ["-accel", "tcg", "-icount", "shift=0,sleep=off"]
 
 
 class BenchGuest(Guest):
@@ -56,7 +59,7 @@ class BenchGuest(Guest):
         if accel == "kvm":
             args += ["-accel", "kvm", "-cpu", "host"]
         else:
-            args += ["-accel", "tcg", "-icount", "shift=0,sleep=off"]
+            args += TCG_ARGS
         self.args = args + list(extra)
         self.log = []
         self.buf = ""
