@@ -49,7 +49,7 @@ NOPROBE_OBJS := $(patsubst %.c,$(B)/%.o,$(NOPROBE_FILES))
 NEEDED_TOOLS := $(CC) $(LD) $(NASM) grub-mkrescue xorriso mformat $(QEMU) $(PYTHON) gdb objdump
 DEPS_STAMP := $(B)/.deps-ok
 
-.PHONY: all iso run debug gdb test test-host test-system bench clean help deps
+.PHONY: all iso run debug gdb test test-host test-system bench bench-linux clean help deps
 all: $(B)/kprobe64.elf
 
 $(DEPS_STAMP):
@@ -176,7 +176,12 @@ test: $(HOST_BINS) $(B)/kprobe64.iso
 ACCEL ?= tcg
 bench: $(B)/kprobe64.bin $(foreach t,$(HOST_BENCH),$(B)/host/bench_$(t))
 	$(Q)$(PYTHON) scripts/bench.py --accel $(ACCEL) $(if $(DOC),--update-doc docs/performance.md) \
-	    $(foreach t,$(HOST_BENCH),$(B)/host/bench_$(t))
+	    $(if $(PEER),--peer $(PEER)) $(foreach t,$(HOST_BENCH),$(B)/host/bench_$(t))
+
+# make bench-linux: Debian's cloud kernel (apt-get download, unpacked under
+# $(B)/linux-peer/) with tools/bench-linux/kpbench.ko, in the same QEMU.
+bench-linux:
+	$(Q)$(PYTHON) scripts/bench_linux.py
 
 clean:
 	rm -rf $(B)
@@ -188,7 +193,8 @@ help:
 	@echo "make debug     like run, but QEMU waits for GDB on port GDBPORT=$(GDBPORT)"
 	@echo "make gdb       GDB with symbols, connected to 'make debug'"
 	@echo "make test      host, in-kernel and system tests; ends 'N passed, N failed'"
-	@echo "make bench     benchmarks under QEMU -icount (deterministic); ACCEL=kvm, DOC=1"
+	@echo "make bench     benchmarks under QEMU -icount (deterministic); ACCEL=kvm, DOC=1, PEER=linux"
+	@echo "make bench-linux  Debian's Linux kprobe costs in the same QEMU (downloads the kernel once)"
 	@echo "options: V=1 (show commands), CROSS_COMPILE=x86_64-elf-, MEM=256M"
 
 -include $(OBJS:.o=.d)
