@@ -61,7 +61,7 @@ $(B)/samples/bpf/%.o: samples/bpf/%.c | $(DEPS_STAMP)
 	@$(if $(Q),echo "  CLANG   $<")
 	$(Q)$(BPF_CLANG) $(BPF_SAMPLE_CFLAGS) -c $< -o $@
 
-.PHONY: all iso run debug gdb test test-host test-system bench clean help deps modules
+.PHONY: all iso run debug gdb test test-host test-system bench bench-linux clean help deps modules
 all: $(B)/kprobe64.elf $(BPF_SAMPLES)
 
 $(DEPS_STAMP):
@@ -277,7 +277,12 @@ test: $(HOST_BINS) $(B)/kprobe64.iso $(B)/kprobe64-modules.iso
 ACCEL ?= tcg
 bench: $(B)/kprobe64.bin $(BPF_SAMPLES) $(foreach t,$(HOST_BENCH),$(B)/host/bench_$(t))
 	$(Q)$(PYTHON) scripts/bench.py --accel $(ACCEL) $(if $(DOC),--update-doc docs/performance.md) \
-	    $(foreach t,$(HOST_BENCH),$(B)/host/bench_$(t))
+	    $(if $(PEER),--peer $(PEER)) $(foreach t,$(HOST_BENCH),$(B)/host/bench_$(t))
+
+# make bench-linux: Debian's cloud kernel (apt-get download, unpacked under
+# $(B)/linux-peer/) with tools/bench-linux/kpbench.ko, in the same QEMU.
+bench-linux:
+	$(Q)$(PYTHON) scripts/bench_linux.py
 
 clean:
 	rm -rf $(B)
@@ -292,7 +297,8 @@ help:
 	@echo "make test      host, in-kernel and system tests; ends 'N passed, N failed'"
 	@echo "make modules   build samples/modules and tests/modules; make M=DIR builds DIR's obj-m"
 	@echo "make iso MODULES=\"a.ko b.ko\"  put modules on the ISO for insmod boot:a.ko"
-	@echo "make bench     benchmarks under QEMU -icount (deterministic); ACCEL=kvm, DOC=1"
+	@echo "make bench     benchmarks under QEMU -icount (deterministic); ACCEL=kvm, DOC=1, PEER=linux"
+	@echo "make bench-linux  Debian's Linux kprobe costs in the same QEMU (downloads the kernel once)"
 	@echo "options: V=1 (show commands), CROSS_COMPILE=x86_64-elf-, MEM=256M, SMP=2 (CPUs, 1..8)"
 
 -include $(OBJS:.o=.d)

@@ -515,6 +515,7 @@ def main():
     ap.add_argument("--markdown", default=os.path.join(ROOT, "build", "bench.md"))
     ap.add_argument("--update-doc", metavar="FILE")
     ap.add_argument("--skip", default="", help="comma list of probes,xdp,host to leave out")
+    ap.add_argument("--peer", choices=("linux",), help="also run Linux (scripts/bench_linux.py)")
     ap.add_argument("host_bench", nargs="*")
     a = ap.parse_args()
     skip = set(filter(None, a.skip.split(",")))
@@ -563,6 +564,14 @@ def main():
     finally:
         if g:
             g.close()
+    peer = None
+    if a.peer:
+        import bench_linux
+        try:
+            peer = bench_linux.run_peer()
+        except bench_linux.PeerError as e:
+            say("error: bench-linux: %s" % e)
+            sys.exit(1)
     elapsed = time.time() - t_start
 
     goal_rows = goals(res)
@@ -571,6 +580,12 @@ def main():
     lines += ["%-60s %-13s %s" % r for r in goal_rows]
     lines += ["note: " + n for n in res.notes]
     lines += [""] + ["bench: %s=%s %s" % (k, fmt_value(v[0]), v[1]) for k, v in res.rows.items()]
+    if peer:
+        import bench_linux
+        lines += ["", "Linux %s beside kprobe64 (ratio: Linux / kprobe64)" % peer[1]["uname"]]
+        lines += bench_linux.side_by_side(peer[0], res.rows)
+        lines += ["note: " + n for n in bench_linux.reproduction(peer[0])]
+        lines += [""] + ["bench: %s=%d %s" % r[:3] for r in peer[0]]
     lines += ["", "make bench took %.0f s" % elapsed]
     text = "\n".join(lines) + "\n"
     sys.stdout.write(text)
@@ -582,6 +597,10 @@ def main():
         for what, out in log:
             f.write("\n$ %s\n%s" % (what, out if out.endswith("\n") else out + "\n"))
     md = markdown(res, header, goal_rows)
+    if peer:
+        import bench_linux
+        md += ["", "### Linux, measured in the same run", ""]
+        md += bench_linux.markdown(peer[0], res.rows, peer[1])
     with open(a.markdown, "w") as f:
         f.write("\n".join(md) + "\n")
     say("wrote %s and %s" % (os.path.relpath(a.out), os.path.relpath(a.markdown)))

@@ -21,6 +21,10 @@ QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
 # isa-debug-exit: `poweroff` and an oops end QEMU with a status of their own
 DEBUG_EXIT = ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 USER_NET = ["-netdev", "user,id=n0", "-device", "e1000,netdev=n0"]
+# The accelerator, clock and CPU of every benchmark run, ours and the Linux
+# peer's (scripts/bench_linux.py): TSC = guest instructions; no -cpu, so
+# QEMU's default model for both.
+TCG_ICOUNT = ["-accel", "tcg", "-icount", "shift=0,sleep=off"]
 
 
 def qemu_args(iso=None, kernel=None, mem="256M", smp=1, net=(), serial="stdio",
@@ -43,7 +47,7 @@ def qemu_args(iso=None, kernel=None, mem="256M", smp=1, net=(), serial="stdio",
     if accel == "kvm":
         args += ["-accel", "kvm", "-cpu", "host"]
     elif accel == "tcg-icount":
-        args += ["-accel", "tcg", "-icount", "shift=0,sleep=off"]
+        args += TCG_ICOUNT
     args += USER_NET if net == "user" else list(net)
     return args + list(extra)
 
