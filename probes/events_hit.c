@@ -25,6 +25,34 @@
 static struct trace_ring ring;
 /* One ring for every CPU: writers (probe hits on any CPU) and the console serialise here. */
 static struct spinlock ring_lock = SPINLOCK_INIT("trace_ring");
+/*
+ * How deep this CPU is in ring operations, counted before the lock is even
+ * asked for: a probe hit anywhere inside one (on the lock's own code, on the
+ * ring's memcpy) runs its handler on this CPU, and that handler must not
+ * wait for a lock its own CPU holds or is taking. It writes without the
+ * lock instead: no other CPU can be in the ring then, and the ring itself
+ * refuses (and counts) what would disturb the operation it interrupted.
+ */
+static unsigned int ring_depth[MAX_CPUS];
+
+static uint64_t ring_enter(bool *nested)
+{
+	unsigned int c = this_cpu()->cpu;
+
+	*nested = ring_depth[c]++ > 0;
+	barrier();
+	return *nested ? local_irq_save() : spin_lock_irqsave(&ring_lock);
+}
+
+static void ring_exit(bool nested, uint64_t flags)
+{
+	if (nested)
+		local_irq_restore(flags);
+	else
+		spin_unlock_irqrestore(&ring_lock, flags);
+	barrier();
+	ring_depth[this_cpu()->cpu]--;
+}
 /* hist tables take one updater at a time (hist.c is plain C, no atomics) */
 static struct spinlock hist_lock = SPINLOCK_INIT("hist");
 static bool tracing_on = true;
@@ -56,6 +84,7 @@ static void record(struct kevent *ev, struct pt_regs *regs, uint64_t ip,
 	const struct trace_filter *f;
 	struct hist_table *h;
 	uint64_t now = uptime_ns(), lock;
+	bool nested;
 
 	if (!READ_ONCE(tracing_on))
 		return;
@@ -86,9 +115,9 @@ static void record(struct kevent *ev, struct pt_regs *regs, uint64_t ip,
 	hit->ts_ns = now;
 	hit->ip = ip;
 	hit->func = func;
-	lock = spin_lock_irqsave(&ring_lock);
+	lock = ring_enter(&nested);
 	trace_ring_write(&ring, hit, sizeof(*hit) + ev->def.rec_size);
-	spin_unlock_irqrestore(&ring_lock, lock);
+	ring_exit(nested, lock);
 }
 
 int kevent_pre_handler(struct kprobe *kp, struct pt_regs *regs)
@@ -133,7 +162,8 @@ int kevent_ret_handler(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 void trace_buffer_info(struct trace_buffer_info *info)
 {
-	uint64_t flags = spin_lock_irqsave(&ring_lock);
+	bool nested;
+	uint64_t flags = ring_enter(&nested);
 
 	info->size = ring.size;
 	info->entries = trace_ring_entries(&ring);
@@ -142,15 +172,16 @@ void trace_buffer_info(struct trace_buffer_info *info)
 	info->paused_drops = paused_drops;
 	info->refused = ring.refused;
 	info->on = tracing_on;
-	spin_unlock_irqrestore(&ring_lock, flags);
+	ring_exit(nested, flags);
 }
 
 void trace_buffer_clear(void)
 {
-	uint64_t flags = spin_lock_irqsave(&ring_lock);
+	bool nested;
+	uint64_t flags = ring_enter(&nested);
 
 	trace_ring_clear(&ring);
-	spin_unlock_irqrestore(&ring_lock, flags);
+	ring_exit(nested, flags);
 }
 
 int trace_buffer_resize(size_t bytes)
@@ -158,17 +189,18 @@ int trace_buffer_resize(size_t bytes)
 	size_t pages = ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE, old_pages;
 	void *mem, *old;
 	uint64_t flags;
+	bool nested;
 
 	if (bytes < TRACE_RING_MIN || bytes > MAX_SIZE)
 		return -EINVAL;
 	mem = alloc_pages_virt(pages);
 	if (!mem)
 		return -ENOMEM;
-	flags = spin_lock_irqsave(&ring_lock);
+	flags = ring_enter(&nested);
 	old = ring.buf;
 	old_pages = ring.size / PAGE_SIZE;
 	trace_ring_init(&ring, mem, pages * PAGE_SIZE);
-	spin_unlock_irqrestore(&ring_lock, flags);
+	ring_exit(nested, flags);
 	if (old)
 		free_pages_virt(old, old_pages);
 	return 0;
@@ -186,28 +218,31 @@ void trace_buffer_pause(bool pause)
 
 void trace_buffer_iter_start(struct trace_ring_iter *it)
 {
-	uint64_t flags = spin_lock_irqsave(&ring_lock);
+	bool nested;
+	uint64_t flags = ring_enter(&nested);
 
 	trace_ring_iter_start(&ring, it);
-	spin_unlock_irqrestore(&ring_lock, flags);
+	ring_exit(nested, flags);
 }
 
 size_t trace_buffer_next(struct trace_ring_iter *it, struct trace_hit *hit,
 			 uint64_t *lost)
 {
-	uint64_t flags = spin_lock_irqsave(&ring_lock);
+	bool nested;
+	uint64_t flags = ring_enter(&nested);
 	size_t n = trace_ring_next(&ring, it, hit, TRACE_HIT_MAX, lost);
 
-	spin_unlock_irqrestore(&ring_lock, flags);
+	ring_exit(nested, flags);
 	return n;
 }
 
 void trace_buffer_consume(const struct trace_ring_iter *it)
 {
-	uint64_t flags = spin_lock_irqsave(&ring_lock);
+	bool nested;
+	uint64_t flags = ring_enter(&nested);
 
 	trace_ring_consume(&ring, it);
-	spin_unlock_irqrestore(&ring_lock, flags);
+	ring_exit(nested, flags);
 }
 
 static int trace_buffer_init(void)

@@ -86,11 +86,13 @@ KTEST(text_poke, multibyte_int3_first)
 	static const uint8_t a[5] = { 0xb8, 0x11, 0x11, 0x11, 0x11 };
 	static const uint8_t b[5] = { 0xb8, 0x22, 0x22, 0x22, 0x22 };
 
+	uint8_t *mov = (uint8_t *)smp_poke_target + 1;	/* past the entry nop */
+
 	/* the three steps end with the new instruction whole, and back */
-	text_poke((void *)smp_poke_target, b, 5);
-	KT_EXPECT(!memcmp((void *)smp_poke_target, b, 5));
+	text_poke(mov, b, 5);
+	KT_EXPECT(!memcmp(mov, b, 5));
 	KT_EXPECT_EQ(smp_poke_target(), 0x22222222);
-	text_poke((void *)smp_poke_target, a, 5);
-	KT_EXPECT(!memcmp((void *)smp_poke_target, a, 5));
+	text_poke(mov, a, 5);
+	KT_EXPECT(!memcmp(mov, a, 5));
 	KT_EXPECT_EQ(smp_poke_target(), 0x11111111);
 }
