@@ -77,7 +77,9 @@ static int btf_parse(struct btf *b, const uint8_t *data, size_t size)
 	const struct btf_header *h = (const void *)data;
 	const uint8_t *p, *end;
 
-	if (size < sizeof(*h) || h->magic != BTF_MAGIC || h->hdr_len < sizeof(*h) ||
+	/* every BTF record is 4-byte aligned; a section that is not is corrupt */
+	if (((uintptr_t)data & 3) || size < sizeof(*h) || h->magic != BTF_MAGIC ||
+	    h->hdr_len < sizeof(*h) ||
 	    h->hdr_len > size)
 		return -EINVAL;
 	if ((uint64_t)h->hdr_len + h->type_off + h->type_len > size ||
@@ -93,8 +95,8 @@ static int btf_parse(struct btf *b, const uint8_t *data, size_t size)
 	while (p < end) {
 		const struct btf_type *t = (const void *)p;
 
-		if ((size_t)(end - p) < sizeof(*t) || b->nr_types == MAX_TYPES ||
-		    (size_t)(end - p) - sizeof(*t) < extra_size(t) || ((uintptr_t)p & 3))
+		if (((uintptr_t)p & 3) || (size_t)(end - p) < sizeof(*t) ||
+		    b->nr_types == MAX_TYPES || (size_t)(end - p) - sizeof(*t) < extra_size(t))
 			return -EINVAL;
 		b->types[b->nr_types++] = t;
 		p += sizeof(*t) + extra_size(t);

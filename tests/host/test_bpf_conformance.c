@@ -8,7 +8,8 @@
  * plugins do. Helper 5 (used by the call tests) returns its first argument.
  *
  * The suite lives outside the repository: BPF_CONFORMANCE_DIR, or
- * ../shared/conformance/bpf/tests from the repository root.
+ * ../shared/conformance/bpf/tests from the repository root, or
+ * /work/shared/conformance/bpf/tests.
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -179,8 +180,17 @@ int main(void)
 	struct dirent *de;
 	DIR *d;
 
+	/* beside the checkout (../shared), or where the workplace mounts it */
+	static const char *const places[] = { "../shared/conformance/bpf/tests",
+					      "/work/shared/conformance/bpf/tests" };
+
+	for (size_t i = 0; !dir && i < sizeof(places) / sizeof(places[0]); i++)
+		if ((d = opendir(places[i]))) {
+			closedir(d);
+			dir = places[i];
+		}
 	if (!dir)
-		dir = "../shared/conformance/bpf/tests";
+		dir = places[0];
 	d = opendir(dir);
 	if (!d) {
 		printf("KTAP version 1\n1..1\nnot ok 1 conformance suite # cannot open %s\n", dir);
