@@ -202,35 +202,9 @@ def flood(wire, frame, seconds):
     return sent
 
 
-def run_xdp_ebpf(g, wire, frame, res, log):
-    """Per frame, the seed's drop-all compiled by clang and interpreted
-    (samples/bpf/xdp_drop.c, an -initrd module): the same path as native drop."""
-    g.cmd_ok("bpf load boot:xdp_drop.o")
-    try:
-        g.cmd_ok("xdp attach bpf:xdp_prog")
-        try:
-            g.cmd_ok("xdp bench start frame")
-            send_paced(wire, frame, FRAME_PKTS)
-            x = wait_frames(g, wire, FRAME_PKTS)
-            g.cmd_ok("xdp bench stop")
-        finally:
-            g.cmd("xdp detach")
-    finally:
-        g.cmd("bpf unload xdp_prog")
-    log.append(("xdp bench (eBPF drop-all, per frame)", x["raw"]))
-    d = x["classes"].get("xdp_drop")
-    if not d:
-        raise GuestError("no eBPF xdp_drop frames timed:\n" + x["raw"])
-    res.add("xdp_ebpf_drop", d["median"], "tsc/pkt",
-            "seed drop-all as interpreted eBPF: descriptor -> verdict (median of %d; min %d, max %d)"
-            % (d["frames"], d["min"], d["max"]))
-
-
-def run_xdp(g, wire, res, log):
-    frame = udp_frame(wire, NO_PORT)
-
-    # 1. Per frame, native drop program: descriptor read to verdict.
-    g.cmd_ok("xdp attach drop")
+def time_drop(g, wire, frame, prog, res, log, name, what):
+    """Per frame with `prog` attached (it must drop): descriptor read to verdict."""
+    g.cmd_ok("xdp attach " + prog)
     try:
         g.cmd_ok("xdp bench start frame")
         send_paced(wire, frame, FRAME_PKTS)
@@ -238,15 +212,26 @@ def run_xdp(g, wire, res, log):
         g.cmd_ok("xdp bench stop")
     finally:
         g.cmd("xdp detach")
-    log.append(("xdp bench (drop, per frame)", x["raw"]))
+    log.append(("xdp bench (%s, per frame)" % what, x["raw"]))
     d = x["classes"].get("xdp_drop")
     if not d:
-        raise GuestError("no xdp_drop frames timed:\n" + x["raw"])
-    res.add("xdp_drop", d["median"], "tsc/pkt",
-            "native drop: descriptor -> verdict (median of %d; min %d, max %d)"
-            % (d["frames"], d["min"], d["max"]))
+        raise GuestError("no xdp_drop frames timed (%s):\n%s" % (what, x["raw"]))
+    res.add(name, d["median"], "tsc/pkt", "%s: descriptor -> verdict (median of %d; min %d, max %d)"
+            % (what, d["frames"], d["min"], d["max"]))
 
-    run_xdp_ebpf(g, wire, frame, res, log)
+
+def run_xdp(g, wire, res, log):
+    frame = udp_frame(wire, NO_PORT)
+
+    # 1. Per frame, the native drop program, then the seed's drop-all compiled
+    # by clang and interpreted (samples/bpf/xdp_drop.c, an -initrd module).
+    time_drop(g, wire, frame, "drop", res, log, "xdp_drop", "native drop")
+    g.cmd_ok("bpf load boot:xdp_drop.o")
+    try:
+        time_drop(g, wire, frame, "bpf:xdp_prog", res, log, "xdp_ebpf_drop",
+                  "seed drop-all as interpreted eBPF")
+    finally:
+        g.cmd("bpf unload xdp_prog")
 
     # 2. Per frame, the same frame dropped by the stack: UDP, nobody listening.
     wire.drain(0.2)
