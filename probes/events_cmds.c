@@ -63,8 +63,6 @@ static bool match_definition(const char *s)
 	const char *c = s + 1;
 	char type = *s;
 
-	if (type == '-')
-		return true;
 	if (!((type >= 'a' && type <= 'z') || (type >= 'A' && type <= 'Z')))
 		return false;
 	if ((type == 'p' || type == 'r') &&
@@ -76,6 +74,22 @@ static bool match_definition(const char *s)
 	return false;
 }
 
+/* `p` takes every definition but return probes and removals, typos included */
+static bool match_p(const char *s)
+{
+	return *s != 'r' && match_definition(s);
+}
+
+static bool match_r(const char *s)
+{
+	return *s == 'r' && match_definition(s);
+}
+
+static bool match_remove(const char *s)
+{
+	return *s == '-';
+}
+
 static int run_definition(char *text)
 {
 	char msg[KEVENT_MSG_MAX];
@@ -85,27 +99,8 @@ static int run_definition(char *text)
 	cprintf("%s\n", msg);
 	return 0;
 }
-CONSOLE_SYNTAX(kprobe_events, match_definition, run_definition);
 
-/* Entries for `help`: the definitions themselves run through the syntax above. */
-static int cmd_definition(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	return cmd_error("internal: definitions are handled as whole lines");
-}
-
-static int cmd_p(int argc, char **argv)
-{
-	return cmd_definition(argc, argv);
-}
-
-static int cmd_r(int argc, char **argv)
-{
-	return cmd_definition(argc, argv);
-}
-
-CONSOLE_CMD(p, cmd_p,
+CONSOLE_LINE_CMD(p, "p", match_p, run_definition,
 	"p[:[GRP/][EVENT]] [kprobe64:]SYM[+OFFS]|ADDR [[NAME=]FETCHARG[:TYPE] ...]\n"
 	"  GRP kprobes, EVENT p_SYM_OFFS by default; SYM may be a glob: p:grp/ kp_*\n"
 	"  FETCHARG: %REG (%di %si %dx %cx %r8 %r9 %ax %sp %ip, or %rdi %edi), $argN,\n"
@@ -113,22 +108,18 @@ CONSOLE_CMD(p, cmd_p,
 	"  +|-OFFS(FETCHARG) reads memory, nests. TYPE: 'help r'. Created disabled.\n"
 	"  e.g. p:myprobe kp_target_strlen s=+0(%di):string",
 	"define a probe event (Linux kprobe_events syntax; 'help p')");
-CONSOLE_CMD(r, cmd_r,
+CONSOLE_LINE_CMD(r, "r", match_r, run_definition,
 	"r[MAXACTIVE][:[GRP/][EVENT]] SYM[+0] [FETCHARGS], or p:... SYM%return\n"
 	"  fires when SYM returns: $retval, and the return site in the trace\n"
 	"  TYPE: u8 u16 u32 u64, s8..s64 (decimal), x8..x64 (hex; x64 is the default),\n"
 	"  string, symbol (sym+0xoff/0xsize), TYPE[N] arrays {a,b,..}; bad reads: (fault)\n"
 	"  e.g. r:myret kp_target_add ret=$retval:s64",
 	"define a return probe event ('help r' for types)");
-
-static const struct console_cmd remove_cmd
-	__attribute__((used, section(".console_cmds.-"), aligned(8))) = {
-	"-:", cmd_definition,
+CONSOLE_LINE_CMD(remove, "-:", match_remove, run_definition,
 	"-:[GRP/]EVENT   (EVENT and GRP may be globs: -:mygrp/* removes a group)\n"
 	"  an enabled event is refused (disable it first); removing one that was\n"
 	"  ever enabled clears the trace buffer, as Linux does",
-	"remove probe events ('help -:')",
-};
+	"remove probe events ('help -:')");
 
 /* ---- kprobe_events, kprobe_profile ---- */
 
@@ -246,7 +237,7 @@ CONSOLE_CMD(disable, cmd_disable, "disable EVENT|GRP/EVENT|GRP/*|all ...",
 
 static bool match_filter(const char *s)
 {
-	return !strncmp(s, "filter", 6) && (s[6] == ' ' || s[6] == '\t' || !s[6]);
+	return console_line_is(s, "filter");
 }
 
 static int show_filter(struct kevent *ev, void *arg)
@@ -295,15 +286,7 @@ static int run_filter(char *s)
 	cprintf("%s\n", msg);
 	return 0;
 }
-CONSOLE_SYNTAX(filter, match_filter, run_filter);
-
-static int cmd_filter(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	return cmd_error("internal: filter is handled as a whole line");
-}
-CONSOLE_CMD(filter, cmd_filter, "filter EVENT|GRP/EVENT|GRP/* ['EXPR'|0]\n"
+CONSOLE_LINE_CMD(filter, "filter", match_filter, run_filter, "filter EVENT|GRP/EVENT|GRP/* ['EXPR'|0]\n"
 	    "  EXPR on the event's arg names: == != < <= > >= & (bits), ~ (glob, strings),\n"
 	    "  && || ! ( ); strings in quotes: filter myprobe 'a > 3 && s == \"abc\"'\n"
 	    "  '0' removes the filter; without EXPR shows it (none: no filter)",

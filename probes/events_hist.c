@@ -168,7 +168,7 @@ static struct kevent *one_event(const char *target)
 
 static bool match_trigger(const char *s)
 {
-	return !strncmp(s, "trigger", 7) && (s[7] == ' ' || s[7] == '\t' || !s[7]);
+	return console_line_is(s, "trigger");
 }
 
 static int run_trigger(char *s)
@@ -214,15 +214,7 @@ static int run_trigger(char *s)
 	cprintf("%s\n", msg);
 	return 0;
 }
-CONSOLE_SYNTAX(trigger, match_trigger, run_trigger);
-
-static int cmd_trigger(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	return cmd_error("internal: trigger is handled as a whole line");
-}
-CONSOLE_CMD(trigger, cmd_trigger, "trigger EVENT ['hist:keys=K[,K]..[:vals=V,..][:sort=F[.descending],..][:size=N][:pause|:cont|:clear] [if FILTER]']\n"
+CONSOLE_LINE_CMD(trigger, "trigger", match_trigger, run_trigger, "trigger EVENT ['hist:keys=K[,K]..[:vals=V,..][:sort=F[.descending],..][:size=N][:pause|:cont|:clear] [if FILTER]']\n"
 	    "  keys/vals are the event's arg names (and common_timestamp); key modifiers\n"
 	    "  .hex .sym .sym-offset .log2 .buckets=N, .usecs for common_timestamp;\n"
 	    "  '!hist:keys=K' removes it; no text shows it. Arms the probe even if the\n"
