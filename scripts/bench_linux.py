@@ -419,7 +419,12 @@ def reproduction(linux_rows, slack=5):
 def markdown(linux_rows, ours_rows, facts):
     md = ["Linux: %s (Debian cloud kernel, `make bench PEER=linux`), %s; config: %s." % (
         facts.get("uname", "?"), facts.get("date", "?"),
-        ", ".join("%s=%s" % (k[7:], v) for k, v in facts.get("config", {}).items())),
+        ", ".join("%s=%s" % (k[7:], v) for k, v in facts.get("config", {}).items()))]
+    if "xdp_uname" in facts:
+        md += ["", "The `linux_xdp_*` rows: %s (Debian's generic kernel of the same ABI, for its "
+               "e1000 module); config: %s." % (facts["xdp_uname"], ", ".join(
+                   "%s=%s" % (k[7:], v) for k, v in facts.get("xdp_config", {}).items()))]
+    md += [
         "", "| Linux row | Linux | kprobe64 | Linux / kprobe64 | what Linux did |",
         "|---|---:|---:|---:|---|"]
     whats = {r[0]: r[3] for r in linux_rows}
