@@ -127,7 +127,6 @@ def fetch():
     os.makedirs(root)
     for deb in sorted(os.listdir(debs)):
         run(["dpkg", "-x", os.path.join(debs, deb), root], 300, "dpkg -x " + deb)
-    fix_headers(root, abi)
     with open(stamp, "w") as f:
         f.write(" ".join([abi] + pkgs) + "\n")
     return abi, root
@@ -136,13 +135,17 @@ def fetch():
 def fix_headers(root, abi, flavour="cloud-amd64"):
     """The headers expect to live in /usr/src: their Makefile includes the
     -common tree by absolute path (the scripts and tools symlinks are relative
-    and already land in the unpacked linux-kbuild)."""
+    and already land in the unpacked linux-kbuild). Run before every build,
+    so an unpacked tree that was moved or copied still builds."""
     mk = os.path.join(root, "usr", "src", "linux-headers-%s-%s" % (abi, flavour), "Makefile")
     text = open(mk).read()
-    new = re.sub(r"^include /usr/src/", "include %s/usr/src/" % root, text, flags=re.M)
-    if new == text:
-        raise PeerError("%s: no 'include /usr/src/...' line to point at the unpacked tree" % mk)
-    open(mk, "w").write(new)
+    new, n = re.subn(r"^include \S*?/usr/src/(linux-headers-\S+-common/)",
+                     lambda m: "include %s/usr/src/%s" % (root, m.group(1)), text, flags=re.M)
+    if not n:
+        raise PeerError("%s: no 'include /usr/src/...-common/...' line to point at the "
+                        "unpacked tree" % mk)
+    if new != text:
+        open(mk, "w").write(new)
 
 
 def kernel_files(root, abi, flavour="cloud-amd64"):
@@ -154,6 +157,7 @@ def kernel_files(root, abi, flavour="cloud-amd64"):
     for k, v in files.items():
         if not os.path.exists(v):
             raise PeerError("the unpacked packages have no %s (%s)" % (k, v))
+    fix_headers(root, abi, flavour)
     return files
 
 

@@ -53,7 +53,6 @@ def fetch_xdp(abi, root):
     bl.run(["apt-get", "download"] + pkgs, bl.APT_TIMEOUT, "apt-get download", cwd=debs)
     for deb in sorted(os.listdir(debs)):
         bl.run(["dpkg", "-x", os.path.join(debs, deb), root], 300, "dpkg -x " + deb)
-    bl.fix_headers(root, abi, FLAVOUR)
     with open(stamp, "w") as f:
         f.write(" ".join([abi] + pkgs) + "\n")
 

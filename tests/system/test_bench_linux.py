@@ -172,3 +172,14 @@ def test_xdp_libraries_resolved_inside_the_tree(tmp_path):
     got = blx.inside(str(root), "/lib64/ld-linux-x86-64.so.2")
     assert got == str(root / "lib" / "x86_64-linux-gnu" / "ld-linux-x86-64.so.2")
     assert blx.inside(str(root), "/lib/x86_64-linux-gnu/libnothere.so.1") is None
+
+
+def test_headers_follow_the_tree(tmp_path):
+    # fresh from dpkg -x, then as left by a copy of build/ from elsewhere
+    hdr = tmp_path / "usr" / "src" / "linux-headers-6.1.0-9-cloud-amd64"
+    hdr.mkdir(parents=True)
+    for was in ("/usr/src/", "/elsewhere/build/linux-peer/root/usr/src/"):
+        (hdr / "Makefile").write_text("include %slinux-headers-6.1.0-9-common/Makefile\n" % was)
+        bl.fix_headers(str(tmp_path), "6.1.0-9")
+        assert (hdr / "Makefile").read_text() == (
+            "include %s/usr/src/linux-headers-6.1.0-9-common/Makefile\n" % tmp_path)
