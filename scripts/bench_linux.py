@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """make bench-linux: Linux's kprobe costs, measured in the same QEMU as kprobe64's.
 
-  scripts/bench_linux.py [--timeout S] [--stride N]
+  scripts/bench_linux.py [--timeout S] [--stride N] [--skip probes,xdp] [--bpf-object O]
 
 Fetches Debian's cloud kernel and what building a module against it needs
 with `apt-get download` (no root install: `dpkg -x` under build/linux-peer/,
@@ -10,6 +10,8 @@ unpacked headers' kbuild, packs an initramfs of busybox, the module and
 tools/bench-linux/init.sh, boots the kernel under the same QEMU arguments
 as `make bench` (scripts/bench.py: -icount shift=0,sleep=off, where the TSC
 counts guest instructions) and prints `bench: linux_NAME=VALUE UNIT` rows.
+The XDP rows come from a second boot, of Debian's generic kernel of the
+same ABI (it has e1000), run by scripts/bench_linux_xdp.py.
 
 `make bench PEER=linux` runs both kernels and prints them side by side
 (scripts/bench.py imports run() and side_by_side() from here).

@@ -17,6 +17,7 @@ iproute2 and the libraries its `ip` needs (DT_NEEDED, walked here) come from
 Debian's packages with apt-get download + dpkg -x, like the kernel.
 Imported by scripts/bench_linux.py; standard library only.
 """
+import gzip
 import os
 import queue
 import re
@@ -126,7 +127,6 @@ def make_initramfs(files, root, abi, mod, bpf_object):
                 ("kpxdp.ko", r, open(os.path.join(mod, "kpxdp.ko"), "rb").read()),
                 ("xdp_drop.o", r, open(bpf_object, "rb").read())]
     entries += [(g, x, open(h, "rb").read()) for g, h in ip_files(root)]
-    import gzip
     path = os.path.join(bl.PEER, "initramfs-xdp.cpio.gz")
     with gzip.open(path, "wb", compresslevel=6) as g:
         g.write(bl.cpio_newc(entries))
@@ -263,7 +263,7 @@ def parse(out, sent):
 
 def run_xdp(abi, root, bpf_object):
     """Fetch (once), build, boot, parse: -> (rows, facts). Raises PeerError."""
-    import bench                # puts tests/system on the path: the Wire of make bench
+    import bench  # noqa: F401  (puts tests/system on the path: make bench's Wire)
     import test_net_lib as net
     fetch_xdp(abi, root)
     files = bl.kernel_files(root, abi, FLAVOUR)
