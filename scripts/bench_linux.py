@@ -489,8 +489,8 @@ def main():
     ap.add_argument("--bpf-object", default=BPF_OBJECT, help="the seed's XDP drop-all, built by clang")
     a = ap.parse_args()
     try:
-        rows, facts, _ = run_peer(a.timeout, a.stride, set(filter(None, a.skip.split(","))),
-                                  a.bpf_object)
+        skip = set(filter(None, a.skip.split(",")))
+        rows, facts, _ = run_peer(a.timeout, a.stride, skip, a.bpf_object)
     except PeerError as e:
         say("error: bench-linux: %s" % e)
         sys.exit(1)
@@ -504,7 +504,8 @@ def main():
     say("")
     for name, v, unit, _ in rows:
         say("bench: %s=%d %s" % (name, v, unit))
-    say("wrote build/linux-peer/console.txt")
+    say("wrote the console output to build/linux-peer/%s" % " and ".join(
+        f for f, part in (("console.txt", "probes"), ("console-xdp.txt", "xdp")) if part not in skip))
 
 
 if __name__ == "__main__":

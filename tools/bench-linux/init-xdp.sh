@@ -24,6 +24,10 @@ IP=/sbin/ip	# iproute2's, from its package: busybox's applet has no xdp
 # no IPv6 autoconfiguration traffic of its own on the measured interface
 echo 1 > /proc/sys/net/ipv6/conf/eth0/disable_ipv6 2>/dev/null
 $IP link set dev eth0 up
+for i in $(seq 100); do
+	[ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" = 1 ] && break
+	sleep 0.1
+done
 echo "kpbench: mac=$(cat /sys/class/net/eth0/address)"
 
 # xdp CASE JIT: the seed's drop-all attached in generic mode, the JIT on or
@@ -40,7 +44,7 @@ xdp() {
 		return
 	fi
 	rx0=$(cat $RX)
-	echo "kpbench: case=$1 ready xdp=$($IP -d link show dev eth0 | grep -o 'xdpgeneric.*' | head -1)"
+	echo "kpbench: case=$1 ready xdp=$($IP -d link show dev eth0 | grep -o 'xdpgeneric[^ ]*' | head -1)"
 	while read -r cmd; do
 		case "$cmd" in
 		show) echo "kpbench: case=$1 rx=$(($(cat $RX) - rx0))" ;;
