@@ -23,6 +23,7 @@ import queue
 import re
 import shutil
 import subprocess
+import sys
 import threading
 import time
 
@@ -263,8 +264,8 @@ def parse(out, sent):
 
 def run_xdp(abi, root, bpf_object):
     """Fetch (once), build, boot, parse: -> (rows, facts). Raises PeerError."""
-    import bench  # noqa: F401  (puts tests/system on the path: make bench's Wire)
-    import test_net_lib as net
+    sys.path.insert(0, os.path.join(bl.ROOT, "tests", "system"))
+    import test_net_lib as net  # make bench's Wire
     fetch_xdp(abi, root)
     files = bl.kernel_files(root, abi, FLAVOUR)
     mod = bl.build_module(files, "module-" + FLAVOUR)
