@@ -29,22 +29,45 @@
 #define KEVENT_COMM		"kp-shell"
 #define KEVENT_PID		1
 
-struct kevent {
+struct kevent;
+
+/*
+ * One probe point of an event, as Linux 6.x allows several ("p:ev sym1 a=%di"
+ * then "p:ev sym2 a=%si"): its own kprobe (or kretprobe) and fetch program.
+ * Every point of an event records the same fields (names, types, layout),
+ * so one filter, one hist trigger and one format serve them all.
+ */
+struct kevent_probe {
 	struct kretprobe rp;		/* rp.kp alone for an entry (p) event */
+	struct kevent *ev;		/* set before the probe is registered */
+	struct kevent_probe *next;	/* the event's next point, in definition order */
+	unsigned long nhit;		/* handler runs (filtered out or not) */
+	uint64_t seq;			/* definition order across all events */
+	struct trace_event_def def;	/* last: this point's place and fetch-args */
+};
+
+struct kevent {
 	uint32_t id;			/* in trace entries; never reused */
 	bool enabled;
 	bool was_enabled;		/* its entries may be in the buffer */
-	unsigned long nhit;		/* handler runs (filtered out or not) */
+	unsigned int nprobes;		/* at least 1 */
+	struct kevent_probe *probes;	/* in definition order (the listing's) */
 	struct trace_filter *filter;	/* NULL: every hit is recorded */
-	struct hist_table *hist;	/* a hist trigger (arms the probe), or NULL */
-	struct trace_event_def def;	/* last: allocated for def.nargs args */
+	struct hist_table *hist;	/* a hist trigger (arms the probes), or NULL */
+	/*
+	 * last, allocated for def.nargs args: the event's fields, as its first
+	 * point defined them; its place (symbol, address) is that point's and
+	 * means nothing for the event: each point has its own.
+	 */
+	struct trace_event_def def;
 };
 
 /* ---- the registry (probes/events.c) ---- */
 
 /*
  * One kprobe_events line: "p...", "r..." define events (a glob symbol
- * defines one per matching function), "-:..." removes. 0 with a one-line
+ * defines one per matching function) or add a probe point to the event
+ * they name, "-:[GRP/]EVENT [POINT [ARGS]]" removes events or points. 0 with a one-line
  * summary in msg, or -errno with the reason in msg (Linux's error_log
  * wording and the column) and an error_log entry; on error nothing changed.
  */
@@ -56,6 +79,13 @@ int kprobe_events_write(const char *line, char *msg, size_t len);
  */
 int kevent_for_each(const char *target, int (*fn)(struct kevent *ev, void *arg),
 		    void *arg);
+/*
+ * Probe points of the events matching target, in the order they were
+ * defined (Linux's kprobe_events and kprobe_profile order); fn may not
+ * remove anything. 0, fn's nonzero return, or -ENOMEM.
+ */
+int kevent_for_each_probe(const char *target,
+			  int (*fn)(struct kevent_probe *p, void *arg), void *arg);
 unsigned int kevent_count(void);
 /* The event whose entries carry this id, or NULL once it was removed. */
 struct kevent *kevent_by_id(uint32_t id);
@@ -67,8 +97,15 @@ int kevent_enable(const char *target, bool enable, char *msg, size_t len);
  * All or nothing: number of events, or -errno with msg.
  */
 int kevent_set_filter(const char *target, const char *expr, char *msg, size_t len);
-/* Linux's kprobe_profile columns: hits, and misses (reentry, no instance). */
+/* Linux's kprobe_profile columns, one line per point: hits, and misses
+ * (reentry; a return probe also counts calls it had no instance for). */
+unsigned long kevent_probe_misses(const struct kevent_probe *p);
+/* The same, summed over every point of an event. */
+unsigned long kevent_hits(const struct kevent *ev);
 unsigned long kevent_misses(const struct kevent *ev);
+/* Arm (or disarm) every point of ev: 0 or -errno, all or nothing. */
+int kevent_arm(struct kevent *ev);
+void kevent_disarm(struct kevent *ev);
 
 /* ---- hist triggers (probes/events_hist.c) ---- */
 

@@ -60,7 +60,7 @@ static void detach(struct kevent *ev)
 
 	WRITE_ONCE(ev->hist, NULL);
 	if (!ev->enabled)
-		disable_kprobe(&ev->rp.kp);
+		kevent_disarm(ev);
 	/* handlers read the table with interrupts off: after a grace period
 	 * no CPU can still be updating it */
 	synchronize_cpus();
@@ -83,7 +83,7 @@ static int attach(struct kevent *ev, char *msg, size_t len)
 	t->spec.paused = spec.cmd == HIST_CMD_PAUSE;
 	WRITE_ONCE(ev->hist, t);
 	if (!ev->enabled) {
-		err = enable_kprobe(&ev->rp.kp);
+		err = kevent_arm(ev);
 		if (err) {	/* never armed: no handler can have seen it */
 			WRITE_ONCE(ev->hist, NULL);
 			hist_free(t);

@@ -413,8 +413,8 @@ static const struct {
 	{ "p:foo do_work +0(%di):string[64]", "fetch-args need more than 4096 bytes per hit (from 'arg1' on)" },
 	{ "-^foo", "expected '-:[GRP/]EVENT'" },
 	{ "-:^", "Event name is not specified" },
-	{ "-:grp/^", "Event name is not specified" },
-	{ "-:ev do_work ^extra", "only a probe point may follow the event name" },
+	{ "-:ev do_work ^abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij=%di",
+	  "Argument expression is too long" },
 	{ "-:^g.x/ev", "Group name must follow the same rules as C identifiers" },
 };
 
@@ -473,6 +473,12 @@ static void t_linux_forms(void)
 	CHECK_STR(listing("r do_work r=$retval:s32 $arg1:u8"),
 		  "r:kprobes/r_do_work_0 do_work r=$retval:s32 arg2=$arg1:u8");
 	CHECK_STR(listing("-:ev do_work+4"), "-:ev do_work+4");
+	/* Linux's removal of one point: "-:[GRP/]EVENT [POINT [NAME=ARG ..]]", "-:GRP/" */
+	CHECK_STR(listing("-:grp/ev do_work a=%di b=+0(%si):u8"), "-:grp/ev do_work a=%di b=+0(%si):u8");
+	CHECK_EQ(def.nargs, 2);
+	CHECK_STR(def.args[1].text, "b=+0(%si):u8");
+	CHECK_STR(listing("-:grp/"), "-:grp/");
+	CHECK_STR(def.event, "");
 	/* Linux ignores what follows the last ')' */
 	CHECK_EQ(parse("p f +8(%di)x"), 0);
 }

@@ -344,7 +344,8 @@ MALFORMED = [
     ("p log_buf", "not kernel text"),
     ("p othermod:kp_target_add", "no module 'othermod'"),
     ("p:dup kp_target_add", "There is already the exact same probe event"),
-    ("p:dup kp_target_fib", "Given group/event name is already used by another event"),
+    ("p:dup kp_target_fib x=%di", "Argument type or name is different from existing probe (column 20"),
+    ("p:dup kp_target_fib $stack", "Argument type or name is different from existing probe (column 20"),
     ("r:dup kp_target_add", "Probe type is different from existing probe (column 0"),
     ("p:dup kp_target_add x=%di", "Argument type or name is different from existing probe (column 20"),
     ("p:kp/ nosuch_*", "no function matches"),
@@ -353,7 +354,8 @@ MALFORMED = [
     ("-:", "Event name is not specified"),
     ("-:nosuch", "no event matches 'nosuch'"),
     ("-:dup kp_target_fib", "no event matches 'dup' at kp_target_fib"),
-    ("-:dup kp_target_add extra", "only a probe point may follow"),
+    ("-:dup kp_target_add extra", "no event matches 'dup' at kp_target_add"),
+    ("-:dup kp_target_add " + "x" * 64, "Argument expression is too long"),
 ]
 
 
@@ -667,3 +669,71 @@ def test_tracefs_format_id_events(guest):
     expect(re.match(r"^  r +id \d+ +enable 1  filter none  trigger none$", ev[3]), ev)
     expect("no event matches" in guest.cmd_err("format nosuch"), "format nosuch")
     guest.cmd_ok("disable all")
+
+
+def test_multiprobe_event(guest):
+    """Several probe points on one event, as Linux 6.x (its kprobe_multiprobe.tc and the
+    multiprobe cases of kprobe_syntax_errors.tc): appended when the fetch-args agree,
+    listed one line per point, enabled, filtered and counted as one event."""
+    reset(guest)
+    ev = "p:kprobes/testevent"
+    add, fib = ev + " kp_target_add a=%di", ev + " kp_target_fib a=%di"
+    # kprobe_multiprobe.tc: two points, removed by name together, or one by its place
+    guest.cmd_ok(add)
+    expect("added a probe point to kprobes/testevent (2 points)" in guest.cmd_ok(fib), "append")
+    expect(guest.cmd_ok("kprobe_events").splitlines() == [add, fib], guest.cmd_ok("kprobe_events"))
+    guest.cmd_ok("-:kprobes/testevent")
+    expect(guest.cmd_ok("kprobe_events") == "", "both points removed by name")
+    guest.cmd_ok(add)
+    guest.cmd_ok(fib)
+    expect(guest.cmd_ok("-:kprobes/testevent kp_target_add").strip() ==
+           "removed 1 probe point of kprobes/testevent", "one point")
+    expect(guest.cmd_ok("kprobe_events").splitlines() == [fib], guest.cmd_ok("kprobe_events"))
+    guest.cmd_err(ev + " kp_target_add $stack")       # appending a different type fails
+    # the multiprobe error_log cases, each at Linux's column
+    col = len(ev + " kp_target_fib ")
+    for line, msg, pos in (("r:kprobes/testevent kp_target_add", "Probe type is different from existing probe", 0),
+                           (ev + " kp_target_fib b=%di", "Argument type or name is different from existing probe", col),
+                           (ev + " kp_target_fib a=%di:u8", "Argument type or name is different from existing probe", col),
+                           (ev + ' kp_target_fib a=\\"foo"', "Argument type or name is different from existing probe", col),
+                           (ev + " kp_target_fib", "Argument type or name is different from existing probe", 0),
+                           (fib, "There is already the exact same probe event", 0)):
+        err = guest.cmd_err(line)
+        expect(err == "error: %s (column %d; see error_log)" % (msg, pos), (line, err))
+    expect(guest.cmd_ok("kprobe_events").splitlines() == [fib], "a refused line changed something")
+    # points in definition order across events; the same place with other args is a point too
+    guest.cmd_ok("p:other kp_target_add")
+    guest.cmd_ok(add)
+    guest.cmd_ok(ev + " kp_target_add a=%si")
+    listing = guest.cmd_ok("kprobe_events").splitlines()
+    expect(listing == [fib, "p:kprobes/other kp_target_add", add, ev + " kp_target_add a=%si"], listing)
+    ev_lines = [l for l in guest.cmd_ok("events").splitlines() if "testevent" in l]
+    expect(len(ev_lines) == 1, ev_lines)
+    # enable, filter and trace act on the event: every point
+    expect(guest.cmd_ok("enable testevent").strip() == "enabled 1 event", "enable")
+    call(guest, "kp_target_add 7 9")
+    call(guest, "kp_target_fib 1")
+    got = sorted((g[1], g[2].split("+")[0], g[3]) for g in entries(guest))
+    expect(got == [("testevent", "kp_target_add", "a=0x7"), ("testevent", "kp_target_add", "a=0x9"),
+                   ("testevent", "kp_target_fib", "a=0x1")], got)
+    prof = [l.split() for l in guest.cmd_ok("kprobe_profile testevent").splitlines()]
+    expect(prof == [["testevent", "1", "0"]] * 3, prof)
+    guest.cmd_ok("filter testevent 'a == 1'")
+    guest.cmd_ok("trace clear")
+    call(guest, "kp_target_add 1 5")
+    call(guest, "kp_target_fib 1")
+    got = sorted(g[2].split("+")[0] for g in entries(guest))
+    expect(got == ["kp_target_add", "kp_target_fib"], got)          # a=%di at add, fib; not a=%si
+    # one point off an enabled event is allowed; its last point is not
+    guest.cmd_ok("-:testevent kp_target_add a=%si")
+    guest.cmd_ok("-:testevent kp_target_add")
+    expect(guest.cmd_ok("kprobe_events").splitlines() == [fib, "p:kprobes/other kp_target_add"], "removed")
+    expect("in use" in guest.cmd_err("-:testevent kp_target_fib"), "last point of an enabled event")
+    # a point added to an enabled event fires at once
+    guest.cmd_ok(add)
+    guest.cmd_ok("trace clear")
+    call(guest, "kp_target_add 1 0")
+    expect([g[2].split("+")[0] for g in entries(guest)] == ["kp_target_add"], "new point armed")
+    guest.cmd_ok("disable testevent")
+    guest.cmd_ok("-:kprobes/")                           # Linux's whole-group removal
+    expect(guest.cmd_ok("kprobe_events") == "", guest.cmd_ok("kprobe_events"))
