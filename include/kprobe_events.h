@@ -30,6 +30,7 @@
 #define KEVENT_PID		1
 
 struct kevent;
+struct kevent_hist;
 
 /*
  * One probe point of an event, as Linux 6.x allows several ("p:ev sym1 a=%di"
@@ -53,7 +54,7 @@ struct kevent {
 	unsigned int nprobes;		/* at least 1 */
 	struct kevent_probe *probes;	/* in definition order (the listing's) */
 	struct trace_filter *filter;	/* NULL: every hit is recorded */
-	struct hist_table *hist;	/* a hist trigger (arms the probes), or NULL */
+	struct kevent_hist *hist;	/* a hist trigger (arms the probes), or NULL */
 	/*
 	 * last, allocated for def.nargs args: the event's fields, as its first
 	 * point defined them; its place (symbol, address) is that point's and
@@ -111,6 +112,12 @@ void kevent_disarm(struct kevent *ev);
 
 /* Free an event's hist trigger (the event is going away, disarmed). */
 void kevent_hist_free(struct kevent *ev);
+/*
+ * A hit, after fetch_args(): count it in this CPU's part of the table.
+ * Interrupts off; takes no lock and writes nothing another CPU writes.
+ */
+void kevent_hist_hit(struct kevent_hist *h, const struct trace_event_def *def,
+		     const void *rec, uint64_t ts_ns);
 /* trace -H: FIELD of EVENT's entries in the buffer as a log2 bar chart. */
 int kevent_trace_hist(const char *target, const char *field);
 

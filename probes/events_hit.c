@@ -53,8 +53,6 @@ static void ring_exit(bool nested, uint64_t flags)
 	barrier();
 	ring_depth[this_cpu()->cpu]--;
 }
-/* hist tables take one updater at a time (hist.c is plain C, no atomics) */
-static struct spinlock hist_lock = SPINLOCK_INIT("hist");
 static bool tracing_on = true;
 static bool paused;
 static uint64_t paused_drops;
@@ -83,7 +81,7 @@ static void record(struct kevent_probe *p, struct pt_regs *regs, uint64_t ip,
 		.read_mem = read_mem,
 	};
 	const struct trace_filter *f;
-	struct hist_table *h;
+	struct kevent_hist *h;
 	uint64_t now = uptime_ns(), lock;
 	bool nested;
 
@@ -93,11 +91,8 @@ static void record(struct kevent_probe *p, struct pt_regs *regs, uint64_t ip,
 		return;
 	/* Triggers see every hit, before the event's filter, as Linux's do. */
 	h = READ_ONCE(ev->hist);
-	if (h) {
-		lock = spin_lock_irqsave(&hist_lock);
-		hist_update(h, &p->def, hit->rec, now);
-		spin_unlock_irqrestore(&hist_lock, lock);
-	}
+	if (h)
+		kevent_hist_hit(h, &p->def, hit->rec, now);
 	if (!READ_ONCE(ev->enabled))
 		return;		/* armed for its trigger only */
 	if (READ_ONCE(paused)) {

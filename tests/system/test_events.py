@@ -737,3 +737,31 @@ def test_multiprobe_event(guest):
     guest.cmd_ok("disable testevent")
     guest.cmd_ok("-:kprobes/")                           # Linux's whole-group removal
     expect(guest.cmd_ok("kprobe_events") == "", guest.cmd_ok("kprobe_events"))
+
+
+def test_hist_string_and_common_keys(guest):
+    """A :string fetch-arg ($comm here) as a key, with common_pid.execname and common_cpu,
+    on an event of two probe points: the trigger counts the hits of both."""
+    reset(guest)
+    guest.cmd_ok("p:hs kp_target_add c=$comm a=%di")
+    guest.cmd_ok("p:hs kp_target_fib c=$comm a=%di")
+    guest.cmd_ok("trigger hs 'hist:keys=c,a:sort=a.descending'")
+    for a in (1, 3, 3):
+        call(guest, "kp_target_add %d 0" % a)
+    call(guest, "kp_target_fib 1")
+    lines = [l for l in guest.cmd_ok("hist hs").splitlines() if l.startswith("{") or "Hits" in l]
+    pad = "kp-shell" + " " * 42
+    expect(lines == ["{ c: %s, a:          3 } hitcount:          2" % pad,
+                     "{ c: %s, a:          1 } hitcount:          2" % pad,
+                     "    Hits: 4"], lines)
+    guest.cmd_ok("trigger hs '!hist:keys=c,a'")
+    guest.cmd_ok("trigger hs 'hist:keys=common_pid.execname,common_cpu:vals=a'")
+    call(guest, "kp_target_add 5 0")
+    hist = guest.cmd_ok("hist hs")
+    expect("# trigger info: hist:keys=common_pid.execname,common_cpu:vals=hitcount,a:sort=hitcount:size=2048 [active]"
+           in hist, hist)
+    expect("{ common_pid: kp-shell        [         1], common_cpu:          0 } hitcount:          1"
+           "  a:          5" in hist, hist)
+    expect("a value must be a number" in guest.cmd_err("trigger hs 'hist:keys=a:vals=c'"), "string value")
+    guest.cmd_ok("trigger hs '!hist:keys=common_pid.execname,common_cpu'")
+    guest.cmd_ok("-:hs")
