@@ -396,3 +396,43 @@ KTEST(kevents, removal_clears_buffer_and_leaks_nothing)
 	KT_EXPECT_EQ(after.objects_in_use, before.objects_in_use);
 	cleanup();
 }
+
+KTEST(kevents, probe_points_share_one_event)
+{
+	uint64_t text = kernel_text_checksum();
+	struct kevent *ev;
+	unsigned int before = kevent_count();
+
+	own_events_start();
+	KT_ASSERT(define("p:kt/two kp_target_add a=%di") == 0);
+	KT_ASSERT(define("p:kt/two kp_target_fib a=%di") == 0);
+	KT_EXPECT_EQ(kevent_count(), before + 1);
+	ev = find("kt/two");
+	KT_ASSERT(ev && ev->nprobes == 2);
+	/* Linux's refusals: another type, other args, the same point again */
+	KT_EXPECT_EQ(define("r:kt/two kp_target_loop"), -EEXIST);
+	KT_EXPECT_EQ(define("p:kt/two kp_target_loop a=%di:u8"), -EEXIST);
+	KT_EXPECT_EQ(define("p:kt/two kp_target_fib a=%di"), -EEXIST);
+	KT_EXPECT_EQ(ev->nprobes, 2);
+	KT_EXPECT_EQ(kevent_enable("kt/two", true, msg, sizeof(msg)), 1);
+	trace_buffer_clear();
+	add(5, 0);
+	fib(1);
+	KT_ASSERT(next_hit(NULL));
+	KT_EXPECT_EQ(hit->event_id, ev->id);
+	KT_EXPECT_EQ(hit->ip, (uint64_t)kp_target_add);
+	KT_EXPECT_EQ(arg_value(ev, 0), 5);
+	KT_ASSERT(next_hit(NULL));
+	KT_EXPECT_EQ(hit->event_id, ev->id);
+	KT_EXPECT_EQ(hit->ip, (uint64_t)kp_target_fib);
+	KT_EXPECT_EQ(kevent_hits(ev), 2);
+	/* one point off an enabled event; the last one stays until it is disabled */
+	KT_EXPECT_EQ(define("-:kt/two kp_target_add"), 0);
+	KT_EXPECT_EQ(ev->nprobes, 1);
+	KT_EXPECT_EQ(define("-:kt/two kp_target_fib"), -EBUSY);
+	kevent_enable("kt/two", false, msg, sizeof(msg));
+	KT_EXPECT_EQ(define("-:kt/two kp_target_fib"), 0);
+	KT_EXPECT(find("kt/two") == NULL);
+	KT_EXPECT_EQ(kernel_text_checksum(), text);
+	cleanup();
+}
