@@ -185,12 +185,8 @@ static struct kevent_probe *make_point(struct trace_event_def *def, int *errp,
 		kevent_msg(msg, len, err, "cannot probe %s: not kernel text", where);
 		goto fail;
 	}
+	/* as Linux, SYM+OFFS may lie past SYM's end, in a function after it */
 	ks = kallsyms_lookup(def->addr, &off);
-	if (def->has_symbol && (!ks || off != def->offset)) {
-		kevent_msg(msg, len, err, "cannot probe %s: offset %u is past the end of %s",
-			   where, def->offset, sym);
-		goto fail;
-	}
 	if (kprobe_blacklisted(def->addr)) {
 		kevent_msg(msg, len, err,
 			   "cannot probe %s: it is on the kprobe blacklist (the probe path runs it)",

@@ -331,7 +331,7 @@ MALFORMED = [
     
     ("p nosuch_function", "Invalid probed address or symbol (column 2"),
     ("p kp_target_add+1", "Probe point is not an instruction boundary"),
-    ("p kp_target_add+4096", "past the end"),
+    ("p kp_target_add+0x40000000", "not kernel text"),
     ("p kp_target_add-4", "Invalid probed address or symbol"),
     ("p kp_target_add%ret", "Invalid probed address suffix (column 15"),
     ("r kp_target_add+4", "Retprobe address must be an function entry"),
@@ -765,3 +765,64 @@ def test_hist_string_and_common_keys(guest):
     expect("a value must be a number" in guest.cmd_err("trigger hs 'hist:keys=a:vals=c'"), "string value")
     guest.cmd_ok("trigger hs '!hist:keys=common_pid.execname,common_cpu'")
     guest.cmd_ok("-:hs")
+
+
+def test_linux_kprobe_selftests(guest):
+    """Linux 6.12's tools/testing/selftests/ftrace/test.d/kprobe cases that apply here, each
+    on the target functions (vfs_read and the fork function are kp_target_* here)."""
+    reset(guest)
+    # add_and_remove.tc, kprobe_eventname.tc: names, generated and given
+    guest.cmd_ok("p kp_target_add")
+    guest.cmd_ok("p:event1 kp_target_add")
+    guest.cmd_ok("p:kprobes2/event2 kp_target_add")
+    ev = guest.cmd_ok("events")
+    for name in ("kprobes/", "  p_kp_target_add_0 ", "  event1 ", "kprobes2/", "  event2 "):
+        expect(name in ev, (name, ev))
+    guest.cmd_ok("kprobe_events clear")
+    # probepoint.tc: SYM, its address, SYM+offset of the next function; not before SYM
+    addr = addr_of(guest, "kp_target_add")
+    size = int(re.search(r"kp_target_add\+0x0/0x([0-9a-f]+)", guest.cmd_ok("ksym kp_target_add")).group(1), 16)
+    nxt = size
+    while not re.search(r" \S+\+0x0/0x", guest.cmd_ok("ksym kp_target_add+%d" % nxt)):
+        nxt += 1
+    for point in ("kp_target_add", "%#x" % addr, "kp_target_add+%d" % nxt):
+        guest.cmd_ok("p:testprobe " + point)
+        guest.cmd_ok("-:testprobe")
+    guest.cmd_err("p:testprobe kp_target_add-16")
+    guest.cmd_err("p:testprobe kp_target_add+0xfffffffffffffff0")
+    # kretprobe_return_suffix.tc: %return makes the same return probe as r
+    guest.cmd_ok("r:myprobeaccept kp_target_add")
+    r1 = guest.cmd_ok("kprobe_events")
+    guest.cmd_ok("-:myprobeaccept")
+    guest.cmd_ok("p:myprobeaccept kp_target_add%return")
+    expect(guest.cmd_ok("kprobe_events") == r1, (r1, guest.cmd_ok("kprobe_events")))
+    guest.cmd_ok("kprobe_events clear")
+    # profile.tc: a new event has 0 hits and 0 misses, a hit counts, removal drops the line
+    expect("myevent" not in guest.cmd_ok("kprobe_profile"), "profile before")
+    guest.cmd_ok("p:myevent kp_target_fib")
+    expect(re.match(r"^\s+myevent\s+0\s+0$", guest.cmd_ok("kprobe_profile").strip("\n")), "0 0")
+    guest.cmd_ok("enable myevent")
+    call(guest, "kp_target_fib 1")
+    expect(re.match(r"^\s+myevent\s+1\s+0$", guest.cmd_ok("kprobe_profile").strip("\n")), "1 0")
+    # busy_check.tc: clearing kprobe_events fails while an event is enabled
+    guest.cmd_err("kprobe_events clear")
+    guest.cmd_ok("disable myevent")
+    guest.cmd_ok("kprobe_events clear")
+    expect("myevent" not in guest.cmd_ok("kprobe_profile"), "profile after")
+    # kretprobe_entry_arg.tc: $arg1 at the return is what the entry saw
+    guest.cmd_ok("p:myevent1 kp_target_add arg=$arg1")
+    guest.cmd_ok("r:myevent2 kp_target_add arg=$arg1")
+    guest.cmd_ok("enable kprobes/*")
+    call(guest, "kp_target_add 77 1")
+    got = [(g[1], g[3]) for g in entries(guest)]
+    expect(got == [("myevent1", "arg=0x4d"), ("myevent2", "arg=0x4d")], got)
+    guest.cmd_ok("disable kprobes/*")
+    guest.cmd_ok("kprobe_events clear")
+    # kprobe_args_string.tc: the same string read twice
+    guest.cmd_ok("p:testprobe kp_target_strlen arg1=+0(%di):string arg2=+0(%di):string")
+    guest.cmd_ok("enable testprobe")
+    call(guest, "kp_target_strlen log_buf")
+    (e,) = entries(guest)
+    a = args_of(e[3])
+    expect(a["arg1"] == a["arg2"] and a["arg1"].startswith('"[    0.000000] kprobe64'), a)
+    guest.cmd_ok("disable testprobe")
