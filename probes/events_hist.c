@@ -9,8 +9,9 @@
  *                                    over the trace buffer's entries of EVENT
  *
  * As in Linux, a trigger arms its event's probes even while the event is
- * disabled; the hits then feed the histogram but not the trace buffer. One
- * hist trigger per event (Linux allows several with different keys).
+ * disabled; the hits then feed the histogram but not the trace buffer. An
+ * event may have several hist triggers, told apart by their keys, as Linux's;
+ * hist prints each in the order they were set.
  *
  * Each CPU counts its hits in a part of its own, so the hit path takes no
  * lock and writes no line another CPU writes. Reading (hist), clearing and
@@ -29,6 +30,7 @@
 #include "events_internal.h"
 
 struct kevent_hist {
+	struct kevent_hist *next;	/* the event's next trigger; hits follow it */
 	struct hist_spec spec;
 	unsigned int ncpus;		/* parts[0..ncpus): one per CPU at attach */
 	struct hist_part *parts[MAX_CPUS];	/* written by that CPU's hits only */
@@ -55,10 +57,13 @@ void kevent_hist_hit(struct kevent_hist *h, const struct trace_event_def *def,
 {
 	unsigned int cpu = this_cpu()->cpu;
 	struct hist_ctx ctx = { .ts_ns = ts_ns, .cpu = cpu, .pid = KEVENT_PID };
-	struct hist_part *part = cpu < h->ncpus ? READ_ONCE(h->parts[cpu]) : NULL;
+	struct hist_part *part;
 
-	if (part)	/* a CPU started after the trigger has no part: not counted */
-		hist_update(&h->spec, part, def, rec, &ctx);
+	for (; h; h = READ_ONCE(h->next)) {
+		part = cpu < h->ncpus ? READ_ONCE(h->parts[cpu]) : NULL;
+		if (part)	/* a CPU started after the trigger has no part: not counted */
+			hist_update(&h->spec, part, def, rec, &ctx);
+	}
 }
 
 static size_t part_pages(const struct hist_spec *hs)
@@ -146,36 +151,54 @@ static void collect(struct kevent_hist *h)
 
 void kevent_hist_free(struct kevent *ev)
 {
-	hist_free(ev->hist);
+	struct kevent_hist *h, *next;
+
+	for (h = ev->hist; h; h = next) {
+		next = h->next;
+		hist_free(h);
+	}
 	ev->hist = NULL;
 }
 
-/* Take the trigger away; the probes stay armed only if the event is enabled. */
-static void detach(struct kevent *ev)
+/* The trigger with these keys, and the link that points at it. */
+static struct kevent_hist **find_trigger(struct kevent *ev, const char *keys)
 {
-	struct kevent_hist *h = ev->hist;
+	struct kevent_hist **pp;
 
-	WRITE_ONCE(ev->hist, NULL);
-	if (!ev->enabled)
+	for (pp = &ev->hist; *pp; pp = &(*pp)->next)
+		if (!strcmp((*pp)->spec.keys_text, keys))
+			return pp;
+	return pp;
+}
+
+/* Take *pp away; the probes stay armed only if the event is enabled or has another. */
+static void detach(struct kevent *ev, struct kevent_hist **pp)
+{
+	struct kevent_hist *h = *pp;
+
+	WRITE_ONCE(*pp, h->next);
+	if (!ev->enabled && !ev->hist)
 		kevent_disarm(ev);
-	/* hits read the table with interrupts off: after a grace period
-	 * no CPU can still be updating it */
+	/* hits walk the list with interrupts off: after a grace period no
+	 * CPU can still be in h */
 	synchronize_cpus();
 	hist_free(h);
 }
 
-static int attach(struct kevent *ev, char *msg, size_t len)
+/* Publish a new trigger at the end of the list, arming the probes for the first. */
+static int attach(struct kevent *ev, struct kevent_hist **tail, char *msg, size_t len)
 {
 	struct kevent_hist *h = hist_new();
+	bool first = !ev->hist;
 	int err;
 
 	if (!h)
 		return kevent_msg(msg, len, -ENOMEM, "no memory for %u entries", spec.size);
-	WRITE_ONCE(ev->hist, h);
-	if (!ev->enabled) {
+	WRITE_ONCE(*tail, h);	/* complete before a hit can reach it */
+	if (first && !ev->enabled) {
 		err = kevent_arm(ev);
 		if (err) {	/* never armed: no handler can have seen it */
-			WRITE_ONCE(ev->hist, NULL);
+			WRITE_ONCE(*tail, NULL);
 			hist_free(h);
 			return kevent_msg(msg, len, err, "could not arm '%s' (%d)", ev->def.event, err);
 		}
@@ -187,22 +210,20 @@ static int set_trigger(struct kevent *ev, const char *text, char *msg, size_t le
 {
 	bool remove = *text == '!';
 	char err[TRACE_ERR_MAX];
-	struct kevent_hist *h = ev->hist;
+	struct kevent_hist **pp, *h;
 
 	if (hist_parse(text + remove, &ev->def, &spec, err, sizeof(err)))
 		return kevent_msg(msg, len, -EINVAL, "%s", err);
+	pp = find_trigger(ev, spec.keys_text);
+	h = *pp;
 	if (remove) {
-		if (!h || strcmp(h->spec.keys_text, spec.keys_text))
+		if (!h)
 			return kevent_msg(msg, len, -ENOENT, "no hist trigger with keys=%s on %s",
 					  spec.keys_text, ev->def.event);
-		detach(ev);
+		detach(ev, pp);
 		return kevent_msg(msg, len, 0, "hist trigger removed from %s/%s",
 				  ev->def.group, ev->def.event);
 	}
-	if (h && strcmp(h->spec.keys_text, spec.keys_text))
-		return kevent_msg(msg, len, -EBUSY,
-				  "%s already has a hist trigger (keys=%s); one per event here",
-				  ev->def.event, h->spec.keys_text);
 	if (h) {
 		switch (spec.cmd) {
 		case HIST_CMD_PAUSE:
@@ -216,10 +237,13 @@ static int set_trigger(struct kevent *ev, const char *text, char *msg, size_t le
 			hist_part_clear(&h->merged, &h->spec);
 			return kevent_msg(msg, len, 0, "hist cleared");
 		}
-		return kevent_msg(msg, len, -EEXIST, "File exists: %s has this hist trigger",
-				  ev->def.event);
+		return kevent_msg(msg, len, -EEXIST, "File exists: %s has a hist trigger with keys=%s",
+				  ev->def.event, spec.keys_text);
 	}
-	if (attach(ev, msg, len))
+	if (spec.cmd == HIST_CMD_CONT || spec.cmd == HIST_CMD_CLEAR)
+		return kevent_msg(msg, len, -ENOENT, "no hist trigger with keys=%s on %s",
+				  spec.keys_text, ev->def.event);
+	if (attach(ev, pp, msg, len))
 		return -ENOMEM;
 	return kevent_msg(msg, len, 0, "hist trigger set on %s/%s%s", ev->def.group,
 			  ev->def.event, ev->enabled ? "" : " (probe armed; the trace buffer stays off)");
@@ -292,8 +316,10 @@ static int run_trigger(char *s)
 			cprintf("# Available triggers:\n# hist\n");
 			return 0;
 		}
-		hist_trigger_text(&ev->hist->spec, &ev->def, text, sizeof(text));
-		cprintf("%s [%s]\n", text, ev->hist->spec.paused ? "paused" : "active");
+		for (struct kevent_hist *h = ev->hist; h; h = h->next) {
+			hist_trigger_text(&h->spec, &ev->def, text, sizeof(text));
+			cprintf("%s [%s]\n", text, h->spec.paused ? "paused" : "active");
+		}
 		return 0;
 	}
 	if (set_trigger(ev, s, msg, sizeof(msg)) < 0)
@@ -314,7 +340,8 @@ CONSOLE_CMD(trigger, cmd_trigger, "trigger EVENT ['hist:keys=K[,K]..[:vals=V,..]
 	    "  common_timestamp, common_cpu (cpu), common_pid; key modifiers .hex .sym\n"
 	    "  .sym-offset .log2 .buckets=N, .usecs for common_timestamp, .execname for\n"
 	    "  common_pid;\n"
-	    "  '!hist:keys=K' removes it; no text shows it. Arms the probe even if the\n"
+	    "  several per event, told apart by their keys; '!hist:keys=K' removes one;\n"
+	    "  no text shows them. Arms the probe even if the\n"
 	    "  event is disabled (hits count, the trace buffer stays off). Read: hist EVENT",
 	    "set a hist trigger on an event (Linux's events/GRP/EVENT/trigger)");
 
@@ -337,13 +364,17 @@ static int cmd_hist(int argc, char **argv)
 	if (!ev->hist)
 		return cmd_error("%s has no hist trigger (trigger %s 'hist:keys=...')",
 				 ev->def.event, argv[1]);
-	collect(ev->hist);
-	order = kmalloc((ev->hist->merged.entries + 1) * sizeof(*order));
-	if (!order)
-		return cmd_error("out of memory");
-	hist_print(&ev->hist->spec, &ev->hist->merged, &ev->def, addr_to_sym, KEVENT_COMM,
-		   order, emit, NULL);
-	kfree(order);
+	for (struct kevent_hist *h = ev->hist; h; h = h->next) {
+		collect(h);
+		order = kmalloc((h->merged.entries + 1) * sizeof(*order));
+		if (!order)
+			return cmd_error("out of memory");
+		if (h != ev->hist)	/* as Linux: two blank lines between histograms */
+			cprintf("\n\n");
+		hist_print(&h->spec, &h->merged, &ev->def, addr_to_sym, KEVENT_COMM, order,
+			   emit, NULL);
+		kfree(order);
+	}
 	return 0;
 }
 CONSOLE_CMD(hist, cmd_hist, "hist EVENT|GRP/EVENT\n"

@@ -589,7 +589,18 @@ def test_hist_trigger_keys_counts_sort_totals(guest):
     expect("{ a:          9 } hitcount:          1  b:          9" in guest.cmd_ok("hist h"), "cont")
     guest.cmd_ok("trigger h 'hist:keys=a:clear'")
     expect("Entries: 0" in guest.cmd_ok("hist h"), "clear")
-    expect("one per event" in guest.cmd_err("trigger h 'hist:keys=b'"), "second trigger")
+    # a second trigger with other keys, printed after the first as Linux does
+    guest.cmd_ok("trigger h 'hist:keys=b:sort=b'")
+    call(guest, "kp_target_add 4 8")
+    expect(guest.cmd_ok("trigger h").splitlines() ==
+           ["hist:keys=a:vals=hitcount,b:sort=hitcount:size=2048 [active]",
+            "hist:keys=b:vals=hitcount:sort=b:size=2048 [active]"], guest.cmd_ok("trigger h"))
+    two = guest.cmd_ok("hist h").split("\n\n\n# event histogram\n")
+    expect(len(two) == 2 and "Hits: 1\n" in two[0] and two[1].startswith("#\n# trigger info: hist:keys=b:") and
+           "{ b:          8 } hitcount:          1" in two[1], two)
+    expect("File exists" in guest.cmd_err("trigger h 'hist:keys=b'"), "the same trigger twice")
+    guest.cmd_ok("trigger h '!hist:keys=b'")
+    expect("no hist trigger" in guest.cmd_err("trigger h 'hist:keys=b:clear'"), "clear of none")
     expect("Couldn't find field: zz" in guest.cmd_err("trigger h 'hist:keys=zz'"), "bad field")
     guest.cmd_ok("trigger h '!hist:keys=a'")
     expect(guest.cmd_ok("trigger h").strip() == "# Available triggers:\n# hist", "not removed")
@@ -665,8 +676,8 @@ def test_tracefs_format_id_events(guest):
     guest.cmd_ok("filter f 'a > 1'")
     ev = guest.cmd_ok("events").splitlines()
     expect(len(ev) == 4 and ev[0] == "kprobes/" and ev[2] == "g/", ev)
-    expect(re.match(r"^  f +id %d +enable 0  filter set  trigger none$" % eid, ev[1]), ev)
-    expect(re.match(r"^  r +id \d+ +enable 1  filter none  trigger none$", ev[3]), ev)
+    expect(re.match(r"^  f +id %d +enable 0  filter set  trigger none  points 1  hits 0$" % eid, ev[1]), ev)
+    expect(re.match(r"^  r +id \d+ +enable 1  filter none  trigger none  points 1  hits 0$", ev[3]), ev)
     expect("no event matches" in guest.cmd_err("format nosuch"), "format nosuch")
     guest.cmd_ok("disable all")
 
@@ -708,7 +719,7 @@ def test_multiprobe_event(guest):
     listing = guest.cmd_ok("kprobe_events").splitlines()
     expect(listing == [fib, "p:kprobes/other kp_target_add", add, ev + " kp_target_add a=%si"], listing)
     ev_lines = [l for l in guest.cmd_ok("events").splitlines() if "testevent" in l]
-    expect(len(ev_lines) == 1, ev_lines)
+    expect(len(ev_lines) == 1 and ev_lines[0].endswith("points 3  hits 0"), ev_lines)
     # enable, filter and trace act on the event: every point
     expect(guest.cmd_ok("enable testevent").strip() == "enabled 1 event", "enable")
     call(guest, "kp_target_add 7 9")
@@ -717,7 +728,8 @@ def test_multiprobe_event(guest):
     expect(got == [("testevent", "kp_target_add", "a=0x7"), ("testevent", "kp_target_add", "a=0x9"),
                    ("testevent", "kp_target_fib", "a=0x1")], got)
     prof = [l.split() for l in guest.cmd_ok("kprobe_profile testevent").splitlines()]
-    expect(prof == [["testevent", "1", "0"]] * 3, prof)
+    expect(prof == [["testevent", "1", "0"]] * 3, prof)           # one line per point, as Linux
+    expect(re.search(r"^  testevent .* points 3  hits 3$", guest.cmd_ok("events"), re.M), "hits of the event")
     guest.cmd_ok("filter testevent 'a == 1'")
     guest.cmd_ok("trace clear")
     call(guest, "kp_target_add 1 5")
