@@ -206,7 +206,7 @@ CONSOLE_CMD(kprobe_profile, cmd_kprobe_profile, "kprobe_profile [EVENT|GRP/EVENT
 	    "  columns as Linux, one line per probe point: event, hits (handler runs,\n"
 	    "  filtered or not), misses\n"
 	    "  (hits inside another probe's handler; r: also no free instance)",
-	    "per-event hit and miss counts (Linux's kprobe_profile)");
+	    "hit and miss counts per probe point (Linux's kprobe_profile)");
 
 /* ---- enable, disable ---- */
 
