@@ -170,7 +170,7 @@ static int cmd_kprobe_events(int argc, char **argv)
 	char msg[KEVENT_MSG_MAX];
 
 	if (argc == 1)
-		return kevent_for_each_probe("all", list_one, NULL);
+		return kevent_for_each_probe("all", list_one, NULL) ? cmd_error("out of memory") : 0;
 	if (argc != 2 || strcmp(argv[1], "clear"))
 		return cmd_error("usage: kprobe_events [clear]");
 	if (kevent_for_each("all", check_idle, &busy))
@@ -200,7 +200,9 @@ static int cmd_kprobe_profile(int argc, char **argv)
 		return cmd_error("usage: kprobe_profile [EVENT|GRP/EVENT|GRP/*]");
 	if (argc == 2 && !matching(argv[1]))
 		return cmd_error("no event matches '%s'", argv[1]);
-	return kevent_for_each_probe(argc == 2 ? argv[1] : "all", profile_one, NULL);
+	if (kevent_for_each_probe(argc == 2 ? argv[1] : "all", profile_one, NULL))
+		return cmd_error("out of memory");
+	return 0;
 }
 CONSOLE_CMD(kprobe_profile, cmd_kprobe_profile, "kprobe_profile [EVENT|GRP/EVENT|GRP/*]\n"
 	    "  columns as Linux, one line per probe point: event, hits (handler runs,\n"
