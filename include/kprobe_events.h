@@ -1,18 +1,21 @@
 /*
  * kprobe_events in the kernel: the registry of probe events defined from the
- * console (probes/events.c), their hit handlers and the trace buffer
- * (probes/events_hit.c), and the console commands (probes/events_cmds.c).
+ * console (probes/events.c; what a line does in events_define.c and
+ * events_remove.c), each with one or more probe points, their hit handlers
+ * and the trace buffer (probes/events_hit.c), and the console commands
+ * (probes/events_cmds.c).
  * The portable pieces they build on (parser, fetch-args, filters, trace
  * format, ring buffer) are in include/trace.h.
  *
  * Semantics follow Linux's tracefs: an event is created disabled; enabling
- * it arms its kprobe (or kretprobe); each hit evaluates the fetch-args,
- * applies the filter and appends one entry to the trace buffer. An enabled
- * event cannot be removed. Removing an event that was ever enabled clears
- * the trace buffer (as Linux does), so no entry outlives its definition.
+ * it arms the kprobe (or kretprobe) of every point; each hit evaluates the
+ * point's fetch-args, applies the event's filter and appends one entry to
+ * the trace buffer. An enabled event's last point cannot be removed.
+ * Removing an event that was ever enabled clears the trace buffer (as Linux
+ * does), so no entry outlives its definition.
  *
- * The console is the only writer: nothing here may be called from a probe
- * handler or an interrupt.
+ * The console is the only writer: nothing here but the hit handlers and
+ * kevent_hist_hit() may be called from a probe handler or an interrupt.
  */
 #ifndef KP_KPROBE_EVENTS_H
 #define KP_KPROBE_EVENTS_H
