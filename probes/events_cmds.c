@@ -116,17 +116,19 @@ CONSOLE_LINE_CMD(r, "r", match_r, run_definition,
 	"  e.g. r:myret kp_target_add ret=$retval:s64",
 	"define a return probe event ('help r' for types)");
 CONSOLE_LINE_CMD(remove, "-:", match_remove, run_definition,
-	"-:[GRP/]EVENT   (EVENT and GRP may be globs: -:mygrp/* removes a group)\n"
-	"  an enabled event is refused (disable it first); removing one that was\n"
-	"  ever enabled clears the trace buffer, as Linux does",
+	"-:[GRP/]EVENT [SYM[+OFFS]|ADDR [NAME=ARG ..]]   (globs: -:mygrp/* or -:mygrp/)\n"
+	"  with a probe point, only the event's points there go (Linux's multi-probe\n"
+	"  events: p:ev sym1 a=%di then p:ev sym2 a=%si adds a second point).\n"
+	"  An enabled event's last point is refused (disable it first); removing an\n"
+	"  event that was ever enabled clears the trace buffer, as Linux does",
 	"remove probe events ('help -:')");
 
 /* ---- kprobe_events, kprobe_profile ---- */
 
-static int list_one(struct kevent *ev, void *arg)
+static int list_one(struct kevent_probe *p, void *arg)
 {
 	(void)arg;
-	trace_event_print(&ev->def, line, sizeof(line));
+	trace_event_print(&p->def, line, sizeof(line));
 	put(line);
 	put("\n");
 	return 0;
@@ -159,7 +161,7 @@ static int cmd_kprobe_events(int argc, char **argv)
 	char msg[KEVENT_MSG_MAX];
 
 	if (argc == 1)
-		return kevent_for_each("all", list_one, NULL);
+		return kevent_for_each_probe("all", list_one, NULL) ? cmd_error("out of memory") : 0;
 	if (argc != 2 || strcmp(argv[1], "clear"))
 		return cmd_error("usage: kprobe_events [clear]");
 	if (kevent_for_each("all", check_idle, &busy))
@@ -176,10 +178,10 @@ static int cmd_kprobe_events(int argc, char **argv)
 CONSOLE_CMD(kprobe_events, cmd_kprobe_events, "kprobe_events [clear]",
 	    "list event definitions as Linux prints them; 'clear' removes them all");
 
-static int profile_one(struct kevent *ev, void *arg)
+static int profile_one(struct kevent_probe *p, void *arg)
 {
 	(void)arg;
-	cprintf("  %-44s %15lu %15lu\n", ev->def.event, ev->nhit, kevent_misses(ev));
+	cprintf("  %-44s %15lu %15lu\n", p->def.event, p->nhit, kevent_probe_misses(p));
 	return 0;
 }
 
@@ -189,12 +191,15 @@ static int cmd_kprobe_profile(int argc, char **argv)
 		return cmd_error("usage: kprobe_profile [EVENT|GRP/EVENT|GRP/*]");
 	if (argc == 2 && !matching(argv[1]))
 		return cmd_error("no event matches '%s'", argv[1]);
-	return kevent_for_each(argc == 2 ? argv[1] : "all", profile_one, NULL);
+	if (kevent_for_each_probe(argc == 2 ? argv[1] : "all", profile_one, NULL))
+		return cmd_error("out of memory");
+	return 0;
 }
 CONSOLE_CMD(kprobe_profile, cmd_kprobe_profile, "kprobe_profile [EVENT|GRP/EVENT|GRP/*]\n"
-	    "  columns as Linux: event, hits (handler runs, filtered or not), misses\n"
+	    "  columns as Linux, one line per probe point: event, hits (handler runs,\n"
+	    "  filtered or not), misses\n"
 	    "  (hits inside another probe's handler; r: also no free instance)",
-	    "per-event hit and miss counts (Linux's kprobe_profile)");
+	    "hit and miss counts per probe point (Linux's kprobe_profile)");
 
 /* ---- enable, disable ---- */
 
