@@ -297,7 +297,10 @@ void __noinline e1000_rx_frame(struct e1000 *hw, struct e1000_rx_desc *d, uint8_
 			res = NET_RX_OK_XDP_TX;
 		}
 		break;
-	default:	/* DROP, ABORTED, REDIRECT, invalid: the buffer is simply reused */
+	case XDP_REDIRECT:	/* copied into the target's ring; the buffer is reused */
+		res = xdp_do_redirect(dev, &xdp);
+		break;
+	default:	/* DROP, ABORTED, invalid: the buffer is simply reused */
 		res = xdp_drop_result(act);
 		break;
 	}

@@ -119,9 +119,11 @@ class Wire:
         self.guest_mac = None
         self.arp_answered = 0
 
-    def qemu_args(self, model="e1000"):
-        return ["-netdev", "socket,id=n0,udp=127.0.0.1:%d,localaddr=127.0.0.1:%d"
-                % (self.port, self.qemu_port), "-device", "%s,netdev=n0" % model]
+    def qemu_args(self, model="e1000", netdev="n0", mac=None):
+        """A NIC wired to this end; a second one needs its own netdev id and MAC."""
+        return ["-netdev", "socket,id=%s,udp=127.0.0.1:%d,localaddr=127.0.0.1:%d"
+                % (netdev, self.port, self.qemu_port),
+                "-device", "%s,netdev=%s%s" % (model, netdev, ",mac=" + mac if mac else "")]
 
     def send(self, frame):
         self.sock.sendto(frame, ("127.0.0.1", self.qemu_port))
@@ -292,9 +294,9 @@ def nonzero(d):
     return {k: v for k, v in d["results"].items() if v}
 
 
-def xdp_counters(guest):
-    """Parse `xdp status`: {'drop.packets': n, ..., 'prog': tag or None}."""
-    out = guest.cmd_ok("xdp status")
+def xdp_counters(guest, iface="eth0"):
+    """Parse `xdp status IFACE`: {'drop.packets': n, ..., 'prog': tag or None}."""
+    out = guest.cmd_ok("xdp status %s" % iface)
     c = {"prog": None, "raw": out}
     m = re.search(r"prog (.*) \(id \d+", out)
     if m:
