@@ -205,6 +205,18 @@ int bpf_verify(struct bpf_prog *prog, char *log, size_t log_size);
 /* Run a verified program with r1 = ctx; returns r0. */
 uint64_t bpf_prog_run(const struct bpf_prog *prog, const void *ctx);
 
+/* ---- bpf_trace_printk's formatting (bpf/printk.c) ---- */
+
+/* Fault-safe read of n bytes of kernel memory: 0, or -EFAULT with dst zeroed. */
+typedef int (*bpf_read_mem_fn)(void *dst, uint64_t src, size_t n);
+/*
+ * Format fmt (fmt_size bytes, NUL inside) with up to three arguments as
+ * bpf_trace_printk() does, into out (always terminated when size > 0).
+ * The length the text wanted, or -EINVAL for a format Linux refuses.
+ */
+int bpf_trace_format(char *out, size_t size, const char *fmt, uint32_t fmt_size,
+		     const uint64_t args[3], bpf_read_mem_fn read_mem);
+
 /* ---- the ELF loader (bpf/loader.c) ---- */
 
 #define BPF_OBJ_MAX_SIZE	(4u << 20)	/* bytes of ELF */

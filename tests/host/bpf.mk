@@ -24,6 +24,10 @@ bpf_loader_SRCS := tests/host/test_bpf_loader.c bpf/loader.c bpf/elf.c bpf/btf.c
 	bpf/helpers.c $(BPF_MAP_SRCS) $(BPF_CORE_SRCS)
 $(B)/host/test_bpf_loader: bpf/elf.h $(BPF_SAMPLES)
 
+# bpf_trace_printk's format rules.
+HOST_TESTS += bpf_printk
+bpf_printk_SRCS := tests/host/test_bpf_printk.c bpf/printk.c
+
 # Interpreter throughput for make bench.
 HOST_BENCH += bpf
 bench_bpf_SRCS := tests/host/bench_bpf.c $(BPF_CORE_SRCS)
