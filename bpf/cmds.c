@@ -3,8 +3,9 @@
  * map dump|lookup|update|delete, log, attach|detach (kprobe programs, through
  * the hook probes/ registers), unload. Keys and values are typed as
  * bytes in hex ("01 00 00 00") or, when they fit in 8 bytes, as one number
- * (little-endian, as the program sees it); they print as hex bytes, with the
- * number too for 4- and 8-byte values.
+ * (little-endian, as the program sees it). Entries of maps with BTF print
+ * as JSON lines, as bpftool's; others as hex bytes, with the number too
+ * for 4- and 8-byte values.
  */
 #include "bpf.h"
 #include "bpf_internal.h"
@@ -13,6 +14,7 @@
 #include "console.h"
 
 #define MAX_KV	512	/* bytes of key or value the console takes */
+#define BTF_TEXT_MAX	4096	/* a value longer than this as JSON prints in hex */
 
 static int cmd_load(int argc, char **argv)
 {
@@ -136,8 +138,56 @@ static void print_bytes(const char *label, const uint8_t *p, uint32_t n)
 	cprintf("\n");
 }
 
+/* BTF text of one key or value, into the scratch; false if none or too long. */
+static bool btf_text(struct bpf_map *map, bool key, const void *data, char *buf, size_t len)
+{
+	int n = bpf_map_btf_format(map, key, data, buf, len);
+
+	return n >= 0 && (size_t)n < len;
+}
+
+/*
+ * With BTF for the value, an entry is one line of JSON as bpftool prints
+ * it: {"key": K, "value": V}, or "values": [{"cpu": N, "value": V}...] for
+ * a per-CPU map. A key without BTF is its number (or hex bytes).
+ */
+static bool print_entry_btf(struct bpf_map *map, const void *key)
+{
+	static char kbuf[256], vbuf[BTF_TEXT_MAX];
+	const void *v;
+
+	if (!map->btf_value_type_id || map->map_type == BPF_MAP_TYPE_PROG_ARRAY)
+		return false;
+	if (!btf_text(map, true, key, kbuf, sizeof(kbuf))) {
+		if (map->key_size == 4)
+			snprintf(kbuf, sizeof(kbuf), "%u", *(const uint32_t *)key);
+		else if (map->key_size == 8)
+			snprintf(kbuf, sizeof(kbuf), "%lu", *(const uint64_t *)key);
+		else
+			return false;
+	}
+	if (map->ops->map_lookup_percpu_elem) {
+		cprintf("{\"key\": %s, \"values\": [", kbuf);
+		for (unsigned int cpu = 0; cpu < bpf_nr_cpus(); cpu++) {
+			v = map->ops->map_lookup_percpu_elem(map, key, cpu);
+			if (!v || !btf_text(map, false, v, vbuf, sizeof(vbuf)))
+				snprintf(vbuf, sizeof(vbuf), "null");
+			cprintf("%s{\"cpu\": %u, \"value\": %s}", cpu ? ", " : "", cpu, vbuf);
+		}
+		cprintf("]}\n");
+		return true;
+	}
+	v = map->ops->map_lookup_elem(map, key);
+	if (!v || !btf_text(map, false, v, vbuf, sizeof(vbuf)))
+		return false;
+	cprintf("{\"key\": %s, \"value\": %s}\n", kbuf, vbuf);
+	return true;
+}
+
 static void print_entry(struct bpf_map *map, const void *key)
 {
+	if (print_entry_btf(map, key))
+		return;
 	print_bytes("key", key, map->key_size);
 	if (map->ops->map_lookup_percpu_elem) {
 		bool any = false;

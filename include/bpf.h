@@ -109,13 +109,28 @@ struct bpf_map_ops {
 	void (*map_free)(struct bpf_map *map);
 };
 
+struct btf;
+
 struct bpf_map {
 	const struct bpf_map_ops *ops;
 	enum bpf_map_type map_type;
 	uint32_t key_size, value_size, max_entries, map_flags;
 	uint32_t id;
 	char name[BPF_OBJ_NAME_LEN];
+	/* the object's BTF and the key's and value's types in it (0: none) */
+	const struct btf *btf;
+	uint32_t btf_key_type_id, btf_value_type_id;
 };
+
+/*
+ * A key or value of map as JSON, the way bpftool prints maps with BTF:
+ * integers in decimal, enums by name, structs and unions as objects of
+ * their fields by name (bitfields too), arrays as lists, char arrays
+ * holding text as strings, pointers and floats in hex (bpf/btf_dump.c).
+ * The length wanted, or -ENOENT when the map has no BTF type for it.
+ */
+int bpf_map_btf_format(const struct bpf_map *map, bool key, const void *data, char *buf,
+		       size_t len);
 
 /* A new, zeroed map; NULL with *err (-EINVAL bad spec, -ENOMEM) on failure. */
 struct bpf_map *bpf_map_create(const struct bpf_map_spec *spec, int *err);
@@ -234,6 +249,7 @@ int bpf_trace_format(char *out, size_t size, const char *fmt, uint32_t fmt_size,
  */
 struct bpf_object {
 	char license[64];
+	struct btf *btf;		/* the checked .BTF, or NULL */
 	struct bpf_map **maps;
 	uint32_t nr_maps;
 	struct bpf_prog **progs;
