@@ -166,10 +166,12 @@ static bool print_entry_btf(struct bpf_map *map, const void *key)
 		else
 			return false;
 	}
-	if (map->ops->map_lookup_percpu_elem) {
+	if (map->map_type == BPF_MAP_TYPE_PERCPU_ARRAY || map->map_type == BPF_MAP_TYPE_PERCPU_HASH) {
 		cprintf("{\"key\": %s, \"values\": [", kbuf);
 		for (unsigned int cpu = 0; cpu < bpf_nr_cpus(); cpu++) {
 			v = map->ops->map_lookup_percpu_elem(map, key, cpu);
+			if (!v && bpf_nr_cpus() == 1)	/* one CPU: the map keeps one copy */
+				v = map->ops->map_lookup_elem(map, key);
 			if (!v || !btf_text(map, false, v, vbuf, sizeof(vbuf)))
 				snprintf(vbuf, sizeof(vbuf), "null");
 			cprintf("%s{\"cpu\": %u, \"value\": %s}", cpu ? ", " : "", cpu, vbuf);
