@@ -41,20 +41,46 @@ static int cmd_load(int argc, char **argv)
 	return 0;
 }
 
+static uint64_t stats_clock(void)
+{
+	return rdtsc();
+}
+
+/* TSC ticks as ns, split so that ticks * 10^6 cannot overflow */
+static uint64_t ticks_ns(uint64_t ticks)
+{
+	uint64_t khz = tsc_khz();
+
+	return khz ? ticks / khz * 1000000 + ticks % khz * 1000000 / khz : 0;
+}
+
+/* bpf stats [on|off]: Linux's kernel.bpf_stats_enabled */
+static int cmd_stats(int argc, char **argv)
+{
+	if (argc == 3 && (!strcmp(argv[2], "on") || !strcmp(argv[2], "off")))
+		__atomic_store_n(&bpf_stats_clock, strcmp(argv[2], "on") ? NULL : stats_clock,
+				 __ATOMIC_RELAXED);
+	else if (argc != 2)
+		return cmd_error("usage: bpf stats [on|off]");
+	cprintf("run time accounting %s\n", bpf_stats_clock ? "on" : "off");
+	return 0;
+}
+
 static int cmd_progs(void)
 {
-	cprintf("%4s %-7s %-31s %6s %10s %6s %s\n", "id", "type", "name", "insns", "run_cnt",
-		"users", "section");
+	cprintf("%4s %-7s %-31s %6s %10s %12s %6s %s\n", "id", "type", "name", "insns", "run_cnt",
+		"run_time_ns", "users", "section");
 	for (unsigned int i = 0; i < BPF_MAX_OBJECTS; i++) {
 		struct bpf_loaded *l = bpf_object_slot(i);
 
 		for (uint32_t p = 0; l && p < l->obj->nr_progs; p++) {
 			struct bpf_prog *prog = l->obj->progs[p];
 
-			cprintf("%4u %-7s %-31s %6u %10lu %6u %s\n", prog->id,
+			cprintf("%4u %-7s %-31s %6u %10lu %12lu %6u %s\n", prog->id,
 				bpf_prog_type_name(prog->type), prog->name, prog->len,
-				__atomic_load_n(&prog->run_cnt, __ATOMIC_RELAXED), prog->users,
-				prog->section);
+				__atomic_load_n(&prog->run_cnt, __ATOMIC_RELAXED),
+				ticks_ns(__atomic_load_n(&prog->run_ticks, __ATOMIC_RELAXED)),
+				prog->users, prog->section);
 		}
 	}
 	return 0;
@@ -322,7 +348,7 @@ static int cmd_bpf(int argc, char **argv)
 	char err[160];
 
 	if (argc < 2)
-		return cmd_error("usage: bpf load|progs|dump|maps|map|log|attach|detach|unload ...");
+		return cmd_error("usage: bpf load|paste|progs|stats|dump|maps|map|log|attach|detach|unload ...");
 	if (!strcmp(argv[1], "load"))
 		return cmd_load(argc, argv);
 	if (!strcmp(argv[1], "progs"))
@@ -333,6 +359,13 @@ static int cmd_bpf(int argc, char **argv)
 		return argc == 2 ? cmd_maps() : cmd_error("usage: bpf maps");
 	if (!strcmp(argv[1], "map"))
 		return cmd_map(argc, argv);
+	if (!strcmp(argv[1], "paste")) {
+		if (argc != 3 || strlen(argv[2]) >= 16 || !argv[2][0])
+			return cmd_error("usage: bpf paste NAME (1 to 15 characters), then base64 lines");
+		return bpf_paste(argv[2]);
+	}
+	if (!strcmp(argv[1], "stats"))
+		return cmd_stats(argc, argv);
 	if (!strcmp(argv[1], "log")) {
 		if (argc != 2)
 			return cmd_error("usage: bpf log");
@@ -349,8 +382,8 @@ static int cmd_bpf(int argc, char **argv)
 		cprintf("unloaded %s\n", argv[2]);
 		return 0;
 	}
-	return cmd_error("unknown bpf subcommand '%s' (load, progs, dump, maps, map, log, attach, detach, unload)",
+	return cmd_error("unknown bpf subcommand '%s' (load, paste, progs, stats, dump, maps, map, log, attach, detach, unload)",
 			 argv[1]);
 }
-CONSOLE_CMD(bpf, cmd_bpf, "bpf load SRC [NAME] | progs | dump PROG | maps | map OP MAP ... | log | attach PROG [SYM] | detach PROG | unload NAME",
+CONSOLE_CMD(bpf, cmd_bpf, "bpf load SRC [NAME] | paste NAME | progs | stats [on|off] | dump PROG | maps | map OP MAP ... | log | attach PROG [SYM] | detach PROG | unload NAME",
 	    "eBPF objects: load from a boot module, list, dump, maps, verifier log, unload");

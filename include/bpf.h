@@ -197,7 +197,8 @@ struct bpf_prog {
 	bool gpl_compatible;
 	char section[64];		/* the ELF section it came from: "xdp", "kprobe/SYM" */
 	uint32_t users;			/* attachments; an attached program stays loaded */
-	uint64_t run_cnt, run_time_ns;	/* kept by whoever runs it */
+	uint64_t run_cnt;		/* runs through bpf_prog_run_func() */
+	uint64_t run_ticks;		/* their clock ticks, while bpf_stats_clock is set */
 };
 
 /*
@@ -219,6 +220,16 @@ int bpf_verify(struct bpf_prog *prog, char *log, size_t log_size);
 
 /* Run a verified program with r1 = ctx; returns r0. */
 uint64_t bpf_prog_run(const struct bpf_prog *prog, const void *ctx);
+
+/*
+ * The same in the shape of Linux's bpf_func (ctx first, then the
+ * program), so a hook can call the interpreter through its own function
+ * pointer with no wrapper: counts the run in run_cnt and, while
+ * bpf_stats_clock is set (`bpf stats on`, Linux's bpf_stats_enabled),
+ * adds the ticks it took to run_ticks. Returns r0's low 32 bits.
+ */
+unsigned int bpf_prog_run_func(const void *ctx, const void *prog);
+extern uint64_t (*bpf_stats_clock)(void);
 
 /* ---- bpf_trace_printk's formatting (bpf/printk.c) ---- */
 
@@ -298,13 +309,6 @@ struct bpf_attach_ops {
 };
 void bpf_attach_ops_register(enum bpf_prog_type type, const struct bpf_attach_ops *ops);
 const struct bpf_attach_ops *bpf_attach_ops(enum bpf_prog_type type);
-
-/* Run a loaded program on ctx and count the run (bpf progs). */
-static inline uint64_t bpf_prog_run_counted(struct bpf_prog *prog, const void *ctx)
-{
-	__atomic_add_fetch(&prog->run_cnt, 1, __ATOMIC_RELAXED);
-	return bpf_prog_run(prog, ctx);
-}
 
 /* ---- checked execution, for programs nobody verified ---- */
 

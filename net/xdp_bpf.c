@@ -13,11 +13,6 @@
 /* bpf_redirect_map()'s flags: the fallback action in the low bits (Linux's) */
 #define REDIRECT_ACTION_MASK	(XDP_ABORTED | XDP_DROP | XDP_PASS | XDP_TX)
 
-static unsigned int xdp_bpf_func(const void *ctx, const void *insnsi)
-{
-	return (unsigned int)bpf_prog_run_counted((struct bpf_prog *)insnsi, ctx);
-}
-
 struct xdp_prog *xdp_bpf_load(const char *name, char *err, size_t errlen)
 {
 	struct bpf_prog *bp = bpf_prog_find(name);
@@ -38,7 +33,7 @@ struct xdp_prog *xdp_bpf_load(const char *name, char *err, size_t errlen)
 		return NULL;
 	}
 	bpf_prog_hold(bp);
-	prog->bpf_func = xdp_bpf_func;
+	prog->bpf_func = bpf_prog_run_func;	/* the interpreter itself, no wrapper */
 	prog->insnsi = bp;
 	prog->id = bp->id;
 	snprintf(prog->tag, sizeof(prog->tag), "bpf:%s", bp->name);

@@ -3,7 +3,10 @@ a GRUB module): the seed's drop-all XDP program compiled by clang, loaded
 with `bpf load boot:...`, attached to eth0 and fed real frames over QEMU's
 socket netdev; the console's bpf commands and their refusals. Each test
 unloads what it loaded."""
+import base64
+import binascii
 import json
+import os
 import re
 
 from guest import expect
@@ -20,12 +23,12 @@ def make_guest():
 
 
 def prog_row(guest, name):
-    """`bpf progs` row of name: {'id', 'type', 'insns', 'run_cnt', 'users'} or None."""
+    """`bpf progs` row of name: {'id', 'type', 'insns', 'run_cnt', 'run_time_ns', 'users'}."""
     for line in guest.cmd_ok("bpf progs").splitlines():
         f = line.split()
-        if len(f) >= 6 and f[2] == name:
+        if len(f) >= 7 and f[2] == name:
             return {"id": int(f[0]), "type": f[1], "insns": int(f[3]), "run_cnt": int(f[4]),
-                    "users": int(f[5])}
+                    "run_time_ns": int(f[5]), "users": int(f[6])}
     return None
 
 
@@ -215,3 +218,87 @@ def test_trace_printk_and_struct_map(guest):
     finally:
         guest.cmd_ok("bpf unload kp")
         guest.cmd_ok("trace clear")
+
+
+SAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "build", "samples", "bpf")
+
+
+def paste(guest, name, data, end="check", width=76, mangle=None):
+    """`bpf paste NAME`, the object as base64 lines, then the end line;
+    returns the output's lines after the banner."""
+    text = base64.b64encode(data).decode()
+    lines = [text[i:i + width] for i in range(0, len(text), width)]
+    if mangle:
+        lines = mangle(lines)
+    if end == "check":
+        end = ". %d %08x" % (len(data), binascii.crc32(data))
+    out = guest.cmd("\r".join(["bpf paste %s" % name] + lines + [end]), timeout=60)
+    rest = [l for l in out.splitlines() if l.strip()]
+    expect(rest and rest[0].startswith("paste base64 lines"), out)
+    return rest[1:]
+
+
+def test_paste_loads_an_object(guest):
+    data = open(os.path.join(SAMPLES, "xdp_drop.o"), "rb").read()
+    out = paste(guest, "pz", data)
+    expect(out == ["loaded %d pasted bytes as pz (see 'bpf progs')" % len(data)], out)
+    try:
+        row = prog_row(guest, "pz.xdp_prog")
+        expect(row and row["insns"] == 2, guest.cmd_ok("bpf progs"))
+        out = guest.cmd_ok("bpf dump pz.xdp_prog")
+        expect(re.search(r"1: 95 0 0", out), out)
+    finally:
+        guest.cmd_ok("bpf unload pz")
+    # the bare "." end, and another line width, work too
+    out = paste(guest, "pz", data, end=".", width=64)
+    expect(out[-1].startswith("loaded"), out)
+    guest.cmd_ok("bpf unload pz")
+
+
+def test_paste_refusals_load_nothing(guest):
+    data = open(os.path.join(SAMPLES, "xdp_drop.o"), "rb").read()
+    progs = guest.cmd_ok("bpf progs")
+    cases = [
+        (dict(end=". %d %08x" % (len(data) + 3, binascii.crc32(data))), "bytes lost"),
+        (dict(end=". %d %08x" % (len(data), binascii.crc32(data) ^ 1)), "CRC-32 mismatch"),
+        (dict(mangle=lambda l: l[:3] + l[4:]), "bytes lost"),             # a lost line
+        (dict(mangle=lambda l: [l[0][:10] + "*" + l[0][11:]] + l[1:]), "not base64"),
+        (dict(mangle=lambda l: l[:1] + ["x" * 1100] + l[1:]), "longer than 1023"),
+        (dict(end=". twelve"), "bad end line"),
+    ]
+    for kw, why in cases:
+        out = paste(guest, "bad", data, **kw)
+        expect(len(out) == 1 and out[0].startswith("error: paste: ") and why in out[0], (why, out))
+    out = paste(guest, "bad", b"not an ELF object at all")
+    expect(len(out) == 1 and out[0].startswith("error:"), out)
+    out = paste(guest, "bad", b"", end=".")
+    expect(out == ["error: paste: empty paste; nothing loaded"], out)
+    guest.cmd_err("bpf paste")
+    guest.cmd_err("bpf paste waytoolongobjectname")
+    expect(guest.cmd_ok("bpf progs") == progs, "a refused paste loaded something")
+
+
+def test_bpf_stats_time_runs(guest):
+    guest.cmd_ok("bpf load boot:kprobe_hist.o st")
+    try:
+        expect("off" in guest.cmd_ok("bpf stats"), "stats on by default")
+        guest.cmd_ok("bpf attach st.kprobe_hist")
+        try:
+            guest.cmd_ok("call kp_target_add 3 1")
+            expect(prog_row(guest, "st.kprobe_hist")["run_time_ns"] == 0, "timed while off")
+            expect("on" in guest.cmd_ok("bpf stats on"), "not switched on")
+            try:
+                for _ in range(3):
+                    guest.cmd_ok("call kp_target_add 3 1")
+            finally:
+                guest.cmd_ok("bpf stats off")
+            row = prog_row(guest, "st.kprobe_hist")
+            expect(row["run_cnt"] == 4 and row["run_time_ns"] > 0, row)
+            guest.cmd_ok("call kp_target_add 3 1")
+            expect(prog_row(guest, "st.kprobe_hist")["run_time_ns"] == row["run_time_ns"],
+                   "timed after stats off")
+            guest.cmd_err("bpf stats maybe")
+        finally:
+            guest.cmd_ok("bpf detach st.kprobe_hist")
+    finally:
+        guest.cmd_ok("bpf unload st")
