@@ -258,12 +258,16 @@ def is_udp_to(f, port):
 RESULT_STAGES = ("delivered", "driver", "xdp", "ethernet", "arp", "ipv4", "icmp", "udp")
 
 
-def net_counters(guest):
-    """Parse `net`: {name: value} for the first interface, plus 'results':
+def net_counters(guest, iface="eth0"):
+    """Parse `net`: {name: value} for one interface, plus 'results':
     the per-result counters (delivered and every drop reason)."""
     out = guest.cmd_ok("net")
-    c, results = {}, {}
+    c, results, mine = {}, {}, False
     for line in out.splitlines():
+        if line[:1].strip():        # "ethN: ..." starts an interface's block
+            mine = line.startswith(iface + ":")
+        if not mine:
+            continue
         m = re.match(r"\s*([\w ]+):", line)
         for k, v in re.findall(r"(\w+)=(\d+)", line):
             c[k] = int(v)
@@ -309,11 +313,11 @@ def xdp_counters(guest, iface="eth0"):
     return c
 
 
-def wait_counter(guest, key, target, timeout=10.0):
+def wait_counter(guest, key, target, timeout=10.0, iface="eth0"):
     """Poll `net` until counter key reaches target; returns the counters."""
     end = time.time() + timeout
     while True:
-        c = net_counters(guest)
+        c = net_counters(guest, iface)
         v = c["results"].get(key, c.get(key))
         if v >= target or time.time() > end:
             return c
