@@ -286,8 +286,12 @@ static inline void netif_rx_done(struct netif *dev, enum net_rx_result res)
 }
 /* XDP_PASS: hand a frame to the protocols; the buffer is only borrowed. */
 enum net_rx_result netif_receive(struct netif *dev, void *data, size_t len);
-/* Which drop result an action other than PASS/TX/REDIRECT means. */
-enum net_rx_result xdp_drop_result(unsigned int act);
+/*
+ * What a verdict other than PASS and TX becomes: XDP_REDIRECT is carried
+ * out (xdp_do_redirect), the others name their drop. One call on the
+ * driver's drop path, which make bench times.
+ */
+enum net_rx_result xdp_verdict_result(struct netif *dev, struct xdp_buff *xdp, unsigned int act);
 /*
  * XDP_REDIRECT: copy the frame into the transmit ring of this CPU's
  * redirect target (set by the program's bpf_redirect*() call, cleared

@@ -148,9 +148,9 @@ struct xdp_dev_stats {
 
 /*
  * Run dev's program on one frame and count the verdict. Returns the action
- * as the program gave it; the driver acts on XDP_PASS and XDP_TX, hands
- * XDP_REDIRECT to xdp_do_redirect() (include/net.h) and drops everything
- * else (xdp_drop_result() names why). No program: XDP_PASS.
+ * as the program gave it; the driver acts on XDP_PASS and XDP_TX and
+ * hands every other verdict to xdp_verdict_result() (include/net.h),
+ * which carries out XDP_REDIRECT and names the drop. No program: XDP_PASS.
  */
 unsigned int xdp_run(struct netif *dev, struct xdp_buff *xdp);
 

@@ -144,12 +144,12 @@ unsigned int __noinline xdp_run(struct netif *dev, struct xdp_buff *xdp)
 	return act;
 }
 
-enum net_rx_result xdp_drop_result(unsigned int act)
+enum net_rx_result xdp_verdict_result(struct netif *dev, struct xdp_buff *xdp, unsigned int act)
 {
 	switch (act) {
-	case XDP_ABORTED: return NET_RX_DROP_XDP_ABORTED;
 	case XDP_DROP: return NET_RX_DROP_XDP_DROP;
-	case XDP_REDIRECT: return NET_RX_DROP_XDP_REDIRECT;
+	case XDP_ABORTED: return NET_RX_DROP_XDP_ABORTED;
+	case XDP_REDIRECT: return xdp_do_redirect(dev, xdp);
 	default: return NET_RX_DROP_XDP_INVALID;
 	}
 }

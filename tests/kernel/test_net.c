@@ -312,13 +312,11 @@ KTEST(net, xdp_verdicts_are_counted)
 	KT_EXPECT_EQ(run_frame(&xdp, len), 9);
 	KT_EXPECT(st->packets[XDP_ABORTED] == 1 && st->packets[XDP_REDIRECT] == 1 &&
 		  st->packets[XDP_STAT_INVALID] == 1 && st->exceptions == 2);
-	KT_EXPECT_EQ(xdp_drop_result(XDP_ABORTED), NET_RX_DROP_XDP_ABORTED);
-	KT_EXPECT_EQ(xdp_drop_result(XDP_DROP), NET_RX_DROP_XDP_DROP);
-	KT_EXPECT_EQ(xdp_drop_result(XDP_REDIRECT), NET_RX_DROP_XDP_REDIRECT);
-	KT_EXPECT_EQ(xdp_drop_result(9), NET_RX_DROP_XDP_INVALID);
-
+	KT_EXPECT_EQ(xdp_verdict_result(&fake, &xdp, XDP_ABORTED), NET_RX_DROP_XDP_ABORTED);
+	KT_EXPECT_EQ(xdp_verdict_result(&fake, &xdp, XDP_DROP), NET_RX_DROP_XDP_DROP);
+	KT_EXPECT_EQ(xdp_verdict_result(&fake, &xdp, 9), NET_RX_DROP_XDP_INVALID);
 	/* REDIRECT without a target is an error, traced where it fails */
-	KT_EXPECT_EQ(xdp_do_redirect(&fake, &xdp), NET_RX_DROP_XDP_REDIRECT);
+	KT_EXPECT_EQ(xdp_verdict_result(&fake, &xdp, XDP_REDIRECT), NET_RX_DROP_XDP_REDIRECT);
 	KT_EXPECT(st->redirect_err == 1 && st->exceptions == 3);
 
 	xdp_attach(&fake, load("tx-reflect", NULL));
