@@ -294,13 +294,87 @@ static inline __attribute__((always_inline)) int run(struct vm *vm, const struct
 			cr->fault_pc = (uint32_t)(insn - prog->insnsi);
 			return -E2BIG;
 		}
-		/* the commonest instructions first, without the class dispatch */
-		if (code == (BPF_ALU64 | BPF_MOV | BPF_K)) {
+		/*
+		 * The commonest instructions through one jump table on the
+		 * whole opcode; the rest, and anything that needs a check in
+		 * a checked run, through the class dispatch below.
+		 */
+		switch (code) {
+		case BPF_ALU64 | BPF_MOV | BPF_K:
 			*dst = (uint64_t)(int64_t)insn->imm;
 			continue;
+		case BPF_ALU64 | BPF_MOV | BPF_X:
+			if (insn->off)
+				break;		/* movsx */
+			*dst = reg[insn->src_reg];
+			continue;
+		case BPF_ALU64 | BPF_ADD | BPF_K:
+			*dst += (uint64_t)(int64_t)insn->imm;
+			continue;
+		case BPF_ALU64 | BPF_ADD | BPF_X:
+			*dst += reg[insn->src_reg];
+			continue;
+		case BPF_ALU64 | BPF_SUB | BPF_K:
+			*dst -= (uint64_t)(int64_t)insn->imm;
+			continue;
+		case BPF_ALU64 | BPF_SUB | BPF_X:
+			*dst -= reg[insn->src_reg];
+			continue;
+		case BPF_ALU64 | BPF_AND | BPF_K:
+			*dst &= (uint64_t)(int64_t)insn->imm;
+			continue;
+		case BPF_ALU64 | BPF_OR | BPF_K:
+			*dst |= (uint64_t)(int64_t)insn->imm;
+			continue;
+		case BPF_ALU64 | BPF_LSH | BPF_K:
+			*dst <<= insn->imm & 63;
+			continue;
+		case BPF_ALU64 | BPF_RSH | BPF_K:
+			*dst >>= insn->imm & 63;
+			continue;
+		case BPF_LDX | BPF_MEM | BPF_DW:
+			if (cr)
+				break;
+			*dst = load(reg[insn->src_reg] + insn->off, 8);
+			continue;
+		case BPF_LDX | BPF_MEM | BPF_W:
+			if (cr)
+				break;
+			*dst = load(reg[insn->src_reg] + insn->off, 4);
+			continue;
+		case BPF_LDX | BPF_MEM | BPF_B:
+			if (cr)
+				break;
+			*dst = load(reg[insn->src_reg] + insn->off, 1);
+			continue;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+			insn += *dst == (uint64_t)(int64_t)insn->imm ? insn->off : 0;
+			continue;
+		case BPF_JMP | BPF_JNE | BPF_K:
+			insn += *dst != (uint64_t)(int64_t)insn->imm ? insn->off : 0;
+			continue;
+		case BPF_JMP | BPF_JEQ | BPF_X:
+			insn += *dst == reg[insn->src_reg] ? insn->off : 0;
+			continue;
+		case BPF_JMP | BPF_JNE | BPF_X:
+			insn += *dst != reg[insn->src_reg] ? insn->off : 0;
+			continue;
+		case BPF_JMP | BPF_JGT | BPF_K:
+			insn += *dst > (uint64_t)(int64_t)insn->imm ? insn->off : 0;
+			continue;
+		case BPF_JMP | BPF_JGT | BPF_X:
+			insn += *dst > reg[insn->src_reg] ? insn->off : 0;
+			continue;
+		case BPF_JMP | BPF_JA:
+			insn += insn->off;
+			continue;
+		case BPF_JMP | BPF_EXIT:
+			if (depth == 0)
+				return 0;
+			break;
+		default:
+			break;
 		}
-		if (code == (BPF_JMP | BPF_EXIT) && depth == 0)
-			return 0;
 		switch (BPF_CLASS(code)) {
 		case BPF_ALU64:
 			src = BPF_SRC(code) == BPF_X ? reg[insn->src_reg] : (uint64_t)(int64_t)insn->imm;
