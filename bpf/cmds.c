@@ -386,4 +386,4 @@ static int cmd_bpf(int argc, char **argv)
 			 argv[1]);
 }
 CONSOLE_CMD(bpf, cmd_bpf, "bpf load SRC [NAME] | paste NAME | progs | stats [on|off] | dump PROG | maps | map OP MAP ... | log | attach PROG [SYM] | detach PROG | unload NAME",
-	    "eBPF objects: load from a boot module, list, dump, maps, verifier log, unload");
+	    "eBPF objects: load from a boot module or a paste, list, run stats, dump, maps, verifier log, unload");
