@@ -263,6 +263,56 @@ static uint64_t lddw_value(const struct bpf_prog *prog, const struct bpf_insn *i
 	}
 }
 
+/* Opcodes the loop runs before the class dispatch; every other is F_SLOW. */
+enum fast_op {
+	F_SLOW,
+	F_MOV_K,
+	F_MOV_X,
+	F_ADD_K,
+	F_ADD_X,
+	F_SUB_K,
+	F_SUB_X,
+	F_AND_K,
+	F_OR_K,
+	F_LSH_K,
+	F_RSH_K,
+	F_LDX_DW,
+	F_LDX_W,
+	F_LDX_B,
+	F_JEQ_K,
+	F_JNE_K,
+	F_JEQ_X,
+	F_JNE_X,
+	F_JGT_K,
+	F_JGT_X,
+	F_JA,
+	F_EXIT,
+};
+
+static const uint8_t fast_ops[256] = {
+	[BPF_ALU64 | BPF_MOV | BPF_K] = F_MOV_K,
+	[BPF_ALU64 | BPF_MOV | BPF_X] = F_MOV_X,
+	[BPF_ALU64 | BPF_ADD | BPF_K] = F_ADD_K,
+	[BPF_ALU64 | BPF_ADD | BPF_X] = F_ADD_X,
+	[BPF_ALU64 | BPF_SUB | BPF_K] = F_SUB_K,
+	[BPF_ALU64 | BPF_SUB | BPF_X] = F_SUB_X,
+	[BPF_ALU64 | BPF_AND | BPF_K] = F_AND_K,
+	[BPF_ALU64 | BPF_OR | BPF_K] = F_OR_K,
+	[BPF_ALU64 | BPF_LSH | BPF_K] = F_LSH_K,
+	[BPF_ALU64 | BPF_RSH | BPF_K] = F_RSH_K,
+	[BPF_LDX | BPF_MEM | BPF_DW] = F_LDX_DW,
+	[BPF_LDX | BPF_MEM | BPF_W] = F_LDX_W,
+	[BPF_LDX | BPF_MEM | BPF_B] = F_LDX_B,
+	[BPF_JMP | BPF_JEQ | BPF_K] = F_JEQ_K,
+	[BPF_JMP | BPF_JNE | BPF_K] = F_JNE_K,
+	[BPF_JMP | BPF_JEQ | BPF_X] = F_JEQ_X,
+	[BPF_JMP | BPF_JNE | BPF_X] = F_JNE_X,
+	[BPF_JMP | BPF_JGT | BPF_K] = F_JGT_K,
+	[BPF_JMP | BPF_JGT | BPF_X] = F_JGT_X,
+	[BPF_JMP | BPF_JA] = F_JA,
+	[BPF_JMP | BPF_EXIT] = F_EXIT,
+};
+
 static unsigned int size_of(uint8_t code)
 {
 	static const uint8_t sizes[4] = { 4, 2, 1, 8 };
@@ -295,85 +345,88 @@ static inline __attribute__((always_inline)) int run(struct vm *vm, const struct
 			return -E2BIG;
 		}
 		/*
-		 * The commonest instructions through one jump table on the
-		 * whole opcode; the rest, and anything that needs a check in
-		 * a checked run, through the class dispatch below.
+		 * The commonest instructions through one dense jump table (no
+		 * range check: fast_ops gives every opcode a case); the rest,
+		 * and anything that needs a check in a checked run, through
+		 * the class dispatch below.
 		 */
-		switch (code) {
-		case BPF_ALU64 | BPF_MOV | BPF_K:
+		switch (fast_ops[code]) {
+		case F_MOV_K:
 			*dst = (uint64_t)(int64_t)insn->imm;
 			continue;
-		case BPF_ALU64 | BPF_MOV | BPF_X:
+		case F_MOV_X:
 			if (insn->off)
 				break;		/* movsx */
 			*dst = reg[insn->src_reg];
 			continue;
-		case BPF_ALU64 | BPF_ADD | BPF_K:
+		case F_ADD_K:
 			*dst += (uint64_t)(int64_t)insn->imm;
 			continue;
-		case BPF_ALU64 | BPF_ADD | BPF_X:
+		case F_ADD_X:
 			*dst += reg[insn->src_reg];
 			continue;
-		case BPF_ALU64 | BPF_SUB | BPF_K:
+		case F_SUB_K:
 			*dst -= (uint64_t)(int64_t)insn->imm;
 			continue;
-		case BPF_ALU64 | BPF_SUB | BPF_X:
+		case F_SUB_X:
 			*dst -= reg[insn->src_reg];
 			continue;
-		case BPF_ALU64 | BPF_AND | BPF_K:
+		case F_AND_K:
 			*dst &= (uint64_t)(int64_t)insn->imm;
 			continue;
-		case BPF_ALU64 | BPF_OR | BPF_K:
+		case F_OR_K:
 			*dst |= (uint64_t)(int64_t)insn->imm;
 			continue;
-		case BPF_ALU64 | BPF_LSH | BPF_K:
+		case F_LSH_K:
 			*dst <<= insn->imm & 63;
 			continue;
-		case BPF_ALU64 | BPF_RSH | BPF_K:
+		case F_RSH_K:
 			*dst >>= insn->imm & 63;
 			continue;
-		case BPF_LDX | BPF_MEM | BPF_DW:
+		case F_LDX_DW:
 			if (cr)
 				break;
 			*dst = load(reg[insn->src_reg] + insn->off, 8);
 			continue;
-		case BPF_LDX | BPF_MEM | BPF_W:
+		case F_LDX_W:
 			if (cr)
 				break;
 			*dst = load(reg[insn->src_reg] + insn->off, 4);
 			continue;
-		case BPF_LDX | BPF_MEM | BPF_B:
+		case F_LDX_B:
 			if (cr)
 				break;
 			*dst = load(reg[insn->src_reg] + insn->off, 1);
 			continue;
-		case BPF_JMP | BPF_JEQ | BPF_K:
+		case F_JEQ_K:
 			insn += *dst == (uint64_t)(int64_t)insn->imm ? insn->off : 0;
 			continue;
-		case BPF_JMP | BPF_JNE | BPF_K:
+		case F_JNE_K:
 			insn += *dst != (uint64_t)(int64_t)insn->imm ? insn->off : 0;
 			continue;
-		case BPF_JMP | BPF_JEQ | BPF_X:
+		case F_JEQ_X:
 			insn += *dst == reg[insn->src_reg] ? insn->off : 0;
 			continue;
-		case BPF_JMP | BPF_JNE | BPF_X:
+		case F_JNE_X:
 			insn += *dst != reg[insn->src_reg] ? insn->off : 0;
 			continue;
-		case BPF_JMP | BPF_JGT | BPF_K:
+		case F_JGT_K:
 			insn += *dst > (uint64_t)(int64_t)insn->imm ? insn->off : 0;
 			continue;
-		case BPF_JMP | BPF_JGT | BPF_X:
+		case F_JGT_X:
 			insn += *dst > reg[insn->src_reg] ? insn->off : 0;
 			continue;
-		case BPF_JMP | BPF_JA:
+		case F_JA:
 			insn += insn->off;
 			continue;
-		case BPF_JMP | BPF_EXIT:
+		case F_EXIT:
 			if (depth == 0)
 				return 0;
 			break;
-		default:
+		case F_SLOW:
 			break;
+		default:
+			__builtin_unreachable();	/* fast_ops holds nothing else */
 		}
 		switch (BPF_CLASS(code)) {
 		case BPF_ALU64:
