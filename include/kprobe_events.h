@@ -148,6 +148,9 @@ struct trace_hit {
 	uint64_t func;			/* return events: the probed function */
 	uint8_t rec[];
 };
+/* event_id of a text entry (bpf_trace_printk): rec holds the NUL-terminated text */
+#define TRACE_HIT_TEXT		0
+#define TRACE_HIT_TEXT_MAX	512	/* bytes of text kept, NUL included */
 #define TRACE_HIT_IRQS_OFF	0x01
 #define TRACE_HIT_HARDIRQ	0x02
 #define TRACE_HIT_MAX		(sizeof(struct trace_hit) + TRACE_RECORD_MAX)
@@ -158,11 +161,17 @@ struct trace_buffer_info {
 	uint64_t written;		/* since the last clear */
 	uint64_t overwritten;		/* lost to overwriting since the last clear */
 	uint64_t paused_drops;		/* hits not recorded while a reader paused writers */
-	uint64_t refused;		/* hits the ring refused: nested in its own update or read */
+	uint64_t refused;		/* hits the ring refused: nested in its own update or read;
+					 * text entries nested in another */
 	bool on;			/* recording (Linux's tracing_on) */
 };
 
 void trace_buffer_info(struct trace_buffer_info *info);
+/*
+ * Append a text entry, shown as "bpf_trace_printk: TEXT" (cut to
+ * TRACE_HIT_TEXT_MAX - 1 bytes). Any context, like a probe hit.
+ */
+void trace_buffer_text(const char *text, size_t len);
 void trace_buffer_clear(void);
 /* New size in bytes (contents are dropped): 0, -EINVAL or -ENOMEM. */
 int trace_buffer_resize(size_t bytes);

@@ -415,6 +415,7 @@ struct trace_line {
 	const char *ip;		/* "do_work+0x4/0x40", or the return site */
 	const char *func;	/* return probes: the function ("do_work") */
 	const char *args;	/* fetch_format() output, may be NULL */
+	const char *text;	/* non-NULL: "event: text" replaces "(ip)args" */
 };
 
 /* One line of the trace file, no newline. snprintf-style return. */

@@ -308,7 +308,7 @@ int kevent_format_hit(const struct trace_hit *hit, size_t len, char *buf, size_t
 		.flags = flags, .ts_ns = hit->ts_ns, .ip = ip, .args = args,
 	};
 
-	if (!ev || len < sizeof(*hit) + ev->def.rec_size)
+	if (hit->event_id != TRACE_HIT_TEXT && (!ev || len < sizeof(*hit) + ev->def.rec_size))
 		return snprintf(buf, buflen, "<entry of removed event %u>", hit->event_id);
 	flags[0] = hit->flags & TRACE_HIT_IRQS_OFF ? 'd' : '.';
 	flags[1] = '.';
@@ -316,6 +316,16 @@ int kevent_format_hit(const struct trace_hit *hit, size_t len, char *buf, size_t
 	flags[3] = hit->depth ? "0123456789abcdef"[hit->depth & 15] : '.';
 	flags[4] = '.';
 	flags[5] = '\0';
+	if (hit->event_id == TRACE_HIT_TEXT) {
+		size_t n = len > sizeof(*hit) ? len - sizeof(*hit) : 0;
+
+		/* the ring pads entries; the text ends at its NUL */
+		snprintf(args, sizeof(args), "%.*s", (int)strnlen((const char *)hit->rec, n),
+			 (const char *)hit->rec);
+		tl.event = "bpf_trace_printk";
+		tl.text = args;
+		return trace_format_line(&tl, buf, buflen);
+	}
 	tl.event = ev->def.event;
 	trace_format_ip(hit->ip, true, addr_to_sym, ip, sizeof(ip));
 	if (ev->def.is_return) {

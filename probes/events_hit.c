@@ -156,6 +156,54 @@ int kevent_ret_handler(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
+/*
+ * The same path as a hit, without an event: the text is the record. The
+ * caller may be a program in an interrupt, which a probe hit (and its own
+ * program's trace_printk) can interrupt in turn: the entry is built in a
+ * scratch of its own per CPU, and a text entry nested in another is dropped.
+ */
+static uint8_t text_scratch[MAX_CPUS][sizeof(struct trace_hit) + TRACE_HIT_TEXT_MAX] __aligned(16);
+static bool text_busy[MAX_CPUS];
+static uint64_t text_nested;
+
+void trace_buffer_text(const char *text, size_t len)
+{
+	uint64_t irqflags = local_irq_save(), lock;
+	struct percpu *cpu = this_cpu();
+	struct trace_hit *hit = (struct trace_hit *)text_scratch[cpu->cpu];
+	bool nested;
+
+	if (!READ_ONCE(tracing_on) || text_busy[cpu->cpu]) {
+		text_nested += READ_ONCE(tracing_on);
+		local_irq_restore(irqflags);
+		return;
+	}
+	if (READ_ONCE(paused)) {
+		paused_drops++;
+		local_irq_restore(irqflags);
+		return;
+	}
+	text_busy[cpu->cpu] = true;
+	barrier();
+	len = min(len, (size_t)TRACE_HIT_TEXT_MAX - 1);
+	*hit = (struct trace_hit){
+		.event_id = TRACE_HIT_TEXT,
+		.cpu = (uint8_t)cpu->cpu,
+		.flags = (irqflags & X86_EFLAGS_IF ? 0 : TRACE_HIT_IRQS_OFF) |
+			 (cpu->irq_depth > 0 ? TRACE_HIT_HARDIRQ : 0),
+		.depth = (uint8_t)min(cpu->trap_depth, 15),
+		.ts_ns = uptime_ns(),
+	};
+	memcpy(hit->rec, text, len);
+	hit->rec[len] = '\0';
+	lock = ring_enter(&nested);
+	trace_ring_write(&ring, hit, sizeof(*hit) + len + 1);
+	ring_exit(nested, lock);
+	barrier();
+	text_busy[cpu->cpu] = false;
+	local_irq_restore(irqflags);
+}
+
 /* ---- the console's side ---- */
 
 void trace_buffer_info(struct trace_buffer_info *info)
@@ -168,7 +216,7 @@ void trace_buffer_info(struct trace_buffer_info *info)
 	info->written = ring.next_seq;
 	info->overwritten = ring.overwritten;
 	info->paused_drops = paused_drops;
-	info->refused = ring.refused;
+	info->refused = ring.refused + text_nested;
 	info->on = tracing_on;
 	ring_exit(nested, flags);
 }

@@ -70,6 +70,9 @@ struct e1000 {
 	struct xdp_rxq_info rxq;
 
 	struct e1000_tx_desc *tx_ring;
+	/* xmit comes from the console, this NIC's interrupt and, through
+	 * XDP_REDIRECT, another NIC's interrupt on any CPU */
+	struct spinlock tx_lock;
 	uint8_t *tx_buf[NUM_TX_DESC];
 	unsigned int tx_tail;		/* next slot to fill */
 	unsigned int tx_clean;		/* oldest slot not yet reclaimed */
@@ -191,7 +194,7 @@ static void e1000_link_update(struct e1000 *hw, bool always_report)
 
 /* ---- transmit ---- */
 
-/* Reclaim slots the device has finished with. Interrupts are off. */
+/* Reclaim slots the device has finished with. tx_lock is held. */
 static void e1000_tx_clean(struct e1000 *hw)
 {
 	struct netif *dev = &hw->netif;
@@ -218,12 +221,12 @@ int __noinline e1000_xmit_frame(struct e1000 *hw, const void *frame, size_t len)
 
 	if (len > TX_BUF_LEN || len < ETH_HLEN)
 		return -EMSGSIZE;
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&hw->tx_lock);
 	next = (hw->tx_tail + 1) % NUM_TX_DESC;
 	if (next == hw->tx_clean)
 		e1000_tx_clean(hw);
 	if (next == hw->tx_clean) {
-		local_irq_restore(flags);
+		spin_unlock_irqrestore(&hw->tx_lock, flags);
 		return -EBUSY;
 	}
 	buf = hw->tx_buf[hw->tx_tail];
@@ -242,7 +245,7 @@ int __noinline e1000_xmit_frame(struct e1000 *hw, const void *frame, size_t len)
 	hw->tx_tail = next;
 	barrier();		/* descriptor contents before the tail moves */
 	wr(hw, E1000_TDT, next);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&hw->tx_lock, flags);
 	return 0;
 }
 
@@ -297,8 +300,8 @@ void __noinline e1000_rx_frame(struct e1000 *hw, struct e1000_rx_desc *d, uint8_
 			res = NET_RX_OK_XDP_TX;
 		}
 		break;
-	default:	/* DROP, ABORTED, REDIRECT, invalid: the buffer is simply reused */
-		res = xdp_drop_result(act);
+	default:	/* DROP, ABORTED, REDIRECT (a copy), invalid: the buffer is reused */
+		res = xdp_verdict_result(dev, &xdp, act);
 		break;
 	}
 	xdp_bench_end(dev, bench_t0, res);
@@ -362,8 +365,11 @@ static void e1000_irq(void *data)
 	if (icr & E1000_ICR_RXT0)
 		hw->irq_rxt0++;
 	if (icr & E1000_ICR_TXDW) {
+		uint64_t flags = spin_lock_irqsave(&hw->tx_lock);
+
 		hw->irq_txdw++;
 		e1000_tx_clean(hw);
+		spin_unlock_irqrestore(&hw->tx_lock, flags);
 	}
 	/*
 	 * Out of budget with frames still waiting: raise RXT0 again rather
@@ -526,6 +532,7 @@ static int e1000_probe(struct pci_dev *pdev, const char *model)
 	if (!hw)
 		return -ENOMEM;
 	dev = &hw->netif;
+	hw->tx_lock = (struct spinlock)SPINLOCK_INIT("e1000_tx");
 	hw->pdev = pdev;
 	hw->model = model;
 	pci_enable_device(pdev);
