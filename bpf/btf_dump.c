@@ -16,25 +16,6 @@
 #define BTF_INT_CHAR	2
 #define BTF_INT_BOOL	4
 
-struct out {
-	char *buf;
-	size_t size, pos;
-};
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(o->pos < o->size ? o->buf + o->pos : NULL,
-		      o->pos < o->size ? o->size - o->pos : 0, fmt, ap);
-	va_end(ap);
-	o->pos += n > 0 ? (size_t)n : 0;
-}
-
 /* The data one value occupies: bytes from its start, and how many exist. */
 struct span {
 	const uint8_t *p;
@@ -56,23 +37,23 @@ static bool read_bits(struct span d, uint32_t bit_off, uint32_t nbits, uint64_t 
 	return true;
 }
 
-static void put_int(struct out *o, uint32_t enc, uint32_t nbits, uint64_t v)
+static void put_int(struct strbuf *o, uint32_t enc, uint32_t nbits, uint64_t v)
 {
 	if (enc & BTF_INT_BOOL)
-		put(o, "%s", v ? "true" : "false");
+		strbuf_printf(o, "%s", v ? "true" : "false");
 	else if (enc & BTF_INT_SIGNED)
-		put(o, "%lld", nbits < 64 && (v >> (nbits - 1)) & 1 ?
+		strbuf_printf(o, "%lld", nbits < 64 && (v >> (nbits - 1)) & 1 ?
 		    (long long)(v | ~((1ull << nbits) - 1)) : (long long)v);
 	else
-		put(o, "%llu", (unsigned long long)v);
+		strbuf_printf(o, "%llu", (unsigned long long)v);
 }
 
-static void put_hex(struct out *o, struct span d, uint32_t size)
+static void put_hex(struct strbuf *o, struct span d, uint32_t size)
 {
-	put(o, "\"0x");
+	strbuf_printf(o, "\"0x");
 	for (uint32_t i = size; i > 0; i--)
-		put(o, "%02x", d.p[i - 1]);
-	put(o, "\"");
+		strbuf_printf(o, "%02x", d.p[i - 1]);
+	strbuf_printf(o, "\"");
 }
 
 static bool is_char(const struct btf *b, const struct btf_type *t)
@@ -97,21 +78,21 @@ static bool is_text(struct span d, uint32_t n)
 	return true;
 }
 
-static void dump(const struct btf *b, uint32_t id, struct span d, struct out *o, int depth);
+static void dump(const struct btf *b, uint32_t id, struct span d, struct strbuf *o, int depth);
 
 static void dump_members(const struct btf *b, const struct btf_type *t, struct span d,
-			 struct out *o, int depth)
+			 struct strbuf *o, int depth)
 {
 	const struct btf_member *m = (const void *)(t + 1);
 
-	put(o, "{");
+	strbuf_printf(o, "{");
 	for (unsigned int i = 0; i < VLEN(t); i++) {
 		uint32_t bit = KFLAG(t) ? m[i].offset & 0xffffff : m[i].offset;
 		uint32_t bits = KFLAG(t) ? m[i].offset >> 24 : 0;
 		const struct btf_type *mt = btf_strip(b, m[i].type);
 		uint64_t v;
 
-		put(o, "%s\"%s\": ", i ? ", " : "", name_of(b, m[i].name_off));
+		strbuf_printf(o, "%s\"%s\": ", i ? ", " : "", name_of(b, m[i].name_off));
 		if (bits || (bit % 8 && mt && KIND(mt) == BTF_KIND_INT)) {
 			uint32_t enc = mt && KIND(mt) == BTF_KIND_INT ? *(const uint32_t *)(mt + 1) >> 24 : 0;
 
@@ -120,28 +101,28 @@ static void dump_members(const struct btf *b, const struct btf_type *t, struct s
 			if (read_bits(d, bit, bits, &v))
 				put_int(o, enc, bits, v);
 			else
-				put(o, "\"?\"");
+				strbuf_printf(o, "\"?\"");
 		} else if (bit / 8 <= d.len) {
 			dump(b, m[i].type, (struct span){ d.p + bit / 8, d.len - bit / 8 }, o, depth + 1);
 		} else {
-			put(o, "\"?\"");
+			strbuf_printf(o, "\"?\"");
 		}
 	}
-	put(o, "}");
+	strbuf_printf(o, "}");
 }
 
-static void dump(const struct btf *b, uint32_t id, struct span d, struct out *o, int depth)
+static void dump(const struct btf *b, uint32_t id, struct span d, struct strbuf *o, int depth)
 {
 	const struct btf_type *t = btf_strip(b, id);
 	uint32_t size = 0;
 	uint64_t v;
 
 	if (!t || depth > MAX_CHAIN) {
-		put(o, "\"?\"");
+		strbuf_printf(o, "\"?\"");
 		return;
 	}
 	if (KIND(t) != BTF_KIND_VAR && (btf_type_size(b, id, &size) || size > d.len)) {
-		put(o, "\"?\"");
+		strbuf_printf(o, "\"?\"");
 		return;
 	}
 	switch (KIND(t)) {
@@ -174,9 +155,9 @@ static void dump(const struct btf *b, uint32_t id, struct span d, struct out *o,
 				break;
 		}
 		if (i < VLEN(t))
-			put(o, "\"%s\"", name_of(b, e[0]));
+			strbuf_printf(o, "\"%s\"", name_of(b, e[0]));
 		else
-			put(o, "%llu", (unsigned long long)v);
+			strbuf_printf(o, "%llu", (unsigned long long)v);
 		break;
 	}
 	case BTF_KIND_ARRAY: {
@@ -184,16 +165,16 @@ static void dump(const struct btf *b, uint32_t id, struct span d, struct out *o,
 		uint32_t esize = a->nelems ? size / a->nelems : 0;
 
 		if (is_char(b, btf_strip(b, a->type)) && is_text(d, a->nelems)) {
-			put(o, "\"%.*s\"", (int)a->nelems, (const char *)d.p);
+			strbuf_printf(o, "\"%.*s\"", (int)a->nelems, (const char *)d.p);
 			break;
 		}
-		put(o, "[");
+		strbuf_printf(o, "[");
 		for (uint32_t i = 0; i < a->nelems; i++) {
-			put(o, "%s", i ? ", " : "");
+			strbuf_printf(o, "%s", i ? ", " : "");
 			dump(b, a->type, (struct span){ d.p + i * esize, d.len - i * esize }, o,
 			     depth + 1);
 		}
-		put(o, "]");
+		strbuf_printf(o, "]");
 		break;
 	}
 	case BTF_KIND_STRUCT:
@@ -203,25 +184,25 @@ static void dump(const struct btf *b, uint32_t id, struct span d, struct out *o,
 	case BTF_KIND_DATASEC: {
 		const struct btf_secinfo *vi = (const void *)(t + 1);
 
-		put(o, "{");
+		strbuf_printf(o, "{");
 		for (unsigned int i = 0; i < VLEN(t); i++) {
 			const struct btf_type *var = type_by_id(b, vi[i].type);
 
-			put(o, "%s\"%s\": ", i ? ", " : "", var ? name_of(b, var->name_off) : "?");
+			strbuf_printf(o, "%s\"%s\": ", i ? ", " : "", var ? name_of(b, var->name_off) : "?");
 			if (vi[i].offset <= d.len)
 				dump(b, vi[i].type, (struct span){ d.p + vi[i].offset,
 								   d.len - vi[i].offset }, o, depth + 1);
 			else
-				put(o, "\"?\"");
+				strbuf_printf(o, "\"?\"");
 		}
-		put(o, "}");
+		strbuf_printf(o, "}");
 		break;
 	}
 	case BTF_KIND_VAR:
 		dump(b, t->size_or_type, d, o, depth + 1);
 		break;
 	default:
-		put(o, "\"?\"");
+		strbuf_printf(o, "\"?\"");
 		break;
 	}
 }
@@ -230,7 +211,7 @@ int bpf_map_btf_format(const struct bpf_map *map, bool key, const void *data, ch
 		       size_t len)
 {
 	uint32_t id = key ? map->btf_key_type_id : map->btf_value_type_id;
-	struct out o = { buf, len, 0 };
+	struct strbuf o = { buf, len, 0 };
 
 	if (!map->btf || !id)
 		return -ENOENT;

@@ -18,7 +18,6 @@
 #include "bpf.h"
 #include "bpf_internal.h"
 #include "kernel.h"
-#include "arch.h"
 #include "mm.h"
 #include "console.h"
 
@@ -33,22 +32,6 @@ struct paste {
 	char err[96];		/* the first problem, reported at the end */
 };
 
-/* The next console byte, sleeping until one comes; -1 for Ctrl-C. */
-static int paste_getc(void)
-{
-	for (;;) {
-		int c;
-
-		local_irq_disable();
-		c = console_getc();
-		if (c >= 0) {
-			local_irq_enable();
-			return c == 0x03 ? -1 : c;
-		}
-		asm volatile("sti; hlt" : : : "memory");	/* atomic: no wakeup lost */
-	}
-}
-
 /* One line without its end (CR, LF or CR LF); false on Ctrl-C. */
 static bool paste_line(char *line, size_t max, bool *too_long)
 {
@@ -58,8 +41,8 @@ static bool paste_line(char *line, size_t max, bool *too_long)
 
 	*too_long = false;
 	for (;;) {
-		c = paste_getc();
-		if (c < 0)
+		c = console_getc_wait();
+		if (c == 0x03)	/* Ctrl-C */
 			return false;
 		if (c == '\n' && last_cr) {
 			last_cr = false;

@@ -17,25 +17,6 @@
 #define MAX_ARGS	3
 #define STR_MAX		256	/* bytes of one %s read */
 
-struct fmt_out {
-	char *buf;
-	size_t size, pos;
-};
-
-static void emit(struct fmt_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void emit(struct fmt_out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(o->pos < o->size ? o->buf + o->pos : NULL,
-		      o->pos < o->size ? o->size - o->pos : 0, fmt, ap);
-	va_end(ap);
-	o->pos += n > 0 ? (size_t)n : 0;
-}
-
 static bool printable(char c)
 {
 	return (c >= 0x20 && c < 0x7f) || (c >= '\t' && c <= '\r');
@@ -60,7 +41,7 @@ static void read_string(char *dst, size_t size, uint64_t src, bpf_read_mem_fn re
 int bpf_trace_format(char *out, size_t size, const char *fmt, uint32_t fmt_size,
 		     const uint64_t args[3], bpf_read_mem_fn read_mem)
 {
-	struct fmt_out o = { out, size, 0 };
+	struct strbuf o = { out, size, 0 };
 	unsigned int nargs = 0;
 	const char *end;
 
@@ -80,11 +61,11 @@ int bpf_trace_format(char *out, size_t size, const char *fmt, uint32_t fmt_size,
 		uint64_t v;
 
 		if (*c != '%') {
-			emit(&o, "%c", *c);
+			strbuf_printf(&o, "%c", *c);
 			continue;
 		}
 		if (c[1] == '%') {
-			emit(&o, "%%");
+			strbuf_printf(&o, "%%");
 			c++;
 			continue;
 		}
@@ -115,7 +96,7 @@ int bpf_trace_format(char *out, size_t size, const char *fmt, uint32_t fmt_size,
 
 				c += 2;
 				read_mem(ip, v, sizeof(ip));	/* zeroes on a fault */
-				emit(&o, "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);
+				strbuf_printf(&o, "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);
 				continue;
 			} else if (c[1] == 'k' && c[2] == 's') {
 				c += 2;
@@ -128,7 +109,7 @@ int bpf_trace_format(char *out, size_t size, const char *fmt, uint32_t fmt_size,
 				if ((next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z') ||
 				    (next >= '0' && next <= '9'))
 					return -EINVAL;
-				emit(&o, "0x%llx", (unsigned long long)v);
+				strbuf_printf(&o, "0x%llx", (unsigned long long)v);
 				continue;
 			}
 		}
@@ -141,14 +122,14 @@ int bpf_trace_format(char *out, size_t size, const char *fmt, uint32_t fmt_size,
 			if (!longs)	/* 32 bits, signed or not as the conversion says */
 				v = conv == 'd' || conv == 'i' ? (uint64_t)(int64_t)(int32_t)v :
 				    (uint32_t)v;
-			emit(&o, spec, (unsigned long long)v);
+			strbuf_printf(&o, spec, (unsigned long long)v);
 			break;
 		case 'c':
 			if (longs)
 				return -EINVAL;
 			spec[n++] = 'c';
 			spec[n] = '\0';
-			emit(&o, spec, (int)(char)v);
+			strbuf_printf(&o, spec, (int)(char)v);
 			break;
 		case 's': {
 			char str[STR_MAX];
@@ -158,7 +139,7 @@ int bpf_trace_format(char *out, size_t size, const char *fmt, uint32_t fmt_size,
 			read_string(str, sizeof(str), v, read_mem);
 			spec[n++] = 's';
 			spec[n] = '\0';
-			emit(&o, spec, str);
+			strbuf_printf(&o, spec, str);
 			break;
 		}
 		default:

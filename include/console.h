@@ -48,6 +48,8 @@ int cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int console_run_line(char *line);
 /* Non-blocking: next input byte, or -1. */
 int console_getc(void);
+/* The next input byte, sleeping until one comes (interrupts on while it waits). */
+int console_getc_wait(void);
 /* The shell's read-run loop; never returns. */
 void shell_run(void) __attribute__((noreturn));
 /* True once Ctrl-C was typed since the last call (for long-running commands). */

@@ -29,6 +29,14 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Text appended to buf[size] at pos (lib/strbuf.c); see strbuf_printf(). */
+struct strbuf {
+	char *buf;
+	size_t size, pos;
+};
+
+void strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Kernel additions (lib/parse.c, portable). */
 
 /* Parse a whole string as an unsigned number: 0x hex, or decimal. 0 or -EINVAL. */

@@ -59,7 +59,7 @@ bool console_interrupted(void)
 }
 
 /* Sleep until a byte arrives. sti;hlt is atomic: no wakeup is lost between them. */
-static int getc_wait(void)
+int console_getc_wait(void)
 {
 	for (;;) {
 		int c;
@@ -201,11 +201,11 @@ static void history_add(const char *line)
  */
 static int escape(struct editor *e)
 {
-	int c = getc_wait(), n = 0;
+	int c = console_getc_wait(), n = 0;
 
 	while (c >= '0' && c <= '9') {
 		n = n * 10 + c - '0';
-		c = getc_wait();
+		c = console_getc_wait();
 	}
 	if (c < 0x20)
 		return c;
@@ -238,7 +238,7 @@ static bool read_line(struct editor *e)
 	cprintf("kp> ");
 	for (;;) {
 		if (!c)
-			c = getc_wait();
+			c = console_getc_wait();
 		if (c == '\n' && last_cr) {	/* CR LF is one line end */
 			last_cr = false;
 			c = 0;
@@ -270,7 +270,7 @@ static bool read_line(struct editor *e)
 			c = 0;
 			break;
 		case 0x1b:
-			c = getc_wait();
+			c = console_getc_wait();
 			if (c == '[' || c == 'O')
 				c = escape(e);
 			else if (c >= 0x20)
