@@ -50,5 +50,11 @@ int console_getc(void);
 void shell_run(void) __attribute__((noreturn));
 /* True once Ctrl-C was typed since the last call (for long-running commands). */
 bool console_interrupted(void);
+/*
+ * Called by the shell while it waits for input (each wakeup, interrupts
+ * on), for deferred work that must run in the shell's context, outside any
+ * command (the probe engine's jump optimizer). One hook.
+ */
+void console_idle_hook_set(void (*fn)(void));
 
 #endif

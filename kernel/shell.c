@@ -59,12 +59,21 @@ bool console_interrupted(void)
 	return true;
 }
 
+static void (*idle_hook)(void);
+
+void console_idle_hook_set(void (*fn)(void))
+{
+	idle_hook = fn;
+}
+
 /* Sleep until a byte arrives. sti;hlt is atomic: no wakeup is lost between them. */
 static int getc_wait(void)
 {
 	for (;;) {
 		int c;
 
+		if (idle_hook)
+			idle_hook();
 		local_irq_disable();
 		c = console_getc();
 		if (c >= 0) {
