@@ -24,6 +24,7 @@ struct kprobe_site {
 	bool has_post;			/* some probe here has a post_handler */
 	struct opt_detour *opt;		/* jump optimization (opt.c), NULL if never tried */
 	uint64_t opt_copy;		/* its relocated copy: where an int3 hit goes on */
+	bool opt_refused;		/* the analysis said no: the idle optimizer skips it */
 	uint8_t orig[INSN_MAX_LEN];	/* the bytes the int3 covers, and the rest of the insn */
 };
 

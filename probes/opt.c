@@ -288,8 +288,10 @@ static bool optimize(struct kprobe_site *s)
 	uint64_t bad;
 	struct opt_detour *d;
 
-	if (opt_analyze(s->addr, &plan, &bad) != OPT_OK)
+	if (opt_analyze(s->addr, &plan, &bad) != OPT_OK) {
+		s->opt_refused = true;
 		return false;
+	}
 	if (!s->opt && build(s, &plan))
 		return false;
 	d = s->opt;
@@ -391,23 +393,35 @@ void opt_read_orig(uint64_t addr, uint8_t *buf, size_t n)
 
 /* ---- the optimizer ---- */
 
+struct pass {
+	bool retry;	/* also the sites refused before (their neighbours may have gone) */
+	int done;
+};
+
 static int optimize_site(struct kprobe_site *s, void *arg)
 {
-	int *n = arg;
+	struct pass *ps = arg;
 
-	if (wanted(s) && !(s->opt && s->opt->live) && optimize(s))
-		(*n)++;
+	if (ps->retry)
+		s->opt_refused = false;
+	if (wanted(s) && !s->opt_refused && !(s->opt && s->opt->live) && optimize(s))
+		ps->done++;
 	return 0;
+}
+
+static int optimizer_pass(bool retry)
+{
+	struct pass ps = { retry, 0 };
+
+	pending = false;
+	if (opt_on)
+		site_for_each(optimize_site, &ps);
+	return ps.done;
 }
 
 int kprobes_optimize(void)
 {
-	int n = 0;
-
-	pending = false;
-	if (opt_on)
-		site_for_each(optimize_site, &n);
-	return n;
+	return optimizer_pass(true);
 }
 EXPORT_SYMBOL(kprobes_optimize);
 
