@@ -10,6 +10,7 @@
 #include "console.h"
 #include "kallsyms.h"
 #include "mm.h"
+#include "opt_reloc.h"
 
 #define RUNS	9
 #define ITERS	256
@@ -369,6 +370,51 @@ static void bench_nohit(uint64_t base)
 	row("nohit_workload_10000", with, "tsc/run", what);
 }
 
+/*
+ * Jump-optimized probes: the hit of an optimized kprobe and kretprobe on the
+ * loop's function, and the share of probe-able boundaries a jmp can replace,
+ * in hundredths of a percent, with a row per reason for the rest.
+ */
+static void bench_optimized(uint64_t base)
+{
+	static const char *const keys[OPT_REASONS] = {
+		[OPT_NO_ROOM] = "no_room", [OPT_BRANCH_TARGET] = "branch_target",
+		[OPT_CALL_INSIDE] = "call_inside", [OPT_INSN] = "insn",
+		[OPT_OUT_OF_REACH] = "out_of_reach", [OPT_OTHER_PROBE] = "other_probe",
+		[OPT_MODULE] = "module", [OPT_UNDECODABLE] = "undecodable",
+	};
+	struct kprobe kp = { .addr = (uint8_t *)kp_target_add, .pre_handler = nop_pre };
+	struct kretprobe rp = { .kp.addr = (uint8_t *)kp_target_add, .handler = nop_ret,
+				.maxactive = 4 };
+	struct opt_coverage cov;
+	char name[48];
+	uint64_t c;
+
+	if (!register_kprobe(&kp)) {
+		kprobes_optimize();
+		c = loop_cost() - base;
+		row("kprobe_optimized", c, "tsc/hit", kprobe_mode(&kp) == KPROBE_MODE_OPTIMIZED ?
+		    "jmp to a detour, pre (lea; ret replaced)" : "NOT optimized");
+		unregister_kprobe(&kp);
+	}
+	if (!register_kretprobe(&rp)) {
+		kprobes_optimize();
+		c = loop_cost() - base;
+		row("kretprobe_optimized", c, "tsc/hit",
+		    kprobe_mode(&rp.kp) == KPROBE_MODE_OPTIMIZED ?
+		    "entry by detour, return by the trampoline" : "NOT optimized");
+		unregister_kretprobe(&rp);
+	}
+	opt_coverage(NULL, &cov);
+	row("opt_coverage", cov.boundaries ? cov.count[OPT_OK] * 10000 / cov.boundaries : 0,
+	    "bp", "probe-able boundaries a jmp can replace (1/100 %)");
+	row("opt_boundaries", cov.boundaries, "count", "probe-able instruction boundaries");
+	for (int r = 1; r < OPT_REASONS; r++) {
+		snprintf(name, sizeof(name), "opt_refused_%s", keys[r]);
+		row(name, cov.count[r], "count", opt_reason_name(r));
+	}
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(uint64_t base);
@@ -380,6 +426,7 @@ static const struct {
 	{ "attach", (void (*)(uint64_t))bench_attach_all },
 	{ "blacklist", (void (*)(uint64_t))bench_blacklist },
 	{ "nohit", bench_nohit },
+	{ "optimized", bench_optimized },
 };
 
 static int cmd_bench(int argc, char **argv)
@@ -388,12 +435,13 @@ static int cmd_bench(int argc, char **argv)
 	uint64_t base;
 
 	if (argc > 2)
-		return cmd_error("usage: bench [hits|event|scaling|register|attach|blacklist|nohit]");
+		return cmd_error("usage: bench [hits|event|scaling|register|attach|blacklist|nohit|"
+				 "optimized]");
 	for (size_t i = 0; argc == 2 && i < ARRAY_SIZE(benches); i++)
 		any |= !strcmp(argv[1], benches[i].name);
 	if (argc == 2 && !any)
 		return cmd_error("no benchmark '%s' (hits, event, scaling, register, attach, "
-				 "blacklist, nohit)", argv[1]);
+				 "blacklist, nohit, optimized)", argv[1]);
 	base = loop_cost();
 	cprintf("%-28s %10s %-10s %s\n", "metric", "value", "unit", "what");
 	row("baseline_call", base, "tsc/call", "kp_target_add through a pointer, unprobed");

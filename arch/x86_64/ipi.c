@@ -124,21 +124,26 @@ void synchronize_cpus(void)
 /*
  * A CPU interrupted at ip in [lo, hi) will resume there: the caller waits
  * until every CPU was seen elsewhere (interrupt handlers run with
- * interrupts off, so the frame the call interrupted is the only one).
+ * interrupts off, so the frame the call interrupted is the only one). Once
+ * seen outside, a CPU stays done: whatever it finds from then on is what
+ * the caller left, so the CPUs need not be quiet in the same round (a CPU
+ * that keeps hitting a probe is caught in its slot most of the time).
  */
 void synchronize_cpus_outside(uint64_t lo, uint64_t hi)
 {
 	struct quiet_range r = { lo, hi };
 	unsigned int n = num_cpus();
-	bool all;
+	bool seen[MAX_CPUS] = { false }, all;
 
 	if (n == 1)
 		return;		/* the caller is outside every reader */
 	do {
 		smp_call_all(note_quiet, &r);
 		all = true;
-		for (unsigned int c = 0; c < n; c++)
-			all &= READ_ONCE(boxes[c].quiet);
+		for (unsigned int c = 0; c < n; c++) {
+			seen[c] |= READ_ONCE(boxes[c].quiet);
+			all &= seen[c];
+		}
 	} while (!all);
 }
 
