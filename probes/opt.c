@@ -189,6 +189,28 @@ static int targets_init(void)
 }
 
 /*
+ * Bytes after sym's end that belong to no symbol (alignment padding, never
+ * run), up to max: a range ending in jmp or ret may overwrite them.
+ * Unnamed code that runs (an exception fixup) starts at a marked target,
+ * which the caller's scan of the range refuses.
+ */
+static size_t padding_after(const struct ksym *sym, size_t max)
+{
+	uint64_t end = sym->addr + sym->size, off;
+	size_t n = 0;
+
+	for (; n < max && in_image(end + n); n++) {
+		const struct ksym *o = kallsyms_lookup(end + n, &off);
+
+		if (o && o != sym && off < o->size)
+			break;
+		if (o && o->addr == end + n)
+			break;
+	}
+	return n;
+}
+
+/*
  * Can a jmp at addr replace whole instructions up to >= 5 bytes? Stays in
  * one function of the image, nothing but fall-through enters the bytes
  * after the first, each instruction keeps its meaning when copied, no other
@@ -200,7 +222,7 @@ enum opt_reason opt_analyze(uint64_t addr, struct opt_plan *plan, uint64_t *bad)
 	const struct ksym *sym;
 	enum opt_reason r;
 	uint64_t off;
-	size_t n;
+	size_t n, pad;
 
 	*bad = addr;
 	if (!in_image(addr))
@@ -210,11 +232,14 @@ enum opt_reason opt_analyze(uint64_t addr, struct opt_plan *plan, uint64_t *bad)
 		return OPT_NO_ROOM;
 	if (targets_init())
 		return OPT_INSN;
-	n = kprobe_read_orig(addr, buf, min((uint64_t)sizeof(buf), sym->size - off));
-	r = opt_plan_range(plan, buf, n, addr, bad);
+	n = min((uint64_t)sizeof(buf), sym->size - off);
+	pad = padding_after(sym, sizeof(buf) - n);
+	kprobe_read_orig(addr, buf, n + pad);
+	r = opt_plan_range(plan, buf, n, pad, addr, bad);
 	if (r != OPT_OK)
 		return r;
-	if (kallsyms_lookup(addr + plan->len - 1, &off) != sym)
+	if (kallsyms_lookup(addr + plan->len - 1, &off) != sym &&
+	    plan->len <= sym->addr + sym->size - addr)
 		return OPT_NO_ROOM;	/* another symbol (an asm label) starts inside */
 	for (unsigned int i = 1; i < plan->len; i++) {
 		*bad = addr + i;

@@ -82,7 +82,7 @@ static enum opt_reason check_insn(const struct insn *in, bool last)
 }
 
 enum opt_reason opt_plan_range(struct opt_plan *plan, const uint8_t *code, size_t avail,
-			       uint64_t addr, uint64_t *bad)
+			       size_t pad, uint64_t addr, uint64_t *bad)
 {
 	struct insn in[OPT_MAX_INSNS];
 	unsigned int n = 0, pos = 0;
@@ -102,7 +102,7 @@ enum opt_reason opt_plan_range(struct opt_plan *plan, const uint8_t *code, size_
 	}
 	/* after a jmp or ret the rest of the 5 bytes is only overwritten, never run */
 	if (pos < OPT_JMP_LEN) {
-		if (avail < OPT_JMP_LEN)
+		if (avail + pad < OPT_JMP_LEN)
 			return OPT_NO_ROOM;
 		pos = OPT_JMP_LEN;
 	}

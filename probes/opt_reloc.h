@@ -45,12 +45,14 @@ struct opt_plan {
 
 /*
  * Choose the instructions from addr covering >= 5 bytes. code[0..avail)
- * holds the original text from addr up to the end of its function. Checks
- * each instruction on its own; the branch-target check is the caller's
- * (it needs the whole function). *bad gets the offending instruction's address.
+ * holds the original text from addr up to the end of its function, and
+ * code[avail..avail+pad) the padding after it up to the next symbol (never
+ * run: it may be overwritten after a final jmp or ret, never copied).
+ * Checks each instruction on its own; the branch-target check is the
+ * caller's (it needs the whole function). *bad gets the offending address.
  */
 enum opt_reason opt_plan_range(struct opt_plan *plan, const uint8_t *code, size_t avail,
-			       uint64_t addr, uint64_t *bad);
+			       size_t pad, uint64_t addr, uint64_t *bad);
 
 /*
  * The relocated copy of the plan's instructions for address dst, then a

@@ -16,7 +16,7 @@ static enum opt_reason plan(struct opt_plan *p, const uint8_t *code, size_t n, u
 {
 	uint64_t bad;
 
-	return opt_plan_range(p, code, n, at, &bad);
+	return opt_plan_range(p, code, n, 0, at, &bad);
 }
 
 static int32_t rel32_at(const uint8_t *p)
@@ -29,7 +29,8 @@ static int32_t rel32_at(const uint8_t *p)
 
 static void t_plan_whole_instructions(void)
 {
-	static const uint8_t add[] = { 0x48, 0x8d, 0x04, 0x37, 0xc3, 0xcc, 0xcc };	/* lea; ret */
+	uint64_t bad;
+	static const uint8_t add[] = { 0x48, 0x8d, 0x04, 0x37, 0xc3, 0xcc, 0xcc, 0xcc, 0xcc };	/* lea; ret; padding */
 	static const uint8_t one[] = { 0x48, 0x8b, 0x05, 1, 2, 3, 4, 0xc3 };		/* 7-byte mov */
 	struct opt_plan p;
 
@@ -41,6 +42,13 @@ static void t_plan_whole_instructions(void)
 	CHECK_EQ(p.ninsn, 1);
 	/* ret then bytes to the function end: only overwritten, never copied */
 	CHECK_EQ(plan(&p, add + 4, 3, 0x1004), OPT_NO_ROOM);
+	/* ... unless the padding after the function's end makes up the 5 */
+	CHECK_EQ(opt_plan_range(&p, add + 4, 1, 4, 0x1004, &bad), OPT_OK);
+	CHECK_EQ(p.len, 5);
+	CHECK_EQ(p.ninsn, 1);
+	CHECK_EQ(opt_plan_range(&p, add + 4, 1, 3, 0x1004, &bad), OPT_NO_ROOM);
+	/* padding is never decoded as part of a range that falls through */
+	CHECK_EQ(opt_plan_range(&p, add, 4, 8, 0x1000, &bad), OPT_NO_ROOM);
 }
 
 static void t_plan_refusals(void)
@@ -53,9 +61,9 @@ static void t_plan_refusals(void)
 	struct opt_plan p;
 	uint64_t bad;
 
-	CHECK_EQ(opt_plan_range(&p, icall, 5, 0x1000, &bad), OPT_CALL_INSIDE);
+	CHECK_EQ(opt_plan_range(&p, icall, 5, 0, 0x1000, &bad), OPT_CALL_INSIDE);
 	CHECK_EQ(bad, 0x1000);
-	CHECK_EQ(opt_plan_range(&p, int3, 5, 0x1000, &bad), OPT_INSN);
+	CHECK_EQ(opt_plan_range(&p, int3, 5, 0, 0x1000, &bad), OPT_INSN);
 	CHECK_EQ(bad, 0x1001);
 	CHECK_EQ(plan(&p, fnop, 5, 0x1000), OPT_INSN);
 	CHECK_EQ(plan(&p, rspcall, 5, 0x1000), OPT_INSN);	/* the push would move its operand */
