@@ -41,8 +41,8 @@ static bool enabled(const struct kprobe *p)
  */
 
 /* Pre-handlers in registration order; true if one redirected regs->ip. */
-static bool run_pre_handlers(struct kprobe_ctlblk *ctl, struct kprobe_site *s,
-			     struct pt_regs *regs)
+static inline __attribute__((always_inline)) bool
+run_pre_handlers(struct kprobe_ctlblk *ctl, struct kprobe_site *s, struct pt_regs *regs)
 {
 	ctl->trap_regs = regs;
 	for (struct kprobe *p = s->probes; p; p = p->next) {

@@ -458,12 +458,12 @@ def linux_comparison(res):
          ours("kprobe_boost") + " (`kprobe_boost`)"),
         ("kprobe, emulated", "", "", ours("kprobe_emulate") + " (`kprobe_emulate`)"),
         ("kprobe, jump-optimized", rst("kprobe_opt"), LINUX_ICOUNT["kprobe_opt"],
-         "not implemented"),
+         ours("kprobe_optimized") + " (`kprobe_optimized`)"),
         ("kretprobe", rst("kretprobe"), LINUX_ICOUNT["kretprobe"],
          ours("kretprobe") + " (`kretprobe`)"),
         ("kretprobe, boosted entry", rst("kretprobe_boost"), "", ""),
         ("kretprobe, optimized entry", rst("kretprobe_opt"), LINUX_ICOUNT["kretprobe_opt"],
-         "not implemented"),
+         ours("kretprobe_optimized") + " (`kretprobe_optimized`)"),
         ("ftrace-based entry probe", "", LINUX_ICOUNT["ftrace"], "no ftrace"),
     ]
     md = ["| per hit | Linux, Documentation/trace/kprobes.rst: Xeon E5410 2.33 GHz, "
