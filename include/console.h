@@ -51,10 +51,11 @@ void shell_run(void) __attribute__((noreturn));
 /* True once Ctrl-C was typed since the last call (for long-running commands). */
 bool console_interrupted(void);
 /*
- * Called by the shell while it waits for input (each wakeup, interrupts
- * on), for deferred work that must run in the shell's context, outside any
- * command (the probe engine's jump optimizer). One hook.
+ * Called by the shell after each command it ran, before the next prompt,
+ * for deferred work that must run in the shell's context outside any
+ * command (the probe engine's jump optimizer): what the command left is
+ * settled by the time the prompt shows. One hook.
  */
-void console_idle_hook_set(void (*fn)(void));
+void console_after_command_set(void (*fn)(void));
 
 #endif

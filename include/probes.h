@@ -110,9 +110,10 @@ struct kretprobe *get_kretprobe(struct kretprobe_instance *ri);
  * Jump optimization (Linux's debug.kprobes-optimization): a probe with no
  * post_handler is first an int3 probe, then the deferred optimizer replaces
  * the instructions there with a jmp to a detour where it can. It runs by
- * itself when the console has been idle a few ticks; kprobes_optimize()
- * runs it now and returns how many sites it optimized. Turning it off
- * puts every optimized probe back on int3.
+ * itself after each console command that changed a site (before the next
+ * prompt); kprobes_optimize() runs it now, retrying sites refused before,
+ * and returns how many it optimized. Turning it off puts every optimized
+ * probe back on int3.
  */
 int kprobes_optimize(void);
 void kprobes_set_optimization(bool on);

@@ -59,21 +59,12 @@ bool console_interrupted(void)
 	return true;
 }
 
-static void (*idle_hook)(void);
-
-void console_idle_hook_set(void (*fn)(void))
-{
-	idle_hook = fn;
-}
-
 /* Sleep until a byte arrives. sti;hlt is atomic: no wakeup is lost between them. */
 static int getc_wait(void)
 {
 	for (;;) {
 		int c;
 
-		if (idle_hook)
-			idle_hook();
 		local_irq_disable();
 		c = console_getc();
 		if (c >= 0) {
@@ -362,6 +353,13 @@ int console_run_line(char *line)
 	return cmd->fn(argc, argv);
 }
 
+static void (*after_hook)(void);
+
+void console_after_command_set(void (*fn)(void))
+{
+	after_hook = fn;
+}
+
 void __noreturn shell_run(void)
 {
 	static struct editor ed;
@@ -376,6 +374,8 @@ void __noreturn shell_run(void)
 		}
 		history_add(ed.buf);
 		console_run_line(ed.buf);
+		if (after_hook)
+			after_hook();
 	}
 }
 

@@ -5,7 +5,7 @@
  * pre-handlers without a trap.
  *
  * A site is always an int3 probe first. The optimizer (deferred: it runs
- * when the console has been idle OPT_DELAY ticks, or on kprobes_optimize())
+ * after the console command that changed a site, or on kprobes_optimize())
  * proves the range safe (opt_analyze), builds the detour, sends int3 hits
  * there too (mode OPTIMIZED: the copy runs the whole range, so no CPU
  * resumes between its instructions any more), waits until no CPU is
@@ -20,7 +20,6 @@
 #include "kallsyms.h"
 #include "mm.h"
 
-#define OPT_DELAY	5	/* ticks of console idleness before optimizing */
 #define CELL_SIZE	256
 #define CELLS_PER_PAGE	(PAGE_SIZE / CELL_SIZE)
 
@@ -51,8 +50,7 @@ struct cell_page {
 static struct cell_page *cell_pages;
 static struct opt_detour *detours;
 static bool opt_on = true;
-static bool pending;
-static uint64_t pending_since;
+static bool pending;	/* a site changed since the last pass */
 
 /* ---- detour cells: pages near the text, never freed (the fault path walks them) ---- */
 
@@ -351,11 +349,8 @@ void opt_site_changed(struct kprobe_site *s)
 		unoptimize(s);
 		return;
 	}
-	if (!s->opt || !s->opt->live) {
-		if (!pending)
-			pending_since = jiffies();
+	if (!s->opt || !s->opt->live)
 		pending = true;
-	}
 }
 
 void opt_disarm(struct kprobe_site *s)
@@ -473,15 +468,19 @@ bool kprobes_optimization(void)
 }
 EXPORT_SYMBOL(kprobes_optimization);
 
-static void opt_idle(void)
+static void opt_after_command(void)
 {
-	if (pending && jiffies() - pending_since >= OPT_DELAY)
-		kprobes_optimize();
+	if (pending)
+		optimizer_pass(false);
 }
 
+/*
+ * The scan runs at boot, before any probe: later, with probes on the
+ * decoder and the copy routines, it would take each of their hits.
+ */
 static int opt_init(void)
 {
-	console_idle_hook_set(opt_idle);
-	return 0;
+	console_after_command_set(opt_after_command);
+	return targets_init();
 }
 INITCALL(opt_init, 2);
