@@ -330,6 +330,8 @@ void smp_call_poll(void);
  * before the call. Not from an interrupts-off reader itself.
  */
 void synchronize_cpus(void);
+/* The same, and every other CPU was also seen outside [lo, hi) (text about to change). */
+void synchronize_cpus_outside(uint64_t lo, uint64_t hi);
 
 /* ---- time (time.c) ---- */
 

@@ -54,5 +54,12 @@ int console_getc_wait(void);
 void shell_run(void) __attribute__((noreturn));
 /* True once Ctrl-C was typed since the last call (for long-running commands). */
 bool console_interrupted(void);
+/*
+ * Called by the shell after each command it ran, before the next prompt,
+ * for deferred work that must run in the shell's context outside any
+ * command (the probe engine's jump optimizer): what the command left is
+ * settled by the time the prompt shows. One hook.
+ */
+void console_after_command_set(void (*fn)(void));
 
 #endif

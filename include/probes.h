@@ -50,6 +50,7 @@ enum kprobe_mode {
 	KPROBE_MODE_STEP_FIXUP,		/* stepped, then return address/flags fixed */
 	KPROBE_MODE_EMULATE,		/* done in C by the engine: one trap */
 	KPROBE_MODE_BOOST,		/* copy + jmp back: one trap, no #DB */
+	KPROBE_MODE_OPTIMIZED,		/* jmp rel32 to a detour: no trap */
 };
 
 int register_kprobe(struct kprobe *p);
@@ -104,6 +105,19 @@ int register_kretprobes(struct kretprobe **rps, int num);
 void unregister_kretprobes(struct kretprobe **rps, int num);
 /* The kretprobe an instance belongs to; NULL once it was unregistered. */
 struct kretprobe *get_kretprobe(struct kretprobe_instance *ri);
+
+/*
+ * Jump optimization (Linux's debug.kprobes-optimization): a probe with no
+ * post_handler is first an int3 probe, then the deferred optimizer replaces
+ * the instructions there with a jmp to a detour where it can. It runs by
+ * itself after each console command that changed a site (before the next
+ * prompt); kprobes_optimize() runs it now, retrying sites refused before,
+ * and returns how many it optimized. Turning it off puts every optimized
+ * probe back on int3.
+ */
+int kprobes_optimize(void);
+void kprobes_set_optimization(bool on);
+bool kprobes_optimization(void);
 
 /* Statistics for the console and benchmarks. */
 struct kprobe_stats {

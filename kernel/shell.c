@@ -359,6 +359,13 @@ int console_run_line(char *line)
 	return cmd->fn(argc, argv);
 }
 
+static void (*after_hook)(void);
+
+void console_after_command_set(void (*fn)(void))
+{
+	after_hook = fn;
+}
+
 void __noreturn shell_run(void)
 {
 	static struct editor ed;
@@ -373,6 +380,8 @@ void __noreturn shell_run(void)
 		}
 		history_add(ed.buf);
 		console_run_line(ed.buf);
+		if (after_hook)
+			after_hook();
 	}
 }
 

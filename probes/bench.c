@@ -11,6 +11,7 @@
 #include "kallsyms.h"
 #include "mm.h"
 #include "bpf.h"
+#include "opt_reloc.h"
 
 #define RUNS	9
 #define ITERS	256
@@ -371,12 +372,6 @@ static void bench_nohit(uint64_t base)
 }
 
 /*
- * A kprobe whose handler is an eBPF program updating a hash map: the
- * kprobe_hist sample (bpf load boot:kprobe_hist.o first), attached the way
- * `bpf attach` does. Its log2 loop runs once per bit of the loop's running
- * sum, which is the same every run, so the figure still repeats exactly.
- */
-/*
  * The interpreter per instruction, in the guest: a three-instruction ALU
  * and branch loop (add, sub, jne) run LOOP times, plus three to set up and
  * exit, through bpf_prog_run() (a hand-built program: nothing to verify).
@@ -410,6 +405,12 @@ static void bench_interp(void)
 	    "interpreter, per 100 eBPF insns (add, sub, jne loop)");
 }
 
+/*
+ * A kprobe whose handler is an eBPF program updating a hash map: the
+ * kprobe_hist sample (bpf load boot:kprobe_hist.o first), attached the way
+ * `bpf attach` does. Its log2 loop runs once per bit of the loop's running
+ * sum, which is the same every run, so the figure still repeats exactly.
+ */
 static void bench_bpf(uint64_t base)
 {
 	const struct bpf_attach_ops *ops = bpf_attach_ops(BPF_PROG_TYPE_KPROBE);
@@ -431,6 +432,51 @@ static void bench_bpf(uint64_t base)
 	row("kprobe_bpf_hash", c, "tsc/hit", "kprobe running kprobe_hist.o: log2 bucket, hash map update");
 }
 
+/*
+ * Jump-optimized probes: the hit of an optimized kprobe and kretprobe on the
+ * loop's function, and the share of probe-able boundaries a jmp can replace,
+ * in hundredths of a percent, with a row per reason for the rest.
+ */
+static void bench_optimized(uint64_t base)
+{
+	static const char *const keys[OPT_REASONS] = {
+		[OPT_NO_ROOM] = "no_room", [OPT_BRANCH_TARGET] = "branch_target",
+		[OPT_CALL_INSIDE] = "call_inside", [OPT_INSN] = "insn",
+		[OPT_OUT_OF_REACH] = "out_of_reach", [OPT_OTHER_PROBE] = "other_probe",
+		[OPT_MODULE] = "module", [OPT_UNDECODABLE] = "undecodable",
+	};
+	struct kprobe kp = { .addr = (uint8_t *)kp_target_add, .pre_handler = nop_pre };
+	struct kretprobe rp = { .kp.addr = (uint8_t *)kp_target_add, .handler = nop_ret,
+				.maxactive = 4 };
+	struct opt_coverage cov;
+	char name[48];
+	uint64_t c;
+
+	if (!register_kprobe(&kp)) {
+		kprobes_optimize();
+		c = loop_cost() - base;
+		row("kprobe_optimized", c, "tsc/hit", kprobe_mode(&kp) == KPROBE_MODE_OPTIMIZED ?
+		    "jmp to a detour, pre (lea; ret replaced)" : "NOT optimized");
+		unregister_kprobe(&kp);
+	}
+	if (!register_kretprobe(&rp)) {
+		kprobes_optimize();
+		c = loop_cost() - base;
+		row("kretprobe_optimized", c, "tsc/hit",
+		    kprobe_mode(&rp.kp) == KPROBE_MODE_OPTIMIZED ?
+		    "entry by detour, return by the trampoline" : "NOT optimized");
+		unregister_kretprobe(&rp);
+	}
+	opt_coverage(NULL, &cov);
+	row("opt_coverage", cov.boundaries ? cov.count[OPT_OK] * 10000 / cov.boundaries : 0,
+	    "bp", "probe-able boundaries a jmp can replace (1/100 %)");
+	row("opt_boundaries", cov.boundaries, "count", "probe-able instruction boundaries");
+	for (int r = 1; r < OPT_REASONS; r++) {
+		snprintf(name, sizeof(name), "opt_refused_%s", keys[r]);
+		row(name, cov.count[r], "count", opt_reason_name(r));
+	}
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(uint64_t base);
@@ -443,6 +489,7 @@ static const struct {
 	{ "blacklist", (void (*)(uint64_t))bench_blacklist },
 	{ "nohit", bench_nohit },
 	{ "bpf", bench_bpf },
+	{ "optimized", bench_optimized },
 };
 
 static int cmd_bench(int argc, char **argv)
@@ -451,12 +498,13 @@ static int cmd_bench(int argc, char **argv)
 	uint64_t base;
 
 	if (argc > 2)
-		return cmd_error("usage: bench [hits|event|scaling|register|attach|blacklist|nohit|bpf]");
+		return cmd_error("usage: bench [hits|event|scaling|register|attach|blacklist|nohit|"
+				 "bpf|optimized]");
 	for (size_t i = 0; argc == 2 && i < ARRAY_SIZE(benches); i++)
 		any |= !strcmp(argv[1], benches[i].name);
 	if (argc == 2 && !any)
 		return cmd_error("no benchmark '%s' (hits, event, scaling, register, attach, "
-				 "blacklist, nohit, bpf)", argv[1]);
+				 "blacklist, nohit, bpf, optimized)", argv[1]);
 	base = loop_cost();
 	cprintf("%-28s %10s %-10s %s\n", "metric", "value", "unit", "what");
 	row("baseline_call", base, "tsc/call", "kp_target_add through a pointer, unprobed");

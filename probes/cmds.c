@@ -5,6 +5,7 @@
 #include "kprobes_internal.h"
 #include "console.h"
 #include "kallsyms.h"
+#include "opt_reloc.h"
 
 static int show_probe(struct kprobe *p, void *arg)
 {
@@ -27,8 +28,11 @@ static int cmd_kprobes(int argc, char **argv)
 		kprobe_blacklist_show();
 		return 0;
 	}
+	if (argc > 1 && opt_cmd_handles(argv[1]))
+		return opt_cmd(argc, argv);
 	if (argc > 1)
-		return cmd_error("usage: kprobes [blacklist]");
+		return cmd_error("usage: kprobes [blacklist|coverage [SYM|all]|optimize|"
+				 "optimization [on|off]]");
 	kprobe_get_stats(&st);
 	cprintf("%lu probes at %lu addresses; table %lu buckets; %lu slots; "
 		"%lu hits, %lu missed, %lu strays recovered, %lu handler faults\n",
@@ -39,8 +43,10 @@ static int cmd_kprobes(int argc, char **argv)
 	kprobe_for_each(show_probe, NULL);
 	return 0;
 }
-CONSOLE_CMD(kprobes, cmd_kprobes, "kprobes [blacklist]",
-	    "list registered kprobes with mode, hits and misses; or where probes may not go, and why");
+CONSOLE_CMD(kprobes, cmd_kprobes,
+	    "kprobes [blacklist|coverage [SYM|all]|optimize|optimization [on|off]]",
+	    "list registered kprobes with mode, hits and misses; or where probes may not go, and "
+	    "why; or how many boundaries a jmp can replace; run or switch the jump optimizer");
 
 static int cmd_insns(int argc, char **argv)
 {

@@ -65,6 +65,7 @@ size_t kprobe_read_orig(uint64_t addr, uint8_t *buf, size_t n)
 				buf[i] = s->orig[0];
 		}
 	}
+	opt_read_orig(addr, buf, n);
 	return n;
 }
 
@@ -131,7 +132,7 @@ static enum kprobe_mode site_mode(struct kprobe_site *s)
 	for (const struct kprobe *p = s->probes; p; p = p->next)
 		post |= p->post_handler != NULL;
 	s->has_post = post;
-	return kprobe_class_mode(s->cls, &s->insn, post);
+	return opt_site_mode(s, kprobe_class_mode(s->cls, &s->insn, post));
 }
 
 /* The copy: the instruction (rip-relative operand re-aimed), then for boostable ones a jmp back. */
@@ -216,6 +217,7 @@ static void arm(struct kprobe_site *s)
 static void disarm(struct kprobe_site *s)
 {
 	if (s->armed) {
+		opt_disarm(s);
 		text_poke((void *)s->addr, s->orig, 1);
 		s->armed = false;
 	}
@@ -229,6 +231,7 @@ void site_disarm_if_unused(struct kprobe_site *s)
 
 static void site_free(struct kprobe_site *s)
 {
+	opt_site_free(s);
 	if (s->slot)
 		slot_free(s->slot);
 	kfree(s);
@@ -295,6 +298,7 @@ int register_kprobe(struct kprobe *p)
 		return -EINVAL;
 	s = site_lookup(addr);
 	if (!s) {
+		opt_before_new_site(addr);
 		err = new_site(addr, &s);
 		if (err)
 			return err;
@@ -309,6 +313,7 @@ int register_kprobe(struct kprobe *p)
 	WRITE_ONCE(*tail, p);	/* complete before the hit path can see it */
 	s->mode = site_mode(s);
 	arm(s);
+	opt_site_changed(s);
 	return 0;
 }
 EXPORT_SYMBOL(register_kprobe);
@@ -329,6 +334,7 @@ void unregister_kprobe(struct kprobe *p)
 	if (s->probes) {
 		s->mode = site_mode(s);
 		site_disarm_if_unused(s);
+		opt_site_changed(s);
 		synchronize_kprobes();	/* the caller may free p once we return */
 		return;
 	}
@@ -369,6 +375,7 @@ int enable_kprobe(struct kprobe *p)
 		return -EINVAL;
 	p->flags &= ~(KPROBE_FLAG_DISABLED | KPROBE_FLAG_GONE);
 	arm(p->site);
+	opt_site_changed(p->site);
 	return 0;
 }
 EXPORT_SYMBOL(enable_kprobe);
@@ -379,6 +386,7 @@ int disable_kprobe(struct kprobe *p)
 		return -EINVAL;
 	p->flags |= KPROBE_FLAG_DISABLED;
 	site_disarm_if_unused(p->site);
+	opt_site_changed(p->site);
 	return 0;
 }
 EXPORT_SYMBOL(disable_kprobe);
@@ -393,7 +401,7 @@ const char *kprobe_mode_name(enum kprobe_mode m)
 	static const char *const names[] = {
 		[KPROBE_MODE_STEP] = "step", [KPROBE_MODE_STEP_RIPREL] = "step-riprel",
 		[KPROBE_MODE_STEP_FIXUP] = "step-fixup", [KPROBE_MODE_EMULATE] = "emulate",
-		[KPROBE_MODE_BOOST] = "boost",
+		[KPROBE_MODE_BOOST] = "boost", [KPROBE_MODE_OPTIMIZED] = "optimized",
 	};
 
 	return m < ARRAY_SIZE(names) ? names[m] : "?";

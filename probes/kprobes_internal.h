@@ -22,6 +22,9 @@ struct kprobe_site {
 	unsigned int fixups;		/* INSN_FIX_* after a single-step */
 	bool armed;			/* int3 is in the text */
 	bool has_post;			/* some probe here has a post_handler */
+	struct opt_detour *opt;		/* jump optimization (opt.c), NULL if never tried */
+	uint64_t opt_copy;		/* its relocated copy: where an int3 hit goes on */
+	bool opt_refused;		/* the analysis said no: the idle optimizer skips it */
 	uint8_t orig[INSN_MAX_LEN];	/* the bytes the int3 covers, and the rest of the insn */
 };
 
@@ -134,6 +137,24 @@ void kprobe_disable_faulted(struct kprobe *p, const char *what);
  */
 bool kprobe_call_guarded(struct kprobe *p, const char *what, void *fn,
 			 uint64_t a0, uint64_t a1, uint64_t *ret);
+
+/*
+ * opt.c: jump optimization. core.c calls these hooks: after any change of
+ * a site's probes (queue or undo the optimization), before its int3 goes
+ * (undo it), before it is freed, before a new site is made at addr (undo
+ * one whose jmp covers it), and when it computes a site's mode.
+ */
+void opt_site_changed(struct kprobe_site *s);
+void opt_disarm(struct kprobe_site *s);
+void opt_site_free(struct kprobe_site *s);
+void opt_before_new_site(uint64_t addr);
+enum kprobe_mode opt_site_mode(const struct kprobe_site *s, enum kprobe_mode m);
+/* Put back the original bytes where a jmp covers buf (addr..addr+n). */
+void opt_read_orig(uint64_t addr, uint8_t *buf, size_t n);
+/* A fault in a detour's copy: make it look as if it happened in place. */
+bool opt_fault_in_place(struct pt_regs *regs);
+/* step.c: the detour's entry into the hit path */
+void kprobe_optimized_hit(struct kprobe_site *s, struct pt_regs *regs);
 
 /* kretprobe.c */
 int kretprobe_pre_handler(struct kprobe *p, struct pt_regs *regs);

@@ -41,8 +41,8 @@ static bool enabled(const struct kprobe *p)
  */
 
 /* Pre-handlers in registration order; true if one redirected regs->ip. */
-static bool run_pre_handlers(struct kprobe_ctlblk *ctl, struct kprobe_site *s,
-			     struct pt_regs *regs)
+static inline __attribute__((always_inline)) bool
+run_pre_handlers(struct kprobe_ctlblk *ctl, struct kprobe_site *s, struct pt_regs *regs)
 {
 	ctl->trap_regs = regs;
 	for (struct kprobe *p = s->probes; p; p = p->next) {
@@ -126,6 +126,10 @@ static __noinline bool reenter(struct kprobe_ctlblk *ctl, struct kprobe_site *s,
 		p->nmissed++;
 	kprobe_counters.misses++;
 	this_cpu()->kprobe_misses++;
+	if (s->mode == KPROBE_MODE_OPTIMIZED) {	/* its copy runs the whole range */
+		regs->ip = s->opt_copy;
+		return true;
+	}
 	if (s->cls == INSN_CLASS_EMULATE) {
 		emulate(&s->insn, regs);
 		return true;
@@ -156,6 +160,11 @@ static inline __attribute__((always_inline)) void run_insn(struct kprobe_ctlblk 
 		break;
 	case KPROBE_MODE_BOOST:
 		regs->ip = (uint64_t)s->slot;	/* the copy jumps back by itself */
+		go_idle(ctl);
+		break;
+	case KPROBE_MODE_OPTIMIZED:
+		/* being (un)optimized: the bytes after the first may be changing */
+		regs->ip = s->opt_copy;
 		go_idle(ctl);
 		break;
 	default:
@@ -199,6 +208,32 @@ bool kprobe_int3(struct pt_regs *regs, int trapnr)
 	}
 	run_insn(ctl, s, regs, true);
 	return true;
+}
+
+/*
+ * The same hit without the trap, from a jump-optimized site's detour
+ * (probes/opt_detour.asm), which built regs with ip = the probe address and
+ * turned interrupts off. A hit from inside a handler is a miss, as above;
+ * the detour's copy of the replaced instructions runs in either case unless
+ * a pre-handler moved ip.
+ */
+void kprobe_optimized_hit(struct kprobe_site *s, struct pt_regs *regs)
+{
+	struct kprobe_ctlblk *ctl = kprobe_ctl();
+
+	if (unlikely(ctl->cur.status != KPROBE_IDLE)) {
+		for (struct kprobe *p = s->probes; p; p = p->next)
+			p->nmissed++;
+		kprobe_counters.misses++;
+		this_cpu()->kprobe_misses++;
+		regs->ip = s->opt_copy;
+		return;
+	}
+	ctl->cur.status = KPROBE_HIT_ACTIVE;
+	ctl->cur.site = s;
+	if (!run_pre_handlers(ctl, s, regs))
+		regs->ip = s->opt_copy;
+	go_idle(ctl);
 }
 
 /* After the copy ran: put ip, the stack and the flags where the original would have. */
@@ -287,8 +322,11 @@ static bool recover_from_handler(struct kprobe_ctlblk *ctl, struct pt_regs *regs
  */
 static void fault_in_place(struct pt_regs *regs)
 {
-	struct kprobe_site *s = slot_owner(regs->ip);
+	struct kprobe_site *s;
 
+	if (opt_fault_in_place(regs))
+		return;
+	s = slot_owner(regs->ip);
 	if (s && regs->ip - (uint64_t)s->slot < s->insn.len)
 		regs->ip = s->addr + (regs->ip - (uint64_t)s->slot);
 }

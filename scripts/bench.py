@@ -36,7 +36,8 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "system"))
 from guest import PROMPT, Guest, GuestError  # noqa: E402
 import test_net_lib as net  # noqa: E402
 
-PROBE_BENCHES = ("hits", "event", "scaling", "register", "attach", "blacklist", "nohit", "bpf")
+PROBE_BENCHES = ("hits", "event", "scaling", "register", "attach", "blacklist", "nohit", "bpf",
+                 "optimized")
 MACHINE = re.compile(r"^bench: (\w+)=(-?\d+(?:\.\d+)?) (\S+)\s*$")
 ROW = re.compile(r"^(\w+)\s+(-?\d+)\s+(\S+)\s+(.*?)\s*$")
 NO_PORT = 4444            # nobody listens there: the stack drops (udp_no_port)
@@ -388,8 +389,22 @@ def goals(res):
     if bl is not None:
         out.append(("goal: blacklist <= 3% of kernel text", "holds" if bl <= 300 else "misses",
                     "%d.%02d%% of kernel text, %s functions" % (bl // 100, bl % 100, bf)))
-    out.append(("goal: optimized (jump) probe <= 50", "not measured",
-                "no jump-optimized probes yet"))
+    for name, limit, label in (("kprobe_optimized", 50, "optimized (jump) probe <= 50"),
+                               ("kretprobe_optimized", 170, "optimized kretprobe <= 170")):
+        v = g(name)
+        if v is not None:
+            out.append(("goal: " + label, "holds" if v <= limit else "misses",
+                        "%d: %s by %d (%.0f%%); Linux 6.1: %d"
+                        % (v, "under" if v <= limit else "over", abs(limit - v),
+                           abs(pct(v, limit)), 100 if limit == 50 else 334)))
+    cov = g("opt_coverage")
+    if cov is not None:
+        why = ", ".join("%s %d" % (n[len("opt_refused_"):], g(n)) for n in sorted(res.rows)
+                        if n.startswith("opt_refused_") and g(n))
+        out.append(("goal: trapless on >= 99% of probe-able boundaries",
+                    "holds" if cov >= 9900 else "misses",
+                    "%d.%02d%% of %s boundaries; not: %s"
+                    % (cov // 100, cov % 100, g("opt_boundaries"), why)))
     return out
 
 
@@ -447,10 +462,12 @@ def linux_comparison(res):
         ("... with a post_handler", "", ours("kprobe_step_post") + " (`kprobe_step_post`)"),
         ("kprobe, boosted", rst("kprobe_boost"), ours("kprobe_boost") + " (`kprobe_boost`)"),
         ("kprobe, emulated", "", ours("kprobe_emulate") + " (`kprobe_emulate`)"),
-        ("kprobe, jump-optimized", rst("kprobe_opt"), "not implemented"),
+        ("kprobe, jump-optimized", rst("kprobe_opt"),
+         ours("kprobe_optimized") + " (`kprobe_optimized`)"),
         ("kretprobe", rst("kretprobe"), ours("kretprobe") + " (`kretprobe`)"),
         ("kretprobe, boosted entry", rst("kretprobe_boost"), ""),
-        ("kretprobe, optimized entry", rst("kretprobe_opt"), "not implemented"),
+        ("kretprobe, optimized entry", rst("kretprobe_opt"),
+         ours("kretprobe_optimized") + " (`kretprobe_optimized`)"),
     ]
     # Linux under the same QEMU is `make bench PEER=linux`'s table (scripts/bench_linux.py)
     md = ["| per hit | Linux, Documentation/trace/kprobes.rst: Xeon E5410 2.33 GHz, "

@@ -104,26 +104,46 @@ __noprobe("poke") void smp_call_all(smp_call_fn fn, void *arg)
 	spin_unlock_irqrestore(&call_lock, flags);
 }
 
+struct quiet_range {
+	uint64_t lo, hi;
+};
+
 static void note_quiet(void *arg)
 {
+	const struct quiet_range *r = arg;
 	struct call_box *b = &boxes[this_cpu()->cpu];
 
-	(void)arg;
-	b->quiet = !b->regs || !in_exec_area(b->regs->ip);
+	b->quiet = !b->regs || (!in_exec_area(b->regs->ip) && b->regs->ip - r->lo >= r->hi - r->lo);
 }
 
 void synchronize_cpus(void)
 {
+	synchronize_cpus_outside(0, 0);
+}
+
+/*
+ * A CPU interrupted at ip in [lo, hi) will resume there: the caller waits
+ * until every CPU was seen elsewhere (interrupt handlers run with
+ * interrupts off, so the frame the call interrupted is the only one). Once
+ * seen outside, a CPU stays done: whatever it finds from then on is what
+ * the caller left, so the CPUs need not be quiet in the same round (a CPU
+ * that keeps hitting a probe is caught in its slot most of the time).
+ */
+void synchronize_cpus_outside(uint64_t lo, uint64_t hi)
+{
+	struct quiet_range r = { lo, hi };
 	unsigned int n = num_cpus();
-	bool all;
+	bool seen[MAX_CPUS] = { false }, all;
 
 	if (n == 1)
 		return;		/* the caller is outside every reader */
 	do {
-		smp_call_all(note_quiet, NULL);
+		smp_call_all(note_quiet, &r);
 		all = true;
-		for (unsigned int c = 0; c < n; c++)
-			all &= READ_ONCE(boxes[c].quiet);
+		for (unsigned int c = 0; c < n; c++) {
+			seen[c] |= READ_ONCE(boxes[c].quiet);
+			all &= seen[c];
+		}
 	} while (!all);
 }
 

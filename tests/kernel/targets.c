@@ -36,3 +36,39 @@ __noinline uint64_t kp_target_loop(uint64_t n)
 		sum = add_fn(sum, i);
 	return sum;
 }
+
+__noinline uint64_t kp_target_sub(uint64_t a, uint64_t b)
+{
+	return a - b;
+}
+
+static volatile uint64_t opt_data[8] = { 3, 1, 4, 1, 5, 9, 2, 6 };
+static volatile uint64_t opt_count;
+
+/* A switch dense enough for a jump table, and rip-relative data. */
+__noinline uint64_t kp_target_switch(uint64_t op, uint64_t a)
+{
+	switch (op) {
+	case 0: return a + opt_data[0];
+	case 1: return a * 3;
+	case 2: return a ^ 0x55;
+	case 3: return a - 7;
+	case 4: return a << 2;
+	case 5: return a / 3;
+	case 6: return opt_data[a & 7];
+	case 7: return a | 0x100;
+	default: return 0;
+	}
+}
+
+/* A loop over calls, rip-relative loads and a store: results the tests recompute. */
+__noinline uint64_t kp_target_mix(uint64_t n)
+{
+	uint64_t s = 0;
+
+	for (uint64_t i = 0; i < n; i++) {
+		s += kp_target_switch(i % 9, i) + opt_data[i & 7];
+		opt_count++;
+	}
+	return s;
+}

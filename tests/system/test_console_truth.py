@@ -92,6 +92,9 @@ def test_insns_mode_is_the_engines_mode(guest):
 
 @pytest.mark.guest_log(*ALL_EXPECTED)
 def test_suites_pass_beside_probe_everything(guest):
+    # int3 probes only: the idle optimizer would change the text between the
+    # two sums, and the suites check the modes of the sites they share
+    guest.cmd_ok("kprobes optimization off")
     guest.cmd_ok("p:all/ *", timeout=300)
     try:
         guest.cmd_ok("enable all/*", timeout=300)
@@ -104,6 +107,7 @@ def test_suites_pass_beside_probe_everything(guest):
     finally:
         guest.cmd_ok("disable all/*", timeout=300)
         guest.cmd_ok("-:all/*", timeout=300)
+        guest.cmd_ok("kprobes optimization on")
     assert guest.cmd_ok("kprobe_events").strip() == ""
 
 

@@ -1,0 +1,486 @@
+/*
+ * Jump-optimized probes: where a site has no post_handler, the whole
+ * instructions covering 5 bytes at it become a `jmp rel32` to a detour
+ * (opt_detour.asm + a relocated copy of them, opt_reloc.c) that runs the
+ * pre-handlers without a trap.
+ *
+ * A site is always an int3 probe first. The optimizer (deferred: it runs
+ * after the console command that changed a site, or on kprobes_optimize())
+ * proves the range safe (opt_analyze), builds the detour, sends int3 hits
+ * there too (mode OPTIMIZED: the copy runs the whole range, so no CPU
+ * resumes between its instructions any more), waits until no CPU is
+ * stopped inside the range, and writes the jmp with text_poke's int3-first
+ * protocol. Undoing it writes the int3 and the original bytes back the same
+ * way; int3 hits still go to the copy until the bytes are whole again.
+ * Detours live as long as their site and are freed after a grace period.
+ */
+#include "kprobes_internal.h"
+#include "opt_reloc.h"
+#include "console.h"
+#include "kallsyms.h"
+#include "mm.h"
+
+#define CELL_SIZE	256
+#define CELLS_PER_PAGE	(PAGE_SIZE / CELL_SIZE)
+
+extern const uint8_t optprobe_template[], optprobe_template_ip[], optprobe_template_site[],
+	optprobe_template_call[], optprobe_template_end[];
+extern const char _text[], _etext[];
+extern const struct exception_entry __ex_table_start[], __ex_table_end[];
+
+_Static_assert(__builtin_offsetof(struct percpu, trap_depth) == 20,
+	       "opt_detour.asm counts the detour as a trap at %gs:20");
+
+struct opt_detour {
+	struct kprobe_site *site;
+	uint8_t *cell;			/* template, then the copy */
+	unsigned int copy_len;
+	struct opt_plan plan;
+	uint8_t map[OPT_MAX_INSNS];	/* offset of each relocated instruction in the copy */
+	bool live;			/* the jmp is in the text */
+	struct opt_detour *next;	/* all detours (opt_read_orig) */
+};
+
+struct cell_page {
+	uint8_t *base;
+	struct opt_detour *owner[CELLS_PER_PAGE];
+	struct cell_page *next;
+};
+
+static struct cell_page *cell_pages;
+static struct opt_detour *detours;
+static bool opt_on = true;
+static bool pending;	/* a site changed since the last pass */
+
+/* ---- detour cells: pages near the text, never freed (the fault path walks them) ---- */
+
+static uint8_t *cell_alloc(struct opt_detour *d)
+{
+	struct cell_page *pg;
+
+	for (pg = cell_pages; pg; pg = pg->next)
+		for (unsigned int i = 0; i < CELLS_PER_PAGE; i++)
+			if (!pg->owner[i]) {
+				WRITE_ONCE(pg->owner[i], d);
+				return pg->base + i * CELL_SIZE;
+			}
+	pg = kzalloc(sizeof(*pg));
+	if (!pg)
+		return NULL;
+	pg->base = exec_alloc_page();
+	if (!pg->base) {
+		kfree(pg);
+		return NULL;
+	}
+	pg->owner[0] = d;
+	WRITE_ONCE(pg->next, cell_pages);
+	smp_store_release(&cell_pages, pg);
+	return pg->base;
+}
+
+static void cell_free(uint8_t *cell)
+{
+	static const uint8_t fill[CELL_SIZE] = { [0 ... CELL_SIZE - 1] = INT3 };
+
+	for (struct cell_page *pg = cell_pages; pg; pg = pg->next)
+		if ((uint64_t)(cell - pg->base) < PAGE_SIZE) {
+			text_poke(cell, fill, CELL_SIZE);
+			WRITE_ONCE(pg->owner[(cell - pg->base) / CELL_SIZE], NULL);
+			return;
+		}
+}
+
+/* From the fault path (any context): a fault in a copy is reported at the original. */
+__noprobe("hit") bool opt_fault_in_place(struct pt_regs *regs)
+{
+	for (struct cell_page *pg = READ_ONCE(cell_pages); pg; pg = READ_ONCE(pg->next)) {
+		uint64_t off = regs->ip - (uint64_t)pg->base;
+		struct opt_detour *d;
+		uint64_t copy;
+
+		if (off >= PAGE_SIZE)
+			continue;
+		d = READ_ONCE(pg->owner[off / CELL_SIZE]);
+		if (!d)
+			return false;
+		copy = d->site->opt_copy;
+		if (regs->ip < copy || regs->ip >= copy + d->copy_len - OPT_JMP_LEN)
+			return false;
+		for (int i = d->plan.ninsn - 1; i >= 0; i--)
+			if (regs->ip - copy >= d->map[i]) {
+				regs->ip = d->plan.insn[i].addr;
+				return true;
+			}
+		return false;
+	}
+	return false;
+}
+
+/* ---- branch targets of the kernel image, found once by decoding every function ---- */
+
+static uint8_t *targets;	/* one bit per byte of [_text, _etext) */
+
+static bool in_image(uint64_t a)
+{
+	return a >= (uint64_t)_text && a < (uint64_t)_etext;
+}
+
+static void mark(uint64_t a, void *arg)
+{
+	(void)arg;
+	if (in_image(a)) {
+		a -= (uint64_t)_text;
+		targets[a / 8] |= 1 << (a % 8);
+	}
+}
+
+static bool is_target(uint64_t a)
+{
+	a -= (uint64_t)_text;
+	return targets[a / 8] & (1 << (a % 8));
+}
+
+static bool read64(uint64_t addr, uint64_t *v, void *arg)
+{
+	(void)arg;
+	return !copy_from_kernel_nofault(v, (const void *)addr, sizeof(*v));
+}
+
+static bool is_code(uint64_t a, void *arg)
+{
+	(void)arg;
+	return in_image(a);
+}
+
+static uint8_t scan_buf[64 * 1024];
+
+static int scan_function(const struct ksym *sym, void *arg)
+{
+	static const struct opt_scan_env env = { mark, read64, is_code, NULL };
+	size_t n;
+
+	(void)arg;
+	if ((sym->type != 't' && sym->type != 'T') || !in_image(sym->addr) || !sym->size)
+		return 0;
+	if (sym->size > sizeof(scan_buf)) {	/* too big to scan: no range in it is safe */
+		for (uint64_t a = sym->addr; a < sym->addr + sym->size; a++)
+			mark(a, NULL);
+		return 0;
+	}
+	n = kprobe_read_orig(sym->addr, scan_buf, sym->size);
+	opt_scan_targets(scan_buf, sym->addr, sym->addr + n, &env);
+	return 0;
+}
+
+static int targets_init(void)
+{
+	if (targets)
+		return 0;
+	targets = kzalloc(((uint64_t)_etext - (uint64_t)_text) / 8 + 1);
+	if (!targets)
+		return -ENOMEM;
+	kallsyms_for_each(scan_function, NULL);
+	/* an exception fixup is where a faulting instruction continues */
+	for (const struct exception_entry *e = __ex_table_start; e < __ex_table_end; e++)
+		mark((uint64_t)&e->fixup + e->fixup, NULL);
+	return 0;
+}
+
+/*
+ * Bytes after sym's end that belong to no symbol (alignment padding, never
+ * run), up to max: a range ending in jmp or ret may overwrite them.
+ * Unnamed code that runs (an exception fixup) starts at a marked target,
+ * which the caller's scan of the range refuses.
+ */
+static size_t padding_after(const struct ksym *sym, size_t max)
+{
+	uint64_t end = sym->addr + sym->size, off;
+	size_t n = 0;
+
+	for (; n < max && in_image(end + n); n++) {
+		const struct ksym *o = kallsyms_lookup(end + n, &off);
+
+		if (o && o != sym && off < o->size)
+			break;
+		if (o && o->addr == end + n)
+			break;
+	}
+	return n;
+}
+
+/*
+ * Can a jmp at addr replace whole instructions up to >= 5 bytes? Stays in
+ * one function of the image, nothing but fall-through enters the bytes
+ * after the first, each instruction keeps its meaning when copied, no other
+ * probe sits inside. *bad: where the reason applies.
+ */
+enum opt_reason opt_analyze(uint64_t addr, struct opt_plan *plan, uint64_t *bad)
+{
+	uint8_t buf[OPT_MAX_RANGE];
+	const struct ksym *sym;
+	enum opt_reason r;
+	uint64_t off;
+	size_t n, pad;
+
+	*bad = addr;
+	if (!in_image(addr))
+		return OPT_MODULE;
+	sym = kallsyms_lookup(addr, &off);
+	if (!sym || off >= sym->size)
+		return OPT_NO_ROOM;
+	if (targets_init())
+		return OPT_INSN;
+	n = min((uint64_t)sizeof(buf), sym->size - off);
+	pad = padding_after(sym, sizeof(buf) - n);
+	kprobe_read_orig(addr, buf, n + pad);
+	r = opt_plan_range(plan, buf, n, pad, addr, bad);
+	if (r != OPT_OK)
+		return r;
+	if (kallsyms_lookup(addr + plan->len - 1, &off) != sym &&
+	    plan->len <= sym->addr + sym->size - addr)
+		return OPT_NO_ROOM;	/* another symbol (an asm label) starts inside */
+	for (unsigned int i = 1; i < plan->len; i++) {
+		*bad = addr + i;
+		if (is_target(addr + i))
+			return OPT_BRANCH_TARGET;
+		if (site_lookup(addr + i))
+			return OPT_OTHER_PROBE;
+	}
+	*bad = addr;
+	return OPT_OK;
+}
+
+/* ---- building, installing and removing a detour ---- */
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static int build(struct kprobe_site *s, const struct opt_plan *plan)
+{
+	size_t tlen = optprobe_template_end - optprobe_template;
+	uint8_t buf[CELL_SIZE];
+	struct opt_detour *d;
+	uint64_t base, call;
+	int n;
+
+	if (tlen + OPT_COPY_MAX > CELL_SIZE)
+		return -ENOSPC;
+	d = kzalloc(sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->site = s;
+	d->plan = *plan;
+	d->cell = cell_alloc(d);
+	if (!d->cell) {
+		kfree(d);
+		return -ENOMEM;
+	}
+	base = (uint64_t)d->cell;
+	memset(buf, INT3, sizeof(buf));
+	memcpy(buf, optprobe_template, tlen);
+	put32(buf + (optprobe_template_ip - optprobe_template) + 1, (uint32_t)s->addr);
+	memcpy(buf + (optprobe_template_site - optprobe_template) + 2, &s, 8);
+	call = optprobe_template_call - optprobe_template;
+	put32(buf + call + 1, (uint32_t)((uint64_t)kprobe_optimized_hit - (base + call + 5)));
+	n = opt_relocate(plan, base + tlen, buf + tlen, d->map);
+	if (n < 0) {
+		cell_free(d->cell);
+		kfree(d);
+		return n;
+	}
+	d->copy_len = n;
+	text_poke(d->cell, buf, tlen + n);
+	s->opt_copy = base + tlen;
+	s->opt = d;
+	d->next = detours;
+	detours = d;
+	return 0;
+}
+
+static bool wanted(const struct kprobe_site *s)
+{
+	return opt_on && s->armed && !s->has_post;
+}
+
+static bool optimize(struct kprobe_site *s)
+{
+	struct opt_plan plan;
+	uint8_t jmp[OPT_JMP_LEN] = { 0xe9 };
+	uint64_t bad;
+	struct opt_detour *d;
+
+	if (opt_analyze(s->addr, &plan, &bad) != OPT_OK) {
+		s->opt_refused = true;
+		return false;
+	}
+	if (!s->opt && build(s, &plan))
+		return false;
+	d = s->opt;
+	if (d->plan.len != plan.len)
+		return false;	/* not reached: the same bytes plan the same way */
+	WRITE_ONCE(s->mode, KPROBE_MODE_OPTIMIZED);
+	synchronize_cpus_outside(s->addr + 1, s->addr + plan.len);
+	put32(jmp + 1, (uint32_t)((uint64_t)d->cell - (s->addr + OPT_JMP_LEN)));
+	text_poke((void *)s->addr, jmp, OPT_JMP_LEN);	/* over the int3 that is there */
+	d->live = true;
+	return true;
+}
+
+/* Back to the int3 probe; the mode follows once the bytes are whole. */
+static void unoptimize(struct kprobe_site *s)
+{
+	struct opt_detour *d = s->opt;
+	uint8_t b[OPT_JMP_LEN];
+
+	if (!d || !d->live)
+		return;
+	memcpy(b, d->plan.orig, OPT_JMP_LEN);
+	b[0] = INT3;
+	text_poke((void *)s->addr, b, OPT_JMP_LEN);
+	d->live = false;
+	WRITE_ONCE(s->mode, kprobe_class_mode(s->cls, &s->insn, s->has_post));
+}
+
+void opt_site_changed(struct kprobe_site *s)
+{
+	if (!wanted(s)) {
+		unoptimize(s);
+		return;
+	}
+	if (!s->opt || !s->opt->live)
+		pending = true;
+}
+
+void opt_disarm(struct kprobe_site *s)
+{
+	unoptimize(s);
+}
+
+enum kprobe_mode opt_site_mode(const struct kprobe_site *s, enum kprobe_mode m)
+{
+	return s->opt && s->opt->live ? KPROBE_MODE_OPTIMIZED : m;
+}
+
+/* A new probe inside an optimized range: that jmp must go first. */
+void opt_before_new_site(uint64_t addr)
+{
+	for (struct opt_detour *d = detours; d; d = d->next)
+		if (d->live && addr - d->plan.addr - 1 < d->plan.len - 1)
+			unoptimize(d->site);
+}
+
+static bool busy_on_any_cpu(const struct kprobe_site *s)
+{
+	for (unsigned int c = 0; c < num_cpus(); c++) {
+		const struct kprobe_ctlblk *ctl = cpu_percpu(c)->probe_state;
+
+		if (READ_ONCE(ctl->cur.status) != KPROBE_IDLE && READ_ONCE(ctl->cur.site) == s)
+			return true;
+	}
+	return false;
+}
+
+/* After the site's grace period: no CPU can enter the detour any more. */
+void opt_site_free(struct kprobe_site *s)
+{
+	struct opt_detour *d = s->opt, **pp;
+
+	if (!d)
+		return;
+	/* a handler spinning on a lock answered the grace period: it returns into the cell */
+	while (busy_on_any_cpu(s))
+		cpu_relax();
+	for (pp = &detours; *pp != d; pp = &(*pp)->next)
+		;
+	*pp = d->next;
+	cell_free(d->cell);
+	s->opt = NULL;
+	kfree(d);
+}
+
+void opt_read_orig(uint64_t addr, uint8_t *buf, size_t n)
+{
+	for (const struct opt_detour *d = detours; d; d = d->next) {
+		if (!d->live)
+			continue;
+		for (unsigned int i = 0; i < OPT_JMP_LEN; i++)
+			if (d->plan.addr + i - addr < n)
+				buf[d->plan.addr + i - addr] = d->plan.orig[i];
+	}
+}
+
+/* ---- the optimizer ---- */
+
+struct pass {
+	bool retry;	/* also the sites refused before (their neighbours may have gone) */
+	int done;
+};
+
+static int optimize_site(struct kprobe_site *s, void *arg)
+{
+	struct pass *ps = arg;
+
+	if (ps->retry)
+		s->opt_refused = false;
+	if (wanted(s) && !s->opt_refused && !(s->opt && s->opt->live) && optimize(s))
+		ps->done++;
+	return 0;
+}
+
+static int optimizer_pass(bool retry)
+{
+	struct pass ps = { retry, 0 };
+
+	pending = false;
+	if (opt_on)
+		site_for_each(optimize_site, &ps);
+	return ps.done;
+}
+
+int kprobes_optimize(void)
+{
+	return optimizer_pass(true);
+}
+EXPORT_SYMBOL(kprobes_optimize);
+
+static int unoptimize_site(struct kprobe_site *s, void *arg)
+{
+	(void)arg;
+	unoptimize(s);
+	return 0;
+}
+
+void kprobes_set_optimization(bool on)
+{
+	opt_on = on;
+	if (!on)
+		site_for_each(unoptimize_site, NULL);
+	else
+		kprobes_optimize();
+}
+EXPORT_SYMBOL(kprobes_set_optimization);
+
+bool kprobes_optimization(void)
+{
+	return opt_on;
+}
+EXPORT_SYMBOL(kprobes_optimization);
+
+static void opt_after_command(void)
+{
+	if (pending)
+		optimizer_pass(false);
+}
+
+/*
+ * The scan runs at boot, before any probe: later, with probes on the
+ * decoder and the copy routines, it would take each of their hits.
+ */
+static int opt_init(void)
+{
+	console_after_command_set(opt_after_command);
+	return targets_init();
+}
+INITCALL(opt_init, 2);

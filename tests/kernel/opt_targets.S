@@ -1,0 +1,54 @@
+/*
+ * Targets for the jump-optimization tests (test_optprobe.c): instructions
+ * the relocation rewrites (jrcxz and loop, which have only rel8; a call as
+ * the last instruction of a range; a rip-relative load) and an
+ * exception-table load whose range is copied into the detour. Each is a
+ * System V function with a result the tests know.
+ */
+	.intel_syntax noprefix
+	.text
+
+#define FUNC(name) .globl name; .type name, @function; name:
+#define END(name) .size name, . - name
+
+/* n*(n+1)/2 + 1 + pt_opt_zero, by loop, through a call */
+FUNC(pt_opt_mix)
+	push rbx
+	mov rcx, rdi
+	xor eax, eax
+	jrcxz 2f
+	nop DWORD PTR [rax]
+1:	add rax, rcx
+	loop 1b
+	nop DWORD PTR [rax]
+2:	mov rbx, rax
+	call pt_opt_one
+	add rax, rbx
+	add rax, QWORD PTR [rip + pt_opt_zero]
+	pop rbx
+	ret
+END(pt_opt_mix)
+
+FUNC(pt_opt_one)
+	mov eax, 1
+	ret
+END(pt_opt_one)
+
+/* [rdi], or -14 (-EFAULT) through the fixup; the first 7 bytes are one range */
+FUNC(pt_opt_fault_load)
+2:	mov rax, QWORD PTR [rdi]
+	add rax, 0
+3:	ret
+4:	mov rax, -14
+	jmp 3b
+	.pushsection __ex_table, "a"
+	.balign 4
+	.long 2b - ., 4b - .
+	.popsection
+END(pt_opt_fault_load)
+
+	.data
+	.balign 8
+	.globl pt_opt_zero
+pt_opt_zero:
+	.quad 0

@@ -1,0 +1,90 @@
+"""Jump-optimized probes from the console (issue 12), on a 4-CPU guest:
+the optimizer, run after the command that enabled a probe, turns it into
+`optimized` before the next prompt; results and hit
+counts stay right, the switch and unregistering put the text back bit for
+bit, `kprobes coverage` reports, bad input gets one error line; and the
+in-kernel optprobe suite with the other CPUs running the probed code."""
+import re
+
+from guest import Guest
+
+SMP = 4
+MODE = re.compile(r"^[0-9a-f]{16}  (\S+)/0x[0-9a-f]+ +(\S+) +(\d+) +(\d+)", re.M)
+COVERAGE = re.compile(r"^coverage (\S+): (\d+) probe-able boundaries in (\d+) functions, "
+                      r"(\d+) optimizable \((\d+)\.(\d\d)%\)$", re.M)
+
+
+def make_guest():
+    return Guest(smp=SMP, extra=("-accel", "tcg,thread=multi"))
+
+
+def modes(guest):
+    return {m.group(1): (m.group(2), int(m.group(3))) for m in MODE.finditer(guest.cmd_ok("kprobes"))}
+
+
+def test_optimized_after_the_command_then_unregister_restores_text(guest):
+    text = guest.cmd_ok("textsum")
+    guest.cmd_ok("p:opt/fib kp_target_fib+4")
+    assert guest.cmd_ok("textsum") == text, "defined disabled: nothing patched"
+    guest.cmd_ok("enable opt/fib")
+    try:
+        assert modes(guest)["kp_target_fib+0x4"] == ("optimized", 0)
+        assert "= 0x37 (55)" in guest.cmd_ok("call kp_target_fib 10")
+        assert modes(guest)["kp_target_fib+0x4"] == ("optimized", 177)
+        assert guest.cmd_ok("textsum") != text
+    finally:
+        guest.cmd_ok("disable opt/fib")
+        assert guest.cmd_ok("textsum") == text
+        guest.cmd_ok("-:opt/*")
+    assert guest.cmd_ok("textsum") == text
+
+
+def test_switch_and_explicit_optimize(guest):
+    text = guest.cmd_ok("textsum")
+    assert guest.cmd_ok("kprobes optimization").strip() == "optimization on"
+    guest.cmd_ok("p:opt/add kp_target_add")
+    guest.cmd_ok("enable opt/add")
+    try:
+        assert re.match(r"^\d+ sites optimized$", guest.cmd_ok("kprobes optimize").strip())
+        assert modes(guest)["kp_target_add+0x0"][0] == "optimized"
+        assert guest.cmd_ok("kprobes optimization off").strip() == "optimization off"
+        assert modes(guest)["kp_target_add+0x0"][0] == "boost"
+        assert guest.cmd_ok("kprobes optimize").strip() == "0 sites optimized"
+        assert "= 0x5 (5)" in guest.cmd_ok("call kp_target_add 2 3")
+        assert guest.cmd_ok("kprobes optimization on").strip() == "optimization on"
+        assert modes(guest)["kp_target_add+0x0"][0] == "optimized"
+        assert "= 0x5 (5)" in guest.cmd_ok("call kp_target_add 2 3")
+        assert modes(guest)["kp_target_add+0x0"][1] == 2
+    finally:
+        guest.cmd_ok("kprobes optimization on")
+        guest.cmd_ok("disable opt/add")
+        guest.cmd_ok("-:opt/*")
+    assert guest.cmd_ok("textsum") == text
+
+
+def test_coverage_reports_reasons(guest):
+    out = guest.cmd_ok("kprobes coverage kp_target_switch")
+    m = COVERAGE.search(out)
+    assert m and m.group(1) == "kp_target_switch" and m.group(3) == "1", out
+    listed = re.findall(r"^  \+0x[0-9a-f]{4}  (.+) \(at \+0x[0-9a-f]+\)$", out, re.M)
+    assert int(m.group(2)) - int(m.group(4)) == len(listed), out
+    out = guest.cmd_ok("kprobes coverage all", timeout=600)
+    m = COVERAGE.search(out)
+    assert m and m.group(1) == "all", out
+    assert int(m.group(3)) > 1000 and int(m.group(5)) >= 85, out
+    reasons = dict((r.strip(), int(n)) for r, n in re.findall(r"^  (\S.*?) +(\d+)$", out, re.M))
+    assert sum(reasons.values()) == int(m.group(2)) - int(m.group(4)), out
+    assert "branch target in range" in reasons, out
+
+
+def test_bad_input_one_error_line(guest):
+    for line in ("kprobes coverage no_such_fn", "kprobes coverage kp_target_fib+4",
+                 "kprobes coverage a b", "kprobes optimize now", "kprobes optimization maybe",
+                 "kprobes optimization on off", "kprobes bogus"):
+        guest.cmd_err(line)
+    assert guest.cmd_ok("kprobes optimization").strip() == "optimization on"
+
+
+def test_optprobe_suite_while_other_cpus_run(guest):
+    out = guest.cmd("test optprobe", timeout=1800)
+    assert re.search(r"^\d+ passed, 0 failed$", out, re.M), out[-3000:]
