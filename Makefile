@@ -155,7 +155,9 @@ FORCE:
 
 # scripts/qemu.py builds every QEMU command line (tests and bench use it too).
 SMP ?= 2
-QEMU_RUN := QEMU=$(QEMU) $(PYTHON) scripts/qemu.py --iso $(B)/kprobe64.iso --mem $(MEM) --smp $(SMP)
+# TFTP=DIR serves DIR at 10.0.2.2 (insmod tftp:FILE.ko, bpf load tftp:FILE.o).
+QEMU_RUN := QEMU=$(QEMU) $(PYTHON) scripts/qemu.py --iso $(B)/kprobe64.iso --mem $(MEM) --smp $(SMP) \
+	$(if $(TFTP),--tftp $(TFTP))
 
 run: $(B)/kprobe64.iso
 	@echo "kprobe64: console on this terminal; Ctrl-A X quits QEMU"

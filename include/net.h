@@ -348,7 +348,28 @@ typedef void (*udp_handler_t)(struct netif *dev, uint32_t src, uint16_t sport,
 			      uint32_t dst, uint16_t dport, const void *data, size_t len);
 /* Listen on a port: 0, -EEXIST, -ENOSPC. */
 int udp_bind(uint16_t port, udp_handler_t fn);
+/* Stop listening on a port (a handler may still be running on another CPU). */
+void udp_unbind(uint16_t port);
 int udp_send(struct netif *dev, uint32_t dst, uint16_t sport, uint16_t dport,
 	     const void *data, size_t len);
+
+/* ---- TFTP client (net/tftp.c) ---- */
+
+#define TFTP_TRIES	5		/* sends of one packet before giving up (1 s apart) */
+struct tftp_stats {
+	uint64_t packets;		/* datagrams from the server taken */
+	uint64_t retransmits;		/* packets sent again after a timeout */
+	uint64_t dropped;		/* arrived while the last one was still unread */
+	uint64_t ns;			/* the whole transfer */
+	uint16_t blksize;		/* negotiated */
+};
+/*
+ * Read a whole file from a TFTP server into a kmalloc'd *buf (the caller
+ * frees it), at most max bytes. Waits, polling, until it is done, the
+ * server refuses, TFTP_TRIES timeouts in a row, or Ctrl-C; then 0, or
+ * -errno and err says why in one phrase. One transfer at a time (-EBUSY).
+ */
+int tftp_get(struct netif *dev, uint32_t server, const char *name, size_t max, void **buf,
+	     size_t *len, struct tftp_stats *stats, char *err, size_t errlen);
 
 #endif

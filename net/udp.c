@@ -46,6 +46,16 @@ int udp_bind(uint16_t port, udp_handler_t fn)
 	return err;
 }
 
+void udp_unbind(uint16_t port)
+{
+	uint64_t flags = local_irq_save();
+
+	for (int i = 0; i < UDP_PORTS; i++)
+		if (port && ports[i].port == port)
+			WRITE_ONCE(ports[i].port, 0);
+	local_irq_restore(flags);
+}
+
 static udp_handler_t lookup(uint16_t port)
 {
 	if (!port)
