@@ -206,11 +206,12 @@ $(MO)/%.o: $(MDIR)/%.c $(DEPS_STAMP)
 	@$(if $(Q),echo "  CC [M]  $@")
 	$(Q)$(CC) $(MOD_CFLAGS) $($(notdir $*)-cflags) -DKBUILD_MODNAME='"$(notdir $*)"' -c $< -o $@
 
-# NAME.mod.o: the module's name in .modinfo, as Linux's modpost adds it.
-$(MO)/%.mod.o: $(DEPS_STAMP)
+# NAME.mod.o: the module's name in .modinfo and its struct module
+# (__this_module, what THIS_MODULE points at), as Linux's modpost adds them.
+$(MO)/%.mod.o: $(DEPS_STAMP) include/module.h
 	@mkdir -p $(dir $@)
-	$(Q)printf 'static const char name[] __attribute__((used, section(".modinfo"), aligned(1))) = "name=%s";\n' \
-	    $(notdir $*) | $(CC) $(filter-out -MD -MP,$(MOD_CFLAGS)) -x c -c - -o $@
+	$(Q)printf '#include "module.h"\nstatic const char name[] __attribute__((used, section(".modinfo"), aligned(1))) = "name=%s";\nstruct module __this_module __attribute__((section(".gnu.linkonce.this_module"))) = { .name = "%s" };\n' \
+	    $(notdir $*) $(notdir $*) | $(CC) $(filter-out -MD -MP,$(MOD_CFLAGS)) -x c -c - -o $@
 
 define mod_rule
 $(MO)/$(1).ko: $(call mod_objs,$(1)) $(MO)/$(1).mod.o

@@ -52,7 +52,7 @@ static int print_module(struct module *mod, void *arg)
 {
 	(void)arg;
 	cprintf("%-20s %8lu %4d %-9s", mod->name, mod->text_size + mod->ro_size + mod->data_size,
-		mod->refcnt, state_name(mod->state));
+		module_refcount(mod), state_name(mod->state));
 	for (unsigned int i = 0; i < mod->num_uses; i++)
 		cprintf("%s%s", i ? "," : " ", mod->uses[i]->name);
 	cprintf(" %#lx\n", (uint64_t)mod->base);
