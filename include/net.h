@@ -264,6 +264,13 @@ struct netif {
 	void *priv;
 	struct xdp_prog *xdp_prog;	/* swapped atomically, read once per frame */
 	int in_rx;			/* CPUs inside this device's receive path */
+	/*
+	 * Held by the driver around its receive path (the interrupt may be
+	 * routed to any CPU, and may move while a batch runs): the receive
+	 * ring and every rx counter below change only under it.
+	 */
+	struct spinlock rx_lock;
+	unsigned int irq;		/* the driver's interrupt (irq_set_cpu); 0: none */
 	struct netif_stats stats;
 	struct xdp_dev_stats xdp_stats;
 	struct netif *next;
@@ -294,7 +301,7 @@ struct netif *netif_first(void);
 /* Send a finished frame (consumes nb); counts drops. 0 or -errno. */
 int netif_xmit(struct netif *dev, struct netbuf *nb);
 void netif_tx_drop(struct netif *dev, enum net_tx_drop why);
-/* Consistent copy of the counters (interrupts held off while copying). */
+/* Consistent copy of the counters (taken under dev->rx_lock). */
 void netif_snapshot(struct netif *dev, struct netif_stats *st, struct xdp_dev_stats *xs);
 /* Is addr ours (unicast, subnet or limited broadcast) on dev? */
 bool netif_addr_is_local(const struct netif *dev, uint32_t addr);
