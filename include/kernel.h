@@ -195,6 +195,19 @@ void file_put(struct file_blob *b);
 /* "boot:FILE|tftp:FILE", the registered schemes, for usage lines. */
 const char *file_source_schemes(void);
 
+/*
+ * `stress NAME ...` (kernel/stress.c): load generators registered by the
+ * subsystem they exercise (net/ registers "net"), so the command lives in
+ * one place and none of them needs the others.
+ */
+struct stress_test {
+	const char *name;
+	const char *usage;		/* "net SECONDS" */
+	int (*run)(int argc, char **argv);	/* argv[0] is the name; a console command's result */
+	struct stress_test *next;
+};
+void stress_register(struct stress_test *t);
+
 /* Boot command line (from the multiboot2 loader). */
 extern char boot_cmdline[256];
 bool cmdline_has(const char *flag);
