@@ -27,6 +27,12 @@ struct kernel_param {
 	void *arg;
 };
 
+/* Where one allocated ELF section went (for GDB's add-symbol-file -s). */
+struct module_section {
+	uint64_t addr;
+	const char *name;
+};
+
 struct module {
 	char name[MODULE_NAME_LEN];
 	enum module_state state;
@@ -43,6 +49,8 @@ struct module {
 	struct module **uses;		/* modules whose exports it uses */
 	unsigned int num_uses;
 	char *param_buf;		/* copies of the PARAM=VALUE words (charp params point here) */
+	struct module_section *sects;	/* its loaded sections, names after the array */
+	unsigned int num_sects;
 	char license[32];
 	bool in_image;			/* this struct is the module's __this_module */
 	struct module *next;

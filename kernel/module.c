@@ -117,6 +117,7 @@ static void free_module(struct module *mod)
 	kfree(mod->ksyms);
 	kfree(mod->strtab);
 	kfree(mod->param_buf);
+	kfree(mod->sects);
 	if (!in_image)
 		kfree(mod);
 	if (base)
@@ -253,6 +254,40 @@ static int take_modinfo(struct module *mod, const struct elf_mod *m, char *err, 
 	return 0;
 }
 
+/*
+ * The address of every allocated section, names copied (the file may be
+ * a transfer buffer freed after the load): what a debugger needs to place
+ * the .ko's symbols (scripts/gdb: kp-modules).
+ */
+static int record_sections(struct module *mod, const struct elf_mod *m)
+{
+	unsigned int n = 0;
+	size_t names = 0;
+	char *p;
+
+	for (unsigned int i = 0; i < m->eh->e_shnum; i++) {
+		if (m->off[i] != NO_OFF && m->sh[i].sh_size) {
+			n++;
+			names += strlen(m->shstr + m->sh[i].sh_name) + 1;
+		}
+	}
+	mod->sects = kmalloc(n * sizeof(*mod->sects) + names + 1);
+	if (!mod->sects)
+		return -ENOMEM;
+	p = (char *)(mod->sects + n);
+	for (unsigned int i = 0; i < m->eh->e_shnum; i++) {
+		const char *name = m->shstr + m->sh[i].sh_name;
+
+		if (m->off[i] == NO_OFF || !m->sh[i].sh_size)
+			continue;
+		memcpy(p, name, strlen(name) + 1);
+		mod->sects[mod->num_sects++] = (struct module_section){
+			(uint64_t)mod->base + m->off[i], p };
+		p += strlen(name) + 1;
+	}
+	return 0;
+}
+
 /* Everything up to running init: on failure the caller frees mod. */
 static int prepare(struct module *mod, struct elf_mod *m, const char *const *params, int nparams,
 		   char *err, size_t errlen)
@@ -302,6 +337,8 @@ static int prepare(struct module *mod, struct elf_mod *m, const char *const *par
 	if (ret)
 		return ret;
 	ret = module_build_kallsyms(mod, m);
+	if (!ret)
+		ret = record_sections(mod, m);
 	if (ret)
 		return ret;
 	module_protect(mod->base, mod->text_size / PAGE_SIZE, false, true);
