@@ -255,9 +255,12 @@ $(foreach t,$(HOST_BENCH),$(eval $(call bench_rule,$(t))))
 test-host: $(HOST_BINS)
 	$(Q)$(PYTHON) tests/run.py --host $(HOST_BINS)
 
-# The system tests of modules boot an ISO holding every sample and test module.
-TEST_ISO_FILES = $(wildcard $(B)/samples/modules/*.ko $(B)/tests/modules/*.ko) tests/modules/notelf.ko
-$(B)/kprobe64-modules.iso: $(B)/kprobe64.elf boot/grub.cfg test-modules
+# The system tests of modules boot an ISO holding every sample and test
+# module, and two eBPF objects for the module that loads them (bpfmod).
+MOD_ISO_BPF = $(B)/samples/bpf/kprobe_hist.o $(B)/samples/bpf/xdp_drop.o
+TEST_ISO_FILES = $(wildcard $(B)/samples/modules/*.ko $(B)/tests/modules/*.ko) tests/modules/notelf.ko \
+	$(MOD_ISO_BPF)
+$(B)/kprobe64-modules.iso: $(B)/kprobe64.elf boot/grub.cfg test-modules $(MOD_ISO_BPF)
 	$(call make_iso,$@,$(TEST_ISO_FILES))
 .PHONY: test-modules
 test-modules: | $(DEPS_STAMP)

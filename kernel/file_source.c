@@ -50,6 +50,7 @@ int file_get(const char *spec, struct file_blob *b, char *err, size_t errlen)
 	snprintf(err, errlen, "'%s' is not a source (%s)", spec, schemes);
 	return -EINVAL;
 }
+EXPORT_SYMBOL(file_get);
 
 void file_put(struct file_blob *b)
 {
@@ -57,6 +58,7 @@ void file_put(struct file_blob *b)
 		b->src->put(b);
 	memset(b, 0, sizeof(*b));
 }
+EXPORT_SYMBOL(file_put);
 
 static int boot_get(const char *name, struct file_blob *b, char *err, size_t errlen)
 {

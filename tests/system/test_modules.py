@@ -141,6 +141,39 @@ def test_this_module_is_the_module(guest):
     clean(guest)
 
 
+def test_module_bpf_objects_go_with_it(guest):
+    """bpfmod loads two eBPF objects it owns and attaches one program to its
+    kprobe; the console attaches the other to XDP. The module has no exit:
+    rmmod must detach both and unload both (bpf/module_owner.c, net/xdp_bpf.c)."""
+    heap = lambda: re.search(r"heap: (\d+) objects, (\d+) bytes", guest.cmd_ok("mem")).groups()
+    heaps = []
+    for _ in range(2):      # the first round also grows the probe engine's tables
+        out = guest.cmd_ok("insmod boot:bpfmod.ko obj=boot:kprobe_hist.o xdp=boot:xdp_drop.o "
+                           "attach=bm.kprobe_hist")
+        expect("bpfmod: loaded, attached bm.kprobe_hist" in out, out)
+        expect(re.search(r"^\s*\d+ kprobe\s+bm\.kprobe_hist\s+\d+\s+0\s+1 kprobe/kp_target_add",
+                         guest.cmd_ok("bpf progs"), re.M), "not attached")
+        guest.cmd_ok("call kp_target_add 3 4")
+        expect(re.search(r"^\s*\d+ kprobe\s+bm\.kprobe_hist\s+\d+\s+1\s+1 ",
+                         guest.cmd_ok("bpf progs"), re.M), "the program did not run")
+        guest.cmd_ok("xdp attach bpf:bmx.xdp_prog")
+        out = guest.cmd_ok("rmmod bpfmod")
+        for line in ("xdp: eth0: detaching bpf:bmx.xdp_prog: module bpfmod is going",
+                     "bpf: module bpfmod: detached bm.kprobe_hist",
+                     "bpf: module bpfmod: unloaded 'bm'", "bpf: module bpfmod: unloaded 'bmx'"):
+            expect(line in out, "%r missing:\n%s" % (line, out))
+        expect(guest.cmd_ok("bpf progs").strip().count("\n") == 0, "programs left")
+        expect(guest.cmd_ok("bpf maps").strip().count("\n") == 0, "maps left")
+        expect("no program attached" in guest.cmd_ok("xdp status"), "xdp program left")
+        heaps.append(heap())
+    expect(heaps[0] == heaps[1], "heap grew: %s" % heaps)
+    # an init that fails after loading: what it loaded goes too
+    out = guest.cmd("insmod boot:bpfmod.ko obj=boot:kprobe_hist.o attach=nope")
+    expect("unloaded 'bm'" in out and out.rstrip().splitlines()[-1].startswith("error:"), out)
+    expect(guest.cmd_ok("bpf progs").strip().count("\n") == 0, "programs left after failed init")
+    clean(guest)
+
+
 def test_bad_modules_refused(guest):
     cases = {
         "notelf.ko": "not an ELF file",
