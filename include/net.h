@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "lib.h"		/* struct spinlock */
 #include "xdp.h"
 
 #ifndef EMSGSIZE
