@@ -48,6 +48,20 @@ def test_get_matches_the_served_file(guest):
         expect(512 < int(m.group(3)) <= 1432, "blksize was not negotiated: " + out)
 
 
+def test_get_with_the_nic_interrupt_on_another_cpu(guest):
+    """The receive handler then runs on CPU 1 while the transfer waits on CPU 0."""
+    data = open(os.path.join(DIR, "kprobe_example.ko"), "rb").read()
+    guest.cmd_ok("irq route eth0 1")
+    try:
+        before = guest.cmd_ok("irq")
+        out = guest.cmd_ok("tftp get kprobe_example.ko")
+        expect("%d bytes, crc32 %08x" % (len(data), zlib.crc32(data)) in out, out)
+        count = lambda s: [int(x) for x in re.search(r"^.* eth0 .*$", s, re.M).group(0).split()[-2:]]
+        expect(count(guest.cmd_ok("irq"))[1] > count(before)[1], "no interrupt on cpu 1")
+    finally:
+        guest.cmd_ok("irq route eth0 0")
+
+
 def test_insmod_over_tftp(guest):
     heaps = []
     for _ in range(3):      # the first round also sets up the probe engine's tables
