@@ -39,8 +39,9 @@ int udp_bind(uint16_t port, udp_handler_t fn)
 	if (!err && !slot)
 		err = -ENOSPC;
 	if (!err) {
-		slot->fn = fn;
-		slot->port = port;
+		/* the receive path on another CPU matches port, then calls fn */
+		WRITE_ONCE(slot->fn, fn);
+		smp_store_release(&slot->port, port);
 	}
 	local_irq_restore(flags);
 	return err;
@@ -61,8 +62,8 @@ static udp_handler_t lookup(uint16_t port)
 	if (!port)
 		return NULL;	/* 0 marks free slots */
 	for (int i = 0; i < UDP_PORTS; i++)
-		if (ports[i].port == port)
-			return ports[i].fn;
+		if (smp_load_acquire(&ports[i].port) == port)
+			return READ_ONCE(ports[i].fn);
 	return NULL;
 }
 
