@@ -102,6 +102,7 @@ enum {
 #define SPURIOUS_VECTOR	0xff
 #define TIMER_VECTOR	0xf0
 #define CALL_VECTOR	0xf1	/* cross-CPU calls (ipi.c) */
+#define WAKE_VECTOR	0xf2	/* smp_wake(): an interrupt that only ends a hlt */
 
 void gdt_init(void);
 void idt_init(void);
@@ -336,6 +337,13 @@ void smp_call_all(smp_call_fn fn, void *arg);
  */
 int smp_run_on(unsigned int cpu, smp_call_fn fn, void *arg);
 void smp_run_wait(unsigned int cpu);
+/*
+ * Interrupt another online CPU and return at once, so one waiting in hlt
+ * for something this CPU just did (a packet an interrupt handler here
+ * received for it) looks again now rather than at its next timer tick.
+ * Any context; a CPU that is not halted just takes an empty interrupt.
+ */
+void smp_wake(unsigned int cpu);
 /* Answer a call waiting for this CPU (for code spinning with interrupts off). */
 void smp_call_poll(void);
 /*
