@@ -39,6 +39,7 @@ struct tftp_state {
 	struct spinlock lock;		/* the mailbox, against the interrupt */
 	bool active;
 	uint32_t server;
+	unsigned int waiter;		/* the CPU the transfer waits on */
 	/* mailbox: one datagram from the server */
 	bool full;
 	uint16_t sport;
@@ -54,6 +55,7 @@ static void tftp_udp_rx(struct netif *dev, uint32_t src, uint16_t sport, uint32_
 			uint16_t dport, const void *data, size_t len)
 {
 	uint64_t flags = spin_lock_irqsave(&st.lock);
+	bool wake = false;
 
 	(void)dev, (void)dst, (void)dport;
 	if (!st.active || src != st.server || len > sizeof(st.pkt) || len < 2) {
@@ -65,8 +67,12 @@ static void tftp_udp_rx(struct netif *dev, uint32_t src, uint16_t sport, uint32_
 		st.len = len;
 		st.sport = sport;
 		WRITE_ONCE(st.full, true);
+		wake = true;
 	}
 	spin_unlock_irqrestore(&st.lock, flags);
+	/* the NIC may interrupt another CPU than the one halted waiting for this */
+	if (wake)
+		smp_wake(st.waiter);
 }
 
 /* One transfer's thread-side state. */
@@ -338,7 +344,15 @@ static int run(struct xfer *x, struct tftp_stats *stats)
 			deadline = uptime_ns() + TIMEOUT_NS;
 			continue;
 		}
-		asm volatile("sti; hlt" : : : "memory");	/* the NIC or the 100 Hz tick wakes us */
+		/*
+		 * Look once more with interrupts off, then sti; hlt: a packet
+		 * (or its smp_wake) arriving after the look still ends the hlt.
+		 */
+		local_irq_disable();
+		if (READ_ONCE(st.full))
+			local_irq_enable();
+		else
+			asm volatile("sti; hlt" : : : "memory");
 	}
 	return ret < 0 ? ret : 0;
 }
@@ -378,6 +392,7 @@ int tftp_get(struct netif *dev, uint32_t server, const char *name, size_t max, v
 	st.active = true;
 	st.full = false;
 	st.server = server;
+	st.waiter = this_cpu()->cpu;
 	spin_unlock_irqrestore(&st.lock, flags);
 
 	/* a fresh local port per transfer, so a late packet of the last one is not ours */
