@@ -287,7 +287,7 @@ bench: $(B)/kprobe64.bin $(BPF_SAMPLES) $(foreach t,$(HOST_BENCH),$(B)/host/benc
 
 # make bench-linux: Debian's cloud kernel (apt-get download, unpacked under
 # $(B)/linux-peer/) with tools/bench-linux/kpbench.ko, in the same QEMU.
-bench-linux:
+bench-linux: $(B)/samples/bpf/xdp_drop.o
 	$(Q)$(PYTHON) scripts/bench_linux.py
 
 clean:

@@ -8,6 +8,8 @@
 ; first C instruction); enable PAE, long mode, NX and paging; enter the kernel.
 ; arch/x86_64/paging.c later replaces these tables with the real ones.
 
+%include "arch/x86_64/long_mode.inc"
+
 MB2_MAGIC	equ 0xe85250d6
 MB2_BOOT_MAGIC	equ 0x36d76289
 MB1_MAGIC	equ 0x1badb002
@@ -91,18 +93,7 @@ _start:
 	or eax, 0x03
 	mov [boot_pml4 + 273 * 8], eax
 
-	mov eax, cr4
-	or eax, (1 << 5) | (1 << 9) | (1 << 10)	; PAE, OSFXSR, OSXMMEXCPT
-	mov cr4, eax
-	mov eax, boot_pml4
-	mov cr3, eax
-	mov ecx, 0xc0000080		; EFER
-	rdmsr
-	or eax, (1 << 8) | (1 << 11)	; LME, NXE
-	wrmsr
-	mov eax, cr0
-	or eax, (1 << 31) | (1 << 16) | 1	; PG, WP, PE
-	mov cr0, eax
+	ENTER_LONG_MODE boot_pml4
 
 	lgdt [boot_gdt_ptr]
 	jmp 0x08:.long_mode

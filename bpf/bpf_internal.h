@@ -16,6 +16,8 @@ struct bpf_loaded {
 /* Slot i if it holds an object, else NULL. */
 struct bpf_loaded *bpf_object_slot(unsigned int i);
 int bpf_unload(const char *name, char *err, size_t errlen);
+/* bpf paste NAME: read a base64 object from the console and load it (bpf/paste.c). */
+int bpf_paste(const char *name);
 /* The log of the last `bpf load`, for `bpf log`. */
 extern char bpf_last_log[BPF_LOG_SIZE];
 

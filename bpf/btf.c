@@ -6,52 +6,12 @@
  * the key or value size). Every type id and offset is checked before use.
  */
 #include "elf.h"
+#include "btf.h"
 #include "bpf.h"
 #include "lib.h"
 #include "kerrno.h"
 
-#define BTF_MAGIC	0xeb9f
 #define MAX_TYPES	32768
-#define MAX_CHAIN	32	/* typedef/const/volatile/pointer hops */
-
-enum {
-	BTF_KIND_INT = 1, BTF_KIND_PTR, BTF_KIND_ARRAY, BTF_KIND_STRUCT, BTF_KIND_UNION,
-	BTF_KIND_ENUM, BTF_KIND_FWD, BTF_KIND_TYPEDEF, BTF_KIND_VOLATILE, BTF_KIND_CONST,
-	BTF_KIND_RESTRICT, BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO, BTF_KIND_VAR, BTF_KIND_DATASEC,
-	BTF_KIND_FLOAT, BTF_KIND_DECL_TAG, BTF_KIND_TYPE_TAG, BTF_KIND_ENUM64,
-};
-
-struct btf_header {
-	uint16_t magic;
-	uint8_t version, flags;
-	uint32_t hdr_len, type_off, type_len, str_off, str_len;
-};
-
-struct btf_type {
-	uint32_t name_off, info, size_or_type;
-};
-
-struct btf_member {
-	uint32_t name_off, type, offset;
-};
-
-struct btf_array {
-	uint32_t type, index_type, nelems;
-};
-
-struct btf_secinfo {
-	uint32_t type, offset, size;
-};
-
-#define KIND(t)		(((t)->info >> 24) & 0x1f)
-#define VLEN(t)		((t)->info & 0xffff)
-
-struct btf {
-	const struct btf_type *types[MAX_TYPES];	/* by id; [0] is void */
-	uint32_t nr_types;
-	const char *strs;
-	uint32_t str_len;
-};
 
 /* Bytes that follow a type's common part. */
 static size_t extra_size(const struct btf_type *t)
@@ -72,10 +32,12 @@ static size_t extra_size(const struct btf_type *t)
 	}
 }
 
+/* Check the blob and index its types (b->types allocated here). */
 static int btf_parse(struct btf *b, const uint8_t *data, size_t size)
 {
 	const struct btf_header *h = (const void *)data;
-	const uint8_t *p, *end;
+	const uint8_t *p, *start, *end;
+	uint32_t n = 1;
 
 	/* every BTF record is 4-byte aligned; a section that is not is corrupt */
 	if (((uintptr_t)data & 3) || size < sizeof(*h) || h->magic != BTF_MAGIC ||
@@ -89,33 +51,61 @@ static int btf_parse(struct btf *b, const uint8_t *data, size_t size)
 	b->str_len = h->str_len;
 	if (b->strs[b->str_len - 1])
 		return -EINVAL;
-	p = data + h->hdr_len + h->type_off;
-	end = p + h->type_len;
-	b->nr_types = 1;
-	while (p < end) {
+	start = data + h->hdr_len + h->type_off;
+	end = start + h->type_len;
+	for (p = start; p < end; n++) {
 		const struct btf_type *t = (const void *)p;
 
 		if (((uintptr_t)p & 3) || (size_t)(end - p) < sizeof(*t) ||
-		    b->nr_types == MAX_TYPES || (size_t)(end - p) - sizeof(*t) < extra_size(t))
+		    n == MAX_TYPES || (size_t)(end - p) - sizeof(*t) < extra_size(t))
 			return -EINVAL;
-		b->types[b->nr_types++] = t;
 		p += sizeof(*t) + extra_size(t);
 	}
+	b->types = bpf_zalloc(n * sizeof(*b->types));
+	if (!b->types)
+		return -ENOMEM;
+	b->nr_types = 1;
+	for (p = start; p < end; p += sizeof(struct btf_type) + extra_size((const void *)p))
+		b->types[b->nr_types++] = (const void *)p;
 	return 0;
 }
 
-static const struct btf_type *type_by_id(const struct btf *b, uint32_t id)
+struct btf *btf_load(const void *data, size_t size)
+{
+	/* a copy: the section may sit at any alignment inside the object */
+	struct btf *b = bpf_zalloc(sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->blob = bpf_zalloc(size ? size : 1);
+	if (!b->blob || (memcpy(b->blob, data, size), btf_parse(b, b->blob, size))) {
+		btf_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+void btf_free(struct btf *b)
+{
+	if (!b)
+		return;
+	bpf_free(b->types);
+	bpf_free(b->blob);
+	bpf_free(b);
+}
+
+const struct btf_type *type_by_id(const struct btf *b, uint32_t id)
 {
 	return id && id < b->nr_types ? b->types[id] : NULL;
 }
 
-static const char *name_of(const struct btf *b, uint32_t off)
+const char *name_of(const struct btf *b, uint32_t off)
 {
 	return off < b->str_len ? b->strs + off : "";
 }
 
 /* Skip typedef, const, volatile, restrict and type tags. */
-static const struct btf_type *strip(const struct btf *b, uint32_t id)
+const struct btf_type *btf_strip(const struct btf *b, uint32_t id)
 {
 	const struct btf_type *t = type_by_id(b, id);
 
@@ -133,7 +123,7 @@ static const struct btf_type *strip(const struct btf *b, uint32_t id)
 
 static int type_size(const struct btf *b, uint32_t id, uint32_t *size, int depth)
 {
-	const struct btf_type *t = strip(b, id);
+	const struct btf_type *t = btf_strip(b, id);
 	const struct btf_array *a;
 	uint32_t elem;
 
@@ -157,27 +147,33 @@ static int type_size(const struct btf *b, uint32_t id, uint32_t *size, int depth
 	return -EINVAL;
 }
 
+int btf_type_size(const struct btf *b, uint32_t id, uint32_t *size)
+{
+	return type_size(b, id, size, 0);
+}
+
 /* __uint(name, N): pointer to array[N]. */
 static int uint_member(const struct btf *b, uint32_t id, uint32_t *v)
 {
-	const struct btf_type *t = strip(b, id), *arr;
+	const struct btf_type *t = btf_strip(b, id), *arr;
 
 	if (!t || KIND(t) != BTF_KIND_PTR)
 		return -EINVAL;
-	arr = strip(b, t->size_or_type);
+	arr = btf_strip(b, t->size_or_type);
 	if (!arr || KIND(arr) != BTF_KIND_ARRAY)
 		return -EINVAL;
 	*v = ((const struct btf_array *)(arr + 1))->nelems;
 	return 0;
 }
 
-/* __type(name, T): pointer to T. */
-static int type_member(const struct btf *b, uint32_t id, uint32_t *size)
+/* __type(name, T): pointer to T; *type_id is T's id, for printing values. */
+static int type_member(const struct btf *b, uint32_t id, uint32_t *size, uint32_t *type_id)
 {
-	const struct btf_type *t = strip(b, id);
+	const struct btf_type *t = btf_strip(b, id);
 
 	if (!t || KIND(t) != BTF_KIND_PTR)
 		return -EINVAL;
+	*type_id = t->size_or_type;
 	return type_size(b, t->size_or_type, size, 0);
 }
 
@@ -201,9 +197,9 @@ static int read_def(const struct btf *b, const struct btf_type *st, struct btf_m
 		else if (!strcmp(n, "value_size"))
 			e = uint_member(b, m[i].type, &def->value_size);
 		else if (!strcmp(n, "key"))
-			e = type_member(b, m[i].type, &def->key_size);
+			e = type_member(b, m[i].type, &def->key_size, &def->key_type_id);
 		else if (!strcmp(n, "value"))
-			e = type_member(b, m[i].type, &def->value_size);
+			e = type_member(b, m[i].type, &def->value_size, &def->value_type_id);
 		else
 			snprintf(err, errlen, "map field '%s' is not supported", n);
 		if (e) {
@@ -230,7 +226,7 @@ static int find_map(const struct btf *b, const char *name, struct btf_map_def *d
 			if (!var || KIND(var) != BTF_KIND_VAR ||
 			    strcmp(name_of(b, var->name_off), name))
 				continue;
-			st = strip(b, var->size_or_type);
+			st = btf_strip(b, var->size_or_type);
 			if (!st || KIND(st) != BTF_KIND_STRUCT) {
 				snprintf(err, errlen, "map '%s' is not a struct in BTF", name);
 				return -EINVAL;
@@ -241,27 +237,24 @@ static int find_map(const struct btf *b, const char *name, struct btf_map_def *d
 	return -ENOENT;
 }
 
-int btf_find_map(const void *data, size_t size, const char *name, struct btf_map_def *def,
+int btf_find_map(const struct btf *b, const char *name, struct btf_map_def *def,
 		 char *err, size_t errlen)
 {
-	/* a copy: the section may sit at any alignment inside the object */
-	struct btf *bp = bpf_zalloc(sizeof(*bp));
-	uint8_t *copy = bpf_zalloc(size ? size : 1);
 	int ret;
 
 	memset(def, 0, sizeof(*def));
 	err[0] = '\0';
-	if (!bp || !copy) {
-		bpf_free(bp);
-		bpf_free(copy);
-		snprintf(err, errlen, "no memory for BTF");
-		return -ENOMEM;
-	}
-	memcpy(copy, data, size);
-	ret = btf_parse(bp, copy, size) ? -EINVAL : find_map(bp, name, def, err, errlen);
+	ret = find_map(b, name, def, err, errlen);
 	if (ret == -EINVAL && !err[0])
 		snprintf(err, errlen, "bad BTF");
-	bpf_free(bp);
-	bpf_free(copy);
 	return ret;
+}
+
+uint32_t btf_find_datasec(const struct btf *b, const char *name)
+{
+	for (uint32_t id = 1; id < b->nr_types; id++)
+		if (KIND(b->types[id]) == BTF_KIND_DATASEC &&
+		    !strcmp(name_of(b, b->types[id]->name_off), name))
+			return id;
+	return 0;
 }

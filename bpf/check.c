@@ -40,10 +40,25 @@ static bool valid_target(const struct bpf_prog *prog, int64_t t)
 	return t >= 0 && t < prog->len && !(t > 0 && is_lddw(&prog->insnsi[t - 1]));
 }
 
+/* The source operand: a register (and imm unused), or imm (and src_reg unused). */
+static const char *check_src(const struct bpf_insn *insn, bool x)
+{
+	if (x) {
+		if (insn->src_reg >= MAX_BPF_REG)
+			return "invalid register";
+		if (insn->imm)
+			return "reserved field (imm) is not zero";
+	} else if (insn->src_reg) {
+		return "reserved field (src) is not zero";
+	}
+	return NULL;
+}
+
 static const char *check_alu(const struct bpf_insn *insn)
 {
 	bool is64 = BPF_CLASS(insn->code) == BPF_ALU64, x = BPF_SRC(insn->code) == BPF_X;
 	uint8_t op = BPF_OP(insn->code);
+	const char *err;
 
 	if (insn->dst_reg >= BPF_REG_FP)
 		return insn->dst_reg == BPF_REG_FP ? "frame pointer is read only" : "invalid register";
@@ -61,14 +76,9 @@ static const char *check_alu(const struct bpf_insn *insn)
 			return "invalid neg";
 		return NULL;
 	}
-	if (x) {
-		if (insn->src_reg >= MAX_BPF_REG)
-			return "invalid register";
-		if (insn->imm)
-			return "reserved field (imm) is not zero";
-	} else if (insn->src_reg) {
-		return "reserved field (src) is not zero";
-	}
+	err = check_src(insn, x);
+	if (err)
+		return err;
 	switch (op) {
 	case BPF_DIV:
 	case BPF_MOD:
@@ -98,6 +108,7 @@ static const char *check_jmp(const struct bpf_prog *prog, uint32_t pc)
 	const struct bpf_insn *insn = &prog->insnsi[pc];
 	bool jmp32 = BPF_CLASS(insn->code) == BPF_JMP32, x = BPF_SRC(insn->code) == BPF_X;
 	uint8_t op = BPF_OP(insn->code);
+	const char *err;
 
 	switch (op) {
 	case BPF_JA:
@@ -135,14 +146,9 @@ static const char *check_jmp(const struct bpf_prog *prog, uint32_t pc)
 	}
 	if (insn->dst_reg >= MAX_BPF_REG)
 		return "invalid register";
-	if (x) {
-		if (insn->src_reg >= MAX_BPF_REG)
-			return "invalid register";
-		if (insn->imm)
-			return "reserved field (imm) is not zero";
-	} else if (insn->src_reg) {
-		return "reserved field (src) is not zero";
-	}
+	err = check_src(insn, x);
+	if (err)
+		return err;
 	if (!valid_target(prog, (int64_t)pc + 1 + insn->off))
 		return "jump out of range";
 	return NULL;

@@ -3,8 +3,9 @@
  * map dump|lookup|update|delete, log, attach|detach (kprobe programs, through
  * the hook probes/ registers), unload. Keys and values are typed as
  * bytes in hex ("01 00 00 00") or, when they fit in 8 bytes, as one number
- * (little-endian, as the program sees it); they print as hex bytes, with the
- * number too for 4- and 8-byte values.
+ * (little-endian, as the program sees it). Entries of maps with BTF print
+ * as JSON lines, as bpftool's; others as hex bytes, with the number too
+ * for 4- and 8-byte values.
  */
 #include "bpf.h"
 #include "bpf_internal.h"
@@ -13,6 +14,7 @@
 #include "console.h"
 
 #define MAX_KV	512	/* bytes of key or value the console takes */
+#define BTF_TEXT_MAX	4096	/* a value longer than this as JSON prints in hex */
 
 static int cmd_load(int argc, char **argv)
 {
@@ -34,20 +36,46 @@ static int cmd_load(int argc, char **argv)
 	return 0;
 }
 
+static uint64_t stats_clock(void)
+{
+	return rdtsc();
+}
+
+/* TSC ticks as ns, split so that ticks * 10^6 cannot overflow */
+static uint64_t ticks_ns(uint64_t ticks)
+{
+	uint64_t khz = tsc_khz();
+
+	return khz ? ticks / khz * 1000000 + ticks % khz * 1000000 / khz : 0;
+}
+
+/* bpf stats [on|off]: Linux's kernel.bpf_stats_enabled */
+static int cmd_stats(int argc, char **argv)
+{
+	if (argc == 3 && (!strcmp(argv[2], "on") || !strcmp(argv[2], "off")))
+		__atomic_store_n(&bpf_stats_clock, strcmp(argv[2], "on") ? NULL : stats_clock,
+				 __ATOMIC_RELAXED);
+	else if (argc != 2)
+		return cmd_error("usage: bpf stats [on|off]");
+	cprintf("run time accounting %s\n", bpf_stats_clock ? "on" : "off");
+	return 0;
+}
+
 static int cmd_progs(void)
 {
-	cprintf("%4s %-7s %-31s %6s %10s %6s %s\n", "id", "type", "name", "insns", "run_cnt",
-		"users", "section");
+	cprintf("%4s %-7s %-31s %6s %10s %12s %6s %s\n", "id", "type", "name", "insns", "run_cnt",
+		"run_time_ns", "users", "section");
 	for (unsigned int i = 0; i < BPF_MAX_OBJECTS; i++) {
 		struct bpf_loaded *l = bpf_object_slot(i);
 
 		for (uint32_t p = 0; l && p < l->obj->nr_progs; p++) {
 			struct bpf_prog *prog = l->obj->progs[p];
 
-			cprintf("%4u %-7s %-31s %6u %10lu %6u %s\n", prog->id,
+			cprintf("%4u %-7s %-31s %6u %10lu %12lu %6u %s\n", prog->id,
 				bpf_prog_type_name(prog->type), prog->name, prog->len,
-				__atomic_load_n(&prog->run_cnt, __ATOMIC_RELAXED), prog->users,
-				prog->section);
+				__atomic_load_n(&prog->run_cnt, __ATOMIC_RELAXED),
+				ticks_ns(__atomic_load_n(&prog->run_ticks, __ATOMIC_RELAXED)),
+				prog->users, prog->section);
 		}
 	}
 	return 0;
@@ -131,8 +159,58 @@ static void print_bytes(const char *label, const uint8_t *p, uint32_t n)
 	cprintf("\n");
 }
 
+/* BTF text of one key or value, into the scratch; false if none or too long. */
+static bool btf_text(struct bpf_map *map, bool key, const void *data, char *buf, size_t len)
+{
+	int n = bpf_map_btf_format(map, key, data, buf, len);
+
+	return n >= 0 && (size_t)n < len;
+}
+
+/*
+ * With BTF for the value, an entry is one line of JSON as bpftool prints
+ * it: {"key": K, "value": V}, or "values": [{"cpu": N, "value": V}...] for
+ * a per-CPU map. A key without BTF is its number (or hex bytes).
+ */
+static bool print_entry_btf(struct bpf_map *map, const void *key)
+{
+	static char kbuf[256], vbuf[BTF_TEXT_MAX];
+	const void *v;
+
+	if (!map->btf_value_type_id || map->map_type == BPF_MAP_TYPE_PROG_ARRAY)
+		return false;
+	if (!btf_text(map, true, key, kbuf, sizeof(kbuf))) {
+		if (map->key_size == 4)
+			snprintf(kbuf, sizeof(kbuf), "%u", *(const uint32_t *)key);
+		else if (map->key_size == 8)
+			snprintf(kbuf, sizeof(kbuf), "%lu", *(const uint64_t *)key);
+		else
+			return false;
+	}
+	if (map->map_type == BPF_MAP_TYPE_PERCPU_ARRAY || map->map_type == BPF_MAP_TYPE_PERCPU_HASH) {
+		cprintf("{\"key\": %s, \"values\": [", kbuf);
+		for (unsigned int cpu = 0; cpu < bpf_nr_cpus(); cpu++) {
+			v = map->ops->map_lookup_percpu_elem(map, key, cpu);
+			if (!v && bpf_nr_cpus() == 1)	/* one CPU: the map keeps one copy */
+				v = map->ops->map_lookup_elem(map, key);
+			if (!v || !btf_text(map, false, v, vbuf, sizeof(vbuf)))
+				snprintf(vbuf, sizeof(vbuf), "null");
+			cprintf("%s{\"cpu\": %u, \"value\": %s}", cpu ? ", " : "", cpu, vbuf);
+		}
+		cprintf("]}\n");
+		return true;
+	}
+	v = map->ops->map_lookup_elem(map, key);
+	if (!v || !btf_text(map, false, v, vbuf, sizeof(vbuf)))
+		return false;
+	cprintf("{\"key\": %s, \"value\": %s}\n", kbuf, vbuf);
+	return true;
+}
+
 static void print_entry(struct bpf_map *map, const void *key)
 {
+	if (print_entry_btf(map, key))
+		return;
 	print_bytes("key", key, map->key_size);
 	if (map->ops->map_lookup_percpu_elem) {
 		bool any = false;
@@ -265,7 +343,7 @@ static int cmd_bpf(int argc, char **argv)
 	char err[160];
 
 	if (argc < 2)
-		return cmd_error("usage: bpf load|progs|dump|maps|map|log|attach|detach|unload ...");
+		return cmd_error("usage: bpf load|paste|progs|stats|dump|maps|map|log|attach|detach|unload ...");
 	if (!strcmp(argv[1], "load"))
 		return cmd_load(argc, argv);
 	if (!strcmp(argv[1], "progs"))
@@ -276,6 +354,13 @@ static int cmd_bpf(int argc, char **argv)
 		return argc == 2 ? cmd_maps() : cmd_error("usage: bpf maps");
 	if (!strcmp(argv[1], "map"))
 		return cmd_map(argc, argv);
+	if (!strcmp(argv[1], "paste")) {
+		if (argc != 3 || strlen(argv[2]) >= 16 || !argv[2][0])
+			return cmd_error("usage: bpf paste NAME (1 to 15 characters), then base64 lines");
+		return bpf_paste(argv[2]);
+	}
+	if (!strcmp(argv[1], "stats"))
+		return cmd_stats(argc, argv);
 	if (!strcmp(argv[1], "log")) {
 		if (argc != 2)
 			return cmd_error("usage: bpf log");
@@ -292,8 +377,8 @@ static int cmd_bpf(int argc, char **argv)
 		cprintf("unloaded %s\n", argv[2]);
 		return 0;
 	}
-	return cmd_error("unknown bpf subcommand '%s' (load, progs, dump, maps, map, log, attach, detach, unload)",
+	return cmd_error("unknown bpf subcommand '%s' (load, paste, progs, stats, dump, maps, map, log, attach, detach, unload)",
 			 argv[1]);
 }
-CONSOLE_CMD(bpf, cmd_bpf, "bpf load SRC [NAME] | progs | dump PROG | maps | map OP MAP ... | log | attach PROG [SYM] | detach PROG | unload NAME",
-	    "eBPF objects: load from a boot module, list, dump, maps, verifier log, unload");
+CONSOLE_CMD(bpf, cmd_bpf, "bpf load SRC [NAME] | paste NAME | progs | stats [on|off] | dump PROG | maps | map OP MAP ... | log | attach PROG [SYM] | detach PROG | unload NAME",
+	    "eBPF objects: load from a boot module or a paste, list, run stats, dump, maps, verifier log, unload");

@@ -76,11 +76,13 @@ unsigned int elf_find_sec(const struct elf_file *f, const char *name);
 const char *elf_sym_name(const struct elf_file *f, const struct elf64_sym *sym);
 
 /* BTF (bpf/btf.c): what a BTF-defined map in ".maps" declares. */
+struct btf;
 struct btf_map_def {
 	uint32_t type, key_size, value_size, max_entries, map_flags;
+	uint32_t key_type_id, value_type_id;	/* 0 when given as key_size/value_size */
 };
-/* Find var name in the ".maps" DATASEC of the BTF blob; 0, -ENOENT or -EINVAL. */
-int btf_find_map(const void *btf, size_t size, const char *name, struct btf_map_def *def,
+/* Find var name in the ".maps" DATASEC; 0, -ENOENT or -EINVAL with err. */
+int btf_find_map(const struct btf *b, const char *name, struct btf_map_def *def,
 		 char *err, size_t errlen);
 
 #endif

@@ -8,6 +8,7 @@
  * everything built so far, so a bad object changes nothing.
  */
 #include "elf.h"
+#include "btf.h"
 #include "bpf.h"
 #include "lib.h"
 #include "kerrno.h"
@@ -90,8 +91,9 @@ static int load_maps(struct load *l)
 		if (sym->st_shndx == btf_maps) {
 			if (!l->btf_shndx)
 				return refuse(l, -EINVAL, "map '%s' in .maps but no BTF", name);
-			err = btf_find_map(elf_sec_data(f, l->btf_shndx), f->sh[l->btf_shndx].sh_size,
-					   name, &def, l->err, l->errlen);
+			if (!l->obj->btf)
+				return refuse(l, -EINVAL, "bad BTF%s", "");
+			err = btf_find_map(l->obj->btf, name, &def, l->err, l->errlen);
 			if (err == -ENOENT)
 				return refuse(l, -EINVAL, "map '%s' has no BTF definition", name);
 			if (err)
@@ -109,6 +111,13 @@ static int load_maps(struct load *l)
 		err = add_map(l, &spec, &(struct map_origin){ sym->st_shndx, sym->st_value, false });
 		if (err)
 			return err;
+		if (def.key_type_id || def.value_type_id) {
+			struct bpf_map *m = l->obj->maps[l->obj->nr_maps - 1];
+
+			m->btf = l->obj->btf;
+			m->btf_key_type_id = def.key_type_id;
+			m->btf_value_type_id = def.value_type_id;
+		}
 	}
 	return 0;
 }
@@ -122,6 +131,7 @@ static int load_data_maps(struct load *l)
 		unsigned int sh = elf_find_sec(f, secs[i]);
 		struct bpf_map_spec spec = { BPF_MAP_TYPE_ARRAY, 4, 0, 1, 0, secs[i] };
 		uint32_t zero = 0;
+		struct bpf_map *m;
 		int err;
 
 		if (!sh || !f->sh[sh].sh_size)
@@ -134,11 +144,12 @@ static int load_data_maps(struct load *l)
 		err = add_map(l, &spec, &(struct map_origin){ sh, 0, true });
 		if (err)
 			return err;
-		if (f->sh[sh].sh_type != SHT_NOBITS) {
-			struct bpf_map *m = l->obj->maps[l->obj->nr_maps - 1];
-
+		m = l->obj->maps[l->obj->nr_maps - 1];
+		if (f->sh[sh].sh_type != SHT_NOBITS)
 			memcpy(m->ops->map_lookup_elem(m, &zero), elf_sec_data(f, sh), spec.value_size);
-		}
+		/* the value is the section's variables, as bpftool shows global data */
+		if (l->obj->btf && (m->btf_value_type_id = btf_find_datasec(l->obj->btf, secs[i])))
+			m->btf = l->obj->btf;
 	}
 	return 0;
 }
@@ -434,6 +445,10 @@ int bpf_object_load(const void *data, size_t size, const char *prefix, struct bp
 	}
 	if (!l.obj || !l.obj->maps || !l.obj->progs)
 		e = refuse(&l, -ENOMEM, "no memory%s", "");
+	/* a malformed .BTF only matters to an object with BTF-defined maps */
+	if (!e && l.btf_shndx && elf_sec_data(&l.elf, l.btf_shndx))
+		l.obj->btf = btf_load(elf_sec_data(&l.elf, l.btf_shndx),
+				      l.elf.sh[l.btf_shndx].sh_size);
 	if (!e)
 		e = load_maps(&l);
 	if (!e)
@@ -459,6 +474,7 @@ void bpf_object_free(struct bpf_object *obj)
 	}
 	for (uint32_t i = 0; obj->maps && i < obj->nr_maps; i++)
 		bpf_map_free(obj->maps[i]);
+	btf_free(obj->btf);
 	bpf_free(obj->progs);
 	bpf_free(obj->maps);
 	bpf_free(obj);

@@ -76,6 +76,20 @@ static uint8_t *stack_byte(struct func_state *f, int32_t o)
 	return &f->stack[slot].type[(o + MAX_BPF_STACK) % 8];
 }
 
+/*
+ * What a load of size bytes leaves in dst (NULL: nothing to mark): an
+ * unknown scalar of that width, sign-extended for the ldxs* forms.
+ */
+static void loaded_scalar(struct reg_state *dst, unsigned int size, bool sx)
+{
+	if (!dst)
+		return;
+	if (sx)
+		reg_mark_unknown_signed(dst, size);
+	else
+		reg_mark_unknown_size(dst, size);
+}
+
 /* A write of size bytes at o: a spill when src is a whole aligned register. */
 static int stack_write(struct verifier_env *env, struct func_state *f, int32_t o,
 		       unsigned int size, const struct reg_state *src, uint32_t src_regno)
@@ -118,12 +132,7 @@ static int stack_read(struct verifier_env *env, uint32_t regno, struct func_stat
 	for (unsigned int i = 0; i < size; i++)
 		if (*stack_byte(f, o + i) == STACK_INVALID)
 			return verr(env, "invalid read from stack R%u off %d size %u", regno, o, size);
-	if (dst) {
-		if (sx)
-			reg_mark_unknown_signed(dst, size);
-		else
-			reg_mark_unknown_size(dst, size);
-	}
+	loaded_scalar(dst, size, sx);
 	return 0;
 }
 
@@ -205,12 +214,7 @@ static int check_access(struct verifier_env *env, uint32_t regno, int32_t off, u
 	}
 	if (err)
 		return err;
-	if (dst) {
-		if (sx)
-			reg_mark_unknown_signed(dst, size);
-		else
-			reg_mark_unknown_size(dst, size);
-	}
+	loaded_scalar(dst, size, sx);
 	return 0;
 }
 

@@ -177,7 +177,7 @@ typedef void (*irq_handler_t)(void *data);
 int irq_request(unsigned int irq, irq_handler_t handler, void *data);
 /* Name a requested IRQ ("eth0"), for irq_find() and listings. */
 int irq_set_name(unsigned int irq, const char *name);
-/* Deliver it to online CPU cpu from now on: 0, -ENOENT, -EINVAL. */
+/* Deliver its line (every handler sharing it) to online CPU cpu from now on: 0, -ENOENT, -EINVAL. */
 int irq_set_cpu(unsigned int irq, unsigned int cpu);
 /* A requested IRQ by its name or its number: the number, or -ENOENT. */
 int irq_find(const char *name_or_number);
@@ -186,9 +186,10 @@ struct irq_info {
 	const char *name;	/* NULL if unnamed */
 	uint64_t handler;
 };
-/* What IOAPIC pin gsi carries: 0, or -ENOENT when nothing was requested on it. */
-int irq_get_info(unsigned int gsi, struct irq_info *info);
+/* Handler i (< IRQ_MAX_SHARED) of IOAPIC pin gsi: 0, or -ENOENT when there is none. */
+int irq_get_info(unsigned int gsi, unsigned int i, struct irq_info *info);
 #define IRQ_MAX_GSI	24
+#define IRQ_MAX_SHARED	4	/* handlers on one line */
 void apic_init(void);
 uint32_t apic_id(void);
 /* Interrupts delivered since boot, per vector (vector 256: all of them). */

@@ -109,13 +109,28 @@ struct bpf_map_ops {
 	void (*map_free)(struct bpf_map *map);
 };
 
+struct btf;
+
 struct bpf_map {
 	const struct bpf_map_ops *ops;
 	enum bpf_map_type map_type;
 	uint32_t key_size, value_size, max_entries, map_flags;
 	uint32_t id;
 	char name[BPF_OBJ_NAME_LEN];
+	/* the object's BTF and the key's and value's types in it (0: none) */
+	const struct btf *btf;
+	uint32_t btf_key_type_id, btf_value_type_id;
 };
+
+/*
+ * A key or value of map as JSON, the way bpftool prints maps with BTF:
+ * integers in decimal, enums by name, structs and unions as objects of
+ * their fields by name (bitfields too), arrays as lists, char arrays
+ * holding text as strings, pointers and floats in hex (bpf/btf_dump.c).
+ * The length wanted, or -ENOENT when the map has no BTF type for it.
+ */
+int bpf_map_btf_format(const struct bpf_map *map, bool key, const void *data, char *buf,
+		       size_t len);
 
 /* A new, zeroed map; NULL with *err (-EINVAL bad spec, -ENOMEM) on failure. */
 struct bpf_map *bpf_map_create(const struct bpf_map_spec *spec, int *err);
@@ -182,7 +197,8 @@ struct bpf_prog {
 	bool gpl_compatible;
 	char section[64];		/* the ELF section it came from: "xdp", "kprobe/SYM" */
 	uint32_t users;			/* attachments; an attached program stays loaded */
-	uint64_t run_cnt, run_time_ns;	/* kept by whoever runs it */
+	uint64_t run_cnt;		/* runs through bpf_prog_run_func() */
+	uint64_t run_ticks;		/* their clock ticks, while bpf_stats_clock is set */
 };
 
 /*
@@ -205,6 +221,28 @@ int bpf_verify(struct bpf_prog *prog, char *log, size_t log_size);
 /* Run a verified program with r1 = ctx; returns r0. */
 uint64_t bpf_prog_run(const struct bpf_prog *prog, const void *ctx);
 
+/*
+ * The same in the shape of Linux's bpf_func (ctx first, then the
+ * program), so a hook can call the interpreter through its own function
+ * pointer with no wrapper: counts the run in run_cnt and, while
+ * bpf_stats_clock is set (`bpf stats on`, Linux's bpf_stats_enabled),
+ * adds the ticks it took to run_ticks. Returns r0's low 32 bits.
+ */
+unsigned int bpf_prog_run_func(const void *ctx, const void *prog);
+extern uint64_t (*bpf_stats_clock)(void);
+
+/* ---- bpf_trace_printk's formatting (bpf/printk.c) ---- */
+
+/* Fault-safe read of n bytes of kernel memory: 0, or -EFAULT with dst zeroed. */
+typedef int (*bpf_read_mem_fn)(void *dst, uint64_t src, size_t n);
+/*
+ * Format fmt (fmt_size bytes, NUL inside) with up to three arguments as
+ * bpf_trace_printk() does, into out (always terminated when size > 0).
+ * The length the text wanted, or -EINVAL for a format Linux refuses.
+ */
+int bpf_trace_format(char *out, size_t size, const char *fmt, uint32_t fmt_size,
+		     const uint64_t args[3], bpf_read_mem_fn read_mem);
+
 /* ---- the ELF loader (bpf/loader.c) ---- */
 
 #define BPF_OBJ_MAX_SIZE	(4u << 20)	/* bytes of ELF */
@@ -222,6 +260,7 @@ uint64_t bpf_prog_run(const struct bpf_prog *prog, const void *ctx);
  */
 struct bpf_object {
 	char license[64];
+	struct btf *btf;		/* the checked .BTF, or NULL */
 	struct bpf_map **maps;
 	uint32_t nr_maps;
 	struct bpf_prog **progs;
@@ -284,13 +323,6 @@ int bpf_module_load(struct module *owner, const void *data, size_t size, const c
 int bpf_module_attach(const char *prog, const char *target);
 /* The module that loaded prog's object, or NULL. */
 struct module *bpf_prog_owner(const struct bpf_prog *prog);
-
-/* Run a loaded program on ctx and count the run (bpf progs). */
-static inline uint64_t bpf_prog_run_counted(struct bpf_prog *prog, const void *ctx)
-{
-	__atomic_add_fetch(&prog->run_cnt, 1, __ATOMIC_RELAXED);
-	return bpf_prog_run(prog, ctx);
-}
 
 /* ---- checked execution, for programs nobody verified ---- */
 

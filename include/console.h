@@ -8,36 +8,38 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/*
+ * A command is either tokenized ("NAME ARGS", fn gets argv) or whole-line:
+ * match() claims a line that is not "NAME ARGS" (a kprobe_events definition
+ * such as "p:grp/ev sym arg=%di", a filter expression left unsplit) and
+ * run() gets it untokenized and writable. Whole-line commands are tried
+ * first, in table order; either kind has its usage and help for `help`.
+ */
 struct console_cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);	/* 0, or nonzero after printing error: */
+	bool (*match)(const char *line);	/* whole-line commands only */
+	int (*run)(char *line);
 	const char *usage;	/* "NAME ARGS" */
 	const char *help;	/* one line */
 };
 
+#define CONSOLE_ENTRY(id, cname, cfn, cmatch, crun, cusage, chelp) \
+	static const struct console_cmd __console_cmd_##id \
+	__attribute__((used, section(".console_cmds." cname), aligned(8))) = \
+	{ cname, cfn, cmatch, crun, cusage, chelp }
+
 #define CONSOLE_CMD(cname, cfn, cusage, chelp) \
-	static const struct console_cmd __console_cmd_##cfn \
-	__attribute__((used, section(".console_cmds." #cname), aligned(8))) = \
-	{ #cname, cfn, cusage, chelp }
+	CONSOLE_ENTRY(cfn, #cname, cfn, NULL, NULL, cusage, chelp)
 
-/*
- * A whole-line syntax that is not "COMMAND ARGS": e.g. kprobe_events
- * definitions ("p:grp/ev sym arg=%di", "-:ev"). match() sees the line first;
- * if it says yes, run() gets the line (untokenized, writable).
- */
-struct console_syntax {
-	const char *name;
-	bool (*match)(const char *line);
-	int (*run)(char *line);
-};
-
-#define CONSOLE_SYNTAX(sname, smatch, srun) \
-	static const struct console_syntax __console_syntax_##sname \
-	__attribute__((used, section(".console_syntax"), aligned(8))) = \
-	{ #sname, smatch, srun }
+/* NAME is a string: `help NAME` finds it ("-:" is one). */
+#define CONSOLE_LINE_CMD(id, cname, cmatch, crun, cusage, chelp) \
+	CONSOLE_ENTRY(id, cname, NULL, cmatch, crun, cusage, chelp)
 
 #define CONSOLE_MAX_ARGS 32
 
+/* True if LINE is the word NAME alone or followed by a blank (for match()). */
+bool console_line_is(const char *line, const char *name);
 /* Print to the console (not the log). */
 int cprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "error: ..." and return -1, for command handlers. */

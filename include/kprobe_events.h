@@ -1,18 +1,21 @@
 /*
  * kprobe_events in the kernel: the registry of probe events defined from the
- * console (probes/events.c), their hit handlers and the trace buffer
- * (probes/events_hit.c), and the console commands (probes/events_cmds.c).
+ * console (probes/events.c; what a line does in events_define.c and
+ * events_remove.c), each with one or more probe points, their hit handlers
+ * and the trace buffer (probes/events_hit.c), and the console commands
+ * (probes/events_cmds.c).
  * The portable pieces they build on (parser, fetch-args, filters, trace
  * format, ring buffer) are in include/trace.h.
  *
  * Semantics follow Linux's tracefs: an event is created disabled; enabling
- * it arms its kprobe (or kretprobe); each hit evaluates the fetch-args,
- * applies the filter and appends one entry to the trace buffer. An enabled
- * event cannot be removed. Removing an event that was ever enabled clears
- * the trace buffer (as Linux does), so no entry outlives its definition.
+ * it arms the kprobe (or kretprobe) of every point; each hit evaluates the
+ * point's fetch-args, applies the event's filter and appends one entry to
+ * the trace buffer. An enabled event's last point cannot be removed.
+ * Removing an event that was ever enabled clears the trace buffer (as Linux
+ * does), so no entry outlives its definition.
  *
- * The console is the only writer: nothing here may be called from a probe
- * handler or an interrupt.
+ * The console is the only writer: nothing here but the hit handlers and
+ * kevent_hist_hit() may be called from a probe handler or an interrupt.
  */
 #ifndef KP_KPROBE_EVENTS_H
 #define KP_KPROBE_EVENTS_H
@@ -29,22 +32,46 @@
 #define KEVENT_COMM		"kp-shell"
 #define KEVENT_PID		1
 
-struct kevent {
+struct kevent;
+struct kevent_hist;
+
+/*
+ * One probe point of an event, as Linux 6.x allows several ("p:ev sym1 a=%di"
+ * then "p:ev sym2 a=%si"): its own kprobe (or kretprobe) and fetch program.
+ * Every point of an event records the same fields (names, types, layout),
+ * so one filter, one hist trigger and one format serve them all.
+ */
+struct kevent_probe {
 	struct kretprobe rp;		/* rp.kp alone for an entry (p) event */
+	struct kevent *ev;		/* set before the probe is registered */
+	struct kevent_probe *next;	/* the event's next point, in definition order */
+	unsigned long nhit;		/* handler runs (filtered out or not) */
+	uint64_t seq;			/* definition order across all events */
+	struct trace_event_def def;	/* last: this point's place and fetch-args */
+};
+
+struct kevent {
 	uint32_t id;			/* in trace entries; never reused */
 	bool enabled;
 	bool was_enabled;		/* its entries may be in the buffer */
-	unsigned long nhit;		/* handler runs (filtered out or not) */
+	unsigned int nprobes;		/* at least 1 */
+	struct kevent_probe *probes;	/* in definition order (the listing's) */
 	struct trace_filter *filter;	/* NULL: every hit is recorded */
-	struct hist_table *hist;	/* a hist trigger (arms the probe), or NULL */
-	struct trace_event_def def;	/* last: allocated for def.nargs args */
+	struct kevent_hist *hist;	/* a hist trigger (arms the probes), or NULL */
+	/*
+	 * last, allocated for def.nargs args: the event's fields, as its first
+	 * point defined them; its place (symbol, address) is that point's and
+	 * means nothing for the event: each point has its own.
+	 */
+	struct trace_event_def def;
 };
 
 /* ---- the registry (probes/events.c) ---- */
 
 /*
  * One kprobe_events line: "p...", "r..." define events (a glob symbol
- * defines one per matching function), "-:..." removes. 0 with a one-line
+ * defines one per matching function) or add a probe point to the event
+ * they name, "-:[GRP/]EVENT [POINT [ARGS]]" removes events or points. 0 with a one-line
  * summary in msg, or -errno with the reason in msg (Linux's error_log
  * wording and the column) and an error_log entry; on error nothing changed.
  */
@@ -56,6 +83,13 @@ int kprobe_events_write(const char *line, char *msg, size_t len);
  */
 int kevent_for_each(const char *target, int (*fn)(struct kevent *ev, void *arg),
 		    void *arg);
+/*
+ * Probe points of the events matching target, in the order they were
+ * defined (Linux's kprobe_events and kprobe_profile order); fn may not
+ * remove anything. 0, fn's nonzero return, or -ENOMEM.
+ */
+int kevent_for_each_probe(const char *target,
+			  int (*fn)(struct kevent_probe *p, void *arg), void *arg);
 unsigned int kevent_count(void);
 /* The event whose entries carry this id, or NULL once it was removed. */
 struct kevent *kevent_by_id(uint32_t id);
@@ -67,13 +101,26 @@ int kevent_enable(const char *target, bool enable, char *msg, size_t len);
  * All or nothing: number of events, or -errno with msg.
  */
 int kevent_set_filter(const char *target, const char *expr, char *msg, size_t len);
-/* Linux's kprobe_profile columns: hits, and misses (reentry, no instance). */
+/* Linux's kprobe_profile columns, one line per point: hits, and misses
+ * (reentry; a return probe also counts calls it had no instance for). */
+unsigned long kevent_probe_misses(const struct kevent_probe *p);
+/* The same, summed over every point of an event. */
+unsigned long kevent_hits(const struct kevent *ev);
 unsigned long kevent_misses(const struct kevent *ev);
+/* Arm (or disarm) every point of ev: 0 or -errno, all or nothing. */
+int kevent_arm(struct kevent *ev);
+void kevent_disarm(struct kevent *ev);
 
 /* ---- hist triggers (probes/events_hist.c) ---- */
 
 /* Free an event's hist trigger (the event is going away, disarmed). */
 void kevent_hist_free(struct kevent *ev);
+/*
+ * A hit, after fetch_args(): count it in this CPU's part of the table.
+ * Interrupts off; takes no lock and writes nothing another CPU writes.
+ */
+void kevent_hist_hit(struct kevent_hist *h, const struct trace_event_def *def,
+		     const void *rec, uint64_t ts_ns);
 /* trace -H: FIELD of EVENT's entries in the buffer as a log2 bar chart. */
 int kevent_trace_hist(const char *target, const char *field);
 
@@ -101,6 +148,9 @@ struct trace_hit {
 	uint64_t func;			/* return events: the probed function */
 	uint8_t rec[];
 };
+/* event_id of a text entry (bpf_trace_printk): rec holds the NUL-terminated text */
+#define TRACE_HIT_TEXT		0
+#define TRACE_HIT_TEXT_MAX	512	/* bytes of text kept, NUL included */
 #define TRACE_HIT_IRQS_OFF	0x01
 #define TRACE_HIT_HARDIRQ	0x02
 #define TRACE_HIT_MAX		(sizeof(struct trace_hit) + TRACE_RECORD_MAX)
@@ -111,11 +161,17 @@ struct trace_buffer_info {
 	uint64_t written;		/* since the last clear */
 	uint64_t overwritten;		/* lost to overwriting since the last clear */
 	uint64_t paused_drops;		/* hits not recorded while a reader paused writers */
-	uint64_t refused;		/* hits the ring refused: nested in its own update or read */
+	uint64_t refused;		/* hits the ring refused: nested in its own update or read;
+					 * text entries nested in another */
 	bool on;			/* recording (Linux's tracing_on) */
 };
 
 void trace_buffer_info(struct trace_buffer_info *info);
+/*
+ * Append a text entry, shown as "bpf_trace_printk: TEXT" (cut to
+ * TRACE_HIT_TEXT_MAX - 1 bytes). Any context, like a probe hit.
+ */
+void trace_buffer_text(const char *text, size_t len);
 void trace_buffer_clear(void);
 /* New size in bytes (contents are dropped): 0, -EINVAL or -ENOMEM. */
 int trace_buffer_resize(size_t bytes);

@@ -173,11 +173,12 @@ static inline void *netbuf_put(struct netbuf *nb, size_t n)
 	X(OK_ICMP,		"ok_icmp",		"delivered") \
 	X(OK_UDP,		"ok_udp",		"delivered") \
 	X(OK_XDP_TX,		"ok_xdp_tx",		"delivered") \
+	X(OK_XDP_REDIRECT,	"ok_xdp_redirect",	"delivered") \
 	X(DROP_DESC_ERR,	"rx_desc_err",		"driver") \
 	X(DROP_MULTI_DESC,	"rx_multi_desc",	"driver") \
 	X(DROP_XDP_ABORTED,	"xdp_aborted",		"xdp") \
 	X(DROP_XDP_DROP,	"xdp_drop",		"xdp") \
-	X(DROP_XDP_REDIRECT,	"xdp_redirect",		"xdp") \
+	X(DROP_XDP_REDIRECT,	"xdp_redirect_err",	"xdp") \
 	X(DROP_XDP_INVALID,	"xdp_invalid",		"xdp") \
 	X(DROP_XDP_TX_ERR,	"xdp_tx_err",		"xdp") \
 	X(DROP_RUNT,		"eth_runt",		"ethernet") \
@@ -293,12 +294,25 @@ static inline void netif_rx_done(struct netif *dev, enum net_rx_result res)
 }
 /* XDP_PASS: hand a frame to the protocols; the buffer is only borrowed. */
 enum net_rx_result netif_receive(struct netif *dev, void *data, size_t len);
-/* Which drop result an action other than PASS/TX means. */
-enum net_rx_result xdp_drop_result(unsigned int act);
+/*
+ * What a verdict other than PASS and TX becomes: XDP_REDIRECT is carried
+ * out (xdp_do_redirect), the others name their drop. One call on the
+ * driver's drop path, which make bench times.
+ */
+enum net_rx_result xdp_verdict_result(struct netif *dev, struct xdp_buff *xdp, unsigned int act);
+/*
+ * XDP_REDIRECT: copy the frame into the transmit ring of this CPU's
+ * redirect target (set by the program's bpf_redirect*() call, cleared
+ * here). NET_RX_OK_XDP_REDIRECT, or NET_RX_DROP_XDP_REDIRECT (no or
+ * unknown target, target ring full) with an xdp_exception.
+ */
+enum net_rx_result xdp_do_redirect(struct netif *dev, struct xdp_buff *xdp);
 
 /* Stack side. */
 struct netif *netif_default(void);	/* the first registered, or NULL */
 struct netif *netif_first(void);
+struct netif *netif_by_index(int ifindex);	/* NULL if none */
+struct netif *netif_by_name(const char *name);	/* NULL if none */
 /* Send a finished frame (consumes nb); counts drops. 0 or -errno. */
 int netif_xmit(struct netif *dev, struct netbuf *nb);
 void netif_tx_drop(struct netif *dev, enum net_tx_drop why);

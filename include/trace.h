@@ -293,18 +293,28 @@ bool trace_filter_match(const struct trace_filter *f,
 
 /* --- probes/hist.c, probes/hist_print.c: hist triggers --- */
 
+/*
+ * A hist trigger counts hits in tables of parts: each CPU updates a part of
+ * its own (plain stores, no lock, no atomics: a part has one writer), and
+ * the console merges parts into one it alone writes and prints. Keys are
+ * numbers (8 bytes) or strings (HIST_STRING_MAX bytes, zero-padded), laid
+ * out one after another in each entry.
+ */
 #define HIST_MAX_KEYS		3	/* as Linux */
 #define HIST_MAX_VALS		4
 #define HIST_MAX_SORT		2	/* as Linux */
 #define HIST_MIN_SIZE		128	/* entries; Linux's 2^7 to 2^17, ours to 2^14 */
 #define HIST_DEFAULT_SIZE	2048
 #define HIST_MAX_SIZE		16384
+#define HIST_STRING_MAX		TRACE_STRING_MAX	/* a string key, NUL included */
 #define HIST_FIELD_HITCOUNT	0xff	/* hist_field.arg: not a fetch-arg */
 #define HIST_FIELD_TIMESTAMP	0xfe	/* common_timestamp, ns (.usecs: us) */
+#define HIST_FIELD_CPU		0xfd	/* common_cpu (or cpu): the CPU that hit */
+#define HIST_FIELD_PID		0xfc	/* common_pid: the task (one, here) */
 
 enum hist_mod {
 	HIST_MOD_NONE, HIST_MOD_HEX, HIST_MOD_SYM, HIST_MOD_SYM_OFFSET,
-	HIST_MOD_LOG2, HIST_MOD_BUCKETS, HIST_MOD_USECS,
+	HIST_MOD_LOG2, HIST_MOD_BUCKETS, HIST_MOD_USECS, HIST_MOD_EXECNAME,
 };
 
 enum hist_cmd { HIST_CMD_NONE, HIST_CMD_PAUSE, HIST_CMD_CONT, HIST_CMD_CLEAR };
@@ -312,6 +322,8 @@ enum hist_cmd { HIST_CMD_NONE, HIST_CMD_PAUSE, HIST_CMD_CONT, HIST_CMD_CLEAR };
 struct hist_field {
 	uint8_t arg;		/* fetch-arg index, or HIST_FIELD_* */
 	uint8_t mod;		/* enum hist_mod */
+	bool is_string;		/* a key holding a :string fetch-arg */
+	uint16_t offset;	/* keys: where in the key bytes */
 	uint64_t buckets;	/* .buckets=N */
 };
 
@@ -326,46 +338,63 @@ struct hist_spec {
 	struct hist_field keys[HIST_MAX_KEYS], vals[HIST_MAX_VALS];
 	struct hist_sort sort[HIST_MAX_SORT];
 	unsigned int size;	/* entries, a power of two */
+	unsigned int key_size;	/* bytes of key in an entry, a multiple of 8 */
+	unsigned int stride;	/* bytes per entry */
 	uint8_t cmd;		/* enum hist_cmd: pause/cont/clear given */
 	bool paused;
 	char keys_text[96];	/* "keys=" as given: which trigger a command is for */
 	struct trace_filter filter;	/* "if ...": nnodes 0 = none */
 };
 
+/* One entry: counters, then spec->key_size bytes of key. */
 struct hist_entry {
-	bool used;
-	uint64_t key[HIST_MAX_KEYS];
+	uint64_t used;
 	uint64_t hitcount;
 	uint64_t sum[HIST_MAX_VALS];
+	uint8_t key[];
 };
 
-struct hist_table {
-	struct hist_spec spec;
-	struct hist_entry *slots;	/* 2 * spec.size, caller's memory */
+/* One part: open-addressed over twice the entry limit, so a probe always ends. */
+struct hist_part {
+	uint8_t *slots;		/* nslots * spec->stride bytes, caller's memory */
 	unsigned int nslots, entries;
 	uint64_t hits, drops;
+};
+
+/* What a hit knows besides its record. */
+struct hist_ctx {
+	uint64_t ts_ns;
+	unsigned int cpu;
+	unsigned int pid;
 };
 
 /* "hist:keys=...[:vals=...][:sort=...][:size=N][:pause|:cont|:clear] [if FILTER]". */
 int hist_parse(const char *text, const struct trace_event_def *def,
 	       struct hist_spec *hs, char *err, size_t errlen);
-void hist_init(struct hist_table *t, const struct hist_spec *hs,
-	       struct hist_entry *slots);
-void hist_clear(struct hist_table *t);
-/* At a hit, after fetch_args(): count rec under its keys (no allocation). */
-void hist_update(struct hist_table *t, const struct trace_event_def *def,
-		 const void *rec, uint64_t ts_ns);
+/* Bytes of slots one part needs. */
+size_t hist_part_bytes(const struct hist_spec *hs);
+void hist_part_init(struct hist_part *p, const struct hist_spec *hs, void *slots);
+void hist_part_clear(struct hist_part *p, const struct hist_spec *hs);
+/* At a hit, after fetch_args(): count rec under its keys in p (no allocation). */
+void hist_update(const struct hist_spec *hs, struct hist_part *p,
+		 const struct trace_event_def *def, const void *rec,
+		 const struct hist_ctx *ctx);
+/* Add what from counted into into; keys that find into full are dropped, counted. */
+void hist_merge(const struct hist_spec *hs, struct hist_part *into,
+		const struct hist_part *from);
 
 /* "hist:keys=a.hex:vals=hitcount,b:sort=hitcount:size=2048 if ..." as Linux lists it. */
-int hist_trigger_text(const struct hist_table *t, const struct trace_event_def *def,
+int hist_trigger_text(const struct hist_spec *hs, const struct trace_event_def *def,
 		      char *buf, size_t len);
 /*
  * The hist file, line by line through emit (each line without newline):
- * header, one "{ key: value } hitcount: N" line per entry in sort order,
- * Totals. order is scratch space for t->entries pointers.
+ * header, one "{ key: value } hitcount: N" line per entry of p in sort
+ * order, Totals. order is scratch space for p->entries pointers; comm
+ * names the task for common_pid.execname.
  */
-void hist_print(const struct hist_table *t, const struct trace_event_def *def,
-		trace_sym_fn addr_to_sym, const struct hist_entry **order,
+void hist_print(const struct hist_spec *hs, const struct hist_part *p,
+		const struct trace_event_def *def, trace_sym_fn addr_to_sym,
+		const char *comm, const struct hist_entry **order,
 		void (*emit)(const char *line, void *arg), void *arg);
 /*
  * A log2 histogram as bpftrace's hist() draws it: counts[i] values in
@@ -386,6 +415,7 @@ struct trace_line {
 	const char *ip;		/* "do_work+0x4/0x40", or the return site */
 	const char *func;	/* return probes: the function ("do_work") */
 	const char *args;	/* fetch_format() output, may be NULL */
+	const char *text;	/* non-NULL: "event: text" replaces "(ip)args" */
 };
 
 /* One line of the trace file, no newline. snprintf-style return. */

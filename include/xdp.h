@@ -140,12 +140,17 @@ struct xdp_dev_stats {
 	uint64_t rate[XDP_STAT_NUM];	/* of the last complete window */
 	uint64_t attaches, detaches;
 	uint64_t exceptions;		/* xdp_exception events (traced or suppressed) */
+	/* XDP_REDIRECT: frames received here and sent out of a target (or
+	 * not), and frames other interfaces redirected out of this one */
+	uint64_t redirected, redirect_err;
+	uint64_t xdp_xmit, xdp_xmit_err;
 };
 
 /*
  * Run dev's program on one frame and count the verdict. Returns the action
- * as the program gave it; the driver acts on XDP_PASS and XDP_TX and drops
- * everything else (xdp_drop_result() names why). No program: XDP_PASS.
+ * as the program gave it; the driver acts on XDP_PASS and XDP_TX and
+ * hands every other verdict to xdp_verdict_result() (include/net.h),
+ * which carries out XDP_REDIRECT and names the drop. No program: XDP_PASS.
  */
 unsigned int xdp_run(struct netif *dev, struct xdp_buff *xdp);
 
@@ -155,6 +160,17 @@ unsigned int xdp_run(struct netif *dev, struct xdp_buff *xdp);
  */
 int xdp_attach(struct netif *dev, struct xdp_prog *prog);
 const char *xdp_action_name(unsigned int act);	/* "DROP"...; NULL if invalid */
+/* Linux's xdp_exception event: a rate-limited log line, counted on dev. */
+void xdp_trace_exception(struct netif *dev, const struct xdp_prog *prog, unsigned int act);
+
+/* ---- XDP_REDIRECT (net/xdp_redirect.c) ---- */
+
+/*
+ * What bpf_redirect() and bpf_redirect_map() do: remember ifindex as this
+ * CPU's redirect target for the frame being run, and give the verdict
+ * (XDP_REDIRECT; XDP_ABORTED for flags Linux would refuse).
+ */
+unsigned int xdp_redirect_set(uint32_t ifindex, uint64_t flags);
 /* Packets per second for one counter slot over the last second. */
 uint64_t xdp_rate(const struct xdp_dev_stats *st, unsigned int slot, uint64_t now_jiffies);
 

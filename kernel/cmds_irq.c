@@ -31,11 +31,11 @@ static int cmd_irq(int argc, char **argv)
 	for (unsigned int c = 0; c < num_cpus(); c++)
 		cprintf(" %10s%u", "cpu", c);
 	cprintf("\n");
-	for (unsigned int g = 0; g < IRQ_MAX_GSI; g++) {
+	for (unsigned int n = 0; n < IRQ_MAX_GSI * IRQ_MAX_SHARED; n++) {
 		const struct ksym *s;
 		uint64_t off;
 
-		if (irq_get_info(g, &in))
+		if (irq_get_info(n / IRQ_MAX_SHARED, n % IRQ_MAX_SHARED, &in))
 			continue;
 		s = kallsyms_lookup(in.handler, &off);
 		cprintf("%4u %4u %6u %-8s %4u %-24s", in.irq, in.gsi, in.vector,

@@ -102,8 +102,8 @@ static int cmd_cpus(int argc, char **argv)
 			continue;
 		cprintf("%3u %4u %-7s %12lu %12lu %12lu ", i, p->apic_id, cpu_state_name(st),
 			irq_count_cpu(i, 256), READ_ONCE(p->kprobe_hits), READ_ONCE(p->kprobe_misses));
-		for (unsigned int g = 0; g < IRQ_MAX_GSI; g++) {
-			if (irq_get_info(g, &in) || in.cpu != i)
+		for (unsigned int n = 0; n < IRQ_MAX_GSI * IRQ_MAX_SHARED; n++) {
+			if (irq_get_info(n / IRQ_MAX_SHARED, n % IRQ_MAX_SHARED, &in) || in.cpu != i)
 				continue;
 			if (in.name)
 				cprintf("%s%s(%u)", any ? "," : " ", in.name, in.irq);

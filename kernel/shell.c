@@ -13,7 +13,6 @@
 #define RX_RING		4096
 
 extern const struct console_cmd __console_cmds_start[], __console_cmds_end[];
-extern const struct console_syntax __console_syntax_start[], __console_syntax_end[];
 
 static volatile char rx_ring[RX_RING];
 static volatile uint32_t rx_head, rx_tail;
@@ -328,6 +327,13 @@ static const struct console_cmd *find_cmd(const char *name)
 	return NULL;
 }
 
+bool console_line_is(const char *line, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncmp(line, name, n) && (line[n] == ' ' || line[n] == '\t' || !line[n]);
+}
+
 int console_run_line(char *line)
 {
 	char *argv[CONSOLE_MAX_ARGS + 1];
@@ -336,9 +342,9 @@ int console_run_line(char *line)
 
 	while (*line == ' ' || *line == '\t')
 		line++;
-	for (const struct console_syntax *s = __console_syntax_start; s < __console_syntax_end; s++)
-		if (s->match(line))
-			return s->run(line);
+	for (const struct console_cmd *c = __console_cmds_start; c < __console_cmds_end; c++)
+		if (c->match && c->match(line))
+			return c->run(line);
 	argc = tokenize(line, argv, CONSOLE_MAX_ARGS);
 	if (argc == -E2BIG)
 		return cmd_error("too many arguments (at most %d)", CONSOLE_MAX_ARGS - 1);
@@ -348,7 +354,7 @@ int console_run_line(char *line)
 		return 0;
 	argv[argc] = NULL;
 	cmd = find_cmd(argv[0]);
-	if (!cmd)
+	if (!cmd || !cmd->fn)	/* a whole-line command its match() did not claim */
 		return cmd_error("unknown command '%s' (try 'help')", argv[0]);
 	return cmd->fn(argc, argv);
 }

@@ -24,6 +24,19 @@ static struct netif *need_netif(void)
 	return dev;
 }
 
+/* IFACE as typed, or the first interface when name is NULL. */
+static struct netif *need_named_netif(const char *name)
+{
+	struct netif *dev;
+
+	if (!name)
+		return need_netif();
+	dev = netif_by_name(name);
+	if (!dev)
+		cmd_error("no interface '%s'", name);
+	return dev;
+}
+
 static int prefix_len(uint32_t mask)
 {
 	int n = 0;
@@ -52,9 +65,11 @@ static void show_irq(const struct netif *dev)
 	struct irq_info in;
 
 	for (unsigned int g = 0; dev->irq && g < IRQ_MAX_GSI; g++) {
-		if (!irq_get_info(g, &in) && in.irq == dev->irq) {
-			cprintf("        irq %u  cpu %u\n", in.irq, in.cpu);
-			return;
+		for (unsigned int i = 0; i < IRQ_MAX_SHARED; i++) {
+			if (!irq_get_info(g, i, &in) && in.name && !strcmp(in.name, dev->name)) {
+				cprintf("        irq %u  cpu %u\n", in.irq, in.cpu);
+				return;
+			}
 		}
 	}
 }
@@ -62,11 +77,12 @@ static void show_irq(const struct netif *dev)
 static void show_netif(struct netif *dev)
 {
 	struct netif_stats st;
+	struct xdp_dev_stats xs;
 	struct xdp_prog *prog = READ_ONCE(dev->xdp_prog);
 	char a[16], b[16], c[16], m[18];
 	uint64_t delivered = 0, dropped = 0, txdrop = 0;
 
-	netif_snapshot(dev, &st, NULL);
+	netif_snapshot(dev, &st, &xs);
 	for (int i = 0; i < NET_RX_NUM; i++)
 		*(i < NET_RX_FIRST_DROP ? &delivered : &dropped) += st.rx_result[i];
 	for (int i = 0; i < NET_TX_NUM; i++)
@@ -92,6 +108,8 @@ static void show_netif(struct netif *dev)
 		cprintf("        xdp %s (id %u)\n", prog->tag, prog->id);
 	else
 		cprintf("        xdp none\n");
+	cprintf("        XDP redirected %lu  errors %lu  xmit %lu  errors %lu\n",
+		xs.redirected, xs.redirect_err, xs.xdp_xmit, xs.xdp_xmit_err);
 }
 
 static int parse_cidr(const char *s, uint32_t *addr, int *prefix)
@@ -490,6 +508,8 @@ static int xdp_status(struct netif *dev)
 	cprintf("  total: packets=%lu bytes=%lu pps=%lu\n", tp, tb, tr);
 	cprintf("  events: exceptions=%lu attaches=%lu detaches=%lu\n", st.exceptions,
 		st.attaches, st.detaches);
+	cprintf("  forward: redirected=%lu redirect_err=%lu xdp_xmit=%lu xdp_xmit_err=%lu\n",
+		st.redirected, st.redirect_err, st.xdp_xmit, st.xdp_xmit_err);
 	if (prog && prog->native && prog->native->show)
 		prog->native->show(prog->priv);
 	return 0;
@@ -504,14 +524,9 @@ static int xdp_attach_bpf(int argc, char **argv)
 
 	if (argc > 4)
 		return cmd_error("usage: xdp attach bpf:PROG [IFACE]");
-	if (argc == 4) {
-		for (dev = netif_first(); dev && strcmp(dev->name, argv[3]); dev = dev->next)
-			;
-		if (!dev)
-			return cmd_error("no interface '%s'", argv[3]);
-	} else if (!(dev = need_netif())) {
+	dev = argc == 4 ? need_named_netif(argv[3]) : need_netif();
+	if (!dev)
 		return -1;
-	}
 	prog = xdp_bpf_load(argv[2] + 4, err, sizeof(err));
 	if (!prog)
 		return cmd_error("%s", err);
@@ -567,9 +582,9 @@ static int cmd_xdp(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "detach")) {
-		if (argc != 2)
-			return cmd_error("usage: xdp detach");
-		dev = need_netif();
+		if (argc > 3)
+			return cmd_error("usage: xdp detach [IFACE]");
+		dev = need_named_netif(argc == 3 ? argv[2] : NULL);
 		if (!dev)
 			return -1;
 		old = READ_ONCE(dev->xdp_prog);
@@ -582,15 +597,22 @@ static int cmd_xdp(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "status")) {
-		if (argc != 2)
-			return cmd_error("usage: xdp status");
-		dev = need_netif();
-		return dev ? xdp_status(dev) : -1;
+		if (argc > 3)
+			return cmd_error("usage: xdp status [IFACE]");
+		if (argc == 3) {
+			dev = need_named_netif(argv[2]);
+			return dev ? xdp_status(dev) : -1;
+		}
+		if (!need_netif())
+			return -1;
+		for (dev = netif_first(); dev; dev = dev->next)
+			xdp_status(dev);
+		return 0;
 	}
 	if (!strcmp(argv[1], "bench"))	/* per-frame costs for make bench: net/xdp_bench.c */
 		return xdp_bench_cmd(argc - 2, argv + 2);
 	return cmd_error("unknown xdp subcommand '%s' (list, attach, detach, status, bench)",
 			 argv[1]);
 }
-CONSOLE_CMD(xdp, cmd_xdp, "xdp list | attach PROG [ARGS] | attach bpf:PROG [IFACE] | detach | status | bench [start|stop]",
-	    "XDP hook on the first interface: programs, attach/detach, per-action counters");
+CONSOLE_CMD(xdp, cmd_xdp, "xdp list | attach PROG [ARGS] | attach bpf:PROG [IFACE] | detach [IFACE] | status [IFACE] | bench [start|stop]",
+	    "XDP hook (native programs on the first interface): attach/detach, per-action and redirect counters");

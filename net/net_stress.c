@@ -109,8 +109,9 @@ static int stress_net(int argc, char **argv)
 	if (READ_ONCE(dev->xdp_prog))
 		return cmd_error("stress net: %s has a program attached; detach it first", dev->name);
 	for (unsigned int g = 0; g < IRQ_MAX_GSI; g++)
-		if (!irq_get_info(g, &gi) && dev->irq && gi.irq == dev->irq)
-			in = gi;
+		for (unsigned int i = 0; i < IRQ_MAX_SHARED; i++)
+			if (!irq_get_info(g, i, &gi) && gi.name && !strcmp(gi.name, dev->name))
+				in = gi;
 	irqs0 = irq_count_cpu(in.cpu, in.vector);
 	cprintf("stress net: %lu s of XDP swaps on cpu %u; %s interrupts go to cpu %u\n", secs,
 		this_cpu()->cpu, dev->name, in.cpu);

@@ -55,6 +55,25 @@ struct netif *netif_first(void)
 	return netifs;
 }
 
+/* Interfaces are registered at boot and never go away: no lock to walk. */
+struct netif *netif_by_index(int ifindex)
+{
+	struct netif *dev;
+
+	for (dev = netifs; dev && dev->ifindex != ifindex; dev = dev->next)
+		;
+	return dev;
+}
+
+struct netif *netif_by_name(const char *name)
+{
+	struct netif *dev;
+
+	for (dev = netifs; dev && strcmp(dev->name, name); dev = dev->next)
+		;
+	return dev;
+}
+
 struct netif *netif_default(void)
 {
 	return netifs;

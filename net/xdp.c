@@ -2,9 +2,10 @@
  * The XDP hook: run a device's program on a frame still in the driver's
  * receive buffer and count what it decided. Attach and detach swap one
  * pointer; the old program is freed only once no CPU can still be running
- * it. Verdicts the driver cannot honour are handled as Linux drivers do:
- * XDP_REDIRECT (no redirect targets here yet) and values outside the enum
- * warn once, then count as an exception and drop, like XDP_ABORTED.
+ * it. Values outside the enum are handled as Linux drivers do: warned
+ * once, then counted as an exception and dropped, like XDP_ABORTED.
+ * XDP_REDIRECT is carried out by the driver through xdp_do_redirect()
+ * (net/xdp_redirect.c).
  */
 #include "kernel.h"
 #include "arch.h"
@@ -23,7 +24,7 @@ static const char *const action_names[] = {
 	[XDP_TX] = "TX", [XDP_REDIRECT] = "REDIRECT",
 };
 
-static bool warned_redirect, warned_invalid;
+static bool warned_invalid;
 static uint64_t trace_window, trace_suppressed;
 static unsigned int trace_printed;
 
@@ -37,8 +38,7 @@ const char *xdp_action_name(unsigned int act)
  * event is a kernel log line, rate limited so a program that aborts every
  * frame of a flood cannot stall the receive path on the serial console.
  */
-static void trace_xdp_exception(struct netif *dev, const struct xdp_prog *prog,
-				unsigned int act)
+void xdp_trace_exception(struct netif *dev, const struct xdp_prog *prog, unsigned int act)
 {
 	uint64_t now = jiffies();
 	const char *name = xdp_action_name(act);
@@ -62,21 +62,17 @@ static void trace_xdp_exception(struct netif *dev, const struct xdp_prog *prog,
 		name = num;
 	}
 	pr_warn("xdp_exception: prog=%s id=%u action=%s ifindex=%d\n",
-		prog->tag, prog->id, name, dev->ifindex);
+		prog ? prog->tag : "(detached)", prog ? prog->id : 0, name, dev->ifindex);
 }
 
-/* A verdict this kernel cannot carry out, said once per kind (as Linux does). */
+/* A verdict that is no XDP action, said once (as Linux does). */
 static void warn_action(struct netif *dev, const struct xdp_prog *prog, unsigned int act)
 {
-	bool redirect = act == XDP_REDIRECT;
-	bool *warned = redirect ? &warned_redirect : &warned_invalid;
-
-	if (*warned)
+	if (warned_invalid)
 		return;
-	*warned = true;
-	pr_warn("xdp: %s: prog %s (id %u) returned %u, %s; its frames are dropped\n",
-		dev->name, prog->tag, prog->id, act,
-		redirect ? "a redirect this driver cannot do" : "which is no XDP action");
+	warned_invalid = true;
+	pr_warn("xdp: %s: prog %s (id %u) returned %u, which is no XDP action; "
+		"its frames are dropped\n", dev->name, prog->tag, prog->id, act);
 }
 
 /* Roll the one-second rate window forward if it is over. */
@@ -132,32 +128,28 @@ unsigned int __noinline xdp_run(struct netif *dev, struct xdp_buff *xdp)
 	case XDP_PASS:
 	case XDP_TX:
 	case XDP_DROP:
+	case XDP_REDIRECT:	/* a failed redirect is traced where it fails */
 		count(dev, act, len);
 		break;
 	case XDP_ABORTED:
 		count(dev, act, len);
-		trace_xdp_exception(dev, prog, act);
-		break;
-	case XDP_REDIRECT:
-		count(dev, act, len);
-		warn_action(dev, prog, act);
-		trace_xdp_exception(dev, prog, act);
+		xdp_trace_exception(dev, prog, act);
 		break;
 	default:
 		count(dev, XDP_STAT_INVALID, len);
 		warn_action(dev, prog, act);
-		trace_xdp_exception(dev, prog, act);
+		xdp_trace_exception(dev, prog, act);
 		break;
 	}
 	return act;
 }
 
-enum net_rx_result xdp_drop_result(unsigned int act)
+enum net_rx_result xdp_verdict_result(struct netif *dev, struct xdp_buff *xdp, unsigned int act)
 {
 	switch (act) {
-	case XDP_ABORTED: return NET_RX_DROP_XDP_ABORTED;
 	case XDP_DROP: return NET_RX_DROP_XDP_DROP;
-	case XDP_REDIRECT: return NET_RX_DROP_XDP_REDIRECT;
+	case XDP_ABORTED: return NET_RX_DROP_XDP_ABORTED;
+	case XDP_REDIRECT: return xdp_do_redirect(dev, xdp);
 	default: return NET_RX_DROP_XDP_INVALID;
 	}
 }

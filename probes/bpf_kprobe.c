@@ -28,7 +28,7 @@ static uint64_t func_ip[64];
 static void run(struct bpf_kprobe *bk, struct pt_regs *regs)
 {
 	func_ip[this_cpu()->cpu % 64] = (uintptr_t)bk->rp.kp.addr;
-	bpf_prog_run_counted(bk->prog, regs);
+	bpf_prog_run_func(regs, bk->prog);
 }
 
 static int bpf_kprobe_pre(struct kprobe *p, struct pt_regs *regs)

@@ -133,8 +133,9 @@ static int parse_names(struct parser *p, struct trace_event_def *def,
 		ev = slash + 1;
 	}
 	if (ev == p->wend) {
-		if (slash && def->cmd == TRACE_CMD_PROBE) {
-			def->name_auto = true;	/* "p:grp/ sym": generated */
+		/* "p:grp/ sym": a generated name; "-:grp/": the whole group */
+		if (slash) {
+			def->name_auto = def->cmd == TRACE_CMD_PROBE;
 			return 0;
 		}
 		return trace_perr(p, ev, E_NO_EVENT_NAME);
@@ -148,9 +149,11 @@ static int parse_names(struct parser *p, struct trace_event_def *def,
 }
 
 /*
- * "-:[GRP/]EVENT [SYM[+offs]|ADDR]"; names may be globs (a whole group: GRP/ then a star).
- * A probe point after the name removes the event only if it probes there
- * (Linux's "-:ev sym1" for one probe of a multi-probe event).
+ * "-:[GRP/]EVENT [SYM[+offs]|ADDR [NAME=ARG ...]]"; names may be globs, and
+ * "-:GRP/" names every event of GRP, as Linux. A probe point after the name
+ * removes only the points placed there, and NAME=ARG words only those whose
+ * first fetch-args read so (Linux's "-:ev sym1" for one point of several).
+ * The words are kept as typed: symbol, then args[i].text.
  */
 static int parse_remove(struct parser *p, struct trace_event_def *def)
 {
@@ -174,9 +177,15 @@ static int parse_remove(struct parser *p, struct trace_event_def *def)
 		return trace_perr(p, next, E_BAD_PROBE_ADDR);
 	copy_str(def->symbol, next, p->wend);
 	def->has_symbol = true;
-	next = skip_blanks(p->wend);
-	if (!is_eol(*next))
-		return trace_perr(p, next, "only a probe point may follow the event name");
+	for (next = skip_blanks(p->wend); !is_eol(*next); next = skip_blanks(p->wend)) {
+		p->word = next;
+		p->wend = word_end(next);
+		if (def->nargs == TRACE_MAX_ARGS)
+			return trace_perr(p, next, "Too many arguments (at most %u)", TRACE_MAX_ARGS);
+		if (p->wend - next > TRACE_ARG_TEXT_MAX - 1)
+			return trace_perr(p, next, E_ARG_TOO_LONG);
+		copy_str(def->args[def->nargs++].text, next, p->wend);
+	}
 	return 0;
 }
 
@@ -479,6 +488,8 @@ int trace_event_print(const struct trace_event_def *def, char *buf, size_t len)
 			OUT("-:%s", def->event);
 		if (def->has_symbol)
 			OUT(" %s", def->symbol);
+		for (i = 0; i < def->nargs; i++)
+			OUT(" %s", def->args[i].text);
 		return (int)pos;
 	}
 	OUT("%c", def->is_return ? 'r' : 'p');

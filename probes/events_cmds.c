@@ -63,8 +63,6 @@ static bool match_definition(const char *s)
 	const char *c = s + 1;
 	char type = *s;
 
-	if (type == '-')
-		return true;
 	if (!((type >= 'a' && type <= 'z') || (type >= 'A' && type <= 'Z')))
 		return false;
 	if ((type == 'p' || type == 'r') &&
@@ -76,6 +74,22 @@ static bool match_definition(const char *s)
 	return false;
 }
 
+/* `p` takes every definition but return probes and removals, typos included */
+static bool match_p(const char *s)
+{
+	return *s != 'r' && match_definition(s);
+}
+
+static bool match_r(const char *s)
+{
+	return *s == 'r' && match_definition(s);
+}
+
+static bool match_remove(const char *s)
+{
+	return *s == '-';
+}
+
 static int run_definition(char *text)
 {
 	char msg[KEVENT_MSG_MAX];
@@ -85,27 +99,8 @@ static int run_definition(char *text)
 	cprintf("%s\n", msg);
 	return 0;
 }
-CONSOLE_SYNTAX(kprobe_events, match_definition, run_definition);
 
-/* Entries for `help`: the definitions themselves run through the syntax above. */
-static int cmd_definition(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	return cmd_error("internal: definitions are handled as whole lines");
-}
-
-static int cmd_p(int argc, char **argv)
-{
-	return cmd_definition(argc, argv);
-}
-
-static int cmd_r(int argc, char **argv)
-{
-	return cmd_definition(argc, argv);
-}
-
-CONSOLE_CMD(p, cmd_p,
+CONSOLE_LINE_CMD(p, "p", match_p, run_definition,
 	"p[:[GRP/][EVENT]] [kprobe64:]SYM[+OFFS]|ADDR [[NAME=]FETCHARG[:TYPE] ...]\n"
 	"  GRP kprobes, EVENT p_SYM_OFFS by default; SYM may be a glob: p:grp/ kp_*\n"
 	"  FETCHARG: %REG (%di %si %dx %cx %r8 %r9 %ax %sp %ip, or %rdi %edi), $argN,\n"
@@ -113,29 +108,27 @@ CONSOLE_CMD(p, cmd_p,
 	"  +|-OFFS(FETCHARG) reads memory, nests. TYPE: 'help r'. Created disabled.\n"
 	"  e.g. p:myprobe kp_target_strlen s=+0(%di):string",
 	"define a probe event (Linux kprobe_events syntax; 'help p')");
-CONSOLE_CMD(r, cmd_r,
+CONSOLE_LINE_CMD(r, "r", match_r, run_definition,
 	"r[MAXACTIVE][:[GRP/][EVENT]] SYM[+0] [FETCHARGS], or p:... SYM%return\n"
 	"  fires when SYM returns: $retval, and the return site in the trace\n"
 	"  TYPE: u8 u16 u32 u64, s8..s64 (decimal), x8..x64 (hex; x64 is the default),\n"
 	"  string, symbol (sym+0xoff/0xsize), TYPE[N] arrays {a,b,..}; bad reads: (fault)\n"
 	"  e.g. r:myret kp_target_add ret=$retval:s64",
 	"define a return probe event ('help r' for types)");
-
-static const struct console_cmd remove_cmd
-	__attribute__((used, section(".console_cmds.-"), aligned(8))) = {
-	"-:", cmd_definition,
-	"-:[GRP/]EVENT   (EVENT and GRP may be globs: -:mygrp/* removes a group)\n"
-	"  an enabled event is refused (disable it first); removing one that was\n"
-	"  ever enabled clears the trace buffer, as Linux does",
-	"remove probe events ('help -:')",
-};
+CONSOLE_LINE_CMD(remove, "-:", match_remove, run_definition,
+	"-:[GRP/]EVENT [SYM[+OFFS]|ADDR [NAME=ARG ..]]   (globs: -:mygrp/* or -:mygrp/)\n"
+	"  with a probe point, only the event's points there go (Linux's multi-probe\n"
+	"  events: p:ev sym1 a=%di then p:ev sym2 a=%si adds a second point).\n"
+	"  An enabled event's last point is refused (disable it first); removing an\n"
+	"  event that was ever enabled clears the trace buffer, as Linux does",
+	"remove probe events ('help -:')");
 
 /* ---- kprobe_events, kprobe_profile ---- */
 
-static int list_one(struct kevent *ev, void *arg)
+static int list_one(struct kevent_probe *p, void *arg)
 {
 	(void)arg;
-	trace_event_print(&ev->def, line, sizeof(line));
+	trace_event_print(&p->def, line, sizeof(line));
 	put(line);
 	put("\n");
 	return 0;
@@ -168,7 +161,7 @@ static int cmd_kprobe_events(int argc, char **argv)
 	char msg[KEVENT_MSG_MAX];
 
 	if (argc == 1)
-		return kevent_for_each("all", list_one, NULL);
+		return kevent_for_each_probe("all", list_one, NULL) ? cmd_error("out of memory") : 0;
 	if (argc != 2 || strcmp(argv[1], "clear"))
 		return cmd_error("usage: kprobe_events [clear]");
 	if (kevent_for_each("all", check_idle, &busy))
@@ -185,10 +178,10 @@ static int cmd_kprobe_events(int argc, char **argv)
 CONSOLE_CMD(kprobe_events, cmd_kprobe_events, "kprobe_events [clear]",
 	    "list event definitions as Linux prints them; 'clear' removes them all");
 
-static int profile_one(struct kevent *ev, void *arg)
+static int profile_one(struct kevent_probe *p, void *arg)
 {
 	(void)arg;
-	cprintf("  %-44s %15lu %15lu\n", ev->def.event, ev->nhit, kevent_misses(ev));
+	cprintf("  %-44s %15lu %15lu\n", p->def.event, p->nhit, kevent_probe_misses(p));
 	return 0;
 }
 
@@ -198,12 +191,15 @@ static int cmd_kprobe_profile(int argc, char **argv)
 		return cmd_error("usage: kprobe_profile [EVENT|GRP/EVENT|GRP/*]");
 	if (argc == 2 && !matching(argv[1]))
 		return cmd_error("no event matches '%s'", argv[1]);
-	return kevent_for_each(argc == 2 ? argv[1] : "all", profile_one, NULL);
+	if (kevent_for_each_probe(argc == 2 ? argv[1] : "all", profile_one, NULL))
+		return cmd_error("out of memory");
+	return 0;
 }
 CONSOLE_CMD(kprobe_profile, cmd_kprobe_profile, "kprobe_profile [EVENT|GRP/EVENT|GRP/*]\n"
-	    "  columns as Linux: event, hits (handler runs, filtered or not), misses\n"
+	    "  columns as Linux, one line per probe point: event, hits (handler runs,\n"
+	    "  filtered or not), misses\n"
 	    "  (hits inside another probe's handler; r: also no free instance)",
-	    "per-event hit and miss counts (Linux's kprobe_profile)");
+	    "hit and miss counts per probe point (Linux's kprobe_profile)");
 
 /* ---- enable, disable ---- */
 
@@ -246,7 +242,7 @@ CONSOLE_CMD(disable, cmd_disable, "disable EVENT|GRP/EVENT|GRP/*|all ...",
 
 static bool match_filter(const char *s)
 {
-	return !strncmp(s, "filter", 6) && (s[6] == ' ' || s[6] == '\t' || !s[6]);
+	return console_line_is(s, "filter");
 }
 
 static int show_filter(struct kevent *ev, void *arg)
@@ -295,15 +291,7 @@ static int run_filter(char *s)
 	cprintf("%s\n", msg);
 	return 0;
 }
-CONSOLE_SYNTAX(filter, match_filter, run_filter);
-
-static int cmd_filter(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	return cmd_error("internal: filter is handled as a whole line");
-}
-CONSOLE_CMD(filter, cmd_filter, "filter EVENT|GRP/EVENT|GRP/* ['EXPR'|0]\n"
+CONSOLE_LINE_CMD(filter, "filter", match_filter, run_filter, "filter EVENT|GRP/EVENT|GRP/* ['EXPR'|0]\n"
 	    "  EXPR on the event's arg names: == != < <= > >= & (bits), ~ (glob, strings),\n"
 	    "  && || ! ( ); strings in quotes: filter myprobe 'a > 3 && s == \"abc\"'\n"
 	    "  '0' removes the filter; without EXPR shows it (none: no filter)",
@@ -320,7 +308,7 @@ int kevent_format_hit(const struct trace_hit *hit, size_t len, char *buf, size_t
 		.flags = flags, .ts_ns = hit->ts_ns, .ip = ip, .args = args,
 	};
 
-	if (!ev || len < sizeof(*hit) + ev->def.rec_size)
+	if (hit->event_id != TRACE_HIT_TEXT && (!ev || len < sizeof(*hit) + ev->def.rec_size))
 		return snprintf(buf, buflen, "<entry of removed event %u>", hit->event_id);
 	flags[0] = hit->flags & TRACE_HIT_IRQS_OFF ? 'd' : '.';
 	flags[1] = '.';
@@ -328,6 +316,16 @@ int kevent_format_hit(const struct trace_hit *hit, size_t len, char *buf, size_t
 	flags[3] = hit->depth ? "0123456789abcdef"[hit->depth & 15] : '.';
 	flags[4] = '.';
 	flags[5] = '\0';
+	if (hit->event_id == TRACE_HIT_TEXT) {
+		size_t n = len > sizeof(*hit) ? len - sizeof(*hit) : 0;
+
+		/* the ring pads entries; the text ends at its NUL */
+		snprintf(args, sizeof(args), "%.*s", (int)strnlen((const char *)hit->rec, n),
+			 (const char *)hit->rec);
+		tl.event = "bpf_trace_printk";
+		tl.text = args;
+		return trace_format_line(&tl, buf, buflen);
+	}
 	tl.event = ev->def.event;
 	trace_format_ip(hit->ip, true, addr_to_sym, ip, sizeof(ip));
 	if (ev->def.is_return) {

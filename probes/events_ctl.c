@@ -1,6 +1,7 @@
 /*
  * Turning events on and off, and their filters: everything the console does
  * to events that already exist, through the registry's kevent_for_each().
+ * Both act on the event, so on every probe point it has.
  */
 #include "kernel.h"
 #include "arch.h"
@@ -14,26 +15,33 @@ struct enable_state {
 	int err;
 };
 
+/* A point whose handler faulted was taken out of service: enable re-arms it. */
+static bool any_gone(const struct kevent *ev)
+{
+	for (const struct kevent_probe *p = ev->probes; p; p = p->next)
+		if (p->rp.kp.flags & KPROBE_FLAG_GONE)
+			return true;
+	return false;
+}
+
 static int enable_one(struct kevent *ev, void *arg)
 {
 	struct enable_state *e = arg;
 
 	e->n++;
-	/* A probe whose handler faulted was taken out of service: enable re-arms it. */
-	if (ev->enabled == e->on && !(e->on && (ev->rp.kp.flags & KPROBE_FLAG_GONE)))
+	if (ev->enabled == e->on && !(e->on && any_gone(ev)))
 		return 0;
 	if (e->on) {
 		WRITE_ONCE(ev->enabled, true);
 		ev->was_enabled = true;
-		e->err = ev->hist && !(ev->rp.kp.flags & KPROBE_FLAG_GONE) ? 0 :
-			 enable_kprobe(&ev->rp.kp);
+		e->err = kevent_arm(ev);
 		if (e->err) {
 			WRITE_ONCE(ev->enabled, false);
 			return 1;
 		}
 	} else {
 		if (!ev->hist)	/* a hist trigger keeps it armed */
-			disable_kprobe(&ev->rp.kp);
+			kevent_disarm(ev);
 		WRITE_ONCE(ev->enabled, false);
 	}
 	return 0;

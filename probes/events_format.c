@@ -176,8 +176,9 @@ static int add_group(struct kevent *ev, void *arg)
 static int list_one(struct kevent *ev, void *arg)
 {
 	(void)arg;
-	cprintf("  %-32s id %-5u enable %d  filter %s  trigger %s\n", ev->def.event, ev->id,
-		ev->enabled, ev->filter ? "set" : "none", ev->hist ? "hist" : "none");
+	cprintf("  %-32s id %-5u enable %d  filter %s  trigger %s  points %u  hits %lu\n",
+		ev->def.event, ev->id, ev->enabled, ev->filter ? "set" : "none",
+		ev->hist ? "hist" : "none", ev->nprobes, kevent_hits(ev));
 	return 0;
 }
 
@@ -204,6 +205,7 @@ static int cmd_events(int argc, char **argv)
 }
 CONSOLE_CMD(events, cmd_events, "events\n"
 	    "  each group, then its events: id, enable (0/1), filter, trigger, as the\n"
-	    "  files of Linux's events/GRP/EVENT/ would say; see also format, id,\n"
+	    "  files of Linux's events/GRP/EVENT/ would say, its probe points and the\n"
+	    "  hits of all of them; see also format, id,\n"
 	    "  enable, filter, trigger, hist",
 	    "list event groups and events (Linux's events/ directory)");

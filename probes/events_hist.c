@@ -8,9 +8,18 @@
  *   trace -H EVENT FIELD             (bpftrace-style) a log2 chart of FIELD
  *                                    over the trace buffer's entries of EVENT
  *
- * As in Linux, a trigger arms its event's probe even while the event is
- * disabled; the hits then feed the histogram but not the trace buffer. One
- * hist trigger per event (Linux allows several with different keys).
+ * As in Linux, a trigger arms its event's probes even while the event is
+ * disabled; the hits then feed the histogram but not the trace buffer. An
+ * event may have several hist triggers, told apart by their keys, as Linux's;
+ * hist prints each in the order they were set.
+ *
+ * Each CPU counts its hits in a part of its own, so the hit path takes no
+ * lock and writes no line another CPU writes. Reading (hist), clearing and
+ * removing collect: the console swaps a clean spare in for a CPU's part,
+ * waits until no CPU can still be in the old one (synchronize_cpus: hits
+ * run with interrupts off), merges it into the table it prints and keeps
+ * it as the next spare. What hist prints is then a snapshot no hit changes
+ * while it prints, whose Totals add up with its entries.
  */
 #include "kernel.h"
 #include "arch.h"
@@ -19,6 +28,15 @@
 #include "kallsyms.h"
 #include "kprobe_events.h"
 #include "events_internal.h"
+
+struct kevent_hist {
+	struct kevent_hist *next;	/* the event's next trigger; hits follow it */
+	struct hist_spec spec;
+	unsigned int ncpus;		/* parts[0..ncpus): one per CPU at attach */
+	struct hist_part *parts[MAX_CPUS];	/* written by that CPU's hits only */
+	struct hist_part *spare;	/* clean, swapped in by collect() */
+	struct hist_part merged;	/* the console's: what hist prints */
+};
 
 static struct hist_spec spec;	/* parse output: big, console only */
 
@@ -34,59 +52,154 @@ static int addr_to_sym(uint64_t addr, char *name, size_t len, uint64_t *off,
 	return 0;
 }
 
-static size_t slot_pages(const struct hist_table *t)
+void kevent_hist_hit(struct kevent_hist *h, const struct trace_event_def *def,
+		     const void *rec, uint64_t ts_ns)
 {
-	return ALIGN_UP(t->nslots * sizeof(struct hist_entry), PAGE_SIZE) / PAGE_SIZE;
+	unsigned int cpu = this_cpu()->cpu;
+	struct hist_ctx ctx = { .ts_ns = ts_ns, .cpu = cpu, .pid = KEVENT_PID };
+	struct hist_part *part;
+
+	for (; h; h = READ_ONCE(h->next)) {
+		part = cpu < h->ncpus ? READ_ONCE(h->parts[cpu]) : NULL;
+		if (part)	/* a CPU started after the trigger has no part: not counted */
+			hist_update(&h->spec, part, def, rec, &ctx);
+	}
 }
 
-static void hist_free(struct hist_table *t)
+static size_t part_pages(const struct hist_spec *hs)
 {
-	if (!t)
+	return ALIGN_UP(hist_part_bytes(hs), PAGE_SIZE) / PAGE_SIZE;
+}
+
+static void part_free(struct kevent_hist *h, struct hist_part *part)
+{
+	if (!part)
 		return;
-	free_pages_virt(t->slots, slot_pages(t));
-	kfree(t);
+	free_pages_virt(part->slots, part_pages(&h->spec));
+	if (part != &h->merged)
+		kfree(part);
+}
+
+static int part_alloc(struct kevent_hist *h, struct hist_part *part)
+{
+	void *slots = alloc_pages_virt(part_pages(&h->spec));
+
+	if (!slots)
+		return -ENOMEM;
+	hist_part_init(part, &h->spec, slots);
+	return 0;
+}
+
+static struct hist_part *part_new(struct kevent_hist *h)
+{
+	struct hist_part *part = kzalloc(sizeof(*part));
+
+	if (part && part_alloc(h, part)) {
+		kfree(part);
+		return NULL;
+	}
+	return part;
+}
+
+static void hist_free(struct kevent_hist *h)
+{
+	if (!h)
+		return;
+	for (unsigned int c = 0; c < h->ncpus; c++)
+		part_free(h, h->parts[c]);
+	part_free(h, h->spare);
+	if (h->merged.slots)
+		part_free(h, &h->merged);
+	kfree(h);
+}
+
+static struct kevent_hist *hist_new(void)
+{
+	struct kevent_hist *h = kzalloc(sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->spec = spec;
+	h->spec.paused = spec.cmd == HIST_CMD_PAUSE;
+	h->ncpus = min(num_cpus(), (unsigned int)MAX_CPUS);
+	if (part_alloc(h, &h->merged) || !(h->spare = part_new(h)))
+		goto fail;
+	for (unsigned int c = 0; c < h->ncpus; c++)
+		if (!(h->parts[c] = part_new(h)))
+			goto fail;
+	return h;
+fail:
+	hist_free(h);
+	return NULL;
+}
+
+/* Fold every CPU's counts into h->merged; each part out of service meanwhile. */
+static void collect(struct kevent_hist *h)
+{
+	for (unsigned int c = 0; c < h->ncpus; c++) {
+		struct hist_part *old = h->parts[c];
+
+		if (!READ_ONCE(old->hits) && !READ_ONCE(old->drops))
+			continue;	/* nothing yet: a later hit is a later snapshot's */
+		WRITE_ONCE(h->parts[c], h->spare);
+		synchronize_cpus();	/* no hit is still in old */
+		hist_merge(&h->spec, &h->merged, old);
+		hist_part_clear(old, &h->spec);
+		h->spare = old;
+	}
 }
 
 void kevent_hist_free(struct kevent *ev)
 {
-	hist_free(ev->hist);
+	struct kevent_hist *h, *next;
+
+	for (h = ev->hist; h; h = next) {
+		next = h->next;
+		hist_free(h);
+	}
 	ev->hist = NULL;
 }
 
-/* Take the trigger away; the probe stays armed only if the event is enabled. */
-static void detach(struct kevent *ev)
+/* The trigger with these keys, and the link that points at it. */
+static struct kevent_hist **find_trigger(struct kevent *ev, const char *keys)
 {
-	struct hist_table *t = ev->hist;
+	struct kevent_hist **pp;
 
-	WRITE_ONCE(ev->hist, NULL);
-	if (!ev->enabled)
-		disable_kprobe(&ev->rp.kp);
-	/* handlers read the table with interrupts off: after a grace period
-	 * no CPU can still be updating it */
-	synchronize_cpus();
-	hist_free(t);
+	for (pp = &ev->hist; *pp; pp = &(*pp)->next)
+		if (!strcmp((*pp)->spec.keys_text, keys))
+			return pp;
+	return pp;
 }
 
-static int attach(struct kevent *ev, char *msg, size_t len)
+/* Take *pp away; the probes stay armed only if the event is enabled or has another. */
+static void detach(struct kevent *ev, struct kevent_hist **pp)
 {
-	struct hist_table *t = kzalloc(sizeof(*t));
-	size_t bytes = 2 * spec.size * sizeof(struct hist_entry);
-	struct hist_entry *slots;
+	struct kevent_hist *h = *pp;
+
+	WRITE_ONCE(*pp, h->next);
+	if (!ev->enabled && !ev->hist)
+		kevent_disarm(ev);
+	/* hits walk the list with interrupts off: after a grace period no
+	 * CPU can still be in h */
+	synchronize_cpus();
+	hist_free(h);
+}
+
+/* Publish a new trigger at the end of the list, arming the probes for the first. */
+static int attach(struct kevent *ev, struct kevent_hist **tail, char *msg, size_t len)
+{
+	struct kevent_hist *h = hist_new();
+	bool first = !ev->hist;
 	int err;
 
-	slots = t ? alloc_pages_virt(ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE) : NULL;
-	if (!slots) {
-		kfree(t);
+	if (!h)
 		return kevent_msg(msg, len, -ENOMEM, "no memory for %u entries", spec.size);
-	}
-	hist_init(t, &spec, slots);
-	t->spec.paused = spec.cmd == HIST_CMD_PAUSE;
-	WRITE_ONCE(ev->hist, t);
-	if (!ev->enabled) {
-		err = enable_kprobe(&ev->rp.kp);
+	WRITE_ONCE(*tail, h);	/* complete before a hit can reach it */
+	if (first && !ev->enabled) {
+		err = kevent_arm(ev);
 		if (err) {	/* never armed: no handler can have seen it */
-			WRITE_ONCE(ev->hist, NULL);
-			hist_free(t);
+			WRITE_ONCE(*tail, NULL);
+			hist_free(h);
 			return kevent_msg(msg, len, err, "could not arm '%s' (%d)", ev->def.event, err);
 		}
 	}
@@ -97,42 +210,40 @@ static int set_trigger(struct kevent *ev, const char *text, char *msg, size_t le
 {
 	bool remove = *text == '!';
 	char err[TRACE_ERR_MAX];
-	struct hist_table *t = ev->hist;
+	struct kevent_hist **pp, *h;
 
 	if (hist_parse(text + remove, &ev->def, &spec, err, sizeof(err)))
 		return kevent_msg(msg, len, -EINVAL, "%s", err);
+	pp = find_trigger(ev, spec.keys_text);
+	h = *pp;
 	if (remove) {
-		if (!t || strcmp(t->spec.keys_text, spec.keys_text))
+		if (!h)
 			return kevent_msg(msg, len, -ENOENT, "no hist trigger with keys=%s on %s",
 					  spec.keys_text, ev->def.event);
-		detach(ev);
+		detach(ev, pp);
 		return kevent_msg(msg, len, 0, "hist trigger removed from %s/%s",
 				  ev->def.group, ev->def.event);
 	}
-	if (t && strcmp(t->spec.keys_text, spec.keys_text))
-		return kevent_msg(msg, len, -EBUSY,
-				  "%s already has a hist trigger (keys=%s); one per event here",
-				  ev->def.event, t->spec.keys_text);
-	if (t) {
+	if (h) {
 		switch (spec.cmd) {
 		case HIST_CMD_PAUSE:
-			WRITE_ONCE(t->spec.paused, true);
+			WRITE_ONCE(h->spec.paused, true);
 			return kevent_msg(msg, len, 0, "hist paused");
 		case HIST_CMD_CONT:
-			WRITE_ONCE(t->spec.paused, false);
+			WRITE_ONCE(h->spec.paused, false);
 			return kevent_msg(msg, len, 0, "hist continued");
-		case HIST_CMD_CLEAR: {
-			uint64_t flags = local_irq_save();
-
-			hist_clear(t);
-			local_irq_restore(flags);
+		case HIST_CMD_CLEAR:
+			collect(h);	/* every CPU's counts so far go with it */
+			hist_part_clear(&h->merged, &h->spec);
 			return kevent_msg(msg, len, 0, "hist cleared");
 		}
-		}
-		return kevent_msg(msg, len, -EEXIST, "File exists: %s has this hist trigger",
-				  ev->def.event);
+		return kevent_msg(msg, len, -EEXIST, "File exists: %s has a hist trigger with keys=%s",
+				  ev->def.event, spec.keys_text);
 	}
-	if (attach(ev, msg, len))
+	if (spec.cmd == HIST_CMD_CONT || spec.cmd == HIST_CMD_CLEAR)
+		return kevent_msg(msg, len, -ENOENT, "no hist trigger with keys=%s on %s",
+				  spec.keys_text, ev->def.event);
+	if (attach(ev, pp, msg, len))
 		return -ENOMEM;
 	return kevent_msg(msg, len, 0, "hist trigger set on %s/%s%s", ev->def.group,
 			  ev->def.event, ev->enabled ? "" : " (probe armed; the trace buffer stays off)");
@@ -168,7 +279,7 @@ static struct kevent *one_event(const char *target)
 
 static bool match_trigger(const char *s)
 {
-	return !strncmp(s, "trigger", 7) && (s[7] == ' ' || s[7] == '\t' || !s[7]);
+	return console_line_is(s, "trigger");
 }
 
 static int run_trigger(char *s)
@@ -205,8 +316,10 @@ static int run_trigger(char *s)
 			cprintf("# Available triggers:\n# hist\n");
 			return 0;
 		}
-		hist_trigger_text(ev->hist, &ev->def, text, sizeof(text));
-		cprintf("%s [%s]\n", text, ev->hist->spec.paused ? "paused" : "active");
+		for (struct kevent_hist *h = ev->hist; h; h = h->next) {
+			hist_trigger_text(&h->spec, &ev->def, text, sizeof(text));
+			cprintf("%s [%s]\n", text, h->spec.paused ? "paused" : "active");
+		}
 		return 0;
 	}
 	if (set_trigger(ev, s, msg, sizeof(msg)) < 0)
@@ -214,18 +327,13 @@ static int run_trigger(char *s)
 	cprintf("%s\n", msg);
 	return 0;
 }
-CONSOLE_SYNTAX(trigger, match_trigger, run_trigger);
-
-static int cmd_trigger(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	return cmd_error("internal: trigger is handled as a whole line");
-}
-CONSOLE_CMD(trigger, cmd_trigger, "trigger EVENT ['hist:keys=K[,K]..[:vals=V,..][:sort=F[.descending],..][:size=N][:pause|:cont|:clear] [if FILTER]']\n"
-	    "  keys/vals are the event's arg names (and common_timestamp); key modifiers\n"
-	    "  .hex .sym .sym-offset .log2 .buckets=N, .usecs for common_timestamp;\n"
-	    "  '!hist:keys=K' removes it; no text shows it. Arms the probe even if the\n"
+CONSOLE_LINE_CMD(trigger, "trigger", match_trigger, run_trigger, "trigger EVENT ['hist:keys=K[,K]..[:vals=V,..][:sort=F[.descending],..][:size=N][:pause|:cont|:clear] [if FILTER]']\n"
+	    "  keys/vals are the event's arg names (a :string arg may be a key), and\n"
+	    "  common_timestamp, common_cpu (cpu), common_pid; key modifiers .hex .sym\n"
+	    "  .sym-offset .log2 .buckets=N, .usecs for common_timestamp, .execname for\n"
+	    "  common_pid;\n"
+	    "  several per event, told apart by their keys; '!hist:keys=K' removes one;\n"
+	    "  no text shows them. Arms the probe even if the\n"
 	    "  event is disabled (hits count, the trace buffer stays off). Read: hist EVENT",
 	    "set a hist trigger on an event (Linux's events/GRP/EVENT/trigger)");
 
@@ -248,11 +356,17 @@ static int cmd_hist(int argc, char **argv)
 	if (!ev->hist)
 		return cmd_error("%s has no hist trigger (trigger %s 'hist:keys=...')",
 				 ev->def.event, argv[1]);
-	order = kmalloc((ev->hist->entries + 1) * sizeof(*order));
-	if (!order)
-		return cmd_error("out of memory");
-	hist_print(ev->hist, &ev->def, addr_to_sym, order, emit, NULL);
-	kfree(order);
+	for (struct kevent_hist *h = ev->hist; h; h = h->next) {
+		collect(h);
+		order = kmalloc((h->merged.entries + 1) * sizeof(*order));
+		if (!order)
+			return cmd_error("out of memory");
+		if (h != ev->hist)	/* as Linux: two blank lines between histograms */
+			cprintf("\n\n");
+		hist_print(&h->spec, &h->merged, &ev->def, addr_to_sym, KEVENT_COMM, order,
+			   emit, NULL);
+		kfree(order);
+	}
 	return 0;
 }
 CONSOLE_CMD(hist, cmd_hist, "hist EVENT|GRP/EVENT\n"

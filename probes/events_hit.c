@@ -53,8 +53,6 @@ static void ring_exit(bool nested, uint64_t flags)
 	barrier();
 	ring_depth[this_cpu()->cpu]--;
 }
-/* hist tables take one updater at a time (hist.c is plain C, no atomics) */
-static struct spinlock hist_lock = SPINLOCK_INIT("hist");
 static bool tracing_on = true;
 static bool paused;
 static uint64_t paused_drops;
@@ -67,9 +65,10 @@ static int read_mem(void *dst, uint64_t addr, size_t n)
 	return copy_from_kernel_nofault(dst, (const void *)addr, n) ? -EFAULT : 0;
 }
 
-static void record(struct kevent *ev, struct pt_regs *regs, uint64_t ip,
+static void record(struct kevent_probe *p, struct pt_regs *regs, uint64_t ip,
 		   uint64_t func, const uint64_t *entry, uint64_t irqflags)
 {
+	struct kevent *ev = p->ev;
 	bool is_return = func != 0;
 	struct percpu *cpu = this_cpu();
 	struct trace_hit *hit = (struct trace_hit *)scratch[cpu->cpu];
@@ -82,21 +81,18 @@ static void record(struct kevent *ev, struct pt_regs *regs, uint64_t ip,
 		.read_mem = read_mem,
 	};
 	const struct trace_filter *f;
-	struct hist_table *h;
+	struct kevent_hist *h;
 	uint64_t now = uptime_ns(), lock;
 	bool nested;
 
 	if (!READ_ONCE(tracing_on))
 		return;
-	if (fetch_args(&ev->def, &ctx, hit->rec, TRACE_RECORD_MAX))
+	if (fetch_args(&p->def, &ctx, hit->rec, TRACE_RECORD_MAX))
 		return;
 	/* Triggers see every hit, before the event's filter, as Linux's do. */
 	h = READ_ONCE(ev->hist);
-	if (h) {
-		lock = spin_lock_irqsave(&hist_lock);
-		hist_update(h, &ev->def, hit->rec, now);
-		spin_unlock_irqrestore(&hist_lock, lock);
-	}
+	if (h)
+		kevent_hist_hit(h, &p->def, hit->rec, now);
 	if (!READ_ONCE(ev->enabled))
 		return;		/* armed for its trigger only */
 	if (READ_ONCE(paused)) {
@@ -104,7 +100,7 @@ static void record(struct kevent *ev, struct pt_regs *regs, uint64_t ip,
 		return;
 	}
 	f = READ_ONCE(ev->filter);
-	if (f && !trace_filter_match(f, &ev->def, hit->rec))
+	if (f && !trace_filter_match(f, &p->def, hit->rec))
 		return;
 	hit->event_id = ev->id;
 	hit->cpu = (uint8_t)cpu->cpu;
@@ -116,16 +112,16 @@ static void record(struct kevent *ev, struct pt_regs *regs, uint64_t ip,
 	hit->ip = ip;
 	hit->func = func;
 	lock = ring_enter(&nested);
-	trace_ring_write(&ring, hit, sizeof(*hit) + ev->def.rec_size);
+	trace_ring_write(&ring, hit, sizeof(*hit) + p->def.rec_size);
 	ring_exit(nested, lock);
 }
 
 int kevent_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 {
-	struct kevent *ev = container_of(kp, struct kevent, rp.kp);
+	struct kevent_probe *p = container_of(kp, struct kevent_probe, rp.kp);
 
-	ev->nhit++;
-	record(ev, regs, (uint64_t)kp->addr, 0, NULL, local_save_flags());
+	p->nhit++;
+	record(p, regs, (uint64_t)kp->addr, 0, NULL, local_save_flags());
 	return 0;
 }
 
@@ -135,7 +131,7 @@ int kevent_entry_handler(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct fetch_ctx ctx = { .regs = regs, .read_mem = read_mem };
 
 	if (rp)
-		fetch_entry_args(&container_of(rp, struct kevent, rp)->def, &ctx,
+		fetch_entry_args(&container_of(rp, struct kevent_probe, rp)->def, &ctx,
 				 (uint64_t *)ri->data);
 	return 0;
 }
@@ -143,19 +139,69 @@ int kevent_entry_handler(struct kretprobe_instance *ri, struct pt_regs *regs)
 int kevent_ret_handler(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct kretprobe *rp = get_kretprobe(ri);
+	struct kevent_probe *p;
 	struct kevent *ev;
 
 	if (!rp)
 		return 0;
-	ev = container_of(rp, struct kevent, rp);
+	p = container_of(rp, struct kevent_probe, rp);
+	ev = p->ev;
 	if (!READ_ONCE(ev->enabled) && !READ_ONCE(ev->hist))
 		return 0;	/* disabled while this call was in flight */
 	/* the engine runs return handlers with interrupts off; the flags
 	 * column shows the function's own state, saved in regs */
-	ev->nhit++;
-	record(ev, regs, ri->ret_addr, ev->def.addr,
-	       ev->def.entry_args ? (const uint64_t *)ri->data : NULL, regs->flags);
+	p->nhit++;
+	record(p, regs, ri->ret_addr, p->def.addr,
+	       p->def.entry_args ? (const uint64_t *)ri->data : NULL, regs->flags);
 	return 0;
+}
+
+/*
+ * The same path as a hit, without an event: the text is the record. The
+ * caller may be a program in an interrupt, which a probe hit (and its own
+ * program's trace_printk) can interrupt in turn: the entry is built in a
+ * scratch of its own per CPU, and a text entry nested in another is dropped.
+ */
+static uint8_t text_scratch[MAX_CPUS][sizeof(struct trace_hit) + TRACE_HIT_TEXT_MAX] __aligned(16);
+static bool text_busy[MAX_CPUS];
+static uint64_t text_nested;
+
+void trace_buffer_text(const char *text, size_t len)
+{
+	uint64_t irqflags = local_irq_save(), lock;
+	struct percpu *cpu = this_cpu();
+	struct trace_hit *hit = (struct trace_hit *)text_scratch[cpu->cpu];
+	bool nested;
+
+	if (!READ_ONCE(tracing_on) || text_busy[cpu->cpu]) {
+		text_nested += READ_ONCE(tracing_on);
+		local_irq_restore(irqflags);
+		return;
+	}
+	if (READ_ONCE(paused)) {
+		paused_drops++;
+		local_irq_restore(irqflags);
+		return;
+	}
+	text_busy[cpu->cpu] = true;
+	barrier();
+	len = min(len, (size_t)TRACE_HIT_TEXT_MAX - 1);
+	*hit = (struct trace_hit){
+		.event_id = TRACE_HIT_TEXT,
+		.cpu = (uint8_t)cpu->cpu,
+		.flags = (irqflags & X86_EFLAGS_IF ? 0 : TRACE_HIT_IRQS_OFF) |
+			 (cpu->irq_depth > 0 ? TRACE_HIT_HARDIRQ : 0),
+		.depth = (uint8_t)min(cpu->trap_depth, 15),
+		.ts_ns = uptime_ns(),
+	};
+	memcpy(hit->rec, text, len);
+	hit->rec[len] = '\0';
+	lock = ring_enter(&nested);
+	trace_ring_write(&ring, hit, sizeof(*hit) + len + 1);
+	ring_exit(nested, lock);
+	barrier();
+	text_busy[cpu->cpu] = false;
+	local_irq_restore(irqflags);
 }
 
 /* ---- the console's side ---- */
@@ -170,7 +216,7 @@ void trace_buffer_info(struct trace_buffer_info *info)
 	info->written = ring.next_seq;
 	info->overwritten = ring.overwritten;
 	info->paused_drops = paused_drops;
-	info->refused = ring.refused;
+	info->refused = ring.refused + text_nested;
 	info->on = tracing_on;
 	ring_exit(nested, flags);
 }

@@ -1,13 +1,15 @@
 /*
  * Hist triggers, Linux's "hist:keys=...:vals=...:sort=...:size=..." on a
- * probe event: a hash table of numeric keys with a hit count and running
- * sums, updated at every hit, printed as Linux's events/.../hist file.
+ * probe event: hash tables of keys (numbers or strings) with a hit count
+ * and running sums, updated at every hit, printed as Linux's
+ * events/.../hist file.
  *
- * The table is open-addressed over twice the entry limit, so a probe can
- * always find a key or a free slot in a few steps; the hit path writes no
- * memory but its own slot and the counters, allocates nothing and takes
- * no lock (the caller runs it with interrupts off). Parsing, sorting and
- * printing happen at the console.
+ * A part is open-addressed over twice the entry limit, so a probe always
+ * finds its key or a free slot in a few steps. Each part has one writer:
+ * the hit path writes only the part of the CPU it runs on (the caller picks
+ * it, with interrupts off), allocates nothing and takes no lock; the
+ * console merges parts it has taken out of service into its own and prints
+ * that. Parsing, merging, sorting and printing happen at the console.
  */
 #include "trace.h"
 #include "lib.h"
@@ -18,6 +20,7 @@ static const char *const mod_names[] = {
 	[HIST_MOD_NONE] = "", [HIST_MOD_HEX] = "hex", [HIST_MOD_SYM] = "sym",
 	[HIST_MOD_SYM_OFFSET] = "sym-offset", [HIST_MOD_LOG2] = "log2",
 	[HIST_MOD_BUCKETS] = "buckets", [HIST_MOD_USECS] = "usecs",
+	[HIST_MOD_EXECNAME] = "execname",
 };
 
 static int herr(char *err, size_t len, const char *fmt, ...)
@@ -34,11 +37,15 @@ static int herr(char *err, size_t len, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* "NAME[.MOD[=N]]" -> field; hitcount and common_timestamp are Linux's pseudo-fields. */
+/*
+ * "NAME[.MOD[=N]]" -> field; hitcount, common_timestamp, common_cpu (cpu)
+ * and common_pid are Linux's pseudo-fields. A key may be a string.
+ */
 static int parse_field(const char *s, const char *e, const struct trace_event_def *def,
-		       struct hist_field *f, char *err, size_t len)
+		       struct hist_field *f, bool key, char *err, size_t len)
 {
 	const char *dot = find(s, e, '.'), *ne = dot ? dot : e, *me, *stop;
+	const struct fetch_arg *a;
 	unsigned int i;
 	uint64_t n;
 
@@ -47,16 +54,27 @@ static int parse_field(const char *s, const char *e, const struct trace_event_de
 		f->arg = HIST_FIELD_HITCOUNT;
 	} else if (word_is(s, ne, "common_timestamp")) {
 		f->arg = HIST_FIELD_TIMESTAMP;
+	} else if (word_is(s, ne, "common_cpu") || word_is(s, ne, "cpu")) {
+		f->arg = HIST_FIELD_CPU;
+	} else if (word_is(s, ne, "common_pid")) {
+		f->arg = HIST_FIELD_PID;
 	} else {
 		for (i = 0; i < def->nargs; i++)
 			if (word_is(s, ne, def->args[i].name))
 				break;
 		if (i == def->nargs)
 			return herr(err, len, "Couldn't find field: %.*s", (int)(ne - s), s);
-		if (def->args[i].count || def->args[i].type == TRACE_TYPE_STRING ||
-		    def->args[i].kind == FETCH_COMM || def->args[i].kind == FETCH_IMMSTR)
-			return herr(err, len, "field '%s' is a string or an array: only numbers are kept here",
-				    def->args[i].name);
+		a = &def->args[i];
+		if (a->count)
+			return herr(err, len, "field '%s' is an array: a key or value is one number or string",
+				    a->name);
+		if (a->type == TRACE_TYPE_SYMSTR)
+			return herr(err, len, "field '%s' is a symstr, made when the trace is read: key on the address with .sym-offset",
+				    a->name);
+		if (a->type == TRACE_TYPE_STRING && !key)
+			return herr(err, len, "field '%s' is a string: a value must be a number",
+				    a->name);
+		f->is_string = a->type == TRACE_TYPE_STRING;
 		f->arg = (uint8_t)i;
 	}
 	if (!dot)
@@ -79,13 +97,17 @@ static int parse_field(const char *s, const char *e, const struct trace_event_de
 	}
 	if (i == HIST_MOD_USECS && f->arg != HIST_FIELD_TIMESTAMP)
 		return herr(err, len, "usecs is only for common_timestamp");
+	if (i == HIST_MOD_EXECNAME && f->arg != HIST_FIELD_PID)
+		return herr(err, len, "execname is only for common_pid");
+	if (f->is_string)
+		return herr(err, len, "a string key takes no modifier: %.*s", (int)(e - s), s);
 	return 0;
 }
 
 /* "a,b.hex,c" into fields; returns how many, or -EINVAL. */
 static int parse_list(const char *s, const char *e, const struct trace_event_def *def,
 		      struct hist_field *out, unsigned int max, const char *what,
-		      char *err, size_t len)
+		      bool key, char *err, size_t len)
 {
 	const char *c;
 	unsigned int n = 0;
@@ -99,7 +121,7 @@ static int parse_list(const char *s, const char *e, const struct trace_event_def
 			return herr(err, len, "empty %s field", what);
 		if (n == max)
 			return herr(err, len, "too many %s (at most %u)", what, max);
-		ret = parse_field(s, c, def, &out[n], err, len);
+		ret = parse_field(s, c, def, &out[n], key, err, len);
 		if (ret)
 			return ret;
 		n++;
@@ -141,7 +163,7 @@ static int parse_sort(struct hist_spec *hs, const char *s, const char *e,
 			}
 			break;
 		}
-		ret = parse_field(s, fe, def, &f, err, len);
+		ret = parse_field(s, fe, def, &f, true, err, len);
 		if (ret)
 			return ret;
 		so->is_key = false;
@@ -191,14 +213,14 @@ int hist_parse(const char *text, const struct trace_event_def *def,
 			e = end;
 		if (!strncmp(s, "keys=", 5) || !strncmp(s, "key=", 4)) {
 			s += s[3] == '=' ? 4 : 5;
-			ret = parse_list(s, e, def, hs->keys, HIST_MAX_KEYS, "keys", err, len);
+			ret = parse_list(s, e, def, hs->keys, HIST_MAX_KEYS, "keys", true, err, len);
 			if (ret < 0)
 				return ret;
 			hs->nkeys = (unsigned int)ret;
 			copy_str(hs->keys_text, s, min(e, s + sizeof(hs->keys_text) - 1));
 		} else if (!strncmp(s, "vals=", 5) || !strncmp(s, "values=", 7)) {
 			s += s[1] == 'a' && s[3] == 's' && s[4] == '=' ? 5 : 7;
-			ret = parse_list(s, e, def, hs->vals, HIST_MAX_VALS, "values", err, len);
+			ret = parse_list(s, e, def, hs->vals, HIST_MAX_VALS, "values", false, err, len);
 			if (ret < 0)
 				return ret;
 			hs->nvals = (unsigned int)ret;
@@ -223,6 +245,11 @@ int hist_parse(const char *text, const struct trace_event_def *def,
 	}
 	if (!hs->nkeys)
 		return herr(err, len, "hist trigger needs keys=");
+	for (unsigned int i = 0; i < hs->nkeys; i++) {
+		hs->keys[i].offset = (uint16_t)hs->key_size;
+		hs->key_size += hs->keys[i].is_string ? HIST_STRING_MAX : 8;
+	}
+	hs->stride = (unsigned int)(sizeof(struct hist_entry) + hs->key_size);
 	/* hitcount is always the first value; naming it again adds nothing */
 	for (unsigned int i = 0; i < hs->nvals; i++) {
 		if (hs->vals[i].arg != HIST_FIELD_HITCOUNT)
@@ -241,22 +268,23 @@ int hist_parse(const char *text, const struct trace_event_def *def,
 	return 0;
 }
 
-void hist_init(struct hist_table *t, const struct hist_spec *hs,
-	       struct hist_entry *slots)
+size_t hist_part_bytes(const struct hist_spec *hs)
 {
-	t->spec = *hs;
-	t->slots = slots;
-	t->nslots = 2 * hs->size;
-	t->entries = 0;
-	t->hits = t->drops = 0;
-	memset(slots, 0, t->nslots * sizeof(*slots));
+	return (size_t)2 * hs->size * hs->stride;
 }
 
-void hist_clear(struct hist_table *t)
+void hist_part_init(struct hist_part *p, const struct hist_spec *hs, void *slots)
 {
-	memset(t->slots, 0, t->nslots * sizeof(*t->slots));
-	t->entries = 0;
-	t->hits = t->drops = 0;
+	p->slots = slots;
+	p->nslots = 2 * hs->size;
+	hist_part_clear(p, hs);
+}
+
+void hist_part_clear(struct hist_part *p, const struct hist_spec *hs)
+{
+	memset(p->slots, 0, hist_part_bytes(hs));
+	p->entries = 0;
+	p->hits = p->drops = 0;
 }
 
 static uint64_t ilog2_up(uint64_t v)
@@ -268,18 +296,26 @@ static uint64_t ilog2_up(uint64_t v)
 	return r;
 }
 
-/* A field's value at this hit, after its modifier. */
+/* A number's value at this hit, after its modifier. */
 static uint64_t field_value(const struct hist_field *f, const struct trace_event_def *def,
-			    const void *rec, uint64_t ts_ns)
+			    const void *rec, const struct hist_ctx *ctx)
 {
 	uint64_t v = 0;
 
-	if (f->arg == HIST_FIELD_HITCOUNT)
+	switch (f->arg) {
+	case HIST_FIELD_HITCOUNT:
 		return 1;
-	if (f->arg == HIST_FIELD_TIMESTAMP)
-		v = ts_ns;
-	else if (fetch_get_value(def, rec, f->arg, &v))
-		v = 0;		/* a faulted read counts as 0 */
+	case HIST_FIELD_TIMESTAMP:
+		v = ctx->ts_ns;
+		break;
+	case HIST_FIELD_CPU:
+		return ctx->cpu;
+	case HIST_FIELD_PID:
+		return ctx->pid;
+	default:
+		if (fetch_get_value(def, rec, f->arg, &v))
+			v = 0;		/* a faulted read counts as 0 */
+	}
 	switch (f->mod) {
 	case HIST_MOD_LOG2:
 		return ilog2_up(v);
@@ -291,45 +327,103 @@ static uint64_t field_value(const struct hist_field *f, const struct trace_event
 	return v;
 }
 
-static uint64_t mix(uint64_t h, uint64_t v)
+static uint64_t hash(const uint8_t *key, unsigned int n)
 {
-	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-	return h * 0xff51afd7ed558ccdULL;
+	uint64_t h = 0, v;
+
+	for (unsigned int i = 0; i < n; i += 8) {
+		memcpy(&v, key + i, 8);
+		h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+		h *= 0xff51afd7ed558ccdULL;
+	}
+	return h;
 }
 
-void hist_update(struct hist_table *t, const struct trace_event_def *def,
-		 const void *rec, uint64_t ts_ns)
+static struct hist_entry *slot(const struct hist_spec *hs, const struct hist_part *p,
+			       unsigned int i)
 {
-	const struct hist_spec *hs = &t->spec;
-	uint64_t key[HIST_MAX_KEYS] = { 0 }, h = 0;
-	struct hist_entry *en;
-	unsigned int i, idx;
+	return (struct hist_entry *)(p->slots + (size_t)i * hs->stride);
+}
 
-	if (hs->paused)
+/* key's entry in p, made if there is room; NULL (and a drop) when p is full. */
+static struct hist_entry *lookup(const struct hist_spec *hs, struct hist_part *p,
+				 const uint8_t *key)
+{
+	unsigned int idx = (unsigned int)(hash(key, hs->key_size) % p->nslots);
+	struct hist_entry *en;
+
+	for (;; idx = idx + 1 == p->nslots ? 0 : idx + 1) {
+		en = slot(hs, p, idx);
+		if (!en->used)
+			break;
+		if (!memcmp(en->key, key, hs->key_size))
+			return en;
+	}
+	if (p->entries >= hs->size)
+		return NULL;
+	memcpy(en->key, key, hs->key_size);
+	en->used = 1;
+	p->entries++;
+	return en;
+}
+
+void hist_update(const struct hist_spec *hs, struct hist_part *p,
+		 const struct trace_event_def *def, const void *rec,
+		 const struct hist_ctx *ctx)
+{
+	uint8_t key[HIST_MAX_KEYS * HIST_STRING_MAX];
+	const struct hist_field *f;
+	struct hist_entry *en;
+	unsigned int i;
+	uint64_t v;
+
+	if (*(const volatile bool *)&hs->paused)	/* the console flips it */
 		return;
 	if (hs->filter.nnodes && !trace_filter_match(&hs->filter, def, rec))
 		return;
+	memset(key, 0, hs->key_size);
 	for (i = 0; i < hs->nkeys; i++) {
-		key[i] = field_value(&hs->keys[i], def, rec, ts_ns);
-		h = mix(h, key[i]);
-	}
-	for (idx = (unsigned int)(h % t->nslots);; idx = (idx + 1) % t->nslots) {
-		en = &t->slots[idx];
-		if (en->used && !memcmp(en->key, key, sizeof(key)))
-			break;
-		if (!en->used) {
-			if (t->entries >= hs->size) {
-				t->drops++;
-				return;
-			}
-			memcpy(en->key, key, sizeof(key));
-			__atomic_store_n(&en->used, true, __ATOMIC_RELEASE);
-			t->entries++;
-			break;
+		f = &hs->keys[i];
+		if (f->is_string) {
+			const char *str = fetch_get_string(def, rec, f->arg);
+
+			if (str)	/* a faulted read keys as "" */
+				memcpy(key + f->offset, str, strnlen(str, HIST_STRING_MAX - 1));
+			continue;
 		}
+		v = field_value(f, def, rec, ctx);
+		memcpy(key + f->offset, &v, 8);
 	}
-	t->hits++;
+	en = lookup(hs, p, key);
+	if (!en) {
+		p->drops++;
+		return;
+	}
+	p->hits++;
 	en->hitcount++;
 	for (i = 0; i < hs->nvals; i++)
-		en->sum[i] += field_value(&hs->vals[i], def, rec, ts_ns);
+		en->sum[i] += field_value(&hs->vals[i], def, rec, ctx);
+}
+
+void hist_merge(const struct hist_spec *hs, struct hist_part *into,
+		const struct hist_part *from)
+{
+	struct hist_entry *src, *dst;
+	unsigned int i, j;
+
+	into->drops += from->drops;
+	for (i = 0; i < from->nslots; i++) {
+		src = slot(hs, from, i);
+		if (!src->used)
+			continue;
+		dst = lookup(hs, into, src->key);
+		if (!dst) {
+			into->drops += src->hitcount;
+			continue;
+		}
+		into->hits += src->hitcount;
+		dst->hitcount += src->hitcount;
+		for (j = 0; j < hs->nvals; j++)
+			dst->sum[j] += src->sum[j];
+	}
 }

@@ -36,6 +36,10 @@ static const char *field_name(const struct hist_field *f, const struct trace_eve
 		return "hitcount";
 	if (f->arg == HIST_FIELD_TIMESTAMP)
 		return "common_timestamp";
+	if (f->arg == HIST_FIELD_CPU)
+		return "common_cpu";
+	if (f->arg == HIST_FIELD_PID)
+		return "common_pid";
 	return def->args[f->arg].name;
 }
 
@@ -43,6 +47,7 @@ static const char *const mod_text[] = {
 	[HIST_MOD_NONE] = "", [HIST_MOD_HEX] = ".hex", [HIST_MOD_SYM] = ".sym",
 	[HIST_MOD_SYM_OFFSET] = ".sym-offset", [HIST_MOD_LOG2] = ".log2",
 	[HIST_MOD_BUCKETS] = ".buckets", [HIST_MOD_USECS] = ".usecs",
+	[HIST_MOD_EXECNAME] = ".execname",
 };
 
 static void put_field(struct line *l, const struct hist_field *f,
@@ -53,10 +58,9 @@ static void put_field(struct line *l, const struct hist_field *f,
 		put(l, "=%llu", (unsigned long long)f->buckets);
 }
 
-static void put_trigger(struct line *l, const struct hist_table *t,
+static void put_trigger(struct line *l, const struct hist_spec *hs,
 			const struct trace_event_def *def)
 {
-	const struct hist_spec *hs = &t->spec;
 	unsigned int i;
 
 	put(l, "hist:keys=");
@@ -87,19 +91,28 @@ static void put_trigger(struct line *l, const struct hist_table *t,
 		put(l, " if %s", hs->filter.text);
 }
 
-int hist_trigger_text(const struct hist_table *t, const struct trace_event_def *def,
+int hist_trigger_text(const struct hist_spec *hs, const struct trace_event_def *def,
 		      char *buf, size_t len)
 {
 	struct line l = { .pos = 0 };
 
-	put_trigger(&l, t, def);
+	put_trigger(&l, hs, def);
 	return snprintf(buf, len, "%s", l.buf);
 }
 
-static uint64_t sort_value(const struct hist_entry *e, const struct hist_sort *so)
+static uint64_t number(const struct hist_entry *e, const struct hist_field *f)
+{
+	uint64_t v;
+
+	memcpy(&v, e->key + f->offset, 8);
+	return v;
+}
+
+static uint64_t sort_value(const struct hist_spec *hs, const struct hist_entry *e,
+			   const struct hist_sort *so)
 {
 	if (so->is_key)
-		return e->key[so->idx];
+		return number(e, &hs->keys[so->idx]);
 	return so->idx ? e->sum[so->idx - 1] : e->hitcount;
 }
 
@@ -108,12 +121,23 @@ static int compare(const struct hist_spec *hs, const struct hist_entry *a,
 		   const struct hist_entry *b)
 {
 	unsigned int i;
+	int c;
 
 	for (i = 0; i < hs->nsort; i++) {
-		uint64_t x = sort_value(a, &hs->sort[i]), y = sort_value(b, &hs->sort[i]);
+		const struct hist_sort *so = &hs->sort[i];
+		const struct hist_field *f = so->is_key ? &hs->keys[so->idx] : NULL;
+		uint64_t x, y;
 
+		if (f && f->is_string) {	/* zero-padded: memcmp orders as strcmp */
+			c = memcmp(a->key + f->offset, b->key + f->offset, HIST_STRING_MAX);
+			if (c)
+				return (c < 0) != so->descending ? -1 : 1;
+			continue;
+		}
+		x = sort_value(hs, a, so);
+		y = sort_value(hs, b, so);
 		if (x != y)
-			return (x < y) != hs->sort[i].descending ? -1 : 1;
+			return (x < y) != so->descending ? -1 : 1;
 	}
 	return 0;
 }
@@ -136,13 +160,21 @@ static void sort_entries(const struct hist_spec *hs, const struct hist_entry **v
 
 /* One key as Linux's hist file shows it, by modifier. */
 static void put_key(struct line *l, const struct hist_field *f, const char *name,
-		    uint64_t v, trace_sym_fn addr_to_sym)
+		    const struct hist_entry *e, trace_sym_fn addr_to_sym, const char *comm)
 {
 	char sym[TRACE_NAME_MAX + 40], base[TRACE_NAME_MAX];
-	uint64_t off = 0, size = 0;
+	uint64_t off = 0, size = 0, v;
 	bool found;
 
+	if (f->is_string) {
+		put(l, "%s: %-50s", name, (const char *)e->key + f->offset);
+		return;
+	}
+	v = number(e, f);
 	switch (f->mod) {
+	case HIST_MOD_EXECNAME:
+		put(l, "%s: %-16s[%10llu]", name, comm ? comm : "", (unsigned long long)v);
+		return;
 	case HIST_MOD_HEX:
 		put(l, "%s: %llx", name, (unsigned long long)v);
 		return;
@@ -170,25 +202,28 @@ static void put_key(struct line *l, const struct hist_field *f, const char *name
 	put(l, "%s: %10llu", name, (unsigned long long)v);
 }
 
-void hist_print(const struct hist_table *t, const struct trace_event_def *def,
-		trace_sym_fn addr_to_sym, const struct hist_entry **order,
+void hist_print(const struct hist_spec *hs, const struct hist_part *p,
+		const struct trace_event_def *def, trace_sym_fn addr_to_sym,
+		const char *comm, const struct hist_entry **order,
 		void (*emit)(const char *line, void *arg), void *arg)
 {
-	const struct hist_spec *hs = &t->spec;
 	struct line l = { .pos = 0 };
 	unsigned int i, j, n = 0;
 
 	emit("# event histogram", arg);
 	emit("#", arg);
 	put(&l, "# trigger info: ");
-	put_trigger(&l, t, def);
+	put_trigger(&l, hs, def);
 	put(&l, " [%s]", hs->paused ? "paused" : "active");
 	emit(l.buf, arg);
 	emit("#", arg);
 	emit("", arg);
-	for (i = 0; i < t->nslots && n < t->entries; i++)
-		if (__atomic_load_n(&t->slots[i].used, __ATOMIC_ACQUIRE))
-			order[n++] = &t->slots[i];
+	for (i = 0; i < p->nslots && n < p->entries; i++) {
+		const struct hist_entry *e = (const void *)(p->slots + (size_t)i * hs->stride);
+
+		if (e->used)
+			order[n++] = e;
+	}
 	sort_entries(hs, order, n);
 	for (i = 0; i < n; i++) {
 		const struct hist_entry *e = order[i];
@@ -198,8 +233,8 @@ void hist_print(const struct hist_table *t, const struct trace_event_def *def,
 		put(&l, "{ ");
 		for (j = 0; j < hs->nkeys; j++) {
 			put(&l, j ? ", " : "");
-			put_key(&l, &hs->keys[j], field_name(&hs->keys[j], def), e->key[j],
-				addr_to_sym);
+			put_key(&l, &hs->keys[j], field_name(&hs->keys[j], def), e, addr_to_sym,
+				comm);
 		}
 		put(&l, " } hitcount: %10llu", (unsigned long long)e->hitcount);
 		for (j = 0; j < hs->nvals; j++)
@@ -210,13 +245,13 @@ void hist_print(const struct hist_table *t, const struct trace_event_def *def,
 	emit("", arg);
 	emit("Totals:", arg);
 	l.pos = 0;
-	put(&l, "    Hits: %llu", (unsigned long long)t->hits);
+	put(&l, "    Hits: %llu", (unsigned long long)p->hits);
 	emit(l.buf, arg);
 	l.pos = 0;
 	put(&l, "    Entries: %u", n);
 	emit(l.buf, arg);
 	l.pos = 0;
-	put(&l, "    Dropped: %llu", (unsigned long long)t->drops);
+	put(&l, "    Dropped: %llu", (unsigned long long)p->drops);
 	emit(l.buf, arg);
 }
 

@@ -53,38 +53,62 @@ static int count_probe(struct kprobe *p, void *arg)
 	return 0;
 }
 
-static int collect_event(struct kevent *ev, void *arg)
-{
-	struct leftovers *l = arg;
+/* "-:GRP/EVENT POINT" for each probe point on the module's code. */
+struct doomed {
+	struct module *mod;
+	char (*lines)[2 * TRACE_NAME_MAX + 32];
+	unsigned int n, max;
+};
 
-	if (!in_mod(ev->rp.kp.addr, l->mod) && !(ev->def.addr && within_module(ev->def.addr, l->mod)))
+static int collect_point(struct kevent_probe *p, void *arg)
+{
+	struct doomed *d = arg;
+	const struct trace_event_def *def = &p->def;
+
+	if (!in_mod(p->rp.kp.addr, d->mod) && !(def->addr && within_module(def->addr, d->mod)))
 		return 0;
-	if (l->n < l->max)
-		l->kps[l->n] = &ev->rp.kp;
-	l->n++;
+	if (d->n == d->max)
+		return 1;
+	if (def->has_symbol)
+		snprintf(d->lines[d->n++], sizeof(d->lines[0]), def->offset ? "-:%s/%s %s+%u" : "-:%s/%s %s",
+			 def->group, def->event, def->symbol, def->offset);
+	else
+		snprintf(d->lines[d->n++], sizeof(d->lines[0]), "-:%s/%s 0x%lx", def->group, def->event,
+			 def->addr);
+	return 0;
+}
+
+static int count_point(struct kevent *ev, void *arg)
+{
+	*(unsigned int *)arg += ev->nprobes;
 	return 0;
 }
 
 static void drop_events(struct module *mod)
 {
-	struct leftovers l = { mod, NULL, 0, kevent_count() };
-	char line[2 * TRACE_NAME_MAX + 8], msg[KEVENT_MSG_MAX];
+	struct doomed d = { mod, NULL, 0, 0 };
+	char target[2 * TRACE_NAME_MAX + 2], msg[KEVENT_MSG_MAX];
 
-	if (!l.max || !(l.kps = kmalloc(l.max * sizeof(*l.kps))))
+	kevent_for_each("all", count_point, &d.max);
+	if (!d.max || !(d.lines = kmalloc(d.max * sizeof(*d.lines))))
 		return;
-	kevent_for_each("all", collect_event, &l);
-	for (unsigned int i = 0; i < l.n && i < l.max; i++) {
-		struct kevent *ev = container_of(l.kps[i], struct kevent, rp.kp);
+	kevent_for_each_probe("all", collect_point, &d);
+	for (unsigned int i = 0; i < d.n; i++) {
+		const char *line = d.lines[i];
+		int err = kprobe_events_write(line, msg, sizeof(msg));
 
-		snprintf(line, sizeof(line), "%s/%s", ev->def.group, ev->def.event);
-		kevent_enable(line, false, msg, sizeof(msg));
-		snprintf(line, sizeof(line), "-:%s/%s", ev->def.group, ev->def.event);
-		if (kprobe_events_write(line, msg, sizeof(msg)) < 0)
+		if (err == -EBUSY) {	/* its last point: the event goes too */
+			snprintf(target, sizeof(target), "%.*s", (int)(strchr(line, ' ') - line - 2),
+				 line + 2);
+			kevent_enable(target, false, msg, sizeof(msg));
+			err = kprobe_events_write(line, msg, sizeof(msg));
+		}
+		if (err < 0 && err != -ENOENT)	/* ENOENT: an earlier line took it */
 			pr_err("module %s: event %s left behind: %s\n", mod->name, line + 2, msg);
-		else
+		else if (!err)
 			pr_info("module %s: removed event %s\n", mod->name, line + 2);
 	}
-	kfree(l.kps);
+	kfree(d.lines);
 }
 
 static void module_going(struct module *mod)

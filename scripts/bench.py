@@ -36,7 +36,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "system"))
 from guest import PROMPT, Guest, GuestError  # noqa: E402
 import test_net_lib as net  # noqa: E402
 
-PROBE_BENCHES = ("hits", "event", "scaling", "register", "attach", "blacklist", "nohit")
+PROBE_BENCHES = ("hits", "event", "scaling", "register", "attach", "blacklist", "nohit", "bpf")
 MACHINE = re.compile(r"^bench: (\w+)=(-?\d+(?:\.\d+)?) (\S+)\s*$")
 ROW = re.compile(r"^(\w+)\s+(-?\d+)\s+(\S+)\s+(.*?)\s*$")
 NO_PORT = 4444            # nobody listens there: the stack drops (udp_no_port)
@@ -117,11 +117,15 @@ def parse_bench(out, res, seen_baseline):
 def run_probe_benches(g, res, log):
     for i, name in enumerate(PROBE_BENCHES):
         t0 = time.time()
+        if name == "bpf":       # the sample the row runs (an -initrd module)
+            g.cmd_ok("bpf load boot:kprobe_hist.o", CMD_TIMEOUT)
         out = g.cmd("bench " + name, CMD_TIMEOUT)
         log.append(("bench " + name, out))
         if not any(MACHINE.match(line) for line in out.splitlines()):
             raise GuestError("'bench %s' printed no bench: lines:\n%s" % (name, out[-2000:]))
         parse_bench(out, res, i > 0)
+        if name == "bpf":
+            g.cmd_ok("bpf unload kprobe_hist", CMD_TIMEOUT)
         say("  bench %-9s %5.1f s" % (name, time.time() - t0))
         if name == "event" and "bench/two" in g.cmd("kprobe_events", 30):
             # it would stay armed on kp_target_add and inflate every later figure
@@ -230,9 +234,13 @@ def run_xdp(g, wire, res, log):
     try:
         time_drop(g, wire, frame, "bpf:xdp_prog", res, log, "xdp_ebpf_drop",
                   "seed drop-all as interpreted eBPF")
+        run_stack_and_floods(g, wire, frame, res, log)
     finally:
         g.cmd("bpf unload xdp_prog")
 
+
+def run_stack_and_floods(g, wire, frame, res, log):
+    """With the eBPF drop-all loaded (step 3 attaches it too)."""
     # 2. Per frame, the same frame dropped by the stack: UDP, nobody listening.
     wire.drain(0.2)
     g.cmd_ok("xdp bench start frame")
@@ -255,7 +263,11 @@ def run_xdp(g, wire, res, log):
                 "UDP to no listener, ICMP port unreachable sent (median of %d)" % err["frames"])
 
     # 3. Floods: frames per tick of busy receive-interrupt time.
-    for tag, prog in (("xdp_drop_flood", "drop"), ("stack_drop_flood", None)):
+    # (the eBPF flood is what scripts/bench_linux_xdp.py's Linux rows compare with)
+    for tag, prog, label in (("xdp_drop_flood", "drop", "native drop"),
+                             ("xdp_ebpf_drop_flood", "bpf:xdp_prog",
+                              "seed drop-all as interpreted eBPF"),
+                             ("stack_drop_flood", None, "stack, UDP to no listener")):
         wire.drain(0.2)
         if prog:
             g.cmd_ok("xdp attach " + prog)
@@ -279,7 +291,7 @@ def run_xdp(g, wire, res, log):
         other = sum(v for k, v in r.items() if k not in ("xdp_drop", "udp_no_port",
                                                          "tx_icmp_ratelimited"))
         what = ("%s: %d frames (host sent %d in %.1f s), %.1f frames/interrupt, %d ticks/frame"
-                % ("native drop" if prog else "stack, UDP to no listener", i["frames"], sent,
+                % (label, i["frames"], sent,
                    secs, i["frames"] / i["interrupts"], i["ticks_per_frame"]))
         if not prog:
             what += ", %d ICMP errors sent" % (dropped - r.get("tx_icmp_ratelimited", 0))
@@ -415,10 +427,6 @@ def markdown(res, header, goal_rows):
 KPROBES_RST_US = {"kprobe": 0.99, "kprobe_boost": 0.43, "kprobe_opt": 0.06,
                   "kretprobe": 1.24, "kretprobe_boost": 0.68, "kretprobe_opt": 0.30}
 E5410_GHZ = 2.33
-# Linux 6.1 (Debian's cloud kernel) measured earlier under QEMU 7.2 with
-# -icount shift=0: extra guest instructions per hit over an unprobed call
-LINUX_ICOUNT = {"kprobe": "495", "kprobe_post": "572", "kprobe_opt": "100",
-                "kretprobe": "763", "kretprobe_opt": "334", "ftrace": "155"}
 
 
 def mpps(v):
@@ -435,27 +443,19 @@ def linux_comparison(res):
         return "%.2f µs (≈%d cycles)" % (us, round(us * E5410_GHZ * 1000))
 
     rows = [
-        ("kprobe, int3 + single-step", rst("kprobe"), LINUX_ICOUNT["kprobe"],
-         ours("kprobe_step") + " (`kprobe_step`)"),
-        ("... with a post_handler", "", LINUX_ICOUNT["kprobe_post"],
-         ours("kprobe_step_post") + " (`kprobe_step_post`)"),
-        ("kprobe, boosted", rst("kprobe_boost"), "",
-         ours("kprobe_boost") + " (`kprobe_boost`)"),
-        ("kprobe, emulated", "", "", ours("kprobe_emulate") + " (`kprobe_emulate`)"),
-        ("kprobe, jump-optimized", rst("kprobe_opt"), LINUX_ICOUNT["kprobe_opt"],
-         "not implemented"),
-        ("kretprobe", rst("kretprobe"), LINUX_ICOUNT["kretprobe"],
-         ours("kretprobe") + " (`kretprobe`)"),
-        ("kretprobe, boosted entry", rst("kretprobe_boost"), "", ""),
-        ("kretprobe, optimized entry", rst("kretprobe_opt"), LINUX_ICOUNT["kretprobe_opt"],
-         "not implemented"),
-        ("ftrace-based entry probe", "", LINUX_ICOUNT["ftrace"], "no ftrace"),
+        ("kprobe, int3 + single-step", rst("kprobe"), ours("kprobe_step") + " (`kprobe_step`)"),
+        ("... with a post_handler", "", ours("kprobe_step_post") + " (`kprobe_step_post`)"),
+        ("kprobe, boosted", rst("kprobe_boost"), ours("kprobe_boost") + " (`kprobe_boost`)"),
+        ("kprobe, emulated", "", ours("kprobe_emulate") + " (`kprobe_emulate`)"),
+        ("kprobe, jump-optimized", rst("kprobe_opt"), "not implemented"),
+        ("kretprobe", rst("kretprobe"), ours("kretprobe") + " (`kretprobe`)"),
+        ("kretprobe, boosted entry", rst("kretprobe_boost"), ""),
+        ("kretprobe, optimized entry", rst("kretprobe_opt"), "not implemented"),
     ]
+    # Linux under the same QEMU is `make bench PEER=linux`'s table (scripts/bench_linux.py)
     md = ["| per hit | Linux, Documentation/trace/kprobes.rst: Xeon E5410 2.33 GHz, "
-          "real time (cycles derived) | Linux 6.1 under the same -icount "
-          "(Debian cloud kernel, QEMU 7.2), guest insns | kprobe64, this run, tsc ticks |",
-          "|---|---|---:|---|"]
-    md += ["| %s | %s | %s | %s |" % r for r in rows]
+          "real time (cycles derived) | kprobe64, this run, tsc ticks |", "|---|---|---|"]
+    md += ["| %s | %s | %s |" % r for r in rows]
     x, s, xf, sf = (res.get(n) for n in ("xdp_drop", "stack_drop", "xdp_drop_flood",
                                           "stack_drop_flood"))
     md += ["", "| drop | XDP paper (CoNEXT 2018), one core, real hardware | "
@@ -496,6 +496,9 @@ def main():
     ap.add_argument("--kernel", default=os.path.join(ROOT, "build", "kprobe64.bin"))
     ap.add_argument("--bpf-object", default=os.path.join(ROOT, "build", "samples", "bpf", "xdp_drop.o"),
                     help="the eBPF drop-all object, given to the guest as a module")
+    ap.add_argument("--kprobe-object",
+                    default=os.path.join(ROOT, "build", "samples", "bpf", "kprobe_hist.o"),
+                    help="the kprobe program of the kprobe_bpf_hash row, a module too")
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench.txt"))
     ap.add_argument("--markdown", default=os.path.join(ROOT, "build", "bench.md"))
     ap.add_argument("--update-doc", metavar="FILE")
@@ -524,7 +527,8 @@ def main():
     g = None
     try:
         if not ({"probes", "xdp"} <= skip):
-            g = BenchGuest(a.kernel, a.accel, wire.qemu_args() + ["-initrd", a.bpf_object])
+            g = BenchGuest(a.kernel, a.accel, wire.qemu_args() +
+                           ["-initrd", "%s,%s" % (a.bpf_object, a.kprobe_object)])
             say("  boot           %5.1f s" % g.boot_seconds)
         if "probes" not in skip:
             run_probe_benches(g, res, log)

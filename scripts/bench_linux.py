@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """make bench-linux: Linux's kprobe costs, measured in the same QEMU as kprobe64's.
 
-  scripts/bench_linux.py [--timeout S] [--stride N]
+  scripts/bench_linux.py [--timeout S] [--stride N] [--skip probes,xdp] [--bpf-object O]
 
 Fetches Debian's cloud kernel and what building a module against it needs
 with `apt-get download` (no root install: `dpkg -x` under build/linux-peer/,
@@ -10,6 +10,8 @@ unpacked headers' kbuild, packs an initramfs of busybox, the module and
 tools/bench-linux/init.sh, boots the kernel under the same QEMU arguments
 as `make bench` (scripts/bench.py: -icount shift=0,sleep=off, where the TSC
 counts guest instructions) and prints `bench: linux_NAME=VALUE UNIT` rows.
+The XDP rows come from a second boot, of Debian's generic kernel of the
+same ABI (it has e1000), run by scripts/bench_linux_xdp.py.
 
 `make bench PEER=linux` runs both kernels and prints them side by side
 (scripts/bench.py imports run() and side_by_side() from here).
@@ -32,7 +34,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 PEER = os.path.join(ROOT, "build", "linux-peer")
 SRC = os.path.join(ROOT, "tools", "bench-linux")
-MODULE_SRCS = ("Kbuild", "bench.c", "targets.S")
+MODULE_SRCS = ("Kbuild", "bench.c", "targets.S", "xdp.c")
 APT_TIMEOUT = 600
 BOOT_TIMEOUT = 1800       # the attach case registers thousands of probes under TCG
 STRIDE = 16               # every 16th probe-able function in the attach case
@@ -127,33 +129,37 @@ def fetch():
     os.makedirs(root)
     for deb in sorted(os.listdir(debs)):
         run(["dpkg", "-x", os.path.join(debs, deb), root], 300, "dpkg -x " + deb)
-    fix_headers(root, abi)
     with open(stamp, "w") as f:
         f.write(" ".join([abi] + pkgs) + "\n")
     return abi, root
 
 
-def fix_headers(root, abi):
+def fix_headers(root, abi, flavour="cloud-amd64"):
     """The headers expect to live in /usr/src: their Makefile includes the
     -common tree by absolute path (the scripts and tools symlinks are relative
-    and already land in the unpacked linux-kbuild)."""
-    mk = os.path.join(root, "usr", "src", "linux-headers-%s-cloud-amd64" % abi, "Makefile")
+    and already land in the unpacked linux-kbuild). Run before every build,
+    so an unpacked tree that was moved or copied still builds."""
+    mk = os.path.join(root, "usr", "src", "linux-headers-%s-%s" % (abi, flavour), "Makefile")
     text = open(mk).read()
-    new = re.sub(r"^include /usr/src/", "include %s/usr/src/" % root, text, flags=re.M)
-    if new == text:
-        raise PeerError("%s: no 'include /usr/src/...' line to point at the unpacked tree" % mk)
-    open(mk, "w").write(new)
+    new, n = re.subn(r"^include \S*?/usr/src/(linux-headers-\S+-common/)",
+                     lambda m: "include %s/usr/src/%s" % (root, m.group(1)), text, flags=re.M)
+    if not n:
+        raise PeerError("%s: no 'include /usr/src/...-common/...' line to point at the "
+                        "unpacked tree" % mk)
+    if new != text:
+        open(mk, "w").write(new)
 
 
-def kernel_files(root, abi):
+def kernel_files(root, abi, flavour="cloud-amd64"):
     boot = os.path.join(root, "boot")
-    files = {k: os.path.join(boot, "%s-%s-cloud-amd64" % (k, abi))
+    files = {k: os.path.join(boot, "%s-%s-%s" % (k, abi, flavour))
              for k in ("vmlinuz", "config")}
-    files["headers"] = os.path.join(root, "usr", "src", "linux-headers-%s-cloud-amd64" % abi)
+    files["headers"] = os.path.join(root, "usr", "src", "linux-headers-%s-%s" % (abi, flavour))
     files["busybox"] = os.path.join(root, "bin", "busybox")
     for k, v in files.items():
         if not os.path.exists(v):
             raise PeerError("the unpacked packages have no %s (%s)" % (k, v))
+    fix_headers(root, abi, flavour)
     return files
 
 
@@ -170,15 +176,16 @@ def config_facts(config):
 
 # ---- module and initramfs ----
 
-def build_module(files):
-    """Builds in build/linux-peer/module, a copy of the sources, so kbuild's
-    output stays out of tools/."""
-    mod = os.path.join(PEER, "module")
+def build_module(files, name="module"):
+    """Builds kpbench.ko and kpxdp.ko in build/linux-peer/NAME, a copy of the
+    sources, so kbuild's output stays out of tools/; -> that directory."""
+    mod = os.path.join(PEER, name)
     os.makedirs(mod, exist_ok=True)
     for f in MODULE_SRCS:
         shutil.copy(os.path.join(SRC, f), os.path.join(mod, f))
-    run(["make", "-C", files["headers"], "M=" + mod, "modules"], 600, "building kpbench.ko")
-    return os.path.join(mod, "kpbench.ko")
+    run(["make", "-C", files["headers"], "M=" + mod, "modules"], 600,
+        "building the modules against " + os.path.basename(files["headers"]))
+    return mod
 
 
 def cpio_newc(entries):
@@ -265,7 +272,7 @@ def linux_mode(c):
 
 def parse(out):
     """-> (rows [(name, value, unit, what)], facts {}, errors [])"""
-    cases, facts, errors = {}, {}, []
+    cases, facts, errors, curve = {}, {}, [], []
     for line in out.splitlines():
         m = LINE.search(line)
         if not m:
@@ -282,6 +289,9 @@ def parse(out):
             cases.setdefault(km.group(1), {})["list"] = km.group(2).strip()
             continue
         kv = dict(KV.findall(body))
+        if kv.get("case") == "attach_curve":
+            curve.append((int(kv["registered"]), int(kv["attach_tsc"])))
+            continue
         if "case" in kv:
             name = kv.pop("case")
             if "error" in kv:
@@ -313,8 +323,15 @@ def parse(out):
     if "attach_tsc" in a:
         n = int(a["attached"])
         what = ("%s probe-able functions (every %sth of those not blacklisted by name), "
-                "%s refused, %s hits running" % (n, a.get("stride", "?"), a["refused"],
-                                                 a.get("hits_running", "?")))
+                "%s refused, %s hits while attaching, %s while running"
+                % (n, a.get("stride", "?"), a["refused"], a.get("hits_attaching", "?"),
+                   a.get("hits_running", "?")))
+        if len(curve) > 1:
+            steps = [(t1 - t0) // (r1 - r0) for (r0, t0), (r1, t1) in zip([(0, 0)] + curve, curve)
+                     if r1 > r0]
+            what += "; per probe, by %s of the list: %s" % (
+                "eighths" if len(steps) == 8 else "parts", " / ".join("%.1fM" % (v / 1e6)
+                                                                     for v in steps))
         if n:
             rows.append(("linux_attach_per_probe", int(a["attach_tsc"]) // n, "tsc/probe", what))
             rows.append(("linux_detach_per_probe", int(a["detach_tsc"]) // n, "tsc/probe",
@@ -337,16 +354,26 @@ PAIRS = [("linux_baseline_call", "baseline_call"),
          ("linux_kretprobe_opt", None),
          ("linux_ftrace", None),
          ("linux_attach_per_probe", "attach_per_probe"),
-         ("linux_detach_per_probe", "detach_per_probe")]
+         ("linux_detach_per_probe", "detach_per_probe"),
+         ("linux_xdp_generic_jit", "xdp_drop_flood"),
+         ("linux_xdp_generic_interp", "xdp_ebpf_drop_flood")]
 
 # earlier figures (Linux 6.1, QEMU 7.2, -icount shift=0), for the reproduction check
 EARLIER = {"linux_kprobe_step": 495, "linux_kprobe_step_post": 572, "linux_kretprobe": 763,
            "linux_kprobe_opt": 100, "linux_kretprobe_opt": 334, "linux_ftrace": 155}
 
 
-def ours_per_probe(get, whats):
-    """kprobe64's attach rows are totals in ktsc over N functions: per probe."""
+FRAME_TICKS = re.compile(r"(\d+) ticks/frame")
+
+
+def ours_derived(get, whats):
+    """kprobe64's attach rows are totals in ktsc over N functions: per probe;
+    its flood rows are rates: the busy ticks per frame their text gives."""
     out = {}
+    for name in ("xdp_drop_flood", "xdp_ebpf_drop_flood"):
+        m = FRAME_TICKS.search(whats.get(name, ""))
+        if m:
+            out[name] = int(m.group(1))
     m = re.match(r"(\d+) functions", whats.get("attach_all_functions", ""))
     if m and int(m.group(1)):
         n = int(m.group(1))
@@ -361,7 +388,7 @@ def pairs(linux_rows, ours_rows):
     """[(linux name, linux value, ours name, ours value or None, ratio or None)];
     ours_rows: {name: (value, unit, what)}."""
     get = lambda n: ours_rows[n][0] if n in ours_rows else None
-    derived = ours_per_probe(get, {k: v[2] for k, v in ours_rows.items()})
+    derived = ours_derived(get, {k: v[2] for k, v in ours_rows.items()})
     lin = {r[0]: r for r in linux_rows}
     out = []
     for ln, on in PAIRS:
@@ -398,13 +425,19 @@ def reproduction(linux_rows, slack=5):
 def markdown(linux_rows, ours_rows, facts):
     md = ["Linux: %s (Debian cloud kernel, `make bench PEER=linux`), %s; config: %s." % (
         facts.get("uname", "?"), facts.get("date", "?"),
-        ", ".join("%s=%s" % (k[7:], v) for k, v in facts.get("config", {}).items())),
+        ", ".join("%s=%s" % (k[7:], v) for k, v in facts.get("config", {}).items()))]
+    if "xdp_uname" in facts:
+        md += ["", "The `linux_xdp_*` rows: %s (Debian's generic kernel of the same ABI, for its "
+               "e1000 module); config: %s." % (facts["xdp_uname"], ", ".join(
+                   "%s=%s" % (k[7:], v) for k, v in facts.get("xdp_config", {}).items()))]
+    md += [
         "", "| Linux row | Linux | kprobe64 | Linux / kprobe64 | what Linux did |",
         "|---|---:|---:|---:|---|"]
     whats = {r[0]: r[3] for r in linux_rows}
     for ln, lv, on, ov, ratio in pairs(linux_rows, ours_rows):
         md.append("| `%s` | %d | %s | %s | %s |" % (
-            ln, lv, "-" if ov is None else "%d (`%s`)" % (ov, on),
+            ln, lv, "-" if ov is None else "%d (`%s`%s)" % (
+                ov, on, ", busy ticks/frame" if on.endswith("_flood") else ""),
             "-" if ratio is None else "%.2fx" % ratio, whats[ln].replace("|", "/")))
     notes = reproduction(linux_rows)
     if notes:
@@ -414,24 +447,37 @@ def markdown(linux_rows, ours_rows, facts):
 
 # ---- the run ----
 
-def run_peer(timeout=BOOT_TIMEOUT, stride=STRIDE):
-    """Everything: -> (rows, facts, console output). Raises PeerError."""
+BPF_OBJECT = os.path.join(ROOT, "build", "samples", "bpf", "xdp_drop.o")
+
+
+def run_peer(timeout=BOOT_TIMEOUT, stride=STRIDE, skip=(), bpf_object=BPF_OBJECT):
+    """Everything (less `skip`: "probes", "xdp"): -> (rows, facts, console
+    output of the probe boot). Raises PeerError."""
+    import bench_linux_xdp
     t0 = time.time()
     abi, root = fetch()
     files = kernel_files(root, abi)
-    ko = build_module(files)
-    initrd = make_initramfs(files, ko, stride)
-    say("  bench-linux: packages and module ready (%.0f s); booting %s" % (time.time() - t0, abi))
-    t1 = time.time()
-    out = boot(qemu_args(files, initrd), timeout)
-    say("  bench-linux: Linux ran the cases in %.0f s" % (time.time() - t1))
-    rows, facts, errors = parse(out)
-    if errors:
-        raise PeerError("the Linux run is incomplete: " + "; ".join(errors))
+    rows, facts, out = [], {}, ""
+    if "probes" not in skip:
+        ko = os.path.join(build_module(files), "kpbench.ko")
+        initrd = make_initramfs(files, ko, stride)
+        say("  bench-linux: packages and module ready (%.0f s); booting %s"
+            % (time.time() - t0, abi))
+        t1 = time.time()
+        out = boot(qemu_args(files, initrd), timeout)
+        say("  bench-linux: Linux ran the probe cases in %.0f s" % (time.time() - t1))
+        with open(os.path.join(PEER, "console.txt"), "w") as f:
+            f.write(out)
+        rows, facts, errors = parse(out)
+        if errors:
+            raise PeerError("the Linux run is incomplete: " + "; ".join(errors))
     facts["config"] = config_facts(files["config"])
+    facts.setdefault("uname", "%s-cloud-amd64" % abi)
+    if "xdp" not in skip:
+        xrows, xfacts = bench_linux_xdp.run_xdp(abi, root, bpf_object)
+        rows += xrows
+        facts.update(xfacts)
     facts["date"] = datetime.date.today().isoformat()
-    with open(os.path.join(PEER, "console.txt"), "w") as f:
-        f.write(out)
     return rows, facts, out
 
 
@@ -439,9 +485,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--timeout", type=int, default=BOOT_TIMEOUT)
     ap.add_argument("--stride", type=int, default=STRIDE)
+    ap.add_argument("--skip", default="", help="comma list of probes,xdp to leave out")
+    ap.add_argument("--bpf-object", default=BPF_OBJECT, help="the seed's XDP drop-all, built by clang")
     a = ap.parse_args()
     try:
-        rows, facts, _ = run_peer(a.timeout, a.stride)
+        skip = set(filter(None, a.skip.split(",")))
+        rows, facts, _ = run_peer(a.timeout, a.stride, skip, a.bpf_object)
     except PeerError as e:
         say("error: bench-linux: %s" % e)
         sys.exit(1)
@@ -455,7 +504,8 @@ def main():
     say("")
     for name, v, unit, _ in rows:
         say("bench: %s=%d %s" % (name, v, unit))
-    say("wrote build/linux-peer/console.txt")
+    say("wrote the console output to build/linux-peer/%s" % " and ".join(
+        f for f, part in (("console.txt", "probes"), ("console-xdp.txt", "xdp")) if part not in skip))
 
 
 if __name__ == "__main__":

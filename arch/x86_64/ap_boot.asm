@@ -10,6 +10,8 @@
 ; It is data to the kernel (it runs only from the copy), so every address in
 ; it is computed for the copy: AT(x) is where label x lands below 1 MiB.
 
+%include "arch/x86_64/long_mode.inc"
+
 AP_BOOT_PA	equ 0x8000		; keep in step with smp.c
 %define AT(x) (AP_BOOT_PA + (x) - ap_boot_start)
 
@@ -35,18 +37,7 @@ prot32:
 	mov ds, ax
 	mov es, ax
 	mov ss, ax
-	mov eax, cr4
-	or eax, (1 << 5) | (1 << 9) | (1 << 10)	; PAE, OSFXSR, OSXMMEXCPT
-	mov cr4, eax
-	mov eax, [AT(ap_boot_params)]	; the page table (below 4 GiB)
-	mov cr3, eax
-	mov ecx, 0xc0000080		; EFER
-	rdmsr
-	or eax, (1 << 8) | (1 << 11)	; LME, NXE
-	wrmsr
-	mov eax, cr0
-	or eax, (1 << 31) | (1 << 16)	; PG, WP
-	mov cr0, eax
+	ENTER_LONG_MODE [AT(ap_boot_params)]	; the page table (below 4 GiB)
 	jmp 0x18:AT(long64)
 
 bits 64

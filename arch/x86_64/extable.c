@@ -39,25 +39,29 @@ bool fixup_exception(struct pt_regs *regs)
 
 /*
  * One byte at a time: simple, and a fault leaves exactly the bytes before it
- * copied. The asm returns 0, or -EFAULT through the fixup.
+ * copied. Label 1 is the access that may fault; its fixup (3) sets err to
+ * -EFAULT and resumes after it (2).
  */
+#define FAULT_TO_EFAULT(insn)					\
+	"1: " insn "\n"					\
+	"2:\n"							\
+	".pushsection .text.fixup, \"ax\"\n"			\
+	"3: movl %[efault], %[err]\n"				\
+	"   jmp 2b\n"						\
+	".popsection\n"					\
+	".pushsection __ex_table, \"a\"\n"			\
+	".balign 4\n"						\
+	".long 1b - ., 3b - .\n"				\
+	".popsection\n"
+
 static int copy_byte(uint8_t *dst, const uint8_t *src)
 {
 	int err = 0;
 	uint8_t v = 0;
 
-	asm volatile("1: movb (%2), %1\n"
-		     "2:\n"
-		     ".pushsection .text.fixup, \"ax\"\n"
-		     "3: movl %3, %0\n"
-		     "   jmp 2b\n"
-		     ".popsection\n"
-		     ".pushsection __ex_table, \"a\"\n"
-		     ".balign 4\n"
-		     ".long 1b - ., 3b - .\n"
-		     ".popsection\n"
-		     : "+r"(err), "=q"(v)
-		     : "r"(src), "i"(-EFAULT));
+	asm volatile(FAULT_TO_EFAULT("movb (%[src]), %[v]")
+		     : [err] "+r"(err), [v] "=q"(v)
+		     : [src] "r"(src), [efault] "i"(-EFAULT));
 	if (!err)
 		*dst = v;
 	return err;
@@ -67,18 +71,9 @@ static int store_byte(uint8_t *dst, uint8_t v)
 {
 	int err = 0;
 
-	asm volatile("1: movb %1, (%2)\n"
-		     "2:\n"
-		     ".pushsection .text.fixup, \"ax\"\n"
-		     "3: movl %3, %0\n"
-		     "   jmp 2b\n"
-		     ".popsection\n"
-		     ".pushsection __ex_table, \"a\"\n"
-		     ".balign 4\n"
-		     ".long 1b - ., 3b - .\n"
-		     ".popsection\n"
-		     : "+r"(err)
-		     : "q"(v), "r"(dst), "i"(-EFAULT)
+	asm volatile(FAULT_TO_EFAULT("movb %[v], (%[dst])")
+		     : [err] "+r"(err)
+		     : [v] "q"(v), [dst] "r"(dst), [efault] "i"(-EFAULT)
 		     : "memory");
 	return err;
 }

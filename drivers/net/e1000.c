@@ -76,6 +76,8 @@ struct e1000 {
 	struct xdp_rxq_info rxq;
 
 	struct e1000_tx_desc *tx_ring;
+	/* xmit comes from the console, this NIC's interrupt and, through
+	 * XDP_REDIRECT, another NIC's interrupt on any CPU */
 	struct spinlock tx_lock;
 	uint8_t *tx_buf[NUM_TX_DESC];
 	unsigned int tx_tail;		/* next slot to fill */
@@ -199,7 +201,7 @@ static void e1000_link_update(struct e1000 *hw, bool always_report)
 
 /* ---- transmit ---- */
 
-/* Reclaim slots the device has finished with. Under tx_lock. */
+/* Reclaim slots the device has finished with. tx_lock is held. */
 static void e1000_tx_clean(struct e1000 *hw)
 {
 	struct netif *dev = &hw->netif;
@@ -305,8 +307,8 @@ void __noinline e1000_rx_frame(struct e1000 *hw, struct e1000_rx_desc *d, uint8_
 			res = NET_RX_OK_XDP_TX;
 		}
 		break;
-	default:	/* DROP, ABORTED, REDIRECT, invalid: the buffer is simply reused */
-		res = xdp_drop_result(act);
+	default:	/* DROP, ABORTED, REDIRECT (a copy), invalid: the buffer is reused */
+		res = xdp_verdict_result(dev, &xdp, act);
 		break;
 	}
 	xdp_bench_end(dev, bench_t0, res);
@@ -543,9 +545,9 @@ static int e1000_probe(struct pci_dev *pdev, const char *model)
 	if (!hw)
 		return -ENOMEM;
 	dev = &hw->netif;
+	hw->tx_lock = (struct spinlock)SPINLOCK_INIT("e1000_tx");
 	hw->pdev = pdev;
 	hw->model = model;
-	hw->tx_lock = (struct spinlock)SPINLOCK_INIT("e1000 tx");
 	hw->stat_lock = (struct spinlock)SPINLOCK_INIT("e1000 stats");
 	pci_enable_device(pdev);
 	pci_set_master(pdev);

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Send every frame out of the interface in slot 0 of a devmap (the loader
- * or `bpf map update` puts eth1's ifindex there); pass if the slot is empty.
+ * Send every frame out of another interface. xdp_redirect_port goes
+ * through slot 0 of a devmap (`bpf map update tx_port 0 value 2` puts
+ * eth1's ifindex there) and passes frames while the slot is empty;
+ * xdp_redirect_ifindex names the interface itself with bpf_redirect(),
+ * from a read-only global a libbpf skeleton would set before loading.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -13,10 +16,18 @@ struct {
 	__uint(max_entries, 4);
 } tx_port SEC(".maps");
 
+const volatile __u32 out_ifindex = 2;
+
 SEC("xdp")
 int xdp_redirect_port(struct xdp_md *ctx)
 {
 	return bpf_redirect_map(&tx_port, 0, XDP_PASS);
+}
+
+SEC("xdp")
+int xdp_redirect_ifindex(struct xdp_md *ctx)
+{
+	return bpf_redirect(out_ifindex, 0);
 }
 
 char _license[] SEC("license") = "GPL";

@@ -20,9 +20,13 @@ $(B)/host/test_bpf_maps: bpf/map_internal.h
 
 # The ELF loader, on the samples clang builds (build/samples/bpf/*.o).
 HOST_TESTS += bpf_loader
-bpf_loader_SRCS := tests/host/test_bpf_loader.c bpf/loader.c bpf/elf.c bpf/btf.c \
+bpf_loader_SRCS := tests/host/test_bpf_loader.c bpf/loader.c bpf/elf.c bpf/btf.c bpf/btf_dump.c \
 	bpf/helpers.c $(BPF_MAP_SRCS) $(BPF_CORE_SRCS)
-$(B)/host/test_bpf_loader: bpf/elf.h $(BPF_SAMPLES)
+$(B)/host/test_bpf_loader: bpf/elf.h bpf/btf.h $(BPF_SAMPLES)
+
+# bpf_trace_printk's format rules.
+HOST_TESTS += bpf_printk
+bpf_printk_SRCS := tests/host/test_bpf_printk.c bpf/printk.c
 
 # Interpreter throughput for make bench.
 HOST_BENCH += bpf

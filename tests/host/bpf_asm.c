@@ -186,10 +186,24 @@ static bool cut32(char *m)
 	return false;
 }
 
+/* An ALU or JMP source operand: %rN (the X form) or a 32-bit immediate. */
+static int source(struct asm_state *a, const char *op, struct bpf_insn *in)
+{
+	int s;
+
+	if (op[0] != '%')
+		return imm32(a, op, &in->imm);
+	if (reg(a, op, &s))
+		return -1;
+	in->code |= BPF_X;
+	in->src_reg = s;
+	return 0;
+}
+
 static int encode_alu(struct asm_state *a, char *m, char **ops, int nops, struct bpf_insn *in)
 {
 	bool is32 = cut32(m);
-	int d, s;
+	int d;
 
 	for (size_t i = 0; i < sizeof(alu_ops) / sizeof(alu_ops[0]); i++) {
 		if (strcmp(m, alu_ops[i].name))
@@ -204,14 +218,7 @@ static int encode_alu(struct asm_state *a, char *m, char **ops, int nops, struct
 		if (nops != 2 || reg(a, ops[0], &d))
 			return nops != 2 ? fail(a, "%s takes two operands", m) : -1;
 		in->dst_reg = d;
-		if (ops[1][0] == '%') {
-			if (reg(a, ops[1], &s))
-				return -1;
-			in->code |= BPF_X;
-			in->src_reg = s;
-			return 0;
-		}
-		return imm32(a, ops[1], &in->imm);
+		return source(a, ops[1], in);
 	}
 	return 1;	/* not an ALU mnemonic */
 }
@@ -221,7 +228,7 @@ static int encode_jmp(struct asm_state *a, char *m, char **ops, int nops, int pc
 {
 	bool is32 = cut32(m);
 	long long rel;
-	int d, s;
+	int d;
 
 	for (size_t i = 0; i < sizeof(jmp_ops) / sizeof(jmp_ops[0]); i++) {
 		if (strcmp(m, jmp_ops[i].name))
@@ -242,14 +249,7 @@ static int encode_jmp(struct asm_state *a, char *m, char **ops, int nops, int pc
 			return fail(a, "jump too far");
 		in->dst_reg = d;
 		in->off = (int16_t)rel;
-		if (ops[1][0] == '%') {
-			if (reg(a, ops[1], &s))
-				return -1;
-			in->code |= BPF_X;
-			in->src_reg = s;
-			return 0;
-		}
-		return imm32(a, ops[1], &in->imm);
+		return source(a, ops[1], in);
 	}
 	return 1;
 }

@@ -137,13 +137,67 @@ static void t_btf_maps(void)
 	}
 	bpf_object_free(obj);
 	obj = load(SAMPLES "xdp_redirect.o", NULL);
-	CHECK(obj && obj->nr_maps == 1 && obj->maps[0]->map_type == BPF_MAP_TYPE_DEVMAP &&
+	CHECK(obj && obj->nr_progs == 2 && obj->maps[0]->map_type == BPF_MAP_TYPE_DEVMAP &&
 	      obj->maps[0]->max_entries == 4);
 	bpf_object_free(obj);
 	obj = load(SAMPLES "kprobe_hist.o", NULL);
 	CHECK(obj && obj->nr_progs == 1 && obj->progs[0]->type == BPF_PROG_TYPE_KPROBE);
 	CHECK(obj && !strcmp(obj->progs[0]->section, "kprobe/kp_target_add"));
 	CHECK(obj && obj->nr_maps == 1 && obj->maps[0]->map_type == BPF_MAP_TYPE_HASH);
+	bpf_object_free(obj);
+}
+
+/* Keys and values printed through the object's BTF, as bpftool's JSON. */
+static void t_btf_format(void)
+{
+	struct bpf_object *obj = load(SAMPLES "kprobe_printk.o", NULL);
+	struct {
+		uint64_t calls;
+		int32_t a, b;
+		char tag[8];
+		uint16_t ab[2];
+	} v = { 3, -7, 12, "add", { 65529, 12 } };
+	uint32_t key = 0;
+	char buf[256];
+	struct bpf_map *m;
+
+	CHECK(obj != NULL);
+	if (!obj)
+		return;
+	m = map_named(obj, "last");
+	CHECK(m && m->btf && m->btf_key_type_id && m->btf_value_type_id);
+	if (!m)
+		goto out;
+	CHECK_EQ(bpf_map_btf_format(m, true, &key, buf, sizeof(buf)), 1);
+	CHECK_STR(buf, "0");
+	bpf_map_btf_format(m, false, &v, buf, sizeof(buf));
+	CHECK_STR(buf, "{\"calls\": 3, \"a\": -7, \"b\": 12, \"tag\": \"add\", \"ab\": [65529, 12]}");
+	/* not text (no NUL): an array of signed chars */
+	memcpy(v.tag, "abcdefgh", 8);
+	bpf_map_btf_format(m, false, &v, buf, sizeof(buf));
+	CHECK(strstr(buf, "\"tag\": [97, 98, 99, 100, 101, 102, 103, 104]") != NULL);
+	/* cut short: the length wanted, the text terminated */
+	CHECK_EQ(bpf_map_btf_format(m, false, &v, buf, 10) > 10, 1);
+	CHECK_EQ(strlen(buf), 9);
+out:
+	bpf_object_free(obj);
+	obj = load(SAMPLES "xdp_drop_udp.o", NULL);
+	CHECK(obj != NULL);
+	if (!obj)
+		return;
+	m = map_named(obj, ".rodata");
+	CHECK(m != NULL);
+	if (m) {
+		bpf_map_btf_format(m, false, m->ops->map_lookup_elem(m, &key), buf, sizeof(buf));
+		CHECK_STR(buf, "{\"drop_port\": 9999}");
+	}
+	m = map_named(obj, ".bss");
+	CHECK(m != NULL);
+	if (m) {
+		bpf_map_btf_format(m, false, m->ops->map_lookup_elem(m, &key), buf, sizeof(buf));
+		CHECK_STR(buf, "{\"dropped\": 0}");
+		CHECK_EQ(bpf_map_btf_format(m, true, &key, buf, sizeof(buf)), -ENOENT);
+	}
 	bpf_object_free(obj);
 }
 
@@ -285,9 +339,18 @@ int main(void)
 			    BPF_PROG_MASK(BPF_PROG_TYPE_KPROBE));
 	bpf_helper_register(BPF_FUNC_redirect_map, "redirect_map", stub_redirect_map,
 			    BPF_PROG_MASK(BPF_PROG_TYPE_XDP));
+	/* any value will do: only loading is tested with these */
+	bpf_helper_register(BPF_FUNC_get_smp_processor_id, "get_smp_processor_id", stub_ktime,
+			    BPF_PROG_MASK(BPF_PROG_TYPE_KPROBE));
+	bpf_helper_register(BPF_FUNC_trace_printk, "trace_printk", stub_ktime,
+			    BPF_PROG_MASK(BPF_PROG_TYPE_KPROBE));
+	/* same shape: a verdict from the arguments; only loading is tested */
+	bpf_helper_register(BPF_FUNC_redirect, "redirect", stub_redirect_map,
+			    BPF_PROG_MASK(BPF_PROG_TYPE_XDP));
 	RUN(t_drop_all);
 	RUN(t_global_data);
 	RUN(t_btf_maps);
+	RUN(t_btf_format);
 	RUN(t_latency_runs);
 	RUN(t_bad_objects);
 	return check_done();

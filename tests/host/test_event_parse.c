@@ -413,8 +413,8 @@ static const struct {
 	{ "p:foo do_work +0(%di):string[64]", "fetch-args need more than 4096 bytes per hit (from 'arg1' on)" },
 	{ "-^foo", "expected '-:[GRP/]EVENT'" },
 	{ "-:^", "Event name is not specified" },
-	{ "-:grp/^", "Event name is not specified" },
-	{ "-:ev do_work ^extra", "only a probe point may follow the event name" },
+	{ "-:ev do_work ^abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij=%di",
+	  "Argument expression is too long" },
 	{ "-:^g.x/ev", "Group name must follow the same rules as C identifiers" },
 };
 
@@ -473,6 +473,12 @@ static void t_linux_forms(void)
 	CHECK_STR(listing("r do_work r=$retval:s32 $arg1:u8"),
 		  "r:kprobes/r_do_work_0 do_work r=$retval:s32 arg2=$arg1:u8");
 	CHECK_STR(listing("-:ev do_work+4"), "-:ev do_work+4");
+	/* Linux's removal of one point: "-:[GRP/]EVENT [POINT [NAME=ARG ..]]", "-:GRP/" */
+	CHECK_STR(listing("-:grp/ev do_work a=%di b=+0(%si):u8"), "-:grp/ev do_work a=%di b=+0(%si):u8");
+	CHECK_EQ(def.nargs, 2);
+	CHECK_STR(def.args[1].text, "b=+0(%si):u8");
+	CHECK_STR(listing("-:grp/"), "-:grp/");
+	CHECK_STR(def.event, "");
 	/* Linux ignores what follows the last ')' */
 	CHECK_EQ(parse("p f +8(%di)x"), 0);
 }
@@ -551,6 +557,88 @@ static void t_resolve(void)
 	CHECK(!def.resolved && def.args[0].resolved);
 }
 
+/*
+ * Linux's kprobe_args_syntax.tc and kprobe_args_type.tc, as they apply on
+ * x86-64 (its GOODSYM is jiffies here): each good fetch-arg is accepted and
+ * listed back as typed. Its bad ones are refused where Linux's parser
+ * refuses them, with Linux's message at Linux's column; "@SYM*10" and the
+ * like parse and are refused at registration, as Linux refuses them (no
+ * such symbol). Its "+0(%ax)+10" is accepted: Linux's parser ignores what
+ * follows the last ')' (the selftest's "! echo" there never fails a run).
+ */
+static void t_selftest_args(void)
+{
+	static const char *const good[] = {
+		"%ax", "@jiffies", "@0xffffffff82000000", "@jiffies+10", "@jiffies-10",
+		"$stack", "$stack0", "$stack1", "$comm", "+0(%ax)", "-0(%ax)", "+10($stack)",
+		"+0($stack1)", "+10(@jiffies-10)", "+0(+10(+20($stack)))", "%ax:x16",
+		"$comm:string", "+0($stack):string", "+0(%ax)+10",
+	};
+	static const struct {
+		const char *arg;	/* '^' marks the caret */
+		const char *msg;
+	} bad[] = {
+		{ "^%ex", "Invalid register name" },
+		{ "^@", "Invalid memory address" },
+		{ "^$stackp", "Invalid $-valiable specified" },
+		{ "^$stack0+10", "Invalid $-valiable specified" },
+		{ "^$stack1-10", "Invalid $-valiable specified" },
+		{ "^+(%ax)", "Invalid dereference offset" },
+		{ "^(%ax+10)", "Invalid fetch argument" },
+		{ "^-(%ax)", "Invalid dereference offset" },
+		{ "^(%ax)", "Invalid fetch argument" },
+		{ "+10(^$comm)", "$comm can not be dereferenced" },
+		{ "varname=^varname2=%ax", "BTF is not available or not supported" },
+		{ "%ax:^:x16", "Unknown type is specified" },
+		{ "%ax:^y16", "Unknown type is specified" },
+		{ "x16:^%ax", "Unknown type is specified" },
+		{ "$comm:^x64", "Unknown type is specified" },
+		{ "$stack:^string", "String accepts only memory argument" },
+		{ "%ax:^string", "String accepts only memory argument" },
+		{ "^$retval", "$retval is not available on probe" },
+	};
+	static const char *const unresolved[] = {
+		"@deaqswdefr", "@jiffies*10", "@jiffies/10", "@jiffies%10", "@jiffies&10", "@jiffies|10",
+	};
+	char line[128], want[160];
+	const char *caret;
+	unsigned int i;
+	int pos;
+
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		snprintf(line, sizeof(line), "p do_work %s", good[i]);
+		snprintf(want, sizeof(want), "p:kprobes/p_do_work_0 do_work arg1=%s", good[i]);
+		CHECK_STR(listing(line), want);
+	}
+	CHECK_STR(listing("p do_work varname=%ax"), "p:kprobes/p_do_work_0 do_work varname=%ax");
+	CHECK_STR(listing("r do_work $retval"), "r:kprobes/r_do_work_0 do_work arg1=$retval");
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		caret = strchr(bad[i].arg, '^');
+		pos = (int)(caret - bad[i].arg) + 10;
+		snprintf(line, sizeof(line), "p do_work %.*s%s", (int)(caret - bad[i].arg), bad[i].arg,
+			 caret + 1);
+		err[0] = '\0';
+		CHECK_EQ(parse(line), -EINVAL);
+		if (strcmp(err, bad[i].msg) || def.err_pos != pos)
+			printf("    # \"%s\": at %d \"%s\"\n", line, def.err_pos, err);
+		CHECK_STR(err, bad[i].msg);
+		CHECK_EQ(def.err_pos, pos);
+	}
+	for (i = 0; i < ARRAY_SIZE(unresolved); i++) {
+		snprintf(line, sizeof(line), "p do_work %s", unresolved[i]);
+		CHECK_EQ(parse(line), 0);
+		CHECK_EQ(trace_event_resolve(&def, lookup, err, sizeof(err)), -ENOENT);
+	}
+	/* kprobe_args_type.tc's event, each width */
+	for (i = 8; i <= 64; i *= 2) {
+		snprintf(line, sizeof(line), "p:testprobe do_work $stack0:s%u $stack0:u%u $stack0:x%u $stack0:b4@4/%u",
+			 i, i, i, i);
+		snprintf(want, sizeof(want), "p:kprobes/testprobe do_work arg1=$stack0:s%u arg2=$stack0:u%u "
+			 "arg3=$stack0:x%u arg4=$stack0:b4@4/%u", i, i, i, i);
+		CHECK_STR(listing(line), want);
+	}
+}
+
 static void t_limits_and_blanks(void)
 {
 	char line[256];
@@ -594,5 +682,6 @@ int main(void)
 	RUN(t_round_trip);
 	RUN(t_resolve);
 	RUN(t_limits_and_blanks);
+	RUN(t_selftest_args);
 	return check_done();
 }

@@ -10,8 +10,8 @@
 
 static struct trace_event_def def;
 static struct hist_spec spec;
-static struct hist_table table;
-static struct hist_entry slots[2 * HIST_MAX_SIZE];
+static struct hist_part table;
+static uint8_t slots[2 * HIST_MAX_SIZE * (sizeof(struct hist_entry) + HIST_MAX_KEYS * HIST_STRING_MAX)];
 static const struct hist_entry *order[HIST_MAX_SIZE];
 static char err[TRACE_ERR_MAX];
 static char out[16384];
@@ -40,7 +40,7 @@ static int setup(const char *trigger)
 	def.resolved = true;
 	if (hist_parse(trigger, &def, &spec, err, sizeof(err)))
 		return -1;
-	hist_init(&table, &spec, slots);
+	hist_part_init(&table, &spec, slots);
 	return 0;
 }
 
@@ -52,14 +52,16 @@ static void hit(uint64_t a, uint64_t b)
 
 	regs.di = a;
 	regs.si = b;
+	struct hist_ctx hc = { .ts_ns = 5000, .cpu = 1, .pid = 1 };
+
 	fetch_args(&def, &ctx, rec, sizeof(rec));
-	hist_update(&table, &def, rec, 5000);
+	hist_update(&spec, &table, &def, rec, &hc);
 }
 
 static const char *show(void)
 {
 	out[0] = '\0';
-	hist_print(&table, &def, addr_to_sym, order, emit, NULL);
+	hist_print(&spec, &table, &def, addr_to_sym, "kp-shell", order, emit, NULL);
 	return out;
 }
 
@@ -151,11 +153,11 @@ static void t_filter_pause_size(void)
 	show();
 	CHECK(strstr(out, "sort=hitcount:size=2048 if b > 2 [active]"));
 	CHECK(strstr(out, "Hits: 1\n"));
-	table.spec.paused = true;
+	spec.paused = true;
 	hit(1, 3);
 	show();
 	CHECK(strstr(out, "[paused]") && strstr(out, "Hits: 1\n"));
-	hist_clear(&table);
+	hist_part_clear(&table, &spec);
 	show();
 	CHECK(strstr(out, "Entries: 0\n"));
 	/* full: new keys are dropped and counted, old keys still count */
@@ -165,6 +167,111 @@ static void t_filter_pause_size(void)
 	hit(5, 0);
 	show();
 	CHECK(strstr(out, "    Hits: 129\n    Entries: 128\n    Dropped: 72\n"));
+}
+
+static int host_read(void *dst, uint64_t addr, size_t n)
+{
+	memcpy(dst, (const void *)(uintptr_t)addr, n);
+	return 0;
+}
+
+/* "p:ev do_work name=+0(%di):string n=%si c=$comm": string keys, as Linux's. */
+static void str_hit(struct hist_part *p, const char *name, uint64_t n, unsigned int cpu)
+{
+	struct pt_regs regs = { 0 };
+	struct fetch_ctx ctx = { .regs = &regs, .comm = "kp-shell", .read_mem = host_read };
+	struct hist_ctx hc = { .ts_ns = 1, .cpu = cpu, .pid = 1 };
+	uint8_t rec[TRACE_RECORD_MAX];
+	static char buf[TRACE_STRING_MAX];	/* the fetch reads a whole string's worth */
+
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, name, strlen(name));
+	regs.di = (uint64_t)(uintptr_t)buf;
+	regs.si = n;
+	fetch_args(&def, &ctx, rec, sizeof(rec));
+	hist_update(&spec, p, &def, rec, &hc);
+}
+
+static int str_setup(const char *trigger)
+{
+	CHECK_EQ(trace_event_parse("p:ev do_work name=+0(%di):string n=%si c=$comm", &def, err,
+				   sizeof(err)), 0);
+	def.resolved = true;
+	if (hist_parse(trigger, &def, &spec, err, sizeof(err)))
+		return -1;
+	hist_part_init(&table, &spec, slots);
+	return 0;
+}
+
+static void t_string_and_common_keys(void)
+{
+	static uint8_t mem2[2 * HIST_DEFAULT_SIZE * 256];
+	struct hist_part cpu1;
+
+	CHECK_EQ(str_setup("hist:keys=name:vals=n:sort=name"), 0);
+	CHECK_EQ(spec.key_size, HIST_STRING_MAX);
+	str_hit(&table, "read", 1, 0);
+	str_hit(&table, "open", 2, 0);
+	str_hit(&table, "read", 3, 0);
+	show();
+	CHECK(strstr(out, "# trigger info: hist:keys=name:vals=hitcount,n:sort=name:size=2048 [active]\n"));
+	CHECK(strstr(out, "{ name: open                                               } hitcount:          1  n:          2\n"
+			  "{ name: read                                               } hitcount:          2  n:          4\n"));
+	/* a string and a number together; $comm, and common_pid.execname / common_cpu */
+	CHECK_EQ(str_setup("hist:keys=c,common_pid.execname,cpu:sort=common_cpu"), 0);
+	CHECK_EQ(spec.key_size, HIST_STRING_MAX + 16);
+	str_hit(&table, "x", 0, 1);
+	str_hit(&table, "x", 0, 0);
+	str_hit(&table, "x", 0, 1);
+	show();
+	CHECK(strstr(out, "hist:keys=c,common_pid.execname,common_cpu:vals=hitcount:sort=common_cpu:size=2048"));
+	CHECK(strstr(out, "{ c: kp-shell                                          , common_pid: kp-shell        [         1], "
+			  "common_cpu:          0 } hitcount:          1\n"
+			  "{ c: kp-shell                                          , common_pid: kp-shell        [         1], "
+			  "common_cpu:          1 } hitcount:          2\n"));
+	/* parts merge: counts add, keys join, Totals count what was merged */
+	CHECK_EQ(str_setup("hist:keys=name:vals=n:sort=hitcount.descending"), 0);
+	hist_part_init(&cpu1, &spec, mem2);
+	str_hit(&table, "a", 1, 0);
+	str_hit(&cpu1, "a", 10, 1);
+	str_hit(&cpu1, "b", 5, 1);
+	hist_merge(&spec, &table, &cpu1);
+	show();
+	CHECK(strstr(out, "{ name: a                                                  } hitcount:          2  n:         11\n"
+			  "{ name: b                                                  } hitcount:          1  n:          5\n"));
+	CHECK(strstr(out, "    Hits: 3\n    Entries: 2\n    Dropped: 0\n"));
+	/* strings are refused where Linux's would be nonsense here */
+	CHECK_EQ(str_setup("hist:keys=n:vals=name"), -1);
+	CHECK_STR(err, "field 'name' is a string: a value must be a number");
+	CHECK_EQ(str_setup("hist:keys=name.hex"), -1);
+	CHECK_STR(err, "a string key takes no modifier: name.hex");
+	CHECK_EQ(str_setup("hist:keys=n.execname"), -1);
+	CHECK_STR(err, "execname is only for common_pid");
+}
+
+/* A full table merged into a full one: the new keys are dropped with their hits. */
+static void t_merge_full(void)
+{
+	static uint8_t mem2[2 * HIST_MIN_SIZE * 64];
+	struct hist_part other;
+
+	CHECK_EQ(setup("hist:keys=a:size=1"), 0);
+	hist_part_init(&other, &spec, mem2);
+	for (int i = 0; i < 128; i++)
+		hit((uint64_t)i, 0);
+	for (int i = 0; i < 5; i++) {
+		struct pt_regs regs = { 0 };
+		struct fetch_ctx ctx = { .regs = &regs };
+		struct hist_ctx hc = { 0 };
+		uint8_t rec[TRACE_RECORD_MAX];
+
+		regs.di = 1000 + (uint64_t)(i % 2);	/* two new keys, 3 and 2 hits */
+		fetch_args(&def, &ctx, rec, sizeof(rec));
+		hist_update(&spec, &other, &def, rec, &hc);
+	}
+	hist_merge(&spec, &table, &other);
+	show();
+	CHECK(strstr(out, "    Hits: 128\n    Entries: 128\n    Dropped: 5\n"));
 }
 
 static const struct {
@@ -222,6 +329,8 @@ int main(void)
 	RUN(t_modifiers);
 	RUN(t_filter_pause_size);
 	RUN(t_errors);
+	RUN(t_string_and_common_keys);
+	RUN(t_merge_full);
 	RUN(t_bars);
 	return check_done();
 }

@@ -174,7 +174,7 @@ KTEST(kevents, entry_event_records_args)
 	KT_EXPECT_EQ(arg_value(ev, 0), 40);
 	KT_EXPECT_EQ(arg_value(ev, 1), 2);	/* 0x102 as u8 */
 	KT_EXPECT_EQ(arg_value(ev, 2), 7);
-	KT_EXPECT_EQ(ev->nhit, 1);
+	KT_EXPECT_EQ(kevent_hits(ev), 1);
 	KT_EXPECT_EQ(kevent_misses(ev), 0);
 	KT_EXPECT_EQ(next_hit(NULL), 0);
 	KT_EXPECT_EQ(kevent_enable("kt/*", false, msg, sizeof(msg)), 1);
@@ -203,7 +203,7 @@ KTEST(kevents, return_event_sees_retval)
 	kevent_enable("kt/fib", true, msg, sizeof(msg));
 	trace_buffer_clear();
 	KT_EXPECT_EQ(fib(6), 8);
-	KT_EXPECT_EQ(find("kt/fib")->nhit, 25);
+	KT_EXPECT_EQ(kevent_hits(find("kt/fib")), 25);
 	cleanup();
 }
 
@@ -216,7 +216,7 @@ KTEST(kevents, return_event_reads_args_saved_at_entry)
 	own_events_start();
 	KT_ASSERT(define("r:kt/fa kp_target_fib n=$arg1 r=$retval") == 0);
 	ev = find("kt/fa");
-	KT_ASSERT(ev && ev->def.entry_args && ev->rp.entry_handler);
+	KT_ASSERT(ev && ev->def.entry_args && ev->probes->rp.entry_handler);
 	kevent_enable("kt/fa", true, msg, sizeof(msg));
 	trace_buffer_clear();	/* right before the calls: see the file's comment */
 	KT_EXPECT_EQ(fib(2), 1);
@@ -265,7 +265,7 @@ KTEST(kevents, filter_passes_and_blocks)
 		KT_EXPECT_OR_BREAK(arg_value(ev, 0) == 3 || arg_value(ev, 1) == 12);
 	}
 	KT_EXPECT_EQ(n, 2);
-	KT_EXPECT_EQ(ev->nhit, 4);	/* hits count before the filter */
+	KT_EXPECT_EQ(kevent_hits(ev), 4);	/* hits count before the filter */
 	/* a bad filter leaves the old one */
 	KT_EXPECT(kevent_set_filter("kt/f", "nosuch == 1", msg, sizeof(msg)) < 0);
 	KT_EXPECT(strstr(msg, "nosuch") != NULL);
@@ -349,7 +349,7 @@ KTEST(kevents, buffer_overwrites_and_counts)
 	kevent_enable("kt/loop", true, msg, sizeof(msg));
 	loop(2000);
 	kevent_enable("kt/loop", false, msg, sizeof(msg));
-	KT_EXPECT_EQ(ev->nhit, 2000);
+	KT_EXPECT_EQ(kevent_hits(ev), 2000);
 	/* other events may write too: the buffer's own books must still balance */
 	trace_buffer_info(&info);
 	KT_EXPECT(info.written >= 2000);
@@ -394,5 +394,45 @@ KTEST(kevents, removal_clears_buffer_and_leaks_nothing)
 	}
 	heap_stats(&after);
 	KT_EXPECT_EQ(after.objects_in_use, before.objects_in_use);
+	cleanup();
+}
+
+KTEST(kevents, probe_points_share_one_event)
+{
+	uint64_t text = kernel_text_checksum();
+	struct kevent *ev;
+	unsigned int before = kevent_count();
+
+	own_events_start();
+	KT_ASSERT(define("p:kt/two kp_target_add a=%di") == 0);
+	KT_ASSERT(define("p:kt/two kp_target_fib a=%di") == 0);
+	KT_EXPECT_EQ(kevent_count(), before + 1);
+	ev = find("kt/two");
+	KT_ASSERT(ev && ev->nprobes == 2);
+	/* Linux's refusals: another type, other args, the same point again */
+	KT_EXPECT_EQ(define("r:kt/two kp_target_loop"), -EEXIST);
+	KT_EXPECT_EQ(define("p:kt/two kp_target_loop a=%di:u8"), -EEXIST);
+	KT_EXPECT_EQ(define("p:kt/two kp_target_fib a=%di"), -EEXIST);
+	KT_EXPECT_EQ(ev->nprobes, 2);
+	KT_EXPECT_EQ(kevent_enable("kt/two", true, msg, sizeof(msg)), 1);
+	trace_buffer_clear();
+	add(5, 0);
+	fib(1);
+	KT_ASSERT(next_hit(NULL));
+	KT_EXPECT_EQ(hit->event_id, ev->id);
+	KT_EXPECT_EQ(hit->ip, (uint64_t)kp_target_add);
+	KT_EXPECT_EQ(arg_value(ev, 0), 5);
+	KT_ASSERT(next_hit(NULL));
+	KT_EXPECT_EQ(hit->event_id, ev->id);
+	KT_EXPECT_EQ(hit->ip, (uint64_t)kp_target_fib);
+	KT_EXPECT_EQ(kevent_hits(ev), 2);
+	/* one point off an enabled event; the last one stays until it is disabled */
+	KT_EXPECT_EQ(define("-:kt/two kp_target_add"), 0);
+	KT_EXPECT_EQ(ev->nprobes, 1);
+	KT_EXPECT_EQ(define("-:kt/two kp_target_fib"), -EBUSY);
+	kevent_enable("kt/two", false, msg, sizeof(msg));
+	KT_EXPECT_EQ(define("-:kt/two kp_target_fib"), 0);
+	KT_EXPECT(find("kt/two") == NULL);
+	KT_EXPECT_EQ(kernel_text_checksum(), text);
 	cleanup();
 }

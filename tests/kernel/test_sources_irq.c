@@ -66,7 +66,7 @@ KTEST(irq, find_and_route)
 	KT_EXPECT_EQ(irq_set_cpu(3, 0), -ENOENT);
 	KT_EXPECT_EQ(irq_set_cpu(4, last), 0);
 	for (unsigned int g = 0; g < IRQ_MAX_GSI; g++) {
-		if (!irq_get_info(g, &in) && in.irq == 4) {
+		if (!irq_get_info(g, 0, &in) && in.irq == 4) {
 			found = true;
 			KT_EXPECT_EQ(in.cpu, last);
 			KT_EXPECT(in.name && !strcmp(in.name, "com1"));
@@ -75,5 +75,6 @@ KTEST(irq, find_and_route)
 	}
 	KT_EXPECT(found);
 	KT_EXPECT_EQ(irq_set_cpu(4, 0), 0);
-	KT_EXPECT_EQ(irq_get_info(IRQ_MAX_GSI, &in), -ENOENT);
+	KT_EXPECT_EQ(irq_get_info(IRQ_MAX_GSI, 0, &in), -ENOENT);
+	KT_EXPECT_EQ(irq_get_info(0, IRQ_MAX_SHARED, &in), -ENOENT);
 }

@@ -1,6 +1,7 @@
 """scripts/bench_linux.py's host side: console parsing, the side-by-side
-rows, the cpio writer. No kernel is fetched or booted (that is
-`make bench-linux`, kept out of make test)."""
+rows, the cpio writer, the library walk, and the one error: line when the
+packages cannot be had (apt stubs on PATH). No package is fetched and no
+kernel is booted (that is `make bench-linux`, kept out of make test)."""
 import gzip
 import os
 import sys
@@ -8,6 +9,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "scripts"))
 import bench_linux as bl  # noqa: E402
+import bench_linux_xdp as blx  # noqa: E402
 
 CASES = {"kprobe_step": "optimized=0 boostable=0 ftrace=0 aggregated=0",
          "kprobe_boost": "optimized=0 boostable=1 ftrace=0 aggregated=0",
@@ -29,6 +31,9 @@ def console(skip=()):
                      "[kpbench] [OPTIMIZED]" % name)
         lines.append("[    5.2] kpbench: case=%s restored=1 waited_ms=0" % name)
     lines.append("kpbench: case=attach stride=16 listed=2730 blacklisted=900")
+    for k in range(1, 9):
+        lines.append("kpbench: case=attach_curve registered=%d attach_tsc=%d hits=0"
+                     % (k * 341, k * k * 341000000))
     lines.append("kpbench: case=attach candidates=2730 attached=2577 refused=153 "
                  "attach_tsc=2577000 detach_tsc=5154000 hits_running=9 changed=0")
     lines.append("kpbench: done")
@@ -50,6 +55,8 @@ def test_parse_rows():
     assert "bytes restored" in byname["linux_ftrace"][3]
     assert byname["linux_attach_per_probe"][1] == 1000
     assert byname["linux_detach_per_probe"][1] == 2000
+    # the cost of one more probe as more are armed: (2k - 1) M each
+    assert "by eighths of the list: 1.0M / 3.0M / 5.0M" in byname["linux_attach_per_probe"][3]
 
 
 def test_parse_reports_missing_case():
@@ -76,3 +83,103 @@ def test_cpio_newc():
     assert b"init\0" in data and b"TRAILER!!!\0" in data
     assert len(data) % 4 == 0
     assert gzip.decompress(gzip.compress(data)) == data
+
+
+# ---- when the packages cannot be had: one error: line, status 1, at once ----
+
+def fake_tools(tmp_path, apt_cache, apt_get="exit 100"):
+    """A bin/ with apt-cache, apt-get and dpkg stubs; -> its path."""
+    b = tmp_path / "bin"
+    b.mkdir()
+    for name, body in (("apt-cache", apt_cache), ("apt-get", apt_get), ("dpkg", "exit 2")):
+        (b / name).write_text("#!/bin/sh\n" + body + "\n")
+        (b / name).chmod(0o755)
+    return str(b)
+
+
+def run_main(monkeypatch, capsys, tmp_path, path):
+    monkeypatch.setattr(bl, "PEER", str(tmp_path / "peer"))
+    monkeypatch.setenv("PATH", path)
+    monkeypatch.setattr(sys, "argv", ["bench_linux.py"])
+    try:
+        bl.main()
+    except SystemExit as e:
+        status = e.code
+    else:
+        status = 0
+    out = capsys.readouterr().out.splitlines()
+    return status, [line for line in out if line.startswith("error:")]
+
+
+def test_error_without_apt(monkeypatch, capsys, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    status, errors = run_main(monkeypatch, capsys, tmp_path, str(empty))
+    assert status == 1
+    assert len(errors) == 1 and "apt-get not found" in errors[0]
+
+
+def test_error_when_apt_knows_no_kernel(monkeypatch, capsys, tmp_path):
+    status, errors = run_main(monkeypatch, capsys, tmp_path, fake_tools(tmp_path, "exit 0"))
+    assert status == 1
+    assert len(errors) == 1 and "no linux-image-*-cloud-amd64" in errors[0]
+
+
+def test_error_when_download_refused(monkeypatch, capsys, tmp_path):
+    # apt-cache knows the packages; apt-get download says no, as it does offline
+    cache = ('case "$*" in\n'
+             '*show*) echo "Depends: linux-headers-6.1.0-9-common (= 1), linux-kbuild-6.1" ;;\n'
+             '*image*) echo "linux-image-6.1.0-9-cloud-amd64 - Linux" ;;\n'
+             '*headers*) echo "linux-headers-6.1.0-9-cloud-amd64 - headers" ;;\n'
+             'esac')
+    status, errors = run_main(monkeypatch, capsys, tmp_path,
+                              fake_tools(tmp_path, cache, "echo 'E: no network' >&2; exit 100"))
+    assert status == 1
+    assert len(errors) == 1 and "apt-get download failed (status 100)" in errors[0]
+    assert not os.path.exists(str(tmp_path / "peer" / "root" / ".unpacked"))
+
+
+# ---- the XDP boot ----
+
+XDP_CONSOLE = """kpbench: uname=6.1.0-57-amd64
+kpbench: mac=52:54:00:12:34:56
+kpbench: case=xdp_generic_jit ready xdp=xdpgeneric/id:5
+kpbench: case=xdp_generic_jit rx=100
+kpbench: case=xdp_generic_jit rx_packets=1000 rx_dropped=0 jit=1
+[   9.1] kpbench: case=xdp_generic_jit busy_tsc=2000000 irq_tsc=1000 softirq_tsc=1999000 irqs=10 softirqs=20 polls=20 frames=1000
+kpbench: case=xdp_generic_interp error=ip_link_xdpgeneric
+kpbench: done"""
+
+
+def test_xdp_parse():
+    rows, errors = blx.parse(XDP_CONSOLE, {"xdp_generic_jit": 5000})
+    assert errors == ["xdp_generic_interp: error=ip_link_xdpgeneric"]
+    assert rows[0][:3] == ("linux_xdp_generic_jit", 2000, "tsc/pkt")
+    assert "50.0 frames/poll" in rows[0][3] and "host sent 5000" in rows[0][3]
+    ours = {"xdp_drop_flood": (6000000, "pps", "native drop: 9 frames, 160 ticks/frame")}
+    p = {ln: (ov, ratio) for ln, _, _, ov, ratio in bl.pairs(rows, ours)}
+    assert p["linux_xdp_generic_jit"] == (160, 2000 / 160)
+
+
+def test_xdp_libraries_resolved_inside_the_tree(tmp_path):
+    # libc6's loader link is absolute: it must resolve in the unpacked tree
+    root = tmp_path / "root"
+    (root / "lib" / "x86_64-linux-gnu").mkdir(parents=True)
+    (root / "lib64").mkdir()
+    (root / "lib" / "x86_64-linux-gnu" / "ld-linux-x86-64.so.2").write_bytes(b"ld")
+    os.symlink("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+               str(root / "lib64" / "ld-linux-x86-64.so.2"))
+    got = blx.inside(str(root), "/lib64/ld-linux-x86-64.so.2")
+    assert got == str(root / "lib" / "x86_64-linux-gnu" / "ld-linux-x86-64.so.2")
+    assert blx.inside(str(root), "/lib/x86_64-linux-gnu/libnothere.so.1") is None
+
+
+def test_headers_follow_the_tree(tmp_path):
+    # fresh from dpkg -x, then as left by a copy of build/ from elsewhere
+    hdr = tmp_path / "usr" / "src" / "linux-headers-6.1.0-9-cloud-amd64"
+    hdr.mkdir(parents=True)
+    for was in ("/usr/src/", "/elsewhere/build/linux-peer/root/usr/src/"):
+        (hdr / "Makefile").write_text("include %slinux-headers-6.1.0-9-common/Makefile\n" % was)
+        bl.fix_headers(str(tmp_path), "6.1.0-9")
+        assert (hdr / "Makefile").read_text() == (
+            "include %s/usr/src/linux-headers-6.1.0-9-common/Makefile\n" % tmp_path)

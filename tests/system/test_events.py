@@ -331,7 +331,7 @@ MALFORMED = [
     
     ("p nosuch_function", "Invalid probed address or symbol (column 2"),
     ("p kp_target_add+1", "Probe point is not an instruction boundary"),
-    ("p kp_target_add+4096", "past the end"),
+    ("p kp_target_add+0x40000000", "not kernel text"),
     ("p kp_target_add-4", "Invalid probed address or symbol"),
     ("p kp_target_add%ret", "Invalid probed address suffix (column 15"),
     ("r kp_target_add+4", "Retprobe address must be an function entry"),
@@ -344,7 +344,8 @@ MALFORMED = [
     ("p log_buf", "not kernel text"),
     ("p othermod:kp_target_add", "no module 'othermod'"),
     ("p:dup kp_target_add", "There is already the exact same probe event"),
-    ("p:dup kp_target_fib", "Given group/event name is already used by another event"),
+    ("p:dup kp_target_fib x=%di", "Argument type or name is different from existing probe (column 20"),
+    ("p:dup kp_target_fib $stack", "Argument type or name is different from existing probe (column 20"),
     ("r:dup kp_target_add", "Probe type is different from existing probe (column 0"),
     ("p:dup kp_target_add x=%di", "Argument type or name is different from existing probe (column 20"),
     ("p:kp/ nosuch_*", "no function matches"),
@@ -353,7 +354,8 @@ MALFORMED = [
     ("-:", "Event name is not specified"),
     ("-:nosuch", "no event matches 'nosuch'"),
     ("-:dup kp_target_fib", "no event matches 'dup' at kp_target_fib"),
-    ("-:dup kp_target_add extra", "only a probe point may follow"),
+    ("-:dup kp_target_add extra", "no event matches 'dup' at kp_target_add"),
+    ("-:dup kp_target_add " + "x" * 64, "Argument expression is too long"),
 ]
 
 
@@ -587,7 +589,18 @@ def test_hist_trigger_keys_counts_sort_totals(guest):
     expect("{ a:          9 } hitcount:          1  b:          9" in guest.cmd_ok("hist h"), "cont")
     guest.cmd_ok("trigger h 'hist:keys=a:clear'")
     expect("Entries: 0" in guest.cmd_ok("hist h"), "clear")
-    expect("one per event" in guest.cmd_err("trigger h 'hist:keys=b'"), "second trigger")
+    # a second trigger with other keys, printed after the first as Linux does
+    guest.cmd_ok("trigger h 'hist:keys=b:sort=b'")
+    call(guest, "kp_target_add 4 8")
+    expect(guest.cmd_ok("trigger h").splitlines() ==
+           ["hist:keys=a:vals=hitcount,b:sort=hitcount:size=2048 [active]",
+            "hist:keys=b:vals=hitcount:sort=b:size=2048 [active]"], guest.cmd_ok("trigger h"))
+    two = guest.cmd_ok("hist h").split("\n\n\n# event histogram\n")
+    expect(len(two) == 2 and "Hits: 1\n" in two[0] and two[1].startswith("#\n# trigger info: hist:keys=b:") and
+           "{ b:          8 } hitcount:          1" in two[1], two)
+    expect("File exists" in guest.cmd_err("trigger h 'hist:keys=b'"), "the same trigger twice")
+    guest.cmd_ok("trigger h '!hist:keys=b'")
+    expect("no hist trigger" in guest.cmd_err("trigger h 'hist:keys=b:clear'"), "clear of none")
     expect("Couldn't find field: zz" in guest.cmd_err("trigger h 'hist:keys=zz'"), "bad field")
     guest.cmd_ok("trigger h '!hist:keys=a'")
     expect(guest.cmd_ok("trigger h").strip() == "# Available triggers:\n# hist", "not removed")
@@ -663,7 +676,165 @@ def test_tracefs_format_id_events(guest):
     guest.cmd_ok("filter f 'a > 1'")
     ev = guest.cmd_ok("events").splitlines()
     expect(len(ev) == 4 and ev[0] == "kprobes/" and ev[2] == "g/", ev)
-    expect(re.match(r"^  f +id %d +enable 0  filter set  trigger none$" % eid, ev[1]), ev)
-    expect(re.match(r"^  r +id \d+ +enable 1  filter none  trigger none$", ev[3]), ev)
+    expect(re.match(r"^  f +id %d +enable 0  filter set  trigger none  points 1  hits 0$" % eid, ev[1]), ev)
+    expect(re.match(r"^  r +id \d+ +enable 1  filter none  trigger none  points 1  hits 0$", ev[3]), ev)
     expect("no event matches" in guest.cmd_err("format nosuch"), "format nosuch")
     guest.cmd_ok("disable all")
+
+
+def test_multiprobe_event(guest):
+    """Several probe points on one event, as Linux 6.x (its kprobe_multiprobe.tc and the
+    multiprobe cases of kprobe_syntax_errors.tc): appended when the fetch-args agree,
+    listed one line per point, enabled, filtered and counted as one event."""
+    reset(guest)
+    ev = "p:kprobes/testevent"
+    add, fib = ev + " kp_target_add a=%di", ev + " kp_target_fib a=%di"
+    # kprobe_multiprobe.tc: two points, removed by name together, or one by its place
+    guest.cmd_ok(add)
+    expect("added a probe point to kprobes/testevent (2 points)" in guest.cmd_ok(fib), "append")
+    expect(guest.cmd_ok("kprobe_events").splitlines() == [add, fib], guest.cmd_ok("kprobe_events"))
+    guest.cmd_ok("-:kprobes/testevent")
+    expect(guest.cmd_ok("kprobe_events") == "", "both points removed by name")
+    guest.cmd_ok(add)
+    guest.cmd_ok(fib)
+    expect(guest.cmd_ok("-:kprobes/testevent kp_target_add").strip() ==
+           "removed 1 probe point of kprobes/testevent", "one point")
+    expect(guest.cmd_ok("kprobe_events").splitlines() == [fib], guest.cmd_ok("kprobe_events"))
+    guest.cmd_err(ev + " kp_target_add $stack")       # appending a different type fails
+    # the multiprobe error_log cases, each at Linux's column
+    col = len(ev + " kp_target_fib ")
+    for line, msg, pos in (("r:kprobes/testevent kp_target_add", "Probe type is different from existing probe", 0),
+                           (ev + " kp_target_fib b=%di", "Argument type or name is different from existing probe", col),
+                           (ev + " kp_target_fib a=%di:u8", "Argument type or name is different from existing probe", col),
+                           (ev + ' kp_target_fib a=\\"foo"', "Argument type or name is different from existing probe", col),
+                           (ev + " kp_target_fib", "Argument type or name is different from existing probe", 0),
+                           (fib, "There is already the exact same probe event", 0)):
+        err = guest.cmd_err(line)
+        expect(err == "error: %s (column %d; see error_log)" % (msg, pos), (line, err))
+    expect(guest.cmd_ok("kprobe_events").splitlines() == [fib], "a refused line changed something")
+    # points in definition order across events; the same place with other args is a point too
+    guest.cmd_ok("p:other kp_target_add")
+    guest.cmd_ok(add)
+    guest.cmd_ok(ev + " kp_target_add a=%si")
+    listing = guest.cmd_ok("kprobe_events").splitlines()
+    expect(listing == [fib, "p:kprobes/other kp_target_add", add, ev + " kp_target_add a=%si"], listing)
+    ev_lines = [l for l in guest.cmd_ok("events").splitlines() if "testevent" in l]
+    expect(len(ev_lines) == 1 and ev_lines[0].endswith("points 3  hits 0"), ev_lines)
+    # enable, filter and trace act on the event: every point
+    expect(guest.cmd_ok("enable testevent").strip() == "enabled 1 event", "enable")
+    call(guest, "kp_target_add 7 9")
+    call(guest, "kp_target_fib 1")
+    got = sorted((g[1], g[2].split("+")[0], g[3]) for g in entries(guest))
+    expect(got == [("testevent", "kp_target_add", "a=0x7"), ("testevent", "kp_target_add", "a=0x9"),
+                   ("testevent", "kp_target_fib", "a=0x1")], got)
+    prof = [l.split() for l in guest.cmd_ok("kprobe_profile testevent").splitlines()]
+    expect(prof == [["testevent", "1", "0"]] * 3, prof)           # one line per point, as Linux
+    expect(re.search(r"^  testevent .* points 3  hits 3$", guest.cmd_ok("events"), re.M), "hits of the event")
+    guest.cmd_ok("filter testevent 'a == 1'")
+    guest.cmd_ok("trace clear")
+    call(guest, "kp_target_add 1 5")
+    call(guest, "kp_target_fib 1")
+    got = sorted(g[2].split("+")[0] for g in entries(guest))
+    expect(got == ["kp_target_add", "kp_target_fib"], got)          # a=%di at add, fib; not a=%si
+    # one point off an enabled event is allowed; its last point is not
+    guest.cmd_ok("-:testevent kp_target_add a=%si")
+    guest.cmd_ok("-:testevent kp_target_add")
+    expect(guest.cmd_ok("kprobe_events").splitlines() == [fib, "p:kprobes/other kp_target_add"], "removed")
+    expect("in use" in guest.cmd_err("-:testevent kp_target_fib"), "last point of an enabled event")
+    # a point added to an enabled event fires at once
+    guest.cmd_ok(add)
+    guest.cmd_ok("trace clear")
+    call(guest, "kp_target_add 1 0")
+    expect([g[2].split("+")[0] for g in entries(guest)] == ["kp_target_add"], "new point armed")
+    guest.cmd_ok("disable testevent")
+    guest.cmd_ok("-:kprobes/")                           # Linux's whole-group removal
+    expect(guest.cmd_ok("kprobe_events") == "", guest.cmd_ok("kprobe_events"))
+
+
+def test_hist_string_and_common_keys(guest):
+    """A :string fetch-arg ($comm here) as a key, with common_pid.execname and common_cpu,
+    on an event of two probe points: the trigger counts the hits of both."""
+    reset(guest)
+    guest.cmd_ok("p:hs kp_target_add c=$comm a=%di")
+    guest.cmd_ok("p:hs kp_target_fib c=$comm a=%di")
+    guest.cmd_ok("trigger hs 'hist:keys=c,a:sort=a.descending'")
+    for a in (1, 3, 3):
+        call(guest, "kp_target_add %d 0" % a)
+    call(guest, "kp_target_fib 1")
+    lines = [l for l in guest.cmd_ok("hist hs").splitlines() if l.startswith("{") or "Hits" in l]
+    pad = "kp-shell" + " " * 42
+    expect(lines == ["{ c: %s, a:          3 } hitcount:          2" % pad,
+                     "{ c: %s, a:          1 } hitcount:          2" % pad,
+                     "    Hits: 4"], lines)
+    guest.cmd_ok("trigger hs '!hist:keys=c,a'")
+    guest.cmd_ok("trigger hs 'hist:keys=common_pid.execname,common_cpu:vals=a'")
+    call(guest, "kp_target_add 5 0")
+    hist = guest.cmd_ok("hist hs")
+    expect("# trigger info: hist:keys=common_pid.execname,common_cpu:vals=hitcount,a:sort=hitcount:size=2048 [active]"
+           in hist, hist)
+    expect("{ common_pid: kp-shell        [         1], common_cpu:          0 } hitcount:          1"
+           "  a:          5" in hist, hist)
+    expect("a value must be a number" in guest.cmd_err("trigger hs 'hist:keys=a:vals=c'"), "string value")
+    guest.cmd_ok("trigger hs '!hist:keys=common_pid.execname,common_cpu'")
+    guest.cmd_ok("-:hs")
+
+
+def test_linux_kprobe_selftests(guest):
+    """Linux 6.12's tools/testing/selftests/ftrace/test.d/kprobe cases that apply here, each
+    on the target functions (vfs_read and the fork function are kp_target_* here)."""
+    reset(guest)
+    # add_and_remove.tc, kprobe_eventname.tc: names, generated and given
+    guest.cmd_ok("p kp_target_add")
+    guest.cmd_ok("p:event1 kp_target_add")
+    guest.cmd_ok("p:kprobes2/event2 kp_target_add")
+    ev = guest.cmd_ok("events")
+    for name in ("kprobes/", "  p_kp_target_add_0 ", "  event1 ", "kprobes2/", "  event2 "):
+        expect(name in ev, (name, ev))
+    guest.cmd_ok("kprobe_events clear")
+    # probepoint.tc: SYM, its address, SYM+offset of the next function; not before SYM
+    addr = addr_of(guest, "kp_target_add")
+    size = int(re.search(r"kp_target_add\+0x0/0x([0-9a-f]+)", guest.cmd_ok("ksym kp_target_add")).group(1), 16)
+    nxt = size
+    while not re.search(r" \S+\+0x0/0x", guest.cmd_ok("ksym kp_target_add+%d" % nxt)):
+        nxt += 1
+    for point in ("kp_target_add", "%#x" % addr, "kp_target_add+%d" % nxt):
+        guest.cmd_ok("p:testprobe " + point)
+        guest.cmd_ok("-:testprobe")
+    guest.cmd_err("p:testprobe kp_target_add-16")
+    guest.cmd_err("p:testprobe kp_target_add+0xfffffffffffffff0")
+    # kretprobe_return_suffix.tc: %return makes the same return probe as r
+    guest.cmd_ok("r:myprobeaccept kp_target_add")
+    r1 = guest.cmd_ok("kprobe_events")
+    guest.cmd_ok("-:myprobeaccept")
+    guest.cmd_ok("p:myprobeaccept kp_target_add%return")
+    expect(guest.cmd_ok("kprobe_events") == r1, (r1, guest.cmd_ok("kprobe_events")))
+    guest.cmd_ok("kprobe_events clear")
+    # profile.tc: a new event has 0 hits and 0 misses, a hit counts, removal drops the line
+    expect("myevent" not in guest.cmd_ok("kprobe_profile"), "profile before")
+    guest.cmd_ok("p:myevent kp_target_fib")
+    expect(re.match(r"^\s+myevent\s+0\s+0$", guest.cmd_ok("kprobe_profile").strip("\n")), "0 0")
+    guest.cmd_ok("enable myevent")
+    call(guest, "kp_target_fib 1")
+    expect(re.match(r"^\s+myevent\s+1\s+0$", guest.cmd_ok("kprobe_profile").strip("\n")), "1 0")
+    # busy_check.tc: clearing kprobe_events fails while an event is enabled
+    guest.cmd_err("kprobe_events clear")
+    guest.cmd_ok("disable myevent")
+    guest.cmd_ok("kprobe_events clear")
+    expect("myevent" not in guest.cmd_ok("kprobe_profile"), "profile after")
+    # kretprobe_entry_arg.tc: $arg1 at the return is what the entry saw
+    guest.cmd_ok("p:myevent1 kp_target_add arg=$arg1")
+    guest.cmd_ok("r:myevent2 kp_target_add arg=$arg1")
+    guest.cmd_ok("enable kprobes/*")
+    call(guest, "kp_target_add 77 1")
+    got = [(g[1], g[3]) for g in entries(guest)]
+    expect(got == [("myevent1", "arg=0x4d"), ("myevent2", "arg=0x4d")], got)
+    guest.cmd_ok("disable kprobes/*")
+    guest.cmd_ok("kprobe_events clear")
+    # kprobe_args_string.tc: the same string read twice
+    guest.cmd_ok("p:testprobe kp_target_strlen arg1=+0(%di):string arg2=+0(%di):string")
+    guest.cmd_ok("enable testprobe")
+    call(guest, "kp_target_strlen log_buf")
+    (e,) = entries(guest)
+    a = args_of(e[3])
+    expect(a["arg1"] == a["arg2"] and a["arg1"].startswith('"[    0.000000] kprobe64'), a)
+    guest.cmd_ok("disable testprobe")

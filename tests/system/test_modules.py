@@ -151,10 +151,11 @@ def test_module_bpf_objects_go_with_it(guest):
         out = guest.cmd_ok("insmod boot:bpfmod.ko obj=boot:kprobe_hist.o xdp=boot:xdp_drop.o "
                            "attach=bm.kprobe_hist")
         expect("bpfmod: loaded, attached bm.kprobe_hist" in out, out)
-        expect(re.search(r"^\s*\d+ kprobe\s+bm\.kprobe_hist\s+\d+\s+0\s+1 kprobe/kp_target_add",
+        # columns: id type name insns run_cnt run_time_ns users section
+        expect(re.search(r"^\s*\d+ kprobe\s+bm\.kprobe_hist\s+\d+\s+0\s+\d+\s+1 kprobe/kp_target_add",
                          guest.cmd_ok("bpf progs"), re.M), "not attached")
         guest.cmd_ok("call kp_target_add 3 4")
-        expect(re.search(r"^\s*\d+ kprobe\s+bm\.kprobe_hist\s+\d+\s+1\s+1 ",
+        expect(re.search(r"^\s*\d+ kprobe\s+bm\.kprobe_hist\s+\d+\s+1\s+\d+\s+1 ",
                          guest.cmd_ok("bpf progs"), re.M), "the program did not run")
         guest.cmd_ok("xdp attach bpf:bmx.xdp_prog")
         out = guest.cmd_ok("rmmod bpfmod")

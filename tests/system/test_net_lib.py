@@ -119,9 +119,11 @@ class Wire:
         self.guest_mac = None
         self.arp_answered = 0
 
-    def qemu_args(self, model="e1000"):
-        return ["-netdev", "socket,id=n0,udp=127.0.0.1:%d,localaddr=127.0.0.1:%d"
-                % (self.port, self.qemu_port), "-device", "%s,netdev=n0" % model]
+    def qemu_args(self, model="e1000", netdev="n0", mac=None):
+        """A NIC wired to this end; a second one needs its own netdev id and MAC."""
+        return ["-netdev", "socket,id=%s,udp=127.0.0.1:%d,localaddr=127.0.0.1:%d"
+                % (netdev, self.port, self.qemu_port),
+                "-device", "%s,netdev=%s%s" % (model, netdev, ",mac=" + mac if mac else "")]
 
     def send(self, frame):
         self.sock.sendto(frame, ("127.0.0.1", self.qemu_port))
@@ -256,12 +258,16 @@ def is_udp_to(f, port):
 RESULT_STAGES = ("delivered", "driver", "xdp", "ethernet", "arp", "ipv4", "icmp", "udp")
 
 
-def net_counters(guest):
-    """Parse `net`: {name: value} for the first interface, plus 'results':
+def net_counters(guest, iface="eth0"):
+    """Parse `net`: {name: value} for one interface, plus 'results':
     the per-result counters (delivered and every drop reason)."""
     out = guest.cmd_ok("net")
-    c, results = {}, {}
+    c, results, mine = {}, {}, False
     for line in out.splitlines():
+        if line[:1].strip():        # "ethN: ..." starts an interface's block
+            mine = line.startswith(iface + ":")
+        if not mine:
+            continue
         m = re.match(r"\s*([\w ]+):", line)
         for k, v in re.findall(r"(\w+)=(\d+)", line):
             c[k] = int(v)
@@ -292,9 +298,9 @@ def nonzero(d):
     return {k: v for k, v in d["results"].items() if v}
 
 
-def xdp_counters(guest):
-    """Parse `xdp status`: {'drop.packets': n, ..., 'prog': tag or None}."""
-    out = guest.cmd_ok("xdp status")
+def xdp_counters(guest, iface="eth0"):
+    """Parse `xdp status IFACE`: {'drop.packets': n, ..., 'prog': tag or None}."""
+    out = guest.cmd_ok("xdp status %s" % iface)
     c = {"prog": None, "raw": out}
     m = re.search(r"prog (.*) \(id \d+", out)
     if m:
@@ -307,11 +313,11 @@ def xdp_counters(guest):
     return c
 
 
-def wait_counter(guest, key, target, timeout=10.0):
+def wait_counter(guest, key, target, timeout=10.0, iface="eth0"):
     """Poll `net` until counter key reaches target; returns the counters."""
     end = time.time() + timeout
     while True:
-        c = net_counters(guest)
+        c = net_counters(guest, iface)
         v = c["results"].get(key, c.get(key))
         if v >= target or time.time() > end:
             return c

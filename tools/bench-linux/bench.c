@@ -29,6 +29,7 @@
 #define RUNS	9
 #define ITERS	256
 #define SAVED	8	/* bytes compared before and after */
+#define CURVE	8	/* attach_curve points */
 
 u64 kpb_target_mov(u64 a, u64 b);
 u64 kpb_target_fnop(u64 a, u64 b);
@@ -241,7 +242,7 @@ static int attach_all(void)
 	char *s, *line;
 	ssize_t len;
 	unsigned int n = 0, max = 0, refused = 0, changed = 0, i;
-	u64 t0, t1, t2, t3, addr, running;
+	u64 t0, t1, t2, t3, addr, running, during;
 	int err;
 
 	len = kernel_read_file_from_path(list, 0, &buf, INT_MAX, NULL, READING_UNKNOWN);
@@ -270,15 +271,21 @@ static int attach_all(void)
 
 	atomic_long_set(&hits, 0);
 	t0 = tsc();
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (register_kprobe(&kps[i])) {
 			kps[i].addr = NULL;	/* refused: e.g. a jump-label site */
 			refused++;
 		}
+		/* how the cost of one more grows with those already armed */
+		if ((i + 1) % (n / CURVE ? n / CURVE : 1) == 0)
+			pr_info("kpbench: case=attach_curve registered=%u attach_tsc=%llu hits=%ld\n",
+				i + 1, tsc() - t0, atomic_long_read(&hits));
+	}
 	t1 = tsc();
+	during = atomic_long_read(&hits);
 	target = kpb_target_mov;
 	loop_cost();		/* the kernel keeps running with all of them armed */
-	running = atomic_long_read(&hits);
+	running = atomic_long_read(&hits) - during;
 	t2 = tsc();
 	for (i = 0; i < n; i++)
 		if (kps[i].addr)
@@ -286,8 +293,8 @@ static int attach_all(void)
 	t3 = tsc();
 	for (i = 0; i < n; i++)
 		changed += kps[i].addr && memcmp(orig[i], kps[i].addr, SAVED);
-	pr_info("kpbench: case=attach candidates=%u attached=%u refused=%u attach_tsc=%llu detach_tsc=%llu hits_running=%llu changed=%u\n",
-		n, n - refused, refused, t1 - t0, t3 - t2, running, changed);
+	pr_info("kpbench: case=attach candidates=%u attached=%u refused=%u attach_tsc=%llu detach_tsc=%llu hits_attaching=%llu hits_running=%llu changed=%u\n",
+		n, n - refused, refused, t1 - t0, t3 - t2, during, running, changed);
 	err = 0;
 out:
 	vfree(kps);
