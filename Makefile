@@ -155,7 +155,9 @@ FORCE:
 
 # scripts/qemu.py builds every QEMU command line (tests and bench use it too).
 SMP ?= 2
-QEMU_RUN := QEMU=$(QEMU) $(PYTHON) scripts/qemu.py --iso $(B)/kprobe64.iso --mem $(MEM) --smp $(SMP)
+# TFTP=DIR serves DIR at 10.0.2.2 (insmod tftp:FILE.ko, bpf load tftp:FILE.o).
+QEMU_RUN := QEMU=$(QEMU) $(PYTHON) scripts/qemu.py --iso $(B)/kprobe64.iso --mem $(MEM) --smp $(SMP) \
+	$(if $(TFTP),--tftp $(TFTP))
 
 run: $(B)/kprobe64.iso
 	@echo "kprobe64: console on this terminal; Ctrl-A X quits QEMU"
@@ -204,11 +206,12 @@ $(MO)/%.o: $(MDIR)/%.c $(DEPS_STAMP)
 	@$(if $(Q),echo "  CC [M]  $@")
 	$(Q)$(CC) $(MOD_CFLAGS) $($(notdir $*)-cflags) -DKBUILD_MODNAME='"$(notdir $*)"' -c $< -o $@
 
-# NAME.mod.o: the module's name in .modinfo, as Linux's modpost adds it.
-$(MO)/%.mod.o: $(DEPS_STAMP)
+# NAME.mod.o: the module's name in .modinfo and its struct module
+# (__this_module, what THIS_MODULE points at), as Linux's modpost adds them.
+$(MO)/%.mod.o: $(DEPS_STAMP) include/module.h
 	@mkdir -p $(dir $@)
-	$(Q)printf 'static const char name[] __attribute__((used, section(".modinfo"), aligned(1))) = "name=%s";\n' \
-	    $(notdir $*) | $(CC) $(filter-out -MD -MP,$(MOD_CFLAGS)) -x c -c - -o $@
+	$(Q)printf '#include "module.h"\nstatic const char name[] __attribute__((used, section(".modinfo"), aligned(1))) = "name=%s";\nstruct module __this_module __attribute__((section(".gnu.linkonce.this_module"))) = { .name = "%s" };\n' \
+	    $(notdir $*) $(notdir $*) | $(CC) $(filter-out -MD -MP,$(MOD_CFLAGS)) -x c -c - -o $@
 
 define mod_rule
 $(MO)/$(1).ko: $(call mod_objs,$(1)) $(MO)/$(1).mod.o
@@ -252,9 +255,12 @@ $(foreach t,$(HOST_BENCH),$(eval $(call bench_rule,$(t))))
 test-host: $(HOST_BINS)
 	$(Q)$(PYTHON) tests/run.py --host $(HOST_BINS)
 
-# The system tests of modules boot an ISO holding every sample and test module.
-TEST_ISO_FILES = $(wildcard $(B)/samples/modules/*.ko $(B)/tests/modules/*.ko) tests/modules/notelf.ko
-$(B)/kprobe64-modules.iso: $(B)/kprobe64.elf boot/grub.cfg test-modules
+# The system tests of modules boot an ISO holding every sample and test
+# module, and two eBPF objects for the module that loads them (bpfmod).
+MOD_ISO_BPF = $(B)/samples/bpf/kprobe_hist.o $(B)/samples/bpf/xdp_drop.o
+TEST_ISO_FILES = $(wildcard $(B)/samples/modules/*.ko $(B)/tests/modules/*.ko) tests/modules/notelf.ko \
+	$(MOD_ISO_BPF)
+$(B)/kprobe64-modules.iso: $(B)/kprobe64.elf boot/grub.cfg test-modules $(MOD_ISO_BPF)
 	$(call make_iso,$@,$(TEST_ISO_FILES))
 .PHONY: test-modules
 test-modules: | $(DEPS_STAMP)

@@ -10,6 +10,7 @@ struct bpf_loaded {
 	struct bpf_object *obj;		/* NULL: free slot */
 	char name[BPF_OBJ_NAME_LEN];	/* the NAME given to bpf load, or "" */
 	uint64_t loaded_ns;
+	struct module *owner;		/* the module that loaded it, or NULL (the console) */
 };
 
 /* Slot i if it holds an object, else NULL. */

@@ -18,26 +18,21 @@
 
 static int cmd_load(int argc, char **argv)
 {
-	const void *image;
-	size_t size;
+	struct file_blob f;
 	char err[160];
-	const char *src;
+	int ret;
 
 	if (argc < 3 || argc > 4)
-		return cmd_error("usage: bpf load boot:FILE|tftp:FILE [NAME]");
-	src = argv[2];
+		return cmd_error("usage: bpf load %s [NAME]", file_source_schemes());
 	if (argc == 4 && (strlen(argv[3]) >= 16 || !argv[3][0]))
 		return cmd_error("NAME must be 1 to 15 characters");
-	if (!strncmp(src, "tftp:", 5))
-		return cmd_error("tftp: loading over TFTP is not supported yet; use boot:FILE");
-	if (strncmp(src, "boot:", 5))
-		return cmd_error("unknown source '%s' (boot:FILE or tftp:FILE)", src);
-	image = boot_file(src + 5, &size);
-	if (!image)
-		return cmd_error("no boot module '%s' (make iso BPF=\"%s\")", src + 5, src + 5);
-	if (bpf_load_image(image, size, argc == 4 ? argv[3] : NULL, err, sizeof(err)))
+	if (file_get(argv[2], &f, err, sizeof(err)))
 		return cmd_error("%s", err);
-	cprintf("loaded %s (see 'bpf progs')\n", src + 5);
+	ret = bpf_load_image(f.data, f.len, argc == 4 ? argv[3] : NULL, err, sizeof(err));
+	file_put(&f);
+	if (ret)
+		return cmd_error("%s", err);
+	cprintf("loaded %s (see 'bpf progs')\n", strchr(argv[2], ':') + 1);
 	return 0;
 }
 

@@ -72,6 +72,7 @@ int bpf_load_image(const void *data, size_t size, const char *prefix, char *err,
 		obj->progs[i]->id = ++next_prog_id;
 	snprintf(slot->name, sizeof(slot->name), "%s", prefix ? prefix : "");
 	slot->loaded_ns = uptime_ns();
+	slot->owner = NULL;
 	__atomic_store_n(&slot->obj, obj, __ATOMIC_RELEASE);
 	return 0;
 }

@@ -39,6 +39,7 @@ static int serial_irq_init(void)
 
 	if (err)
 		return err;
+	irq_set_name(4, "com1");
 	outb(COM1 + UART_IER, 0x01);	/* received data available */
 	serial_irq(NULL);		/* anything typed during boot */
 	return 0;

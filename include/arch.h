@@ -102,6 +102,7 @@ enum {
 #define SPURIOUS_VECTOR	0xff
 #define TIMER_VECTOR	0xf0
 #define CALL_VECTOR	0xf1	/* cross-CPU calls (ipi.c) */
+#define WAKE_VECTOR	0xf2	/* smp_wake(): an interrupt that only ends a hlt */
 
 void gdt_init(void);
 void idt_init(void);
@@ -174,6 +175,21 @@ int copy_to_kernel_nofault(void *dst, const void *src, size_t n);
 typedef void (*irq_handler_t)(void *data);
 /* Route ISA IRQ / GSI 'irq' through the IOAPIC to handler(data). */
 int irq_request(unsigned int irq, irq_handler_t handler, void *data);
+/* Name a requested IRQ ("eth0"), for irq_find() and listings. */
+int irq_set_name(unsigned int irq, const char *name);
+/* Deliver its line (every handler sharing it) to online CPU cpu from now on: 0, -ENOENT, -EINVAL. */
+int irq_set_cpu(unsigned int irq, unsigned int cpu);
+/* A requested IRQ by its name or its number: the number, or -ENOENT. */
+int irq_find(const char *name_or_number);
+struct irq_info {
+	unsigned int irq, gsi, vector, cpu;
+	const char *name;	/* NULL if unnamed */
+	uint64_t handler;
+};
+/* Handler i (< IRQ_MAX_SHARED) of IOAPIC pin gsi: 0, or -ENOENT when there is none. */
+int irq_get_info(unsigned int gsi, unsigned int i, struct irq_info *info);
+#define IRQ_MAX_GSI	24
+#define IRQ_MAX_SHARED	4	/* handlers on one line */
 void apic_init(void);
 uint32_t apic_id(void);
 /* Interrupts delivered since boot, per vector (vector 256: all of them). */
@@ -322,6 +338,13 @@ void smp_call_all(smp_call_fn fn, void *arg);
  */
 int smp_run_on(unsigned int cpu, smp_call_fn fn, void *arg);
 void smp_run_wait(unsigned int cpu);
+/*
+ * Interrupt another online CPU and return at once, so one waiting in hlt
+ * for something this CPU just did (a packet an interrupt handler here
+ * received for it) looks again now rather than at its next timer tick.
+ * Any context; a CPU that is not halted just takes an empty interrupt.
+ */
+void smp_wake(unsigned int cpu);
 /* Answer a call waiting for this CPU (for code spinning with interrupts off). */
 void smp_call_poll(void);
 /*

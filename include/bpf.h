@@ -310,6 +310,20 @@ struct bpf_attach_ops {
 void bpf_attach_ops_register(enum bpf_prog_type type, const struct bpf_attach_ops *ops);
 const struct bpf_attach_ops *bpf_attach_ops(enum bpf_prog_type type);
 
+/*
+ * For modules (bpf/module_owner.c; exported): load an object image as
+ * NAME, owned by the module, and attach its programs through the hooks
+ * above. When the module goes, whatever it attached is detached and what
+ * it loaded is unloaded (hooks owned elsewhere, XDP, drop theirs from their
+ * own module notifier: bpf_prog_owner() tells them). 0 or -errno; the
+ * reason is printed.
+ */
+struct module;
+int bpf_module_load(struct module *owner, const void *data, size_t size, const char *name);
+int bpf_module_attach(const char *prog, const char *target);
+/* The module that loaded prog's object, or NULL. */
+struct module *bpf_prog_owner(const struct bpf_prog *prog);
+
 /* ---- checked execution, for programs nobody verified ---- */
 
 /* Memory a checked run may touch besides its own stack: [start, end). */

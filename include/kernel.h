@@ -169,6 +169,45 @@ uint64_t kernel_text_checksum(void);
 const void *boot_file(const char *name, size_t *size);
 int boot_file_for_each(int (*fn)(const char *name, size_t size, void *arg), void *arg);
 
+/*
+ * File sources (kernel/file_source.c): where `insmod` and `bpf load` get an
+ * object, named "SCHEME:NAME". Each scheme is registered by the layer that
+ * can fetch it ("boot" here, "tftp" by net/), so the loaders never include
+ * the network stack. A fetched file is read-only and stays valid until
+ * file_put().
+ */
+struct file_blob {
+	const void *data;
+	size_t len;
+	const struct file_source *src;
+};
+struct file_source {
+	const char *scheme;		/* "boot", "tftp" */
+	/* Fetch name into *b (data, len); 0, or -errno with err set. May sleep-wait. */
+	int (*get)(const char *name, struct file_blob *b, char *err, size_t errlen);
+	void (*put)(struct file_blob *b);	/* NULL when nothing was allocated */
+	struct file_source *next;
+};
+int file_source_register(struct file_source *fs);
+/* Fetch "SCHEME:NAME"; on failure err says why in one phrase. */
+int file_get(const char *spec, struct file_blob *b, char *err, size_t errlen);
+void file_put(struct file_blob *b);
+/* "boot:FILE|tftp:FILE", the registered schemes, for usage lines. */
+const char *file_source_schemes(void);
+
+/*
+ * `stress NAME ...` (kernel/stress.c): load generators registered by the
+ * subsystem they exercise (net/ registers "net"), so the command lives in
+ * one place and none of them needs the others.
+ */
+struct stress_test {
+	const char *name;
+	const char *usage;		/* "net SECONDS" */
+	int (*run)(int argc, char **argv);	/* argv[0] is the name; a console command's result */
+	struct stress_test *next;
+};
+void stress_register(struct stress_test *t);
+
 /* Boot command line (from the multiboot2 loader). */
 extern char boot_cmdline[256];
 bool cmdline_has(const char *flag);

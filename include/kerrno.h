@@ -15,13 +15,16 @@
 #define EEXIST		17
 #define ENODEV		19
 #define EINVAL		22
+#define EFBIG		27
 #define ENOSPC		28
 #define ERANGE		34
 #define EDEADLK		35
+#define ENAMETOOLONG	36
 #define ENOSYS		38
 #define ELOOP		40
 #define ENODATA		61
 #define ETIME		62
+#define EPROTO		71
 #define EILSEQ		84
 #define EMSGSIZE	90
 #define EPROTONOSUPPORT	93

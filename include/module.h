@@ -27,6 +27,12 @@ struct kernel_param {
 	void *arg;
 };
 
+/* Where one allocated ELF section went (for GDB's add-symbol-file -s). */
+struct module_section {
+	uint64_t addr;
+	const char *name;
+};
+
 struct module {
 	char name[MODULE_NAME_LEN];
 	enum module_state state;
@@ -43,7 +49,10 @@ struct module {
 	struct module **uses;		/* modules whose exports it uses */
 	unsigned int num_uses;
 	char *param_buf;		/* copies of the PARAM=VALUE words (charp params point here) */
+	struct module_section *sects;	/* its loaded sections, names after the array */
+	unsigned int num_sects;
 	char license[32];
+	bool in_image;			/* this struct is the module's __this_module */
 	struct module *next;
 };
 
@@ -53,8 +62,11 @@ struct module *module_of(uint64_t addr);
 bool within_module(uint64_t addr, const struct module *mod);
 /* Walk the loaded modules, newest first; stop on nonzero. */
 int module_for_each(int (*fn)(struct module *mod, void *arg), void *arg);
+/* Hold a module (NULL: the kernel, always there); false once it is going. */
 bool try_module_get(struct module *mod);
 void module_put(struct module *mod);
+/* Holders: modules using its exports and try_module_get()s; rmmod waits for 0. */
+int module_refcount(struct module *mod);
 
 /*
  * Called as a module goes, after its exit function and before its memory

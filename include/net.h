@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "lib.h"		/* struct spinlock */
 #include "xdp.h"
 
 #ifndef EMSGSIZE
@@ -265,6 +266,13 @@ struct netif {
 	void *priv;
 	struct xdp_prog *xdp_prog;	/* swapped atomically, read once per frame */
 	int in_rx;			/* CPUs inside this device's receive path */
+	/*
+	 * Held by the driver around its receive path (the interrupt may be
+	 * routed to any CPU, and may move while a batch runs): the receive
+	 * ring and every rx counter below change only under it.
+	 */
+	struct spinlock rx_lock;
+	unsigned int irq;		/* the driver's interrupt (irq_set_cpu); 0: none */
 	struct netif_stats stats;
 	struct xdp_dev_stats xdp_stats;
 	struct netif *next;
@@ -308,7 +316,7 @@ struct netif *netif_by_name(const char *name);	/* NULL if none */
 /* Send a finished frame (consumes nb); counts drops. 0 or -errno. */
 int netif_xmit(struct netif *dev, struct netbuf *nb);
 void netif_tx_drop(struct netif *dev, enum net_tx_drop why);
-/* Consistent copy of the counters (interrupts held off while copying). */
+/* Consistent copy of the counters (taken under dev->rx_lock). */
 void netif_snapshot(struct netif *dev, struct netif_stats *st, struct xdp_dev_stats *xs);
 /* Is addr ours (unicast, subnet or limited broadcast) on dev? */
 bool netif_addr_is_local(const struct netif *dev, uint32_t addr);
@@ -362,7 +370,28 @@ typedef void (*udp_handler_t)(struct netif *dev, uint32_t src, uint16_t sport,
 			      uint32_t dst, uint16_t dport, const void *data, size_t len);
 /* Listen on a port: 0, -EEXIST, -ENOSPC. */
 int udp_bind(uint16_t port, udp_handler_t fn);
+/* Stop listening on a port (a handler may still be running on another CPU). */
+void udp_unbind(uint16_t port);
 int udp_send(struct netif *dev, uint32_t dst, uint16_t sport, uint16_t dport,
 	     const void *data, size_t len);
+
+/* ---- TFTP client (net/tftp.c) ---- */
+
+#define TFTP_TRIES	5		/* sends of one packet before giving up (1 s apart) */
+struct tftp_stats {
+	uint64_t packets;		/* datagrams from the server taken */
+	uint64_t retransmits;		/* packets sent again after a timeout */
+	uint64_t dropped;		/* arrived while the last one was still unread */
+	uint64_t ns;			/* the whole transfer */
+	uint16_t blksize;		/* negotiated */
+};
+/*
+ * Read a whole file from a TFTP server into a kmalloc'd *buf (the caller
+ * frees it), at most max bytes. Waits, polling, until it is done, the
+ * server refuses, TFTP_TRIES timeouts in a row, or Ctrl-C; then 0, or
+ * -errno and err says why in one phrase. One transfer at a time (-EBUSY).
+ */
+int tftp_get(struct netif *dev, uint32_t server, const char *name, size_t max, void **buf,
+	     size_t *len, struct tftp_stats *stats, char *err, size_t errlen);
 
 #endif

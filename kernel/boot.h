@@ -12,7 +12,7 @@ struct boot_mmap {
 	uint32_t type;	/* 1 = available RAM */
 };
 
-#define BOOT_FILES_MAX 16
+#define BOOT_FILES_MAX 32
 
 /* A multiboot2 module: a file GRUB loaded beside the kernel. */
 struct boot_file {

@@ -90,15 +90,28 @@ static int cmd_cpus(int argc, char **argv)
 {
 	if (no_args(argc, argv))
 		return -1;
-	cprintf("cpu apic state   %12s %12s %12s\n", "interrupts", "probe-hits", "probe-misses");
+	cprintf("cpu apic state   %12s %12s %12s  %s\n", "interrupts", "probe-hits", "probe-misses",
+		"device irqs");
 	for (unsigned int i = 0; i < MAX_CPUS; i++) {
 		const struct percpu *p = cpu_percpu(i);
 		enum cpu_state st = READ_ONCE(p->state);
+		struct irq_info in;
+		bool any = false;
 
 		if (st == CPU_ABSENT)
 			continue;
-		cprintf("%3u %4u %-7s %12lu %12lu %12lu\n", i, p->apic_id, cpu_state_name(st),
+		cprintf("%3u %4u %-7s %12lu %12lu %12lu ", i, p->apic_id, cpu_state_name(st),
 			irq_count_cpu(i, 256), READ_ONCE(p->kprobe_hits), READ_ONCE(p->kprobe_misses));
+		for (unsigned int n = 0; n < IRQ_MAX_GSI * IRQ_MAX_SHARED; n++) {
+			if (irq_get_info(n / IRQ_MAX_SHARED, n % IRQ_MAX_SHARED, &in) || in.cpu != i)
+				continue;
+			if (in.name)
+				cprintf("%s%s(%u)", any ? "," : " ", in.name, in.irq);
+			else
+				cprintf("%s%u", any ? "," : " ", in.irq);
+			any = true;
+		}
+		cprintf("%s\n", any ? "" : " -");
 	}
 	cprintf("%u of %u cpus online\n", num_cpus(), acpi_ncpus ? acpi_ncpus : 1);
 	return 0;

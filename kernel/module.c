@@ -59,21 +59,36 @@ struct module *module_named(const char *name, size_t n)
 	return NULL;
 }
 
+/* Counts change from any CPU (a probe handler may take or drop one). */
 bool try_module_get(struct module *mod)
 {
 	if (!mod)
 		return true;	/* the kernel itself */
-	if (mod->state == MODULE_STATE_GOING)
+	/* count first, then look: module_unload() sets GOING, then reads the count */
+	__atomic_fetch_add(&mod->refcnt, 1, __ATOMIC_SEQ_CST);
+	if (READ_ONCE(mod->state) == MODULE_STATE_GOING) {
+		__atomic_fetch_sub(&mod->refcnt, 1, __ATOMIC_SEQ_CST);
 		return false;
-	mod->refcnt++;
+	}
 	return true;
 }
+EXPORT_SYMBOL(try_module_get);
 
 void module_put(struct module *mod)
 {
-	if (mod && mod->refcnt > 0)
-		mod->refcnt--;
+	int old = mod ? __atomic_load_n(&mod->refcnt, __ATOMIC_ACQUIRE) : 0;
+
+	while (old > 0 && !__atomic_compare_exchange_n(&mod->refcnt, &old, old - 1, false,
+						       __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		;
 }
+EXPORT_SYMBOL(module_put);
+
+int module_refcount(struct module *mod)
+{
+	return mod ? __atomic_load_n(&mod->refcnt, __ATOMIC_ACQUIRE) : 0;
+}
+EXPORT_SYMBOL(module_refcount);
 
 void register_module_notifier(struct module_notifier *n)
 {
@@ -86,17 +101,27 @@ static size_t image_pages(const struct module *mod)
 	return (mod->text_size + mod->ro_size + mod->data_size) / PAGE_SIZE;
 }
 
+/*
+ * The struct itself may live in the image (THIS_MODULE, below), so
+ * everything is read out of it before the pages go.
+ */
 static void free_module(struct module *mod)
 {
+	uint8_t *base = mod->base;
+	size_t pages = image_pages(mod);
+	bool in_image = mod->in_image;
+
 	for (unsigned int i = 0; i < mod->num_uses; i++)
 		module_put(mod->uses[i]);
-	if (mod->base)
-		module_free(mod->base, image_pages(mod));
 	kfree(mod->uses);
 	kfree(mod->ksyms);
 	kfree(mod->strtab);
 	kfree(mod->param_buf);
-	kfree(mod);
+	kfree(mod->sects);
+	if (!in_image)
+		kfree(mod);
+	if (base)
+		module_free(base, pages);
 }
 
 static void unlink_module(struct module *mod)
@@ -116,6 +141,8 @@ static void module_going(struct module *mod)
 	for (struct module_notifier *n = notifiers; n; n = n->next)
 		n->going(mod);
 	unlink_module(mod);
+	/* kallsyms and module_of() walk the list on any CPU without a lock */
+	synchronize_cpus();
 	free_module(mod);
 }
 
@@ -138,7 +165,7 @@ static uint64_t resolve(const char *name, void *arg, bool *found)
 		;
 	if (i == mod->num_uses && i < c->max_uses) {
 		mod->uses[mod->num_uses++] = owner;
-		owner->refcnt++;
+		__atomic_fetch_add(&owner->refcnt, 1, __ATOMIC_ACQ_REL);
 	}
 	return addr;
 }
@@ -227,6 +254,40 @@ static int take_modinfo(struct module *mod, const struct elf_mod *m, char *err, 
 	return 0;
 }
 
+/*
+ * The address of every allocated section, names copied (the file may be
+ * a transfer buffer freed after the load): what a debugger needs to place
+ * the .ko's symbols (scripts/gdb: kp-modules).
+ */
+static int record_sections(struct module *mod, const struct elf_mod *m)
+{
+	unsigned int n = 0;
+	size_t names = 0;
+	char *p;
+
+	for (unsigned int i = 0; i < m->eh->e_shnum; i++) {
+		if (m->off[i] != NO_OFF && m->sh[i].sh_size) {
+			n++;
+			names += strlen(m->shstr + m->sh[i].sh_name) + 1;
+		}
+	}
+	mod->sects = kmalloc(n * sizeof(*mod->sects) + names + 1);
+	if (!mod->sects)
+		return -ENOMEM;
+	p = (char *)(mod->sects + n);
+	for (unsigned int i = 0; i < m->eh->e_shnum; i++) {
+		const char *name = m->shstr + m->sh[i].sh_name;
+
+		if (m->off[i] == NO_OFF || !m->sh[i].sh_size)
+			continue;
+		memcpy(p, name, strlen(name) + 1);
+		mod->sects[mod->num_sects++] = (struct module_section){
+			(uint64_t)mod->base + m->off[i], p };
+		p += strlen(name) + 1;
+	}
+	return 0;
+}
+
 /* Everything up to running init: on failure the caller frees mod. */
 static int prepare(struct module *mod, struct elf_mod *m, const char *const *params, int nparams,
 		   char *err, size_t errlen)
@@ -276,11 +337,40 @@ static int prepare(struct module *mod, struct elf_mod *m, const char *const *par
 	if (ret)
 		return ret;
 	ret = module_build_kallsyms(mod, m);
+	if (!ret)
+		ret = record_sections(mod, m);
 	if (ret)
 		return ret;
 	module_protect(mod->base, mod->text_size / PAGE_SIZE, false, true);
 	module_protect(mod->base + mod->text_size, mod->ro_size / PAGE_SIZE, false, false);
 	return 0;
+}
+
+/*
+ * THIS_MODULE is &__this_module, which NAME.mod.o defines in its own
+ * section (as Linux's modpost output does): the module's struct module is
+ * that object, in the module's writable data, so the module's code reaches
+ * it with the same 32-bit relocations as any of its own data. The struct
+ * built so far moves there. Objects without it (not built by make M=) keep
+ * theirs on the heap; one that refers to THIS_MODULE then fails to link.
+ */
+static struct module *adopt_this_module(struct module *mod, const struct elf_mod *m,
+					char *err, size_t errlen)
+{
+	size_t size = 0;
+	struct module *home = (struct module *)section_at(m, mod, ".gnu.linkonce.this_module", &size);
+
+	if (!home)
+		return mod;
+	if (size != sizeof(*mod)) {
+		snprintf(err, errlen, "struct module is %lu bytes in the module, %lu here (rebuild it)",
+			 (uint64_t)size, (uint64_t)sizeof(*mod));
+		return NULL;
+	}
+	*home = *mod;
+	home->in_image = true;
+	kfree(mod);
+	return home;
 }
 
 /* A faulting init or exit is reported like an oops and counted as an error, not fatal. */
@@ -313,6 +403,12 @@ int module_load(const void *buf, size_t len, const char *const *params, int npar
 	ret = take_modinfo(mod, &m, err, errlen);
 	if (!ret)
 		ret = prepare(mod, &m, params, nparams, err, errlen);
+	if (!ret) {
+		struct module *home = adopt_this_module(mod, &m, err, errlen);
+
+		ret = home ? 0 : -ENOEXEC;
+		mod = home ? home : mod;
+	}
 	kfree(m.off);
 	if (ret) {
 		if (ret == -ENOMEM)
@@ -349,11 +445,17 @@ int module_unload(const char *name, char *err, size_t errlen)
 		snprintf(err, errlen, "no module '%s' is loaded", name);
 		return -ENOENT;
 	}
-	if (mod->refcnt) {
-		snprintf(err, errlen, "module '%s' is in use (%d users)", name, mod->refcnt);
+	/*
+	 * Going first, then the count; try_module_get() does the opposite, so
+	 * either it sees GOING and backs off, or its increment is seen here.
+	 */
+	WRITE_ONCE(mod->state, MODULE_STATE_GOING);
+	smp_mb();
+	if (module_refcount(mod)) {
+		WRITE_ONCE(mod->state, MODULE_STATE_LIVE);
+		snprintf(err, errlen, "module '%s' is in use (%d users)", name, module_refcount(mod));
 		return -EBUSY;
 	}
-	mod->state = MODULE_STATE_GOING;
 	if (mod->exit)
 		call_module_fn((uint64_t)mod->exit, &faulted);
 	if (faulted)

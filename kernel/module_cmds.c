@@ -8,44 +8,28 @@
 #include "mm.h"
 #include "module.h"
 
-/* The object a SRC names: "boot:FILE" (a multiboot2 module), or an error message. */
-static const void *module_source(const char *src, size_t *len, char *err, size_t errlen)
-{
-	const void *buf;
-
-	if (!strncmp(src, "boot:", 5)) {
-		buf = boot_file(src + 5, len);
-		if (!buf)
-			snprintf(err, errlen, "no boot file '%s' (make iso MODULES=\"%s\")", src + 5, src + 5);
-		return buf;
-	}
-	if (!strncmp(src, "tftp:", 5))
-		snprintf(err, errlen, "tftp: this kernel has no TFTP client; use boot:FILE");
-	else
-		snprintf(err, errlen, "'%s': SRC is boot:FILE.ko", src);
-	return NULL;
-}
-
 static int cmd_insmod(int argc, char **argv)
 {
 	char err[160];
 	struct module *mod;
-	const void *buf;
-	size_t len;
+	struct file_blob f;
+	int ret;
 
 	if (argc < 2)
-		return cmd_error("usage: insmod SRC [PARAM=VALUE...]");
-	buf = module_source(argv[1], &len, err, sizeof(err));
-	if (!buf)
+		return cmd_error("usage: insmod SRC [PARAM=VALUE...] (SRC: %s)", file_source_schemes());
+	if (file_get(argv[1], &f, err, sizeof(err)))
 		return cmd_error("insmod: %s", err);
-	if (module_load(buf, len, (const char *const *)argv + 2, argc - 2, &mod, err, sizeof(err)))
+	ret = module_load(f.data, f.len, (const char *const *)argv + 2, argc - 2, &mod, err,
+			  sizeof(err));
+	file_put(&f);	/* the loader copied what it keeps */
+	if (ret)
 		return cmd_error("insmod: %s", err);
 	cprintf("insmod: %s loaded at %#lx (%lu bytes)\n", mod->name, (uint64_t)mod->base,
 		mod->text_size + mod->ro_size + mod->data_size);
 	return 0;
 }
 CONSOLE_CMD(insmod, cmd_insmod, "insmod SRC [PARAM=VALUE...]",
-	    "load a module (SRC: boot:FILE.ko) and run its init");
+	    "load a module (SRC: boot:FILE.ko or tftp:FILE.ko) and run its init");
 
 static int cmd_rmmod(int argc, char **argv)
 {
@@ -68,7 +52,7 @@ static int print_module(struct module *mod, void *arg)
 {
 	(void)arg;
 	cprintf("%-20s %8lu %4d %-9s", mod->name, mod->text_size + mod->ro_size + mod->data_size,
-		mod->refcnt, state_name(mod->state));
+		module_refcount(mod), state_name(mod->state));
 	for (unsigned int i = 0; i < mod->num_uses; i++)
 		cprintf("%s%s", i ? "," : " ", mod->uses[i]->name);
 	cprintf(" %#lx\n", (uint64_t)mod->base);
@@ -92,26 +76,25 @@ static int cmd_modcycle(int argc, char **argv)
 	struct frame_stats f0, f1;
 	struct module *mod;
 	char err[160], name[MODULE_NAME_LEN];
-	const void *buf;
+	struct file_blob f;
 	uint64_t n;
-	size_t len;
 
 	if (argc != 3 || kstrtou64(argv[2], &n) || !n || n > 1000000)
 		return cmd_error("usage: modcycle SRC N (1..1000000)");
-	buf = module_source(argv[1], &len, err, sizeof(err));
-	if (!buf)
+	if (file_get(argv[1], &f, err, sizeof(err)))
 		return cmd_error("modcycle: %s", err);
 	heap_stats(&h0);
 	frame_stats(&f0);
 	for (uint64_t i = 0; i < n; i++) {
-		if (module_load(buf, len, NULL, 0, &mod, err, sizeof(err)))
+		if (module_load(f.data, f.len, NULL, 0, &mod, err, sizeof(err)) ||
+		    (memcpy(name, mod->name, sizeof(name)), module_unload(name, err, sizeof(err)))) {
+			file_put(&f);
 			return cmd_error("modcycle: cycle %lu: %s", i, err);
-		memcpy(name, mod->name, sizeof(name));
-		if (module_unload(name, err, sizeof(err)))
-			return cmd_error("modcycle: cycle %lu: %s", i, err);
+		}
 	}
 	heap_stats(&h1);
 	frame_stats(&f1);
+	file_put(&f);
 	cprintf("modcycle: %lu cycles; heap objects %lu -> %lu, bytes %lu -> %lu; free frames %lu -> %lu\n",
 		n, h0.objects_in_use, h1.objects_in_use, h0.bytes_in_use, h1.bytes_in_use, f0.free, f1.free);
 	return 0;

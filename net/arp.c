@@ -31,6 +31,8 @@ struct arp_entry {
 };
 
 static struct arp_entry cache[ARP_ENTRIES];
+/* receive (on the CPU the NIC interrupts) and senders (any CPU) share the cache */
+static struct spinlock cache_lock = SPINLOCK_INIT("arp cache");
 
 static int arp_send(struct netif *dev, uint16_t op, const uint8_t *tha, uint32_t tip)
 {
@@ -167,15 +169,15 @@ static void learn(struct netif *dev, uint32_t ip, const uint8_t *mac, bool creat
 
 void arp_cache_update(struct netif *dev, uint32_t ip, const uint8_t *mac)
 {
-	uint64_t flags = local_irq_save();
+	uint64_t flags = spin_lock_irqsave(&cache_lock);
 
 	learn(dev, ip, mac, true);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&cache_lock, flags);
 }
 
 bool arp_cache_lookup(struct netif *dev, uint32_t ip, uint8_t *mac)
 {
-	uint64_t flags = local_irq_save();
+	uint64_t flags = spin_lock_irqsave(&cache_lock);
 	struct arp_entry *e;
 	bool found;
 
@@ -184,13 +186,13 @@ bool arp_cache_lookup(struct netif *dev, uint32_t ip, uint8_t *mac)
 	found = e && e->state == ARP_REACHABLE;
 	if (found)
 		memcpy(mac, e->mac, ETH_ALEN);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&cache_lock, flags);
 	return found;
 }
 
 void arp_flush(struct netif *dev)
 {
-	uint64_t flags = local_irq_save();
+	uint64_t flags = spin_lock_irqsave(&cache_lock);
 
 	for (int i = 0; i < ARP_ENTRIES; i++) {
 		if (cache[i].state != ARP_FREE && (!dev || cache[i].dev == dev)) {
@@ -198,12 +200,12 @@ void arp_flush(struct netif *dev)
 			cache[i].state = ARP_FREE;
 		}
 	}
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&cache_lock, flags);
 }
 
 unsigned int arp_cache_list(struct arp_entry_info *out, unsigned int max)
 {
-	uint64_t flags = local_irq_save(), now = jiffies();
+	uint64_t flags = spin_lock_irqsave(&cache_lock), now = jiffies();
 	unsigned int n = 0;
 
 	age(now);
@@ -220,7 +222,7 @@ unsigned int arp_cache_list(struct arp_entry_info *out, unsigned int max)
 		out[n].dev = e->dev->name;
 		n++;
 	}
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&cache_lock, flags);
 	return n;
 }
 
@@ -245,7 +247,7 @@ enum net_rx_result arp_rx(struct netif *dev, struct netbuf *nb)
 	memcpy(&tip, a->ar_tip, 4);
 	for_us = dev->ip && tip == dev->ip;
 
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&cache_lock);
 	age(jiffies());
 	/*
 	 * RFC 826's merge: refresh the sender if we know it already; add it
@@ -254,7 +256,7 @@ enum net_rx_result arp_rx(struct netif *dev, struct netbuf *nb)
 	 */
 	if (sip && sip != dev->ip && sip != 0xffffffff)
 		learn(dev, sip, a->ar_sha, for_us);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&cache_lock, flags);
 
 	if (!for_us)
 		return NET_RX_DROP_ARP_NOT_US;
@@ -272,16 +274,16 @@ int arp_output(struct netif *dev, struct netbuf *nb, uint32_t next_hop)
 	if (netif_addr_is_broadcast(dev, next_hop))
 		return eth_output(dev, nb, NULL, ETH_P_IP);
 
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&cache_lock);
 	age(jiffies());
 	e = find(dev, next_hop);
 	if (e && e->state == ARP_REACHABLE) {
 		memcpy(mac, e->mac, ETH_ALEN);
-		local_irq_restore(flags);
+		spin_unlock_irqrestore(&cache_lock, flags);
 		return eth_output(dev, nb, mac, ETH_P_IP);
 	}
 	if (e && e->state == ARP_FAILED) {
-		local_irq_restore(flags);
+		spin_unlock_irqrestore(&cache_lock, flags);
 		netif_tx_drop(dev, NET_TX_ARP_FAILED);
 		netbuf_free(nb);
 		return -EAGAIN;
@@ -289,7 +291,7 @@ int arp_output(struct netif *dev, struct netbuf *nb, uint32_t next_hop)
 	if (!e) {
 		e = alloc_entry();
 		if (!e) {	/* every slot is mid-resolution */
-			local_irq_restore(flags);
+			spin_unlock_irqrestore(&cache_lock, flags);
 			netif_tx_drop(dev, NET_TX_ARP_QUEUE);
 			netbuf_free(nb);
 			return -ENOSPC;
@@ -322,6 +324,6 @@ int arp_output(struct netif *dev, struct netbuf *nb, uint32_t next_hop)
 		*pp = nb;
 	}
 	e->qlen++;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&cache_lock, flags);
 	return 0;
 }

@@ -59,6 +59,21 @@ static const char *mac_fmt(const uint8_t *m, char *buf)
 
 /* ---- ifconfig ---- */
 
+/* Which CPU takes the NIC's interrupt (`irq route NAME CPU` moves it). */
+static void show_irq(const struct netif *dev)
+{
+	struct irq_info in;
+
+	for (unsigned int g = 0; dev->irq && g < IRQ_MAX_GSI; g++) {
+		for (unsigned int i = 0; i < IRQ_MAX_SHARED; i++) {
+			if (!irq_get_info(g, i, &in) && in.name && !strcmp(in.name, dev->name)) {
+				cprintf("        irq %u  cpu %u\n", in.irq, in.cpu);
+				return;
+			}
+		}
+	}
+}
+
 static void show_netif(struct netif *dev)
 {
 	struct netif_stats st;
@@ -79,6 +94,7 @@ static void show_netif(struct netif *dev)
 		prefix_len(dev->netmask), inet_fmt(dev->netmask, b),
 		inet_fmt(dev->ip | ~dev->netmask, c));
 	cprintf("        gateway %s\n", dev->gateway ? inet_fmt(dev->gateway, a) : "none");
+	show_irq(dev);
 	if (dev->link_up)
 		cprintf("        ether %s  link up %u Mb/s %s duplex\n", mac_fmt(dev->mac, m),
 			dev->speed_mbps, dev->full_duplex ? "full" : "half");

@@ -33,6 +33,7 @@ int netif_register(struct netif *dev)
 	if (!dev->mtu)
 		dev->mtu = ETH_DATA_LEN;
 	dev->ifindex = next_ifindex++;
+	dev->rx_lock.name = "netif rx";
 	if (!dev->name[0])
 		snprintf(dev->name, sizeof(dev->name), "eth%d", dev->ifindex - 1);
 	/* the first interface gets QEMU user networking's addresses */
@@ -158,15 +159,16 @@ enum net_rx_result netif_receive(struct netif *dev, void *data, size_t len)
 	return eth_rx(dev, &nb);
 }
 
+/* Under the receive lock: the receive path may run on another CPU. */
 void netif_snapshot(struct netif *dev, struct netif_stats *st, struct xdp_dev_stats *xs)
 {
-	uint64_t flags = local_irq_save();
+	uint64_t flags = spin_lock_irqsave(&dev->rx_lock);
 
 	if (st)
 		*st = dev->stats;
 	if (xs)
 		*xs = dev->xdp_stats;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&dev->rx_lock, flags);
 }
 
 static int net_report(void)

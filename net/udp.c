@@ -39,11 +39,22 @@ int udp_bind(uint16_t port, udp_handler_t fn)
 	if (!err && !slot)
 		err = -ENOSPC;
 	if (!err) {
-		slot->fn = fn;
-		slot->port = port;
+		/* the receive path on another CPU matches port, then calls fn */
+		WRITE_ONCE(slot->fn, fn);
+		smp_store_release(&slot->port, port);
 	}
 	local_irq_restore(flags);
 	return err;
+}
+
+void udp_unbind(uint16_t port)
+{
+	uint64_t flags = local_irq_save();
+
+	for (int i = 0; i < UDP_PORTS; i++)
+		if (port && ports[i].port == port)
+			WRITE_ONCE(ports[i].port, 0);
+	local_irq_restore(flags);
 }
 
 static udp_handler_t lookup(uint16_t port)
@@ -51,8 +62,8 @@ static udp_handler_t lookup(uint16_t port)
 	if (!port)
 		return NULL;	/* 0 marks free slots */
 	for (int i = 0; i < UDP_PORTS; i++)
-		if (ports[i].port == port)
-			return ports[i].fn;
+		if (smp_load_acquire(&ports[i].port) == port)
+			return READ_ONCE(ports[i].fn);
 	return NULL;
 }
 

@@ -6,7 +6,10 @@
  * interfaces; bpf/ gets them through its table.
  */
 #include "kernel.h"
+#include "arch.h"
 #include "mm.h"
+#include "module.h"
+#include "net.h"
 #include "xdp.h"
 #include "bpf.h"
 
@@ -102,3 +105,25 @@ static int xdp_bpf_helpers_init(void)
 	return 0;
 }
 INITCALL(xdp_bpf_helpers_init, 3);
+
+/* A module's eBPF program attached to XDP goes with the module (bpf/module_owner.c). */
+static void xdp_module_going(struct module *mod)
+{
+	for (struct netif *dev = netif_first(); dev; dev = dev->next) {
+		struct xdp_prog *prog = READ_ONCE(dev->xdp_prog);
+
+		if (!prog || prog->native || bpf_prog_owner(prog->insnsi) != mod)
+			continue;
+		pr_info("xdp: %s: detaching %s: module %s is going\n", dev->name, prog->tag, mod->name);
+		xdp_attach(dev, NULL);
+	}
+}
+
+static struct module_notifier xdp_notifier = { .going = xdp_module_going };
+
+static int xdp_module_notifier_init(void)
+{
+	register_module_notifier(&xdp_notifier);
+	return 0;
+}
+INITCALL(xdp_module_notifier_init, 4);

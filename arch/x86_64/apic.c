@@ -67,6 +67,24 @@ void ioapic_route(unsigned int gsi, uint8_t vector, bool level, bool low)
 	ioapic_write(0x10 + 2 * gsi, lo);
 }
 
+/*
+ * Send a pin's interrupts to another LAPIC: masked while the destination
+ * changes, so the IOAPIC never delivers from a half-written entry. An
+ * interrupt the old CPU is already handling finishes there (its EOI
+ * reaches the IOAPIC all the same); a level-triggered one still asserted
+ * is delivered again, to the new CPU, once unmasked.
+ */
+void ioapic_set_dest(unsigned int gsi, uint32_t apic)
+{
+	uint64_t flags = local_irq_save();
+	uint32_t lo = ioapic_read(0x10 + 2 * gsi);
+
+	ioapic_write(0x10 + 2 * gsi, lo | LVT_MASKED);
+	ioapic_write(0x11 + 2 * gsi, apic << 24);
+	ioapic_write(0x10 + 2 * gsi, lo);
+	local_irq_restore(flags);
+}
+
 void apic_init(void)
 {
 	uint64_t base = rdmsr(MSR_APIC_BASE);

@@ -150,3 +150,9 @@ void synchronize_cpus_outside(uint64_t lo, uint64_t hi)
 NOKPROBE_SYMBOL(smp_call_poll);
 NOKPROBE_SYMBOL(smp_call_interrupt);
 NOKPROBE_SYMBOL(run_box);
+
+void smp_wake(unsigned int cpu)
+{
+	if (cpu < num_cpus() && cpu != this_cpu()->cpu)
+		lapic_send_ipi(cpu_percpu(cpu)->apic_id, WAKE_VECTOR);
+}

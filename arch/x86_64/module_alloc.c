@@ -65,6 +65,32 @@ void *module_alloc(size_t pages)
 	return (void *)base;
 }
 
+struct flush_range {
+	uint64_t va;
+	size_t pages;
+};
+
+static void flush_local(void *arg)
+{
+	const struct flush_range *r = arg;
+
+	for (size_t i = 0; i < r->pages; i++)
+		invlpg(r->va + i * PAGE_SIZE);
+}
+
+/*
+ * Every CPU may hold a translation of these pages (module pages are
+ * global, so a CR3 reload keeps them): drop it everywhere before the new
+ * rights count or the frames are reused.
+ */
+static void flush_all(uint64_t va, size_t pages)
+{
+	struct flush_range r = { va, pages };
+
+	if (pages)
+		smp_call_all(flush_local, &r);
+}
+
 void module_protect(void *va, size_t pages, bool write, bool exec)
 {
 	for (size_t i = 0; i < pages; i++) {
@@ -73,21 +99,31 @@ void module_protect(void *va, size_t pages, bool write, bool exec)
 		if (pa)
 			map_page_prot(page, pa, write, exec);
 	}
+	flush_all((uint64_t)va, pages);
 }
 
 void module_free(void *va, size_t pages)
 {
 	size_t first = ((uint64_t)va - MODULES_VADDR) / PAGE_SIZE;
+	uint64_t pa[64];
 
 	if (!va || (uint64_t)va < MODULES_VADDR || first + pages >= NPAGES)
 		return;
-	for (size_t i = 0; i < pages; i++) {
-		uint64_t page = (uint64_t)va + i * PAGE_SIZE, pa = page_phys(page);
+	/* in batches: unmap, flush every CPU, then the frames may be reused */
+	for (size_t done = 0; done < pages;) {
+		size_t n = min(pages - done, ARRAY_SIZE(pa));
+		uint64_t base = (uint64_t)va + done * PAGE_SIZE;
 
-		if (pa) {
-			page_unmap(page);
-			frame_free(pa, 1);
+		for (size_t i = 0; i < n; i++) {
+			pa[i] = page_phys(base + i * PAGE_SIZE);
+			if (pa[i])
+				page_unmap(base + i * PAGE_SIZE);
 		}
+		flush_all(base, n);
+		for (size_t i = 0; i < n; i++)
+			if (pa[i])
+				frame_free(pa[i], 1);
+		done += n;
 	}
 	mark(first, pages + 1, false);
 }

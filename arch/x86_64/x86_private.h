@@ -63,6 +63,7 @@ void lapic_send_ipi(uint32_t apic_id, uint32_t low);
 #define ICR_ASSERT	0x00004000
 #define ICR_LEVEL	0x00008000
 void ioapic_route(unsigned int gsi, uint8_t vector, bool level, bool low);
+void ioapic_set_dest(unsigned int gsi, uint32_t apic_id);
 void lapic_timer_start_count(void);
 uint32_t lapic_timer_elapsed(void);
 void lapic_timer_periodic(uint32_t ticks);

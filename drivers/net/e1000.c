@@ -9,6 +9,12 @@
  * borrows the same buffer for the rest of the interrupt. No buffer ever
  * leaves the ring, so every descriptor is recycled in place once its frame
  * is done, whatever the verdict. Transmit copies into per-slot buffers.
+ *
+ * The interrupt may be routed to any CPU (`irq route eth0 CPU`), and the
+ * stack transmits from any CPU, so each ring has a lock: the receive ring
+ * the netif's rx_lock (its counters with it), the transmit ring tx_lock,
+ * the statistics registers stat_lock. Receive may transmit (XDP_TX,
+ * replies), so rx_lock is taken before tx_lock, never after.
  */
 #include "kernel.h"
 #include "arch.h"
@@ -77,6 +83,7 @@ struct e1000 {
 	unsigned int tx_tail;		/* next slot to fill */
 	unsigned int tx_clean;		/* oldest slot not yet reclaimed */
 
+	struct spinlock stat_lock;
 	struct stat_acc stats[NUM_HW_STATS];
 	uint64_t irqs, irq_rxt0, irq_rxo, irq_lsc, irq_txdw;
 	uint64_t polls, budget_hits, tx_reclaimed;
@@ -100,7 +107,7 @@ static inline void wr(struct e1000 *hw, uint32_t reg, uint32_t v)
  * counters (MPC, RNBC, CRCERRS ...) keep running. So the first time a
  * register reads nonzero it is read again at once: one that clears reads
  * about zero, one that runs reads at least as much, and is from then on
- * accumulated by difference. Interrupts are off.
+ * accumulated by difference. Under stat_lock.
  */
 static void stat_update(struct e1000 *hw, unsigned int i, bool count)
 {
@@ -149,12 +156,12 @@ static void stats_update(struct e1000 *hw, bool count)
 static void e1000_hw_stats(struct netif *dev, net_stat_emit_t emit, void *arg)
 {
 	struct e1000 *hw = dev->priv;
-	uint64_t v[NUM_HW_STATS], flags = local_irq_save();
+	uint64_t v[NUM_HW_STATS], flags = spin_lock_irqsave(&hw->stat_lock);
 
 	stats_update(hw, true);
 	for (unsigned int i = 0; i < NUM_HW_STATS; i++)
 		v[i] = hw->stats[i].total;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&hw->stat_lock, flags);
 	for (unsigned int i = 0; i < NUM_HW_STATS; i++)
 		emit(arg, hw_stat_regs[i].name, v[i]);
 	emit(arg, "drv_irqs", hw->irqs);
@@ -313,8 +320,10 @@ int __noinline e1000_rx_poll(struct e1000 *hw, int budget)
 {
 	struct netif *dev = &hw->netif;
 	unsigned int last = NUM_RX_DESC;
+	uint64_t flags;
 	int done = 0;
 
+	flags = spin_lock_irqsave(&dev->rx_lock);
 	__atomic_add_fetch(&dev->in_rx, 1, __ATOMIC_ACQ_REL);
 	hw->polls++;
 	while (done < budget) {
@@ -340,6 +349,7 @@ int __noinline e1000_rx_poll(struct e1000 *hw, int budget)
 		wr(hw, E1000_RDT, last);
 	}
 	__atomic_sub_fetch(&dev->in_rx, 1, __ATOMIC_ACQ_REL);
+	spin_unlock_irqrestore(&dev->rx_lock, flags);
 	return done;
 }
 
@@ -359,8 +369,11 @@ static void e1000_irq(void *data)
 		e1000_link_update(hw, false);
 	}
 	if (icr & E1000_ICR_RXO) {
+		uint64_t flags = spin_lock_irqsave(&hw->stat_lock);
+
 		hw->irq_rxo++;
 		stats_update(hw, true);		/* the missed-packet counters moved */
+		spin_unlock_irqrestore(&hw->stat_lock, flags);
 	}
 	if (icr & E1000_ICR_RXT0)
 		hw->irq_rxt0++;
@@ -535,6 +548,7 @@ static int e1000_probe(struct pci_dev *pdev, const char *model)
 	hw->tx_lock = (struct spinlock)SPINLOCK_INIT("e1000_tx");
 	hw->pdev = pdev;
 	hw->model = model;
+	hw->stat_lock = (struct spinlock)SPINLOCK_INIT("e1000 stats");
 	pci_enable_device(pdev);
 	pci_set_master(pdev);
 	hw->mmio = pci_iomap(pdev, 0);
@@ -581,7 +595,9 @@ static int e1000_probe(struct pci_dev *pdev, const char *model)
 		kfree(hw);
 		return err;
 	}
+	dev->irq = pdev->irq_line;
 	netif_register(dev);
+	irq_set_name(dev->irq, dev->name);
 	hw->rxq = (struct xdp_rxq_info){ .dev = dev, .ifindex = dev->ifindex, .queue_index = 0 };
 	snprintf(hw->desc, sizeof(hw->desc), "e1000 %s at %02x:%02x.%x, irq %u", model,
 		 pdev->bus, pdev->dev, pdev->fn, pdev->irq_line);

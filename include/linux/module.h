@@ -23,7 +23,17 @@
 #define MODULE_VERSION(v)	MODULE_INFO(version, v)
 #define MODULE_ALIAS(a)		MODULE_INFO(alias, a)
 
-/* Modules do not pin each other by pointer here; try_module_get(NULL) always succeeds. */
+/*
+ * The module's own struct module: NAME.mod.o (made by make M=) defines
+ * __this_module and the loader makes it the real one, so THIS_MODULE->name,
+ * try_module_get(THIS_MODULE) and module_put() work as in Linux. Built into
+ * the kernel, THIS_MODULE is NULL: the kernel itself.
+ */
+#ifdef MODULE
+extern struct module __this_module;
+#define THIS_MODULE		(&__this_module)
+#else
 #define THIS_MODULE		((struct module *)0)
+#endif
 
 #endif

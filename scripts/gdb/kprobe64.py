@@ -8,9 +8,13 @@
 #   kp-dmesg    the printk log buffer (kernel/printk.c log_buf/log_head)
 #   kp-trace    the kprobe_events trace buffer (probes/events_hit.c ring),
 #               formatted like the console's `trace`
+#   kp-modules [DIR...]  load the symbols of every loaded module: its NAME.ko
+#               (found in DIRs, default build/samples/modules, build/tests/modules
+#               and .) with add-symbol-file at the addresses the loader chose
 #
 # Symbols are resolved with the kernel's own kallsyms table, read from
 # memory, so names and +off/size match the console exactly.
+import os
 import struct
 
 import gdb
@@ -326,6 +330,67 @@ Reading does not consume anything."""
             ipstr, fn, self.format_args(ks, d, rec))
 
 
+def _module_list():
+    return _first_symbol("'kernel/module.c'::modules", "'module.c'::modules")
+
+
+class KpModules(gdb.Command):
+    """Load the symbols of every loaded module: kp-modules [DIR...].
+
+    Walks the loader's list (kernel/module.c `modules`), finds NAME.ko in the
+    DIRs (default: build/samples/modules, build/tests/modules, ., and the same
+    under the directory above the kernel ELF's) and runs add-symbol-file with
+    each allocated section's address (struct module sects), as Linux's
+    lx-symbols does. Symbols of modules loaded before and gone since are
+    dropped first, so it may be run again after every insmod or rmmod."""
+
+    def __init__(self):
+        super().__init__("kp-modules", gdb.COMMAND_FILES)
+        self.added = {}         # .ko path -> .text address it was added at
+
+    @staticmethod
+    def default_dirs():
+        rel = [os.path.join("build", "samples", "modules"), os.path.join("build", "tests", "modules")]
+        dirs = rel + ["."]
+        elf = gdb.current_progspace().filename
+        if elf:
+            top = os.path.dirname(os.path.dirname(os.path.abspath(elf)))
+            dirs += [os.path.join(top, d) for d in rel]
+        return dirs
+
+    def invoke(self, arg, from_tty):
+        dirs = gdb.string_to_argv(arg) or self.default_dirs()
+        for path, text in list(self.added.items()):
+            gdb.execute("remove-symbol-file -a %#x" % text, to_string=True)
+            del self.added[path]
+        m = _addr(_module_list())
+        count = 0
+        while m:
+            mod = _eval("*(struct module *)%#x" % m)
+            name = mod["name"].string()
+            sects = mod["sects"]
+            secs = [(sects[i]["name"].string(), _addr(sects[i]["addr"]))
+                    for i in range(int(mod["num_sects"]))]
+            path = next((os.path.join(d, name + ".ko") for d in dirs
+                         if os.path.exists(os.path.join(d, name + ".ko"))), None)
+            addrs = dict(secs)
+            if path is None:
+                print("kp-modules: %s: no %s.ko in %s" % (name, name, " ".join(dirs)))
+            elif ".text" not in addrs:
+                print("kp-modules: %s: no .text section" % name)
+            else:
+                cmd = "add-symbol-file %s %#x" % (path, addrs[".text"])
+                cmd += "".join(" -s %s %#x" % (s, a) for s, a in secs if s != ".text")
+                gdb.execute(cmd, to_string=True)
+                self.added[path] = addrs[".text"]
+                count += 1
+                print("kp-modules: %s: %s, .text at %#x (%d sections)"
+                      % (name, path, addrs[".text"], len(secs)))
+            m = _addr(mod["next"])
+        print("kp-modules: symbols of %d module%s loaded" % (count, "" if count == 1 else "s"))
+
+
 KpProbes()
 KpDmesg()
 KpTrace()
+KpModules()

@@ -50,3 +50,49 @@ KTEST(modules, shell_task_identity)
 	KT_EXPECT(!in_interrupt());
 	KT_EXPECT_EQ(smp_processor_id(), 0);
 }
+
+/* Another CPU touches a module page, then this one unmaps or write-protects it. */
+struct remote_access {
+	uint8_t *p;
+	bool write;
+	int ret;
+};
+
+static void remote_touch(void *arg)
+{
+	struct remote_access *r = arg;
+	uint8_t v = 0x5a;
+
+	r->ret = r->write ? copy_to_kernel_nofault(r->p, &v, 1) : copy_from_kernel_nofault(&v, r->p, 1);
+}
+
+static int touch_on(unsigned int cpu, uint8_t *p, bool write)
+{
+	struct remote_access r = { p, write, 1 };
+
+	smp_call_on(cpu, remote_touch, &r);
+	return r.ret;
+}
+
+/*
+ * Without a shootdown the other CPU keeps its translation (QEMU's TLB does
+ * too): it could still read freed module memory, or write to read-only data.
+ */
+KTEST(modules, tlb_shootdown_on_free_and_protect)
+{
+	unsigned int cpu = num_cpus() - 1;
+	uint8_t *p;
+
+	if (!cpu)
+		return;		/* one CPU: nothing to shoot down */
+	p = module_alloc(2);
+	KT_ASSERT(p != NULL);
+	KT_EXPECT_EQ(touch_on(cpu, p, true), 0);		/* RW: cached writable there */
+	KT_EXPECT_EQ(touch_on(cpu, p + PAGE_SIZE, false), 0);
+	module_protect(p, 1, false, false);		/* rodata: the store must fault */
+	KT_EXPECT_EQ(touch_on(cpu, p, true), -EFAULT);
+	KT_EXPECT_EQ(touch_on(cpu, p, false), 0);
+	module_free(p, 2);
+	KT_EXPECT_EQ(touch_on(cpu, p, false), -EFAULT);
+	KT_EXPECT_EQ(touch_on(cpu, p + PAGE_SIZE, false), -EFAULT);
+}

@@ -97,9 +97,9 @@ class Guest:
     made = []
 
     def __init__(self, net="none", extra=(), mem="256M", boot_timeout=60, smp=1,
-                 iso=None, kernel=None, accel=None, wait_prompt=True):
+                 iso=None, kernel=None, accel=None, wait_prompt=True, tftp=None):
         if net == "user":
-            net = qemu.USER_NET
+            net = qemu.user_net(tftp)
         elif net == "none":
             net = ()
         self.args = qemu.qemu_args(iso=iso, kernel=kernel, mem=mem, smp=smp, net=net,

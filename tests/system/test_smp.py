@@ -16,7 +16,7 @@ def make_guest():
 
 def cpu_rows(out):
     return [m.groups() for m in re.finditer(
-        r"^\s*(\d+)\s+(\d+)\s+(\w+)\s+(\d+)\s+(\d+)\s+(\d+)$", out, re.M)]
+        r"^\s*(\d+)\s+(\d+)\s+(\w+)\s+(\d+)\s+(\d+)\s+(\d+)\s+\S+$", out, re.M)]
 
 
 def check_all_online(guest, n):
