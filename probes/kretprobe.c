@@ -330,6 +330,8 @@ void unregister_kretprobe(struct kretprobe *rp)
 	if (!pool)
 		return;
 	unregister_kprobe(&rp->kp);
+	if (rp->kp.site)
+		return;		/* refused (from inside a handler): still in use */
 	flags = spin_lock_irqsave(&pool->lock);
 	WRITE_ONCE(pool->rp, NULL);
 	last = !pool->nused;
