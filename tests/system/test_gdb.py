@@ -465,6 +465,50 @@ def test_kgdb_garbage_bad_packets_and_vanishing_debugger(guest):
     healthy(g)
 
 
+def test_kgdb_kill_packet_lets_the_kernel_run_on(guest):
+    """`k` is detach without a reply (docs/gdb.md): the stub forgets the
+    debugger and its breakpoints, and the kernel runs on."""
+    g = guest
+    fib = sym_addr(g, "kp_target_fib")
+    s = socket.create_connection(("127.0.0.1", g.kgdb_port), timeout=5)
+    try:
+        kgdb_enter(g)
+        s.sendall(rsp(b"?"))
+        r = read_sock(s, 30, rb"\$T05[^#]*#..")
+        expect(re.search(rb"\$T05[^#]*#[0-9a-f]{2}", r), "no stop reply: %r" % r)
+        s.sendall(b"+" + rsp(b"Z0,%x,1" % fib))
+        expect(b"$OK#9a" in read_sock(s, 30, rb"\$OK#9a"), "Z0 refused")
+        s.sendall(b"+" + rsp(b"k"))
+        g.read_until("kgdb: resumed", 60, what="the stub to let go after 'k'")
+        g.read_until(PROMPT, 30)
+        # COM2 bytes reach the socket as the stub writes them, so anything it
+        # answered before it resumed is there by now
+        s.setblocking(False)
+        try:
+            after = s.recv(65536)
+        except BlockingIOError:
+            after = b""
+        expect(after in (b"", b"+"), "the stub answered 'k': %r" % after)
+    finally:
+        s.close()
+    st = g.cmd_ok("kgdb status")
+    expect("no breakpoints" in st, "'k' left the breakpoint:\n%s" % st)
+    expect("= 0x3 (3)" in g.cmd_ok("call kp_target_fib 4", timeout=60), "kernel did not run on")
+    # and a new debugger is served as the first was
+    s = socket.create_connection(("127.0.0.1", g.kgdb_port), timeout=5)
+    try:
+        kgdb_enter(g)
+        s.sendall(rsp(b"?"))
+        expect(re.search(rb"\$T05", read_sock(s, 30, rb"\$T05[^#]*#..")), "no stop reply")
+        s.sendall(b"+" + rsp(b"D"))
+        expect(b"$OK#9a" in read_sock(s, 30, rb"\$OK#9a"), "D not answered OK")
+        g.read_until("kgdb: resumed", 60, what="the stub to let go after 'D'")
+        g.read_until(PROMPT, 30)
+    finally:
+        s.close()
+    healthy(g)
+
+
 def test_kgdb_console_errors(guest):
     g = guest
     for bad in ("kgdb frob", "kgdb timeout x", "kgdb timeout 99999999", "kgdb on-oops maybe",
