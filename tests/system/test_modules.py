@@ -124,6 +124,22 @@ def test_faulting_handler_survived(guest):
     clean(guest)
 
 
+@pytest.mark.guest_log(r"Oops: page fault .*: in a kprobe handler; the kernel goes on",
+                       r"kprobe at kp_target_add\+0x0/0x5: pre_handler faulted; probe disabled")
+def test_faulting_handler_reports_once(guest):
+    """A handler that faults on every hit prints one report, not one per
+    hit: the first fault takes the probe out of service."""
+    start = len(guest.output())
+    guest.cmd_ok("insmod boot:faulty.ko")
+    out = guest.cmd_ok("call kp_target_loop 1000")      # kp_target_add 1000 times
+    expect("= 0x79f2c (499500)" in out, out[-500:])
+    log = guest.output()[start:]
+    expect(log.count("pre_handler faulted; probe disabled") == 1 and
+           len(re.findall(r"Oops: page fault", log)) == 1, "reports:\n" + log[-3000:])
+    expect("faulty: probe flags 0x3" in guest.cmd_ok("rmmod faulty"), "removable")
+    clean(guest)
+
+
 def test_bad_modules_refused(guest):
     cases = {
         "notelf.ko": "not an ELF file",
