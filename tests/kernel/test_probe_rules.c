@@ -3,7 +3,8 @@
  * register or unregister probes (-EBUSY, or nothing happens for the void
  * unregisters), a kretprobe's pool has limits (-E2BIG) and a refused
  * registration leaves nothing behind, and an int3 that is not a probe's
- * any more is resumed at the byte that is there now.
+ * any more is resumed at the byte that is there now, also when other CPUs
+ * race the removal.
  */
 #include "ktest.h"
 #include "arch.h"
@@ -147,6 +148,66 @@ KTEST(probe_rules, removed_int3_resumes_at_the_restored_byte)
 	kprobe_get_stats(&st);
 	KT_EXPECT_EQ(st.strays_recovered, st0.strays_recovered + 1);
 	KT_EXPECT_EQ(st.faults, st0.faults);
+}
+
+/*
+ * The same with a real race: other CPUs call the probed function without
+ * pause while this one puts the probe in and takes it out. A CPU that
+ * trapped on the int3 just before it was removed finds no probe and the
+ * original byte back, and must go on as if it had not trapped. (On one CPU
+ * nothing races and the case shows only that the cycles work.)
+ */
+#define RACE_ROUNDS 300
+
+static volatile bool race_stop;
+static unsigned long race_calls[MAX_CPUS], race_wrong[MAX_CPUS];
+
+static void call_add_until_stopped(void *arg)
+{
+	unsigned int cpu = this_cpu()->cpu;
+
+	(void)arg;
+	while (!READ_ONCE(race_stop)) {
+		uint64_t i = race_calls[cpu]++;
+
+		if (add(i, 1) != i + 1)
+			race_wrong[cpu]++;
+	}
+}
+
+static int count_hit(struct kprobe *p, struct pt_regs *regs)
+{
+	(void)p;
+	(void)regs;
+	return 0;
+}
+
+KTEST(probe_rules, probe_removed_while_other_cpus_hit_it)
+{
+	struct kprobe_stats st0, st;
+	unsigned int n = num_cpus();
+	unsigned long calls = 0;
+
+	kprobe_get_stats(&st0);
+	race_stop = false;
+	memset(race_calls, 0, sizeof(race_calls));
+	memset(race_wrong, 0, sizeof(race_wrong));
+	for (unsigned int c = 1; c < n; c++)
+		KT_ASSERT(!smp_run_on(c, call_add_until_stopped, NULL));
+	for (int r = 0; r < RACE_ROUNDS; r++) {
+		self = (struct kprobe){ .symbol_name = "kp_target_add", .pre_handler = count_hit };
+		KT_EXPECT_OR_BREAK(register_kprobe(&self) == 0);
+		unregister_kprobe(&self);
+	}
+	race_stop = true;
+	for (unsigned int c = 1; c < n; c++) {
+		smp_run_wait(c);
+		KT_EXPECT_EQ(race_wrong[c], 0);
+		calls += race_calls[c];
+	}
+	kprobe_get_stats(&st);
+	KT_EXPECT_EQ(st.faults, st0.faults);
+	KT_EXPECT(n == 1 || calls > 0);
 }
 
 KTEST_EXIT(probe_rules)
