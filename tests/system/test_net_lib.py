@@ -356,7 +356,7 @@ def socket_guest(wire, extra=()):
 def settle(guest, wire):
     """QEMU's e1000 holds received frames for a second after RCTL is written
     at boot; wait that out, then learn the guest's MAC."""
-    end = time.time() + 10
+    end = time.time() + 60
     while time.time() < end:
         try:
             mac = wire.arp_resolve(1.0)
