@@ -118,6 +118,39 @@ KTEST(probe_rules, kretprobe_limits_are_e2big)
 	KT_EXPECT_EQ(after.objects_in_use, before.objects_in_use);
 }
 
+static int rp_returns;
+
+static int count_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	(void)ri;
+	(void)regs;
+	rp_returns++;
+	return 0;
+}
+
+KTEST(probe_rules, kretprobe_registered_twice_is_eexist)
+{
+	struct heap_stats before, after;
+
+	other_rp = (struct kretprobe){ .kp.symbol_name = "kp_target_fib", .handler = count_ret };
+	KT_ASSERT(register_kretprobe(&other_rp) == 0);	/* warm the slot cache */
+	unregister_kretprobe(&other_rp);
+	other_rp = (struct kretprobe){ .kp.symbol_name = "kp_target_fib", .handler = count_ret };
+	heap_stats(&before);
+	rp_returns = 0;
+	KT_ASSERT(register_kretprobe(&other_rp) == 0);
+	KT_EXPECT_EQ(register_kretprobe(&other_rp), -EEXIST);
+	KT_EXPECT(other_rp.pool != NULL);		/* the first registration stands */
+	KT_EXPECT_EQ(fib(3), 2);
+	KT_EXPECT_EQ(rp_returns, 5);
+	KT_EXPECT(!(other_rp.kp.flags & KPROBE_FLAG_GONE));
+	unregister_kretprobe(&other_rp);
+	KT_EXPECT_EQ(fib(3), 2);
+	KT_EXPECT_EQ(rp_returns, 5);
+	heap_stats(&after);
+	KT_EXPECT_EQ(after.objects_in_use, before.objects_in_use);
+}
+
 /* ---- an int3 that is no probe's ---- */
 
 /*
