@@ -284,6 +284,8 @@ int register_kretprobe(struct kretprobe *rp)
 	uint64_t off, fn;
 	int err;
 
+	if (rp->pool)
+		return -EEXIST;	/* registered: its pool must stay */
 	if (n > MAXACTIVE_LIMIT || rp->data_size > PAGE_SIZE)
 		return -E2BIG;
 	pool = kzalloc(sizeof(*pool) + n * isize);
