@@ -284,6 +284,8 @@ int register_kretprobe(struct kretprobe *rp)
 	uint64_t off, fn;
 	int err;
 
+	if (rp->pool)
+		return -EEXIST;	/* registered: its pool must stay */
 	if (n > MAXACTIVE_LIMIT || rp->data_size > PAGE_SIZE)
 		return -E2BIG;
 	pool = kzalloc(sizeof(*pool) + n * isize);
@@ -330,6 +332,8 @@ void unregister_kretprobe(struct kretprobe *rp)
 	if (!pool)
 		return;
 	unregister_kprobe(&rp->kp);
+	if (rp->kp.site)
+		return;		/* refused (from inside a handler): still in use */
 	flags = spin_lock_irqsave(&pool->lock);
 	WRITE_ONCE(pool->rp, NULL);
 	last = !pool->nused;

@@ -173,16 +173,25 @@ static inline __attribute__((always_inline)) void run_insn(struct kprobe_ctlblk 
 	}
 }
 
-/* An int3 with no probe: just removed (resume there), or genuinely stray (oops). */
+/*
+ * An int3 with no probe: just removed (resume there), or genuinely stray
+ * (oops). The engine inserts a site before it writes the int3 and restores
+ * the byte before it removes the site, so an int3 it wrote always has a
+ * site. But a CPU may run an int3 the text no longer holds (multi-threaded
+ * TCG did, after the grace period: probe_rules.probe_removed_while_other_
+ * cpus_hit_it), and by the time it reads the byte a new probe may be there.
+ * So the site is looked for again after the byte: only an int3 with no
+ * site even then is stray.
+ */
 static __noinline bool kprobe_stray(struct pt_regs *regs, uint64_t addr)
 {
 	/* the CPU just fetched the int3 there, so the byte is mapped and readable */
 	uint8_t byte = READ_ONCE(*(const uint8_t *)addr);
 
-	/* removed between the trap and the lookup: the byte is already restored */
-	if (byte == INT3)
+	/* volatile reads stay in order, and x86 keeps loads in order */
+	if (byte == INT3 && !site_lookup(addr))
 		return false;	/* a genuine stray int3: the trap path oopses */
-	regs->ip = addr;
+	regs->ip = addr;	/* restored: run the original; re-armed: trap again */
 	kprobe_counters.strays_recovered++;
 	return true;
 }

@@ -172,6 +172,19 @@ def test_module_bpf_objects_go_with_it(guest):
     out = guest.cmd("insmod boot:bpfmod.ko obj=boot:kprobe_hist.o attach=nope")
     expect("unloaded 'bm'" in out and out.rstrip().splitlines()[-1].startswith("error:"), out)
     expect(guest.cmd_ok("bpf progs").strip().count("\n") == 0, "programs left after failed init")
+@pytest.mark.guest_log(r"Oops: page fault .*: in a kprobe handler; the kernel goes on",
+                       r"kprobe at kp_target_add\+0x0/0x5: pre_handler faulted; probe disabled")
+def test_faulting_handler_reports_once(guest):
+    """A handler that faults on every hit prints one report, not one per
+    hit: the first fault takes the probe out of service."""
+    start = len(guest.output())
+    guest.cmd_ok("insmod boot:faulty.ko")
+    out = guest.cmd_ok("call kp_target_loop 1000")      # kp_target_add 1000 times
+    expect("= 0x79f2c (499500)" in out, out[-500:])
+    log = guest.output()[start:]
+    expect(log.count("pre_handler faulted; probe disabled") == 1 and
+           len(re.findall(r"Oops: page fault", log)) == 1, "reports:\n" + log[-3000:])
+    expect("faulty: probe flags 0x3" in guest.cmd_ok("rmmod faulty"), "removable")
     clean(guest)
 
 

@@ -107,10 +107,9 @@ def test_flood_overload(guest):
     for i in range(n):
         WIRE.send(frames[i & 3])
     secs = time.time() - t0
-    time.sleep(0.5)
     WIRE.drain(0.5)
-    end = time.time() + 10
-    while not WIRE.ping(0x702, 1, timeout=0.5):
+    end = time.time() + 120
+    while not WIRE.ping(0x702, 1, timeout=1):
         expect(time.time() < end, "the guest stopped answering after the overload")
     c1 = net_counters(guest)
     d = delta(c0, c1)

@@ -160,7 +160,7 @@ class Wire:
                 continue
             return f
 
-    def recv_match(self, pred, timeout=3.0):
+    def recv_match(self, pred, timeout=30.0):
         """First frame for which pred(frame) is true; others are skipped."""
         end = time.time() + timeout
         while time.time() < end:
@@ -170,6 +170,22 @@ class Wire:
             if pred(f):
                 return f
         return None
+
+    def queued(self, pred):
+        """A frame already received for which pred(frame) is true, without
+        waiting for more. For "nothing came back" checks made after a guest
+        counter showed the frame was handled: the guest transmits a reply
+        before it counts the frame done, and QEMU passes the reply on to our
+        socket as the guest writes it, so a reply would be here already."""
+        while True:
+            r, _, _ = select.select([self.sock], [], [], 0)
+            if not r:
+                return None
+            f, _ = self.sock.recvfrom(65536)
+            if self._answer_arp(f):
+                continue
+            if pred(f):
+                return f
 
     def send_acked(self, frames, batch=32, ident=0x6b6b):
         """Send frames in batches, each followed by an echo request, waiting
@@ -218,7 +234,7 @@ class Wire:
                 return sha
         raise AssertionError("no ARP reply from the guest")
 
-    def ping(self, ident, seq, data=b"kprobe64-ping-data", timeout=2.0):
+    def ping(self, ident, seq, data=b"kprobe64-ping-data", timeout=30.0):
         """Echo request -> the checked echo reply's ip dict, or None."""
         self.send_ip(ipv4(HOST_IP, GUEST_IP, 1, icmp_echo(ident, seq, data)))
         return self.recv_match(lambda f: is_echo_reply(f, ident, seq), timeout)
@@ -313,14 +329,28 @@ def xdp_counters(guest, iface="eth0"):
     return c
 
 
-def wait_counter(guest, key, target, timeout=10.0, iface="eth0"):
-    """Poll `net` until counter key reaches target; returns the counters."""
+def wait_counter(guest, key, target, timeout=60.0, iface="eth0"):
+    """Poll `net` until counter key reaches target; returns the counters
+    (the caller checks them: a guest that never gets there fails there)."""
     end = time.time() + timeout
     while True:
         c = net_counters(guest, iface)
         v = c["results"].get(key, c.get(key))
         if v >= target or time.time() > end:
             return c
+        time.sleep(0.1)
+
+
+def wait_xdp(guest, key, target, timeout=60.0):
+    """Poll `xdp status` until counter key (e.g. 'drop.packets') reaches
+    target; returns the counters, checked that it did."""
+    end = time.time() + timeout
+    while True:
+        x = xdp_counters(guest)
+        if x.get(key, 0) >= target:
+            return x
+        expect(time.time() < end, "xdp %s stayed at %s, waited for %d:\n%s"
+               % (key, x.get(key), target, x["raw"]))
         time.sleep(0.1)
 
 
@@ -332,7 +362,7 @@ def socket_guest(wire, extra=()):
 def settle(guest, wire):
     """QEMU's e1000 holds received frames for a second after RCTL is written
     at boot; wait that out, then learn the guest's MAC."""
-    end = time.time() + 10
+    end = time.time() + 60
     while time.time() < end:
         try:
             mac = wire.arp_resolve(1.0)
