@@ -172,6 +172,8 @@ def test_module_bpf_objects_go_with_it(guest):
     out = guest.cmd("insmod boot:bpfmod.ko obj=boot:kprobe_hist.o attach=nope")
     expect("unloaded 'bm'" in out and out.rstrip().splitlines()[-1].startswith("error:"), out)
     expect(guest.cmd_ok("bpf progs").strip().count("\n") == 0, "programs left after failed init")
+
+
 @pytest.mark.guest_log(r"Oops: page fault .*: in a kprobe handler; the kernel goes on",
                        r"kprobe at kp_target_add\+0x0/0x5: pre_handler faulted; probe disabled")
 def test_faulting_handler_reports_once(guest):
