@@ -31,3 +31,12 @@ $(B)/host/test_hist: probes/trace_internal.h
 # Without ASan: its checks would be single-stepped too, thousands of traps per access.
 trace_nesting_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -iquote include \
 	-fsanitize=undefined -fno-sanitize-recover=all
+
+# The ring with real concurrency: writer threads and a merging reader, under
+# ThreadSanitizer. TSan does not model fences (-Wtsan says so); every byte
+# the threads share is an atomic access, which it does check.
+HOST_TESTS += trace_smp
+trace_smp_SRCS := tests/host/test_trace_smp.c probes/trace_buffer.c
+trace_smp_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-tsan -iquote include \
+	-fsanitize=thread
+trace_smp_LIBS := -lpthread
