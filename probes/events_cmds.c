@@ -477,11 +477,9 @@ static int cmd_trace(int argc, char **argv)
 	return cmd_error("usage: trace [-f|-H EVENT FIELD|stats|clear|size [KB]|on|off]");
 }
 CONSOLE_CMD(trace, cmd_trace, "trace [-f|-H EVENT FIELD|stats|clear|size [KB]|on|off]\n"
-	    "  -H: FIELD of EVENT's entries as a log2 bar chart (bpftrace's hist());\n"
-	    "  trace: every CPU's buffer merged by time, in Linux's format (cat trace);\n"
-	    "  -f: stream all CPUs and consume until Ctrl-C (trace_pipe); stats: each\n"
-	    "  CPU's counts (per_cpu/cpuN/stats); size KB: resize each CPU's buffer and\n"
-	    "  clear (buffer_size_kb); on/off: tracing_on. When full the oldest entries\n"
-	    "  are overwritten and reported as CPU:N [LOST M EVENTS]. Task is always\n"
-	    "  kp-shell-1 (no tasks here); flags: d irqs off, h in irq, digit = trap depth",
+	    "  all CPUs merged by time, Linux's format (cat trace); -f: stream and\n"
+	    "  consume until Ctrl-C (trace_pipe); -H: a log2 chart of FIELD (bpftrace's\n"
+	    "  hist()); stats: per CPU; size KB: per CPU, clears (buffer_size_kb); on/off:\n"
+	    "  tracing_on. Overwritten entries: CPU:N [LOST M EVENTS]. Task is always\n"
+	    "  kp-shell-1 (no tasks); flags: d irqs off, h in irq, digit = trap depth",
 	    "show the trace buffer; -f follows it, clear/size/on/off manage it");

@@ -82,7 +82,7 @@ def test_help_describes_everything(guest):
     for s in ("==", "&&", "||", "~", "'0'"):
         expect(s in f, "help filter lacks %r" % s)
     t = guest.cmd_ok("help trace")
-    for s in ("-f", "Ctrl-C", "size", "LOST", "kp-shell-1"):
+    for s in ("-f", "Ctrl-C", "size", "stats", "LOST", "kp-shell-1"):
         expect(s in t, "help trace lacks %r" % s)
 
 
