@@ -159,3 +159,46 @@ KTEST(trace_smp, consuming_reader_while_every_cpu_writes)
 	stop_event();
 	KT_EXPECT_EQ(trace_buffer_resize(128 * 1024), 0);
 }
+
+static void text_on_this_cpu(void *arg)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "hello from %u", this_cpu()->cpu);
+	*(int *)arg = trace_write_text("bpf_trace_printk", text);
+}
+
+/* trace_write_text (bpf_trace_printk's way in): one line per CPU, Linux's format. */
+KTEST(trace_smp, text_lines_from_every_cpu)
+{
+	struct trace_buffer_iter it;
+	char line[256], want[64];
+	unsigned int n = num_cpus(), got = 0;
+	uint64_t lost;
+	size_t len;
+	int err;
+
+	trace_buffer_clear();
+	for (unsigned int c = 0; c < n; c++) {
+		err = -1;
+		if (c == 0)
+			text_on_this_cpu(&err);
+		else
+			KT_EXPECT_EQ(smp_call_on(c, text_on_this_cpu, &err), 0);
+		KT_EXPECT_EQ(err, 0);
+	}
+	trace_buffer_pause(true);
+	trace_buffer_iter_start(&it);
+	while ((len = trace_buffer_next(&it, (struct trace_hit *)hitbuf, &lost))) {
+		if (hit->event_id != TRACE_HIT_TEXT)
+			continue;
+		kevent_format_hit(hit, len, line, sizeof(line));
+		snprintf(want, sizeof(want), "[%03u] ", got);
+		KT_EXPECT(strstr(line, want));
+		snprintf(want, sizeof(want), ": bpf_trace_printk: hello from %u", got);
+		KT_EXPECT(strstr(line, want));
+		got++;
+	}
+	trace_buffer_pause(false);
+	KT_EXPECT_EQ(got, n);
+}
