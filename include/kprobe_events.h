@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include "probes.h"
 #include "trace.h"
+#include "arch.h"
 
 #define KEVENT_MSG_MAX		TRACE_ERR_MAX
 #define KEVENT_LINE_MAX		512	/* one kprobe_events line */
@@ -148,41 +149,69 @@ struct trace_hit {
 	uint64_t func;			/* return events: the probed function */
 	uint8_t rec[];
 };
-/* event_id of a text entry (bpf_trace_printk): rec holds the NUL-terminated text */
-#define TRACE_HIT_TEXT		0
-#define TRACE_HIT_TEXT_MAX	512	/* bytes of text kept, NUL included */
 #define TRACE_HIT_IRQS_OFF	0x01
 #define TRACE_HIT_HARDIRQ	0x02
 #define TRACE_HIT_MAX		(sizeof(struct trace_hit) + TRACE_RECORD_MAX)
 
+/* event_id of a line of text (trace_write_text): rec holds tag, then text. */
+#define TRACE_HIT_TEXT		0
+#define TRACE_TEXT_TAG_MAX	32
+#define TRACE_TEXT_MAX		512	/* longer text is cut */
+
+/*
+ * Write one entry into this CPU's ring, from any context (a probe handler,
+ * an interrupt, a BPF helper): no lock, no waiting; 0, -E2BIG, or -EBUSY if
+ * it was nested inside this CPU's own write (refused and counted).
+ */
+int trace_write_hit(const struct trace_hit *hit, size_t len);
+/*
+ * A line of text, shown as "TAG: TEXT" in the trace (Linux's
+ * "bpf_trace_printk: ..."); text is cut to fit one entry. Any context, as
+ * trace_write_hit; obeys tracing on/off and a reader's pause.
+ */
+int trace_write_text(const char *tag, const char *text);
+
+/* All CPUs summed (size is per CPU, as Linux's buffer_size_kb). */
 struct trace_buffer_info {
-	size_t size;			/* bytes */
+	size_t size;			/* bytes per CPU */
 	uint64_t entries;		/* in the buffer now */
 	uint64_t written;		/* since the last clear */
 	uint64_t overwritten;		/* lost to overwriting since the last clear */
 	uint64_t paused_drops;		/* hits not recorded while a reader paused writers */
-	uint64_t refused;		/* hits the ring refused: nested in its own update or read;
-					 * text entries nested in another */
+	uint64_t refused;		/* hits the ring refused: nested in its own CPU's write */
 	bool on;			/* recording (Linux's tracing_on) */
 };
 
-void trace_buffer_info(struct trace_buffer_info *info);
+/* Reading all CPUs' rings merged by time stamp. */
+struct trace_buffer_iter {
+	unsigned int ncpus;
+	struct trace_ring_iter cpu[MAX_CPUS];
+	uint64_t ts[MAX_CPUS];		/* of each CPU's next entry, when peeked */
+	bool peeked[MAX_CPUS];
+};
+
 /*
- * Append a text entry, shown as "bpf_trace_printk: TEXT" (cut to
- * TRACE_HIT_TEXT_MAX - 1 bytes). Any context, like a probe hit.
+ * Readers (the console, tests) take a lock among themselves that writers
+ * never take; they may run on any CPU while every CPU writes.
  */
-void trace_buffer_text(const char *text, size_t len);
+void trace_buffer_info(struct trace_buffer_info *info);
+/* One CPU's ring (cpu < num_cpus()), as Linux's per_cpu/cpuN/stats. */
+void trace_buffer_cpu_stats(unsigned int cpu, struct trace_ring_stats *st);
 void trace_buffer_clear(void);
-/* New size in bytes (contents are dropped): 0, -EINVAL or -ENOMEM. */
+/* New size per CPU in bytes (contents are dropped): 0, -EINVAL, -ENOMEM or -EBUSY. */
 int trace_buffer_resize(size_t bytes);
 void trace_buffer_set_on(bool on);
 /* While paused, hits are counted but not recorded (reading `trace`). */
 void trace_buffer_pause(bool pause);
-void trace_buffer_iter_start(struct trace_ring_iter *it);
-/* Copies the next entry into hit (TRACE_HIT_MAX bytes); see trace_ring_next. */
-size_t trace_buffer_next(struct trace_ring_iter *it, struct trace_hit *hit,
+void trace_buffer_iter_start(struct trace_buffer_iter *it);
+/*
+ * Copies the oldest entry of any CPU into hit (TRACE_HIT_MAX bytes); *lost
+ * is what that entry's CPU lost before it (hit->cpu says which). 0: none.
+ */
+size_t trace_buffer_next(struct trace_buffer_iter *it, struct trace_hit *hit,
 			 uint64_t *lost);
-void trace_buffer_consume(const struct trace_ring_iter *it);
+/* Consume everything the iterator returned (trace_pipe). */
+void trace_buffer_consume(struct trace_buffer_iter *it);
 
 /* ---- reading the trace (probes/events_cmds.c) ---- */
 

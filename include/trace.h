@@ -415,7 +415,7 @@ struct trace_line {
 	const char *ip;		/* "do_work+0x4/0x40", or the return site */
 	const char *func;	/* return probes: the function ("do_work") */
 	const char *args;	/* fetch_format() output, may be NULL */
-	const char *text;	/* non-NULL: "event: text" replaces "(ip)args" */
+	const char *text;	/* a line of text instead of (ip) args: "event: text" */
 };
 
 /* One line of the trace file, no newline. snprintf-style return. */
@@ -432,18 +432,20 @@ int trace_format_header(char *buf, size_t len, unsigned long entries,
 int trace_format_ip(uint64_t addr, bool with_offset, trace_sym_fn addr_to_sym,
 		    char *buf, size_t len);
 
-/* --- probes/trace_buffer.c: the trace ring buffer --- */
+/* --- probes/trace_buffer.c: one CPU's trace ring --- */
 
 /*
  * A byte ring of variable-length entries (16-byte header + payload, each a
- * multiple of 16 bytes), over memory the caller owns. When a write does not
- * fit, the oldest entries are overwritten and counted. Every entry carries a
- * sequence number, so a reader that fell behind knows exactly how many it
- * missed. No locking, one CPU: a write may run nested inside a read or
- * inside another update (a probe hit in the ring's own code); the reader
- * pins the entry it copies, and a write that would need the pinned entry's
- * space, or that is nested inside another write, consume or clear, is
- * refused and counted instead. Readers must not nest in anything.
+ * multiple of 16 bytes), over memory the caller owns, written by one CPU
+ * and read by any. When a write does not fit, the oldest entries are
+ * overwritten. Every entry carries a sequence number, so a reader that fell
+ * behind knows exactly how many it missed. The writer takes no lock and
+ * never waits: a write nested inside another on the same CPU (a probe hit
+ * in the ring's own code) is refused and counted. A reader copies an entry
+ * and then checks that the writer did not reach it meanwhile; if it did,
+ * the entry counts as lost. Readers (next, consume, clear, stats) may run
+ * on any CPU while the writer writes, but not concurrently with each
+ * other: the caller serialises them.
  */
 #define TRACE_RING_ALIGN	16
 #define TRACE_RING_MIN		(16 * 1024)	/* smallest buffer: 2 of the largest entries */
@@ -451,29 +453,48 @@ int trace_format_ip(uint64_t addr, bool with_offset, trace_sym_fn addr_to_sym,
 struct trace_ring {
 	uint8_t *buf;
 	size_t size;		/* bytes, a multiple of TRACE_RING_ALIGN */
+	/* the writer's: stored by the owning CPU only */
+	uint64_t wseq;		/* odd while an update is in progress */
 	uint64_t head, tail;	/* byte positions, only ever growing */
-	uint64_t next_seq;	/* entries written since the last clear */
+	uint64_t next_seq;	/* sequence number of the next entry */
 	uint64_t tail_seq;	/* sequence number of the oldest entry kept */
-	uint64_t read_seq;	/* readers have consumed everything before this */
-	uint64_t overwritten;	/* entries lost to overwriting since the last clear */
-	uint64_t refused;	/* writes refused: nested in an update, or would drop the pinned entry */
-	uint64_t pinned;	/* 1 + position of the entry a reader is copying; 0: none */
-	bool busy;		/* a write, consume or clear is in progress */
-};
+	uint64_t refused;	/* writes refused: nested inside this CPU's own write */
+	/* the readers': stored by readers only, on a line of their own */
+	uint64_t read_pos __attribute__((aligned(64)));	/* consumed up to here */
+	uint64_t read_seq;	/* sequence number of the first entry not consumed */
+	uint64_t lost;		/* overwritten before consumed, since the last clear */
+	uint64_t consumed;	/* entries consumed since the last clear */
+	uint64_t base_seq;	/* next_seq at the last clear */
+	uint64_t base_refused;	/* refused at the last clear */
+} __attribute__((aligned(64)));
 
 struct trace_ring_iter {
 	uint64_t pos;		/* byte position of the next entry */
 	uint64_t seq;		/* sequence number expected next */
+	uint64_t lost;		/* reported lost since the start (or last consume) */
+	uint64_t read;		/* entries returned since then */
 };
 
-/* mem must stay valid; size is rounded down to TRACE_RING_ALIGN. */
+/* Linux's per_cpu/cpuN/stats, for one ring, all since the last clear. */
+struct trace_ring_stats {
+	uint64_t entries;	/* in the buffer, not consumed */
+	uint64_t written;
+	uint64_t overrun;	/* overwritten before they were consumed */
+	uint64_t refused;	/* writes refused (Linux's dropped events) */
+	uint64_t consumed;	/* read and consumed (Linux's read events) */
+	uint64_t bytes;		/* held by the entries not consumed, pads included */
+};
+
+/* mem must stay valid; size is rounded down to TRACE_RING_ALIGN. NULL: writes refused. */
 void trace_ring_init(struct trace_ring *r, void *mem, size_t size);
+/* Empty it for readers: everything written so far counts as gone. */
 void trace_ring_clear(struct trace_ring *r);
 /* Largest payload one entry may carry in this ring. */
 size_t trace_ring_max_payload(const struct trace_ring *r);
-/* Append one entry (overwriting the oldest as needed): 0, -E2BIG, or -EBUSY (refused, counted). */
+/* The owning CPU: append one entry (overwriting the oldest as needed): 0, -E2BIG, or -EBUSY (refused, counted). */
 int trace_ring_write(struct trace_ring *r, const void *data, size_t len);
-/* Entries in the buffer, and written since the last clear (Linux's header). */
+void trace_ring_stats(const struct trace_ring *r, struct trace_ring_stats *st);
+/* Entries in the buffer, not consumed. */
 uint64_t trace_ring_entries(const struct trace_ring *r);
 /* Start at the oldest unconsumed entry. */
 void trace_ring_iter_start(const struct trace_ring *r, struct trace_ring_iter *it);
@@ -481,11 +502,10 @@ void trace_ring_iter_start(const struct trace_ring *r, struct trace_ring_iter *i
  * Copy the next entry's payload (at most len bytes) to dst. Returns the
  * payload length, or 0 when the reader has caught up. *lost gets how many
  * entries were overwritten between the previous one read and this one.
- * Writes nested inside it never touch the entry being copied.
  */
-size_t trace_ring_next(struct trace_ring *r, struct trace_ring_iter *it,
+size_t trace_ring_next(const struct trace_ring *r, struct trace_ring_iter *it,
 		       void *dst, size_t len, uint64_t *lost);
 /* Forget everything the iterator has read (trace_pipe semantics). */
-void trace_ring_consume(struct trace_ring *r, const struct trace_ring_iter *it);
+void trace_ring_consume(struct trace_ring *r, struct trace_ring_iter *it);
 
 #endif

@@ -62,15 +62,49 @@ static int cmd_peek(int argc, char **argv)
 }
 CONSOLE_CMD(peek, cmd_peek, "peek ADDR [LEN]", "hex dump of memory (fault-safe; LEN up to 4096)");
 
+/* call -c CPU: the call runs on an idle AP, guarded there. */
+struct remote_call {
+	uint64_t fn, args[6], ret;
+	bool faulted;
+};
+
+static void run_remote(void *arg)
+{
+	struct remote_call *rc = arg;
+
+	rc->ret = call_guarded(rc->fn, rc->args, &rc->faulted);
+}
+
+static int call_on(unsigned int cpu, uint64_t fn, const uint64_t a[6], uint64_t *ret,
+		   enum guard_end *how)
+{
+	static struct remote_call rc;
+
+	rc.fn = fn;
+	memcpy(rc.args, a, sizeof(rc.args));
+	if (smp_run_on(cpu, run_remote, &rc))
+		return -1;
+	smp_run_wait(cpu);
+	*ret = rc.ret;
+	*how = rc.faulted ? GUARD_FAULTED : GUARD_RETURNED;
+	return 0;
+}
+
 static int cmd_call(int argc, char **argv)
 {
-	uint64_t fn, a[6] = { 0 };
+	uint64_t fn, a[6] = { 0 }, cpu = this_cpu()->cpu;
 	char buf[160];
 	uint64_t ret, where;
 	enum guard_end how;
 
+	if (argc >= 3 && !strcmp(argv[1], "-c")) {
+		if (kstrtou64(argv[2], &cpu) || cpu >= num_cpus())
+			return cmd_error("no cpu '%s' online (0 to %u)", argv[2], num_cpus() - 1);
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 2 || argc > 8)
-		return cmd_error("usage: call SYM [ARG...] (at most 6 arguments)");
+		return cmd_error("usage: call [-c CPU] SYM [ARG...] (at most 6 arguments)");
 	if (parse_address(argv[1], &fn))
 		return cmd_error("no symbol '%s'", argv[1]);
 	if (!is_kernel_text(fn))
@@ -86,7 +120,10 @@ static int cmd_call(int argc, char **argv)
 			return cmd_error("bad argument '%s'", argv[i]);
 		}
 	}
-	ret = call_stoppable(fn, a, &how, &where);
+	if (cpu == this_cpu()->cpu)
+		ret = call_stoppable(fn, a, &how, &where);
+	else if (call_on((unsigned int)cpu, fn, a, &ret, &how))
+		return cmd_error("cpu %lu is busy", cpu);
 	if (how == GUARD_FAULTED)
 		return cmd_error("%s faulted (oops above); the kernel goes on", argv[1]);
 	if (how == GUARD_STOPPED) {
@@ -97,7 +134,8 @@ static int cmd_call(int argc, char **argv)
 	cprintf("%s = %#lx (%ld)\n", kallsyms_sprint(fn, buf, sizeof(buf)), ret, (long)ret);
 	return 0;
 }
-CONSOLE_CMD(call, cmd_call, "call SYM [ARG...]",
+CONSOLE_CMD(call, cmd_call, "call [-c CPU] SYM [ARG...]\n"
+	    "  -c CPU: run it on that CPU (an idle AP, interrupts on); Ctrl-C cannot stop it there",
 	    "call a kernel function with up to 6 integer arguments, print the result (Ctrl-C stops it)");
 
 /* FNV-1a over the kernel text: equal sums mean bit-identical text. */

@@ -27,7 +27,7 @@ static uint64_t trace_printk(uint64_t fmt, uint64_t fmt_size, uint64_t a1, uint6
 			     uint64_t a3)
 {
 	const uint64_t args[3] = { a1, a2, a3 };
-	char text[TRACE_HIT_TEXT_MAX];
+	char text[TRACE_TEXT_MAX + 1];
 	int n = bpf_trace_format(text, sizeof(text), (const char *)(uintptr_t)fmt,
 				 (uint32_t)fmt_size, args, read_mem);
 	size_t len;
@@ -35,7 +35,9 @@ static uint64_t trace_printk(uint64_t fmt, uint64_t fmt_size, uint64_t a1, uint6
 	if (n < 0)
 		return (uint64_t)(int64_t)n;
 	len = strlen(text);
-	trace_buffer_text(text, len && text[len - 1] == '\n' ? len - 1 : len);
+	if (len && text[len - 1] == '\n')	/* the line ends anyway, as Linux prints it */
+		text[len - 1] = '\0';
+	trace_write_text("bpf_trace_printk", text);
 	return (uint64_t)n;
 }
 

@@ -6,10 +6,12 @@
  *   kprobe_profile          cat kprobe_profile
  *   enable / disable        echo 1|0 > events/GRP/EVENT/enable
  *   filter EVENT 'EXPR'     echo 'EXPR' > events/GRP/EVENT/filter
- *   trace                   cat trace (writers paused while it prints)
- *   trace -f                cat trace_pipe (consumes; Ctrl-C ends it)
+ *   trace                   cat trace: all CPUs merged by time (writers
+ *                           paused while it prints)
+ *   trace -f                cat trace_pipe (all CPUs; consumes; Ctrl-C ends it)
+ *   trace stats             cat per_cpu/cpuN/stats, every N
  *   trace clear | size KB | on | off
- *                           echo > trace, buffer_size_kb, tracing_on
+ *                           echo > trace, buffer_size_kb (per CPU), tracing_on
  *
  * The trace columns: this kernel has no tasks, so every entry shows the one
  * thread of execution it has, the console shell, as "kp-shell-1" (interrupts
@@ -308,24 +310,20 @@ int kevent_format_hit(const struct trace_hit *hit, size_t len, char *buf, size_t
 		.flags = flags, .ts_ns = hit->ts_ns, .ip = ip, .args = args,
 	};
 
-	if (hit->event_id != TRACE_HIT_TEXT && (!ev || len < sizeof(*hit) + ev->def.rec_size))
+	if (hit->event_id == TRACE_HIT_TEXT && len > sizeof(*hit) + TRACE_TEXT_TAG_MAX) {
+		tl.event = (const char *)hit->rec;
+		tl.text = (const char *)hit->rec + TRACE_TEXT_TAG_MAX;
+	} else if (!ev || len < sizeof(*hit) + ev->def.rec_size) {
 		return snprintf(buf, buflen, "<entry of removed event %u>", hit->event_id);
+	}
 	flags[0] = hit->flags & TRACE_HIT_IRQS_OFF ? 'd' : '.';
 	flags[1] = '.';
 	flags[2] = hit->flags & TRACE_HIT_HARDIRQ ? 'h' : '.';
 	flags[3] = hit->depth ? "0123456789abcdef"[hit->depth & 15] : '.';
 	flags[4] = '.';
 	flags[5] = '\0';
-	if (hit->event_id == TRACE_HIT_TEXT) {
-		size_t n = len > sizeof(*hit) ? len - sizeof(*hit) : 0;
-
-		/* the ring pads entries; the text ends at its NUL */
-		snprintf(args, sizeof(args), "%.*s", (int)strnlen((const char *)hit->rec, n),
-			 (const char *)hit->rec);
-		tl.event = "bpf_trace_printk";
-		tl.text = args;
+	if (tl.text)
 		return trace_format_line(&tl, buf, buflen);
-	}
 	tl.event = ev->def.event;
 	trace_format_ip(hit->ip, true, addr_to_sym, ip, sizeof(ip));
 	if (ev->def.is_return) {
@@ -336,9 +334,9 @@ int kevent_format_hit(const struct trace_hit *hit, size_t len, char *buf, size_t
 	return trace_format_line(&tl, buf, buflen);
 }
 
-static void print_lost(uint64_t lost)
+static void print_lost(unsigned int cpu, uint64_t lost)
 {
-	cprintf("CPU:%u [LOST %lu EVENTS]\n", this_cpu()->cpu, lost);
+	cprintf("CPU:%u [LOST %lu EVENTS]\n", cpu, lost);
 }
 
 static void print_hit(size_t n)
@@ -348,11 +346,11 @@ static void print_hit(size_t n)
 	put("\n");
 }
 
-/* cat trace: a header, then every entry; recording pauses meanwhile. */
+/* cat trace: a header, then every CPU's entries merged by time; recording pauses meanwhile. */
 static int trace_show(void)
 {
 	struct trace_buffer_info info;
-	struct trace_ring_iter it;
+	struct trace_buffer_iter it;
 	uint64_t lost;
 	size_t n;
 
@@ -363,7 +361,7 @@ static int trace_show(void)
 	trace_buffer_iter_start(&it);
 	while ((n = trace_buffer_next(&it, (struct trace_hit *)hitbuf, &lost))) {
 		if (lost)
-			print_lost(lost);
+			print_lost(((struct trace_hit *)hitbuf)->cpu, lost);
 		print_hit(n);
 		if (console_interrupted()) {
 			put("^C\n");
@@ -374,10 +372,10 @@ static int trace_show(void)
 	return 0;
 }
 
-/* cat trace_pipe: print and consume, wait for more, until Ctrl-C. */
+/* cat trace_pipe: print and consume from every CPU, wait for more, until Ctrl-C. */
 static int trace_follow(void)
 {
-	struct trace_ring_iter it;
+	struct trace_buffer_iter it;
 	uint64_t lost;
 	size_t n;
 
@@ -390,7 +388,7 @@ static int trace_follow(void)
 			continue;
 		}
 		if (lost)
-			print_lost(lost);
+			print_lost(((struct trace_hit *)hitbuf)->cpu, lost);
 		print_hit(n);
 		trace_buffer_consume(&it);
 	}
@@ -407,9 +405,10 @@ static int trace_size(int argc, char **argv)
 	if (argc == 2) {
 		trace_buffer_info(&info);
 		cprintf("buffer_size_kb: %lu (%lu entries, %lu written, %lu lost to overwriting, "
-			"%lu dropped while printing, %lu refused while busy; recording %s)\n",
+			"%lu dropped while printing, %lu refused while busy; recording %s; "
+			"per cpu, %u cpus)\n",
 			info.size / 1024, info.entries, info.written, info.overwritten,
-			info.paused_drops, info.refused, info.on ? "on" : "off");
+			info.paused_drops, info.refused, info.on ? "on" : "off", num_cpus());
 		return 0;
 	}
 	if (kstrtou64(argv[2], &kb) || kb > (1UL << 20))
@@ -424,6 +423,23 @@ static int trace_size(int argc, char **argv)
 	return 0;
 }
 
+/* Linux's per_cpu/cpuN/stats, every CPU in turn. */
+static int trace_stats(void)
+{
+	struct trace_ring_stats st;
+	uint64_t now = uptime_ns();
+
+	for (unsigned int c = 0; c < num_cpus(); c++) {
+		trace_buffer_cpu_stats(c, &st);
+		cprintf("cpu%u:\nentries: %lu\noverrun: %lu\nbytes: %lu\n"
+			"now ts: %5lu.%06lu\ndropped events: %lu\nread events: %lu\n"
+			"entries-written: %lu\n",
+			c, st.entries, st.overrun, st.bytes, now / 1000000000,
+			now % 1000000000 / 1000, st.refused, st.consumed, st.written);
+	}
+	return 0;
+}
+
 static int cmd_trace(int argc, char **argv)
 {
 	if (argc == 1)
@@ -432,6 +448,8 @@ static int cmd_trace(int argc, char **argv)
 		return trace_size(argc, argv);
 	if (argc == 2 && !strcmp(argv[1], "-f"))
 		return trace_follow();
+	if (argc == 2 && !strcmp(argv[1], "stats"))
+		return trace_stats();
 	if (argc == 4 && !strcmp(argv[1], "-H"))
 		return kevent_trace_hist(argv[2], argv[3]);
 	if (argc == 2 && !strcmp(argv[1], "clear")) {
@@ -444,13 +462,12 @@ static int cmd_trace(int argc, char **argv)
 		cprintf("tracing %s\n", argv[1]);
 		return 0;
 	}
-	return cmd_error("usage: trace [-f|-H EVENT FIELD|clear|size [KB]|on|off]");
+	return cmd_error("usage: trace [-f|-H EVENT FIELD|stats|clear|size [KB]|on|off]");
 }
-CONSOLE_CMD(trace, cmd_trace, "trace [-f|-H EVENT FIELD|clear|size [KB]|on|off]\n"
-	    "  -H: FIELD of EVENT's entries as a log2 bar chart (bpftrace's hist());\n"
-	    "  trace: the buffer in Linux's format (cat trace); -f: stream and consume\n"
-	    "  until Ctrl-C (trace_pipe); size KB: resize and clear (buffer_size_kb);\n"
-	    "  on/off: tracing_on. When full the oldest entries are overwritten and\n"
-	    "  reported as CPU:0 [LOST N EVENTS]. Task is always kp-shell-1 (no tasks\n"
-	    "  here); flags: d irqs off, h in irq, digit = trap depth",
+CONSOLE_CMD(trace, cmd_trace, "trace [-f|-H EVENT FIELD|stats|clear|size [KB]|on|off]\n"
+	    "  all CPUs merged by time, Linux's format (cat trace); -f: stream and\n"
+	    "  consume until Ctrl-C (trace_pipe); -H: a log2 chart of FIELD (bpftrace's\n"
+	    "  hist()); stats: per CPU; size KB: per CPU, clears (buffer_size_kb); on/off:\n"
+	    "  tracing_on. Overwritten entries: CPU:N [LOST M EVENTS]. Task is always\n"
+	    "  kp-shell-1 (no tasks); flags: d irqs off, h in irq, digit = trap depth",
 	    "show the trace buffer; -f follows it, clear/size/on/off manage it");

@@ -382,7 +382,7 @@ int kevent_trace_hist(const char *target, const char *field)
 {
 	const struct trace_hit *hit = (const struct trace_hit *)hitbuf;
 	static uint64_t counts[65];
-	struct trace_ring_iter it;
+	struct trace_buffer_iter it;
 	struct kevent *ev;
 	unsigned int idx;
 	uint64_t lost, v, n = 0;

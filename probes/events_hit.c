@@ -9,54 +9,37 @@
  * All of it, and everything it calls (fetch, filter, the ring, string and
  * format routines, the clock), may itself carry probes: a hit from in here
  * is a reentry, which the engine runs without handlers and counts as a miss.
- * So the handler never nests, and nothing here allocates, prints or takes a
- * lock. The console's side of the buffer runs with interrupts off, but a
- * probe in the code it runs still writes from inside it; the ring itself
- * keeps such a nested write off the entry being copied (trace_buffer.c).
+ * So the handler never nests, and nothing on the way to the ring allocates,
+ * prints or takes a lock (the hist trigger's own lock aside). Each CPU
+ * writes its own ring; a probe in the code a reader runs writes from inside
+ * the reader, and the ring notices when such a write (or another CPU's)
+ * overwrote the entry a reader was copying (trace_buffer.c).
  */
 #include "kernel.h"
 #include "arch.h"
 #include "mm.h"
 #include "kprobe_events.h"
 
-#define DEFAULT_SIZE	(128 * 1024)
+#define DEFAULT_SIZE	(128 * 1024)	/* per CPU, as Linux's buffer_size_kb */
 #define MAX_SIZE	(64UL * 1024 * 1024)
 
-static struct trace_ring ring;
-/* One ring for every CPU: writers (probe hits on any CPU) and the console serialise here. */
-static struct spinlock ring_lock = SPINLOCK_INIT("trace_ring");
 /*
- * How deep this CPU is in ring operations, counted before the lock is even
- * asked for: a probe hit anywhere inside one (on the lock's own code, on the
- * ring's memcpy) runs its handler on this CPU, and that handler must not
- * wait for a lock its own CPU holds or is taking. It writes without the
- * lock instead: no other CPU can be in the ring then, and the ring itself
- * refuses (and counts) what would disturb the operation it interrupted.
+ * One ring per CPU, written by that CPU alone without a lock (a hit nested
+ * inside this CPU's own write is refused by the ring, never waited for).
+ * Writers run with interrupts off, so a resize can retire a set of rings
+ * after a grace period. Readers (the console, tests) take readers_lock,
+ * which no writer ever takes: a probe hit inside a reader just writes.
+ * Two sets, so that a resize builds the new one while the old is live.
  */
-static unsigned int ring_depth[MAX_CPUS];
-
-static uint64_t ring_enter(bool *nested)
-{
-	unsigned int c = this_cpu()->cpu;
-
-	*nested = ring_depth[c]++ > 0;
-	barrier();
-	return *nested ? local_irq_save() : spin_lock_irqsave(&ring_lock);
-}
-
-static void ring_exit(bool nested, uint64_t flags)
-{
-	if (nested)
-		local_irq_restore(flags);
-	else
-		spin_unlock_irqrestore(&ring_lock, flags);
-	barrier();
-	ring_depth[this_cpu()->cpu]--;
-}
+static struct trace_ring ring_sets[2][MAX_CPUS];
+static struct trace_ring *rings;	/* the live set, NULL until init */
+static size_t ring_size;		/* bytes per CPU */
+static bool resizing;
+static struct spinlock readers_lock = SPINLOCK_INIT("trace_readers");
 static bool tracing_on = true;
 static bool paused;
-static uint64_t paused_drops;
-/* One hit at a time per CPU, and this kernel runs one CPU. */
+/* hits not recorded while a reader paused writers, each CPU its own line */
+static struct { uint64_t n; } __aligned(64) paused_drops[MAX_CPUS];
 /* a record is built per CPU: hits on two CPUs at once must not share one */
 static uint8_t scratch[MAX_CPUS][ALIGN_UP(TRACE_HIT_MAX, 64)] __aligned(64);
 
@@ -82,8 +65,7 @@ static void record(struct kevent_probe *p, struct pt_regs *regs, uint64_t ip,
 	};
 	const struct trace_filter *f;
 	struct kevent_hist *h;
-	uint64_t now = uptime_ns(), lock;
-	bool nested;
+	uint64_t now = uptime_ns();
 
 	if (!READ_ONCE(tracing_on))
 		return;
@@ -96,7 +78,7 @@ static void record(struct kevent_probe *p, struct pt_regs *regs, uint64_t ip,
 	if (!READ_ONCE(ev->enabled))
 		return;		/* armed for its trigger only */
 	if (READ_ONCE(paused)) {
-		paused_drops++;
+		paused_drops[cpu->cpu].n++;
 		return;
 	}
 	f = READ_ONCE(ev->filter);
@@ -111,9 +93,7 @@ static void record(struct kevent_probe *p, struct pt_regs *regs, uint64_t ip,
 	hit->ts_ns = now;
 	hit->ip = ip;
 	hit->func = func;
-	lock = ring_enter(&nested);
-	trace_ring_write(&ring, hit, sizeof(*hit) + p->def.rec_size);
-	ring_exit(nested, lock);
+	trace_write_hit(hit, sizeof(*hit) + p->def.rec_size);
 }
 
 int kevent_pre_handler(struct kprobe *kp, struct pt_regs *regs)
@@ -156,100 +136,142 @@ int kevent_ret_handler(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
-/*
- * The same path as a hit, without an event: the text is the record. The
- * caller may be a program in an interrupt, which a probe hit (and its own
- * program's trace_printk) can interrupt in turn: the entry is built in a
- * scratch of its own per CPU, and a text entry nested in another is dropped.
- */
-static uint8_t text_scratch[MAX_CPUS][sizeof(struct trace_hit) + TRACE_HIT_TEXT_MAX] __aligned(16);
-static bool text_busy[MAX_CPUS];
-static uint64_t text_nested;
+/* ---- writing: this CPU's ring, from any context ---- */
 
-void trace_buffer_text(const char *text, size_t len)
+int trace_write_hit(const struct trace_hit *hit, size_t len)
 {
-	uint64_t irqflags = local_irq_save(), lock;
-	struct percpu *cpu = this_cpu();
-	struct trace_hit *hit = (struct trace_hit *)text_scratch[cpu->cpu];
-	bool nested;
+	uint64_t flags = local_irq_save();	/* a grace period waits for us */
+	struct trace_ring *set = READ_ONCE(rings);
+	int err = set ? trace_ring_write(&set[this_cpu()->cpu], hit, len) : -E2BIG;
 
-	if (!READ_ONCE(tracing_on) || text_busy[cpu->cpu]) {
-		text_nested += READ_ONCE(tracing_on);
-		local_irq_restore(irqflags);
-		return;
-	}
-	if (READ_ONCE(paused)) {
-		paused_drops++;
-		local_irq_restore(irqflags);
-		return;
-	}
-	text_busy[cpu->cpu] = true;
-	barrier();
-	len = min(len, (size_t)TRACE_HIT_TEXT_MAX - 1);
-	*hit = (struct trace_hit){
-		.event_id = TRACE_HIT_TEXT,
-		.cpu = (uint8_t)cpu->cpu,
-		.flags = (irqflags & X86_EFLAGS_IF ? 0 : TRACE_HIT_IRQS_OFF) |
-			 (cpu->irq_depth > 0 ? TRACE_HIT_HARDIRQ : 0),
-		.depth = (uint8_t)min(cpu->trap_depth, 15),
-		.ts_ns = uptime_ns(),
-	};
-	memcpy(hit->rec, text, len);
-	hit->rec[len] = '\0';
-	lock = ring_enter(&nested);
-	trace_ring_write(&ring, hit, sizeof(*hit) + len + 1);
-	ring_exit(nested, lock);
-	barrier();
-	text_busy[cpu->cpu] = false;
-	local_irq_restore(irqflags);
+	local_irq_restore(flags);
+	return err;
 }
 
-/* ---- the console's side ---- */
+/*
+ * Text lines are built in their own per-CPU buffer: a probe in the code
+ * below may run record() on this CPU, and a text write nested in one (a BPF
+ * program on such a probe) is refused rather than allowed to scribble.
+ */
+static struct {
+	bool busy;
+	uint8_t buf[sizeof(struct trace_hit) + TRACE_TEXT_TAG_MAX + TRACE_TEXT_MAX + 1];
+} __aligned(64) text_scratch[MAX_CPUS];
+
+int trace_write_text(const char *tag, const char *text)
+{
+	uint64_t flags = local_irq_save();
+	struct percpu *cpu = this_cpu();
+	struct trace_hit *hit = (struct trace_hit *)text_scratch[cpu->cpu].buf;
+	size_t n = min(strlen(text), (size_t)TRACE_TEXT_MAX);
+	int err = 0;
+
+	if (!READ_ONCE(tracing_on)) {
+		goto out;
+	} else if (READ_ONCE(paused)) {
+		paused_drops[cpu->cpu].n++;
+		goto out;
+	} else if (text_scratch[cpu->cpu].busy) {
+		err = -EBUSY;
+		goto out;
+	}
+	text_scratch[cpu->cpu].busy = true;
+	barrier();
+	memset(hit, 0, sizeof(*hit));
+	hit->event_id = TRACE_HIT_TEXT;
+	hit->cpu = (uint8_t)cpu->cpu;
+	hit->flags = (flags & X86_EFLAGS_IF ? 0 : TRACE_HIT_IRQS_OFF) |
+		     (cpu->irq_depth > 0 ? TRACE_HIT_HARDIRQ : 0);
+	hit->depth = (uint8_t)min(cpu->trap_depth, 15);
+	hit->ts_ns = uptime_ns();
+	snprintf((char *)hit->rec, TRACE_TEXT_TAG_MAX, "%s", tag);
+	memcpy(hit->rec + TRACE_TEXT_TAG_MAX, text, n);
+	hit->rec[TRACE_TEXT_TAG_MAX + n] = '\0';
+	err = trace_write_hit(hit, sizeof(*hit) + TRACE_TEXT_TAG_MAX + n + 1);
+	barrier();
+	text_scratch[cpu->cpu].busy = false;
+out:
+	local_irq_restore(flags);
+	return err;
+}
+
+/* ---- the readers' side ---- */
 
 void trace_buffer_info(struct trace_buffer_info *info)
 {
-	bool nested;
-	uint64_t flags = ring_enter(&nested);
+	struct trace_ring_stats st;
 
-	info->size = ring.size;
-	info->entries = trace_ring_entries(&ring);
-	info->written = ring.next_seq;
-	info->overwritten = ring.overwritten;
-	info->paused_drops = paused_drops;
-	info->refused = ring.refused + text_nested;
-	info->on = tracing_on;
-	ring_exit(nested, flags);
+	memset(info, 0, sizeof(*info));
+	for (unsigned int c = 0; c < num_cpus(); c++) {
+		trace_buffer_cpu_stats(c, &st);
+		info->entries += st.entries;
+		info->written += st.written;
+		info->overwritten += st.overrun;
+		info->refused += st.refused;
+		info->paused_drops += READ_ONCE(paused_drops[c].n);
+	}
+	info->size = ring_size;
+	info->on = READ_ONCE(tracing_on);
+}
+
+void trace_buffer_cpu_stats(unsigned int cpu, struct trace_ring_stats *st)
+{
+	uint64_t flags = spin_lock_irqsave(&readers_lock);
+
+	trace_ring_stats(&rings[cpu], st);
+	spin_unlock_irqrestore(&readers_lock, flags);
 }
 
 void trace_buffer_clear(void)
 {
-	bool nested;
-	uint64_t flags = ring_enter(&nested);
+	uint64_t flags = spin_lock_irqsave(&readers_lock);
 
-	trace_ring_clear(&ring);
-	ring_exit(nested, flags);
+	for (unsigned int c = 0; c < num_cpus(); c++) {
+		trace_ring_clear(&rings[c]);
+		WRITE_ONCE(paused_drops[c].n, 0);
+	}
+	spin_unlock_irqrestore(&readers_lock, flags);
 }
 
 int trace_buffer_resize(size_t bytes)
 {
-	size_t pages = ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE, old_pages;
-	void *mem, *old;
+	size_t pages = ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE, old_pages = ring_size / PAGE_SIZE;
+	struct trace_ring *old = rings, *set;
+	unsigned int n = num_cpus(), c;
 	uint64_t flags;
-	bool nested;
+	void *mem;
+	int err = 0;
 
 	if (bytes < TRACE_RING_MIN || bytes > MAX_SIZE)
 		return -EINVAL;
-	mem = alloc_pages_virt(pages);
-	if (!mem)
-		return -ENOMEM;
-	flags = ring_enter(&nested);
-	old = ring.buf;
-	old_pages = ring.size / PAGE_SIZE;
-	trace_ring_init(&ring, mem, pages * PAGE_SIZE);
-	ring_exit(nested, flags);
-	if (old)
-		free_pages_virt(old, old_pages);
-	return 0;
+	if (__atomic_exchange_n(&resizing, true, __ATOMIC_ACQUIRE))
+		return -EBUSY;
+	set = old == ring_sets[0] ? ring_sets[1] : ring_sets[0];
+	for (c = 0; c < n; c++) {
+		mem = alloc_pages_virt(pages);
+		if (!mem) {
+			err = -ENOMEM;
+			break;
+		}
+		trace_ring_init(&set[c], mem, pages * PAGE_SIZE);
+	}
+	if (err) {
+		while (c--)
+			free_pages_virt(set[c].buf, pages);
+	} else {
+		flags = spin_lock_irqsave(&readers_lock);
+		WRITE_ONCE(rings, set);
+		ring_size = pages * PAGE_SIZE;
+		spin_unlock_irqrestore(&readers_lock, flags);
+		/* every writer that found the old set has finished with it */
+		if (old) {
+			synchronize_cpus();
+			for (c = 0; c < n; c++)
+				free_pages_virt(old[c].buf, old_pages);
+		}
+	}
+	__atomic_store_n(&resizing, false, __ATOMIC_RELEASE);
+	return err;
 }
 
 void trace_buffer_set_on(bool on)
@@ -262,33 +284,67 @@ void trace_buffer_pause(bool pause)
 	WRITE_ONCE(paused, pause);
 }
 
-void trace_buffer_iter_start(struct trace_ring_iter *it)
+/*
+ * The merged reader: each CPU's ring has its own iterator and, once looked
+ * at, the time stamp of its next entry (peeked through the entry's header
+ * without taking it). The oldest of those is read for real; if its ring
+ * overwrote it meanwhile, the next one of that CPU comes with its loss.
+ */
+void trace_buffer_iter_start(struct trace_buffer_iter *it)
 {
-	bool nested;
-	uint64_t flags = ring_enter(&nested);
+	uint64_t flags = spin_lock_irqsave(&readers_lock);
 
-	trace_ring_iter_start(&ring, it);
-	ring_exit(nested, flags);
+	it->ncpus = num_cpus();
+	for (unsigned int c = 0; c < it->ncpus; c++) {
+		trace_ring_iter_start(&rings[c], &it->cpu[c]);
+		it->peeked[c] = false;
+	}
+	spin_unlock_irqrestore(&readers_lock, flags);
 }
 
-size_t trace_buffer_next(struct trace_ring_iter *it, struct trace_hit *hit,
+/* Under readers_lock: the time stamp of CPU c's next entry; false if none. */
+static bool peek(struct trace_buffer_iter *it, unsigned int c)
+{
+	struct trace_ring_iter probe;
+	struct trace_hit head;
+	uint64_t lost;
+
+	if (it->peeked[c])
+		return true;
+	probe = it->cpu[c];
+	if (!trace_ring_next(&rings[c], &probe, &head, sizeof(head), &lost))
+		return false;
+	it->ts[c] = head.ts_ns;
+	it->peeked[c] = true;
+	return true;
+}
+
+size_t trace_buffer_next(struct trace_buffer_iter *it, struct trace_hit *hit,
 			 uint64_t *lost)
 {
-	bool nested;
-	uint64_t flags = ring_enter(&nested);
-	size_t n = trace_ring_next(&ring, it, hit, TRACE_HIT_MAX, lost);
+	uint64_t flags = spin_lock_irqsave(&readers_lock);
+	unsigned int best = MAX_CPUS;
+	size_t n = 0;
 
-	ring_exit(nested, flags);
+	for (unsigned int c = 0; c < it->ncpus; c++)
+		if (peek(it, c) && (best == MAX_CPUS || it->ts[c] < it->ts[best]))
+			best = c;
+	if (best != MAX_CPUS) {
+		n = trace_ring_next(&rings[best], &it->cpu[best], hit, TRACE_HIT_MAX, lost);
+		it->peeked[best] = false;
+	}
+	spin_unlock_irqrestore(&readers_lock, flags);
 	return n;
 }
 
-void trace_buffer_consume(const struct trace_ring_iter *it)
+void trace_buffer_consume(struct trace_buffer_iter *it)
 {
-	bool nested;
-	uint64_t flags = ring_enter(&nested);
+	uint64_t flags = spin_lock_irqsave(&readers_lock);
 
-	trace_ring_consume(&ring, it);
-	ring_exit(nested, flags);
+	/* a peeked entry was not taken: the iterators stop before it */
+	for (unsigned int c = 0; c < it->ncpus; c++)
+		trace_ring_consume(&rings[c], &it->cpu[c]);
+	spin_unlock_irqrestore(&readers_lock, flags);
 }
 
 static int trace_buffer_init(void)

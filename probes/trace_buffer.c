@@ -1,89 +1,72 @@
 /*
- * The trace ring buffer: variable-length entries in one byte ring, oldest
- * overwritten first, every overwritten entry counted.
+ * One CPU's trace ring: variable-length entries in a byte ring, oldest
+ * overwritten first, written by its own CPU only and read by any CPU.
  *
  *   | hdr | payload ... | hdr | payload | pad ...... |   (wraps to offset 0)
  *      ^tail                               ^head
  *
- * Positions (head, tail) only ever grow; the offset in the buffer is the
- * position modulo the size. An entry never wraps: when one does not fit
- * before the end, the rest of the buffer becomes a pad entry and the entry
- * starts at offset 0. Each real entry carries a sequence number, so a reader
- * whose entries were overwritten under it learns exactly how many it lost,
- * and trace_pipe-style consumption is just moving the tail.
+ * Positions (head, tail, the reader's read_pos) only ever grow; the offset
+ * in the buffer is the position modulo the size. An entry never wraps: when
+ * one does not fit before the end, the rest of the buffer becomes a pad
+ * entry and the entry starts at offset 0. Each real entry carries a
+ * sequence number, so a reader whose entries were overwritten under it
+ * learns exactly how many it lost.
  *
- * Writers nest inside readers. A probe handler writes, and every function
- * here, memcpy included, can carry a probe of its own; disabling interrupts
- * does not hold off an int3, so a reader copying an entry out can have a
- * whole write run in the middle of its copy. In a full ring that write
- * drops the oldest entry, which is exactly the one the reader is at, and
- * puts new bytes over it. So a reader pins the entry it is copying and a
- * writer stops short of a pinned entry: it refuses its own entry instead
- * (counted in refused), as Linux's reader page keeps writers off the page
- * being read. A write, consume or clear nested inside another of them (an
- * NMI-like hit in the middle of an update) is refused the same way, so the
- * positions are only ever changed by one update at a time. Nesting on one
- * CPU means the inner one always finishes before the outer resumes, which
- * is why plain flags and compiler barriers suffice. Readers themselves do
- * not nest: they run in thread context only.
+ * The writer never waits and never looks at what readers do. It drops the
+ * oldest entries by moving the tail *before* it writes over their bytes
+ * (a release fence between the two), and publishes an entry by moving the
+ * head after the entry is whole. A reader on any CPU copies an entry out
+ * and then, after an acquire fence, checks the tail again: if the tail has
+ * passed the entry, the writer may have been writing over it during the
+ * copy, so the copy is thrown away and the entry counts as lost, exactly as
+ * if it had been overwritten before the reader came (a seqlock, with the
+ * tail as the sequence). Every byte both sides share is read and written
+ * with relaxed atomics, so the race is a defined one (and ThreadSanitizer
+ * agrees: tests/host/test_trace_smp.c).
+ *
+ * The writer's counters (head, tail, next_seq ...) change together inside
+ * an update bracketed by wseq going odd and back to even, so a reader can
+ * take a consistent snapshot of them (clear needs head and next_seq to
+ * match). wseq odd also marks the ring busy for a write nested on the same
+ * CPU (a probe inside the ring code, an NMI-like hit): the nested write is
+ * refused and counted, never waited for. Claiming is one cmpxchg, so no
+ * nested write can slip between the test and the claim. What readers own
+ * (how far they consumed, the clear baselines) the writer never touches:
+ * consuming and clearing never disturb a writer. Readers do not run
+ * concurrently with each other; the caller serialises them.
  *
  * Plain C with no kernel dependencies (tests/host/test_trace_buffer.c,
- * tests/host/test_trace_nesting.c).
+ * test_trace_nesting.c, test_trace_smp.c).
  */
 #include "trace.h"
 #include "lib.h"
 #include "kerrno.h"
 
-struct ring_hdr {
-	uint32_t len;		/* whole entry, header included, aligned */
-	uint32_t plen;		/* payload bytes; RING_PAD for padding */
-	uint64_t seq;
-};
-
 #define RING_PAD	0xffffffffU
-#define HDR		sizeof(struct ring_hdr)
+#define HDR		16	/* two words: len | plen << 32, then seq */
+#define SNAP_TRIES	(1U << 20)	/* a writer that died mid-update cannot hang a reader */
 
-/* Order our accesses against a nested writer's: it runs on this CPU. */
-#define ring_barrier()	__asm__ volatile("" : : : "memory")
+_Static_assert(HDR == TRACE_RING_ALIGN, "header is one unit");
 
-_Static_assert(sizeof(struct ring_hdr) == TRACE_RING_ALIGN, "header is one unit");
+#define ld(p)		__atomic_load_n((p), __ATOMIC_RELAXED)
+#define st(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELAXED)
+/* The fences order this CPU's accesses for other CPUs; the empty asm keeps
+ * the compiler from moving anything across for a write nested on this one. */
+#define ring_wmb()	do { __atomic_thread_fence(__ATOMIC_RELEASE); \
+			     __asm__ volatile("" : : : "memory"); } while (0)
+#define ring_rmb()	do { __atomic_thread_fence(__ATOMIC_ACQUIRE); \
+			     __asm__ volatile("" : : : "memory"); } while (0)
 
-static struct ring_hdr *hdr_at(const struct trace_ring *r, uint64_t pos)
+static uint64_t *word_at(const struct trace_ring *r, uint64_t pos)
 {
-	return (struct ring_hdr *)(r->buf + pos % r->size);
+	return (uint64_t *)(r->buf + pos % r->size);
 }
 
 void trace_ring_init(struct trace_ring *r, void *mem, size_t size)
 {
 	memset(r, 0, sizeof(*r));
 	r->buf = mem;
-	r->size = size & ~(size_t)(TRACE_RING_ALIGN - 1);
-}
-
-/* Claim the ring for one update; false when another is in progress. */
-static bool update_begin(struct trace_ring *r)
-{
-	if (r->busy)
-		return false;
-	r->busy = true;
-	ring_barrier();
-	return true;
-}
-
-static void update_end(struct trace_ring *r)
-{
-	ring_barrier();
-	r->busy = false;
-}
-
-void trace_ring_clear(struct trace_ring *r)
-{
-	if (!update_begin(r))
-		return;
-	r->head = r->tail = 0;
-	r->next_seq = r->tail_seq = r->read_seq = 0;
-	r->overwritten = r->refused = 0;
-	update_end(r);
+	r->size = mem ? size & ~(size_t)(TRACE_RING_ALIGN - 1) : 0;
 }
 
 size_t trace_ring_max_payload(const struct trace_ring *r)
@@ -91,135 +74,242 @@ size_t trace_ring_max_payload(const struct trace_ring *r)
 	return r->size / 2 - HDR;
 }
 
-/* Drop the oldest entry (or pad). */
+/* ---- the writer (the owning CPU only) ---- */
+
+/* Drop the oldest entry (or pad): the tail moves before its bytes are reused. */
 static void drop_oldest(struct trace_ring *r)
 {
-	const struct ring_hdr *h = hdr_at(r, r->tail);
+	uint64_t tail = ld(&r->tail), *h = word_at(r, tail), w0 = ld(&h[0]);
 
-	if (h->plen != RING_PAD) {
-		r->tail_seq = h->seq + 1;
-		r->overwritten++;
-	}
-	r->tail += h->len;
+	if ((uint32_t)(w0 >> 32) != RING_PAD)
+		st(&r->tail_seq, ld(&h[1]) + 1);
+	st(&r->tail, tail + (uint32_t)w0);
 }
 
-/* Free n bytes at the head; false if that would drop the pinned entry. */
-static bool make_room(struct trace_ring *r, size_t n)
+static void make_room(struct trace_ring *r, uint64_t head, size_t n)
 {
-	while (r->head + n - r->tail > r->size) {
-		if (r->pinned == r->tail + 1)
-			return false;
+	while (head + n - ld(&r->tail) > r->size)
 		drop_oldest(r);
-	}
-	ring_barrier();		/* dropped before we write over it */
-	return true;
+	ring_wmb();		/* the tail has moved before we write over it */
 }
 
-static int write_entry(struct trace_ring *r, const void *data, size_t len)
+static void put_header(uint64_t *h, size_t len, uint32_t plen, uint64_t seq)
+{
+	st(&h[0], (uint64_t)len | (uint64_t)plen << 32);
+	st(&h[1], seq);
+}
+
+static void copy_in(uint64_t *dst, const uint8_t *src, size_t len)
+{
+	for (size_t i = 0; i < len; i += 8) {
+		uint64_t w = 0;
+
+		memcpy(&w, src + i, min(len - i, (size_t)8));
+		st(&dst[i / 8], w);
+	}
+}
+
+static void write_entry(struct trace_ring *r, const void *data, size_t len)
 {
 	size_t need = ALIGN_UP(HDR + len, (size_t)TRACE_RING_ALIGN);
-	size_t off = r->head % r->size, gap = r->size - off;
-	struct ring_hdr *h;
+	uint64_t head = ld(&r->head), seq = ld(&r->next_seq);
+	size_t gap = r->size - head % r->size;
 
 	if (gap < need) {
-		if (!make_room(r, gap))
-			return -EBUSY;
-		h = hdr_at(r, r->head);
-		h->len = (uint32_t)gap;
-		h->plen = RING_PAD;
-		h->seq = 0;
-		ring_barrier();
-		r->head += gap;
+		make_room(r, head, gap);
+		put_header(word_at(r, head), gap, RING_PAD, 0);
+		head += gap;
+		ring_wmb();
+		st(&r->head, head);
 	}
-	if (!make_room(r, need))
-		return -EBUSY;
-	h = hdr_at(r, r->head);
-	h->len = (uint32_t)need;
-	h->plen = (uint32_t)len;
-	h->seq = r->next_seq++;
-	memcpy(h + 1, data, len);
-	ring_barrier();		/* whole before a reader can reach it */
-	r->head += need;
-	return 0;
+	make_room(r, head, need);
+	put_header(word_at(r, head), need, (uint32_t)len, seq);
+	copy_in(word_at(r, head) + 2, data, len);
+	st(&r->next_seq, seq + 1);
+	ring_wmb();		/* whole before a reader can reach it */
+	st(&r->head, head + need);
 }
 
 int trace_ring_write(struct trace_ring *r, const void *data, size_t len)
 {
-	int err;
+	uint64_t w;
 
 	if (!r->buf || !len || len > trace_ring_max_payload(r))
 		return -E2BIG;
-	if (!update_begin(r)) {
-		err = -EBUSY;
-	} else {
-		err = write_entry(r, data, len);
-		update_end(r);
+	/* a failed claim means a nested write came and went: claim again */
+	do {
+		w = ld(&r->wseq);
+		if (w & 1) {
+			/* nested inside this CPU's own update: refuse, never wait */
+			__atomic_fetch_add(&r->refused, 1, __ATOMIC_RELAXED);
+			return -EBUSY;
+		}
+	} while (!__atomic_compare_exchange_n(&r->wseq, &w, w + 1, false,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	ring_wmb();		/* odd before anything it guards changes */
+	write_entry(r, data, len);
+	ring_wmb();
+	st(&r->wseq, w + 2);
+	return 0;
+}
+
+/* ---- readers (any CPU, one at a time) ---- */
+
+struct snap {
+	uint64_t head, tail, next_seq, tail_seq, refused;
+};
+
+/* The writer's counters as they were between two updates. */
+static void snapshot(const struct trace_ring *r, struct snap *s)
+{
+	for (unsigned int i = 0; i < SNAP_TRIES; i++) {
+		uint64_t w = __atomic_load_n(&r->wseq, __ATOMIC_ACQUIRE);
+
+		s->head = ld(&r->head);
+		s->tail = ld(&r->tail);
+		s->next_seq = ld(&r->next_seq);
+		s->tail_seq = ld(&r->tail_seq);
+		s->refused = ld(&r->refused);
+		ring_rmb();
+		if (!(w & 1) && ld(&r->wseq) == w)
+			return;
 	}
-	if (err)	/* one instruction: nothing nests inside it */
-		__atomic_fetch_add(&r->refused, 1, __ATOMIC_RELAXED);
-	return err;
+}
+
+void trace_ring_clear(struct trace_ring *r)
+{
+	struct snap s;
+
+	snapshot(r, &s);
+	st(&r->read_pos, s.head);
+	st(&r->read_seq, s.next_seq);
+	st(&r->base_seq, s.next_seq);
+	st(&r->base_refused, s.refused);
+	st(&r->lost, 0);
+	st(&r->consumed, 0);
+}
+
+void trace_ring_stats(const struct trace_ring *r, struct trace_ring_stats *out)
+{
+	uint64_t read_seq = ld(&r->read_seq);
+	struct snap s;
+
+	snapshot(r, &s);
+	out->entries = s.next_seq - max(s.tail_seq, read_seq);
+	out->written = s.next_seq - ld(&r->base_seq);
+	out->overrun = ld(&r->lost) + (s.tail_seq > read_seq ? s.tail_seq - read_seq : 0);
+	out->refused = s.refused - ld(&r->base_refused);
+	out->consumed = ld(&r->consumed);
+	out->bytes = s.head - max(s.tail, ld(&r->read_pos));
 }
 
 uint64_t trace_ring_entries(const struct trace_ring *r)
 {
-	return r->next_seq - r->tail_seq;
+	struct trace_ring_stats s;
+
+	trace_ring_stats(r, &s);
+	return s.entries;
 }
 
 void trace_ring_iter_start(const struct trace_ring *r, struct trace_ring_iter *it)
 {
-	it->pos = r->tail;
-	it->seq = r->read_seq;
+	it->pos = ld(&r->read_pos);
+	it->seq = ld(&r->read_seq);
+	it->lost = 0;
+	it->read = 0;
 }
 
-size_t trace_ring_next(struct trace_ring *r, struct trace_ring_iter *it,
+static void copy_out(uint8_t *dst, const uint64_t *src, size_t len)
+{
+	for (size_t i = 0; i < len; i += 8) {
+		uint64_t w = ld(&src[i / 8]);
+
+		memcpy(dst + i, &w, min(len - i, (size_t)8));
+	}
+}
+
+/*
+ * Lapped during a copy: the writer is at the reader's heels, and the oldest
+ * entry is the next one it drops. Resume a quarter of the ring ahead of the
+ * tail instead, walking headers only, so that a reader keeps up with a
+ * writer that never pauses (the entries skipped count as lost).
+ */
+static void skip_ahead(const struct trace_ring *r, struct trace_ring_iter *it)
+{
+	uint64_t start = ld(&r->tail), pos = start, w0;
+	uint32_t len;
+
+	while (pos - start < r->size / 4 &&
+	       pos < __atomic_load_n(&r->head, __ATOMIC_ACQUIRE)) {
+		w0 = ld(word_at(r, pos));
+		ring_rmb();
+		if (ld(&r->tail) > pos) {	/* lapped again: from the new tail */
+			start = pos = ld(&r->tail);
+			continue;
+		}
+		len = (uint32_t)w0;
+		if (len < HDR || len % TRACE_RING_ALIGN || len > r->size - pos % r->size)
+			break;
+		pos += len;
+	}
+	it->pos = pos;
+}
+
+size_t trace_ring_next(const struct trace_ring *r, struct trace_ring_iter *it,
 		       void *dst, size_t len, uint64_t *lost)
 {
-	const struct ring_hdr *h;
+	uint64_t head, tail, w0, seq, *h;
 	uint32_t hlen, plen;
-	uint64_t seq;
+	size_t off;
 
 	*lost = 0;
 	if (!r->buf)
 		return 0;
 	for (;;) {
-		/* Overwritten while we were away: the tail is the next whole entry. */
-		if (it->pos < r->tail)
-			it->pos = r->tail;
-		if (it->pos >= r->head)
+		head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+		tail = ld(&r->tail);
+		/* overwritten while we were away: the tail is the next whole entry */
+		if (it->pos < tail)
+			it->pos = tail;
+		if (it->pos >= head)
 			return 0;
-		r->pinned = it->pos + 1;
-		ring_barrier();
-		if (it->pos < r->tail) {	/* dropped before the pin held */
-			r->pinned = 0;
+		off = it->pos % r->size;
+		h = word_at(r, it->pos);
+		w0 = ld(&h[0]);
+		seq = ld(&h[1]);
+		hlen = (uint32_t)w0;
+		plen = (uint32_t)(w0 >> 32);
+		/* a header torn by an overwrite may say anything: stay inside */
+		if (hlen >= HDR && hlen <= r->size - off && plen != RING_PAD)
+			copy_out(dst, h + 2, min(min((size_t)plen, len), (size_t)hlen - HDR));
+		ring_rmb();
+		if (ld(&r->tail) > it->pos) {	/* the writer got here during the copy */
+			skip_ahead(r, it);
 			continue;
 		}
-		h = hdr_at(r, it->pos);
-		hlen = h->len;
-		plen = h->plen;
-		seq = h->seq;
-		if (plen != RING_PAD)
-			memcpy(dst, h + 1, min((size_t)plen, len));
-		ring_barrier();
-		r->pinned = 0;
+		if (hlen < HDR || hlen > r->size - off || hlen % TRACE_RING_ALIGN ||
+		    (plen != RING_PAD && plen > hlen - HDR))
+			return 0;	/* cannot happen while the tail says it is whole */
 		it->pos += hlen;
 		if (plen == RING_PAD)
 			continue;
 		if (seq > it->seq)
 			*lost = seq - it->seq;
+		it->lost += *lost;
+		it->read++;
 		it->seq = seq + 1;
 		return plen;
 	}
 }
 
-void trace_ring_consume(struct trace_ring *r, const struct trace_ring_iter *it)
+void trace_ring_consume(struct trace_ring *r, struct trace_ring_iter *it)
 {
-	if (!update_begin(r))
-		return;
-	if (it->pos > r->tail && it->pos <= r->head) {
-		r->tail = it->pos;
-		r->tail_seq = it->seq;
+	if (it->pos > ld(&r->read_pos)) {
+		st(&r->read_pos, it->pos);
+		st(&r->read_seq, it->seq);
 	}
-	if (it->seq > r->read_seq)
-		r->read_seq = it->seq;
-	update_end(r);
+	st(&r->lost, ld(&r->lost) + it->lost);
+	st(&r->consumed, ld(&r->consumed) + it->read);
+	it->lost = 0;
+	it->read = 0;
 }

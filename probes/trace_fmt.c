@@ -27,7 +27,8 @@ int trace_format_line(const struct trace_line *tl, char *buf, size_t len)
 	if (tl->text)
 		return snprintf(buf, len, "%16s-%-7d [%03u] %s %5llu.%06llu: %s: %s",
 				comm, tl->pid, tl->cpu, tl->flags ? tl->flags : "",
-				us / 1000000, us % 1000000, tl->event ? tl->event : "", tl->text);
+				us / 1000000, us % 1000000, tl->event ? tl->event : "",
+				tl->text);
 	return snprintf(buf, len, "%16s-%-7d [%03u] %s %5llu.%06llu: %s: (%s%s%s)%s",
 			comm, tl->pid, tl->cpu, tl->flags ? tl->flags : "",
 			us / 1000000, us % 1000000,

@@ -201,6 +201,7 @@ void smp_init(void)
 			continue;
 		}
 		smp_store_release(&ncpus, ncpus + 1);
+		tsc_sync_cpu(ncpus - 1);
 	}
 	/* a CPU that never reported in might still be reading them */
 	for (int i = 0; i < 3 && !failed; i++)

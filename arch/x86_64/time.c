@@ -13,6 +13,7 @@
 
 static uint64_t tsc_per_khz;	/* TSC ticks per millisecond */
 static uint64_t tsc_boot;
+static int64_t tsc_offset[MAX_CPUS];	/* cycles each CPU's TSC is ahead of CPU 0's */
 static uint32_t lapic_period;	/* LAPIC timer counts per tick, the same on every CPU */
 static volatile uint64_t ticks;
 
@@ -54,9 +55,16 @@ uint64_t tsc_khz(void)
 	return tsc_per_khz;
 }
 
+void tsc_set_offset(unsigned int cpu, int64_t off)
+{
+	WRITE_ONCE(tsc_offset[cpu], off);
+}
+
+/* The same clock on every CPU: each one's TSC less its measured offset. */
 uint64_t uptime_ns(void)
 {
-	uint64_t c = rdtsc() - tsc_boot, per_sec = tsc_per_khz * 1000;
+	uint64_t c = rdtsc() - tsc_offset[this_cpu()->cpu] - tsc_boot,
+		 per_sec = tsc_per_khz * 1000;
 
 	if (!tsc_per_khz)
 		return 0;

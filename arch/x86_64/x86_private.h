@@ -44,6 +44,10 @@ void idt_load(void);
 
 /* time.c: start this AP's LAPIC timer at the boot CPU's calibrated rate */
 void time_init_ap(void);
+/* time.c: cpu's TSC runs off cycles ahead of the boot CPU's; uptime_ns() takes it out */
+void tsc_set_offset(unsigned int cpu, int64_t off);
+/* tsc_sync.c: measure an online AP's TSC offset (boot CPU, at bring-up) */
+void tsc_sync_cpu(unsigned int cpu);
 
 /* irq.c */
 void irq_dispatch(struct pt_regs *regs, unsigned int vector);

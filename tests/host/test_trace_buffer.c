@@ -30,6 +30,14 @@ static int intact(const uint8_t *buf, size_t len, uint32_t *n)
 	return 1;
 }
 
+static struct trace_ring_stats stats(const struct trace_ring *r)
+{
+	struct trace_ring_stats st;
+
+	trace_ring_stats(r, &st);
+	return st;
+}
+
 static void t_in_order(void)
 {
 	struct trace_ring r;
@@ -43,7 +51,7 @@ static void t_in_order(void)
 	for (uint32_t i = 0; i < 10; i++)
 		CHECK_EQ(trace_ring_write(&r, buf, make(buf, i, 20 + i)), 0);
 	CHECK_EQ(trace_ring_entries(&r), 10);
-	CHECK_EQ(r.next_seq, 10);
+	CHECK_EQ(stats(&r).written, 10);
 	trace_ring_iter_start(&r, &it);
 	for (uint32_t i = 0; i < 10; i++) {
 		len = trace_ring_next(&r, &it, buf, sizeof(buf), &lost);
@@ -69,8 +77,8 @@ static void t_overwrite_counts_lost(void)
 	for (uint32_t i = 0; i < 100; i++)
 		CHECK_EQ(trace_ring_write(&r, buf, make(buf, i, 40)), 0);
 	CHECK_EQ(trace_ring_entries(&r), 16);
-	CHECK_EQ(r.overwritten, 84);
-	CHECK_EQ(r.next_seq, 100);
+	CHECK_EQ(stats(&r).overrun, 84);
+	CHECK_EQ(stats(&r).written, 100);
 	trace_ring_iter_start(&r, &it);
 	CHECK_EQ(trace_ring_next(&r, &it, buf, sizeof(buf), &lost), 40);
 	CHECK_EQ(lost, 84);
@@ -154,7 +162,8 @@ static void t_consume(void)
 	trace_ring_next(&r, &it, buf, sizeof(buf), &lost);
 	trace_ring_consume(&r, &it);
 	CHECK_EQ(trace_ring_entries(&r), 3);
-	CHECK_EQ(r.next_seq, 5);
+	CHECK_EQ(stats(&r).written, 5);
+	CHECK_EQ(stats(&r).consumed, 2);
 	trace_ring_iter_start(&r, &it);
 	CHECK_EQ(trace_ring_next(&r, &it, buf, sizeof(buf), &lost), 10);
 	CHECK(intact(buf, 10, &n));
@@ -167,7 +176,7 @@ static void t_consume(void)
 	trace_ring_next(&r, &it, buf, sizeof(buf), &lost);
 	CHECK(intact(buf, 10, &n));
 	CHECK_EQ(lost, n - 2);
-	CHECK_EQ(r.overwritten, n - 2);
+	CHECK_EQ(stats(&r).overrun, n - 2);
 	/* consume everything: empty */
 	while (trace_ring_next(&r, &it, buf, sizeof(buf), &lost))
 		;
@@ -195,10 +204,20 @@ static void t_limits_and_clear(void)
 	CHECK_EQ(trace_ring_entries(&r), 2);
 	trace_ring_clear(&r);
 	CHECK_EQ(trace_ring_entries(&r), 0);
-	CHECK_EQ(r.next_seq, 0);
-	CHECK_EQ(r.overwritten, 0);
+	CHECK_EQ(stats(&r).written, 0);
+	CHECK_EQ(stats(&r).overrun, 0);
+	CHECK_EQ(stats(&r).bytes, 0);
 	trace_ring_iter_start(&r, &it);
 	CHECK_EQ(trace_ring_next(&r, &it, buf, sizeof(buf), &lost), 0);
+	/* after a clear only what comes next is there, with no loss reported
+	 * when the cleared entries are overwritten */
+	for (int i = 0; i < 5; i++)
+		CHECK_EQ(trace_ring_write(&r, buf, make(buf, 100 + i, 300)), 0);
+	CHECK_EQ(stats(&r).written, 5);
+	CHECK_EQ(stats(&r).overrun, 2);
+	trace_ring_iter_start(&r, &it);
+	CHECK_EQ(trace_ring_next(&r, &it, buf, sizeof(buf), &lost), 300);
+	CHECK_EQ(lost, 2);
 	/* no memory: writes refused, reads empty */
 	trace_ring_init(&r, NULL, 0);
 	CHECK_EQ(trace_ring_write(&r, buf, 8), -E2BIG);
@@ -222,6 +241,7 @@ static void t_random(void)
 	uint32_t n, i, written = 0, last = 0, readers = 0;
 	size_t len, bytes;
 	int have_last = 0;
+	struct trace_ring_stats st;
 
 	trace_ring_init(&r, mem, 8192);
 	trace_ring_iter_start(&r, &it);
@@ -244,10 +264,12 @@ static void t_random(void)
 				readers++;
 			}
 		}
-		CHECK(trace_ring_entries(&r) + r.overwritten <= r.next_seq);
-		CHECK(r.head - r.tail <= r.size);
+		st = stats(&r);
+		/* every entry written is consumed, lost, or still there */
+		CHECK_EQ(st.consumed + st.overrun + st.entries, st.written);
+		CHECK(st.bytes <= r.size);
 	}
-	CHECK_EQ(r.next_seq, written);
+	CHECK_EQ(stats(&r).written, written);
 	/* everything left reads back, ending with the last entry written */
 	trace_ring_iter_start(&r, &it);
 	bytes = 0;

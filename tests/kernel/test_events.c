@@ -73,7 +73,7 @@ static void own_events_start(void)
 static size_t next_hit(uint64_t *lost)
 {
 	struct trace_buffer_info info;
-	struct trace_ring_iter it;
+	struct trace_buffer_iter it;
 	uint64_t l, sum = 0;
 	size_t n = 0;
 
@@ -96,7 +96,7 @@ static size_t next_hit(uint64_t *lost)
 static unsigned int own_entries(void)
 {
 	struct trace_buffer_info info;
-	struct trace_ring_iter it;
+	struct trace_buffer_iter it;
 	unsigned int own = 0;
 	uint64_t l;
 
@@ -357,7 +357,7 @@ KTEST(kevents, buffer_overwrites_and_counts)
 	KT_EXPECT_EQ(info.overwritten, info.written - info.entries);
 	/* what was there reads back, with the loss reported before it */
 	for (uint64_t i = 0; i < info.entries; i++) {
-		struct trace_ring_iter it;
+		struct trace_buffer_iter it;
 
 		trace_buffer_iter_start(&it);
 		KT_EXPECT_OR_BREAK(trace_buffer_next(&it, (struct trace_hit *)hitbuf, &lost));

@@ -95,7 +95,7 @@ static unsigned long event_hits(const char *target)
 	struct kevent *ev = NULL;
 
 	kevent_for_each(target, pick, &ev);
-	return ev ? ev->nhit : ~0UL;
+	return ev ? kevent_hits(ev) : ~0UL;
 }
 
 static void disable_event(void)

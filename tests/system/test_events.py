@@ -10,7 +10,7 @@ import pytest
 
 from guest import SURVIVED_CALL, PROMPT, expect
 
-ENTRY = re.compile(r"^\s+kp-shell-1\s+\[000\] (\S{5})\s+(\d+\.\d{6}): (\w+): \((.*?)\)(.*)$")
+ENTRY = re.compile(r"^\s+kp-shell-1\s+\[(\d{3})\] (\S{5})\s+(\d+\.\d{6}): (\w+): \((.*?)\)(.*)$")
 
 
 def reset(guest):
@@ -28,11 +28,15 @@ def entries(guest, cmd="trace"):
     for line in out.splitlines():
         m = ENTRY.match(line)
         if m:
-            res.append((m.group(1), m.group(3), m.group(4), m.group(5).strip()))
+            res.append((m.group(2), m.group(4), m.group(5), m.group(6).strip()))
         else:
-            expect(line.startswith("#") or line.startswith("CPU:0 [LOST "),
+            expect(line.startswith("#") or re.match(r"CPU:\d+ \[LOST ", line),
                    "unexpected trace line %r in:\n%s" % (line, out))
     return res
+
+
+def ncpus(guest):
+    return int(re.search(r"(\d+) of \d+ cpus online", guest.cmd_ok("cpus")).group(1))
 
 
 def args_of(argtext):
@@ -78,7 +82,7 @@ def test_help_describes_everything(guest):
     for s in ("==", "&&", "||", "~", "'0'"):
         expect(s in f, "help filter lacks %r" % s)
     t = guest.cmd_ok("help trace")
-    for s in ("-f", "Ctrl-C", "size", "LOST", "kp-shell-1"):
+    for s in ("-f", "Ctrl-C", "size", "stats", "LOST", "kp-shell-1"):
         expect(s in t, "help trace lacks %r" % s)
 
 
@@ -383,7 +387,7 @@ def test_trace_overwrite_and_lost_count(guest):
     guest.cmd_ok("enable l")
     expect(call(guest, "kp_target_loop 1000") == 999 * 1000 // 2, "loop result")
     out = guest.cmd_ok("trace")
-    m = re.search(r"^# entries-in-buffer/entries-written: (\d+)/(\d+)   #P:1$", out, re.M)
+    m = re.search(r"^# entries-in-buffer/entries-written: (\d+)/(\d+)   #P:%d$" % ncpus(guest), out, re.M)
     expect(m and int(m.group(2)) == 1000 and 50 < int(m.group(1)) < 1000, out[:600])
     kept = int(m.group(1))
     lost = re.findall(r"^CPU:0 \[LOST (\d+) EVENTS\]$", out, re.M)
@@ -399,6 +403,50 @@ def test_trace_overwrite_and_lost_count(guest):
     for bad in ("trace size 1", "trace size x", "trace size 9999999", "trace size 16 32"):
         guest.cmd_err(bad)
     guest.cmd_ok("trace size 128")
+
+
+def test_events_from_every_cpu_merge_by_time(guest):
+    """Calls made one after another on each CPU in turn (call -c) read back
+    in that order, each in its own CPU's column, from `trace` and `trace -f`;
+    `trace stats` counts each CPU's ring."""
+    n = ncpus(guest)
+    guest.cmd_ok("p:oc kp_target_add a=%di:u64")
+    guest.cmd_ok("enable oc")
+    rounds = 3 * n
+    for i in range(rounds):
+        out = guest.cmd_ok("call -c %d kp_target_add %d 1" % (i % n, i))
+        expect("(%d)" % (i + 1) in out, out)
+    guest.cmd_ok("disable oc")
+
+    def rows(text):
+        res = []
+        for line in text.splitlines():
+            m = ENTRY.match(line)
+            if m and m.group(4) == "oc":
+                res.append((int(m.group(1)), float(m.group(3)), args_of(m.group(6))["a"]))
+        return res
+
+    got = rows(guest.cmd_ok("trace"))
+    expect([r[2] for r in got] == [str(i) for i in range(rounds)], got)
+    expect([r[0] for r in got] == [i % n for i in range(rounds)], got)
+    expect(all(a[1] <= b[1] for a, b in zip(got, got[1:])), "time went backwards: %s" % got)
+    stats = guest.cmd_ok("trace stats")
+    for c in range(n):
+        expect(re.search(r"^cpu%d:\nentries: %d\noverrun: 0\n" % (c, rounds // n), stats, re.M), stats)
+    # trace -f: the same, from every CPU, consumed
+    guest.send("trace -f\r")
+    guest.read_until("trace -f\n", 10)
+    text = guest.read_until(re.compile(r"oc: .* a=%d\n" % (rounds - 1)), 30)
+    guest.send("\x03")
+    guest.read_until(PROMPT, 20)
+    expect(rows(text) == got, "trace -f: %s" % text)
+    stats = guest.cmd_ok("trace stats")
+    for c in range(n):
+        expect(re.search(r"^cpu%d:\nentries: 0\n(?:.*\n){4}read events: %d$" % (c, rounds // n),
+                         stats, re.M), stats)
+    for bad in ("call -c %d kp_target_add 1 2" % n, "call -c x kp_target_add", "call -c 0",
+                "trace stats x"):
+        guest.cmd_err(bad)
 
 
 def test_trace_follow_until_ctrl_c(guest):

@@ -354,9 +354,9 @@ def wait_xdp(guest, key, target, timeout=60.0):
         time.sleep(0.1)
 
 
-def socket_guest(wire, extra=()):
+def socket_guest(wire, extra=(), smp=1):
     """A guest whose e1000 is wired to the harness."""
-    return Guest(net=wire.qemu_args(), extra=list(extra))
+    return Guest(net=wire.qemu_args(), extra=list(extra), smp=smp, boot_timeout=60 * smp)
 
 
 def settle(guest, wire):
@@ -379,9 +379,9 @@ def rand_bytes(rnd, n):
     return bytes(rnd.randrange(256) for _ in range(n))
 
 
-def wired_guest(extra=()):
+def wired_guest(extra=(), smp=1):
     """A booted, settled guest wired to a new Wire: (guest, wire)."""
     wire = Wire()
-    g = socket_guest(wire, extra)
+    g = socket_guest(wire, extra, smp)
     settle(g, wire)
     return g, wire
