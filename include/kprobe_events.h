@@ -34,7 +34,6 @@ struct kevent {
 	uint32_t id;			/* in trace entries; never reused */
 	bool enabled;
 	bool was_enabled;		/* its entries may be in the buffer */
-	unsigned long nhit;		/* handler runs (filtered out or not) */
 	struct trace_filter *filter;	/* NULL: every hit is recorded */
 	struct hist_table *hist;	/* a hist trigger (arms the probe), or NULL */
 	struct trace_event_def def;	/* last: allocated for def.nargs args */
@@ -67,7 +66,11 @@ int kevent_enable(const char *target, bool enable, char *msg, size_t len);
  * All or nothing: number of events, or -errno with msg.
  */
 int kevent_set_filter(const char *target, const char *expr, char *msg, size_t len);
-/* Linux's kprobe_profile columns: hits, and misses (reentry, no instance). */
+/*
+ * Linux's kprobe_profile columns: hits (handler runs, filtered out or not;
+ * returns for a return event), and misses (reentry, no instance).
+ */
+unsigned long kevent_hits(const struct kevent *ev);
 unsigned long kevent_misses(const struct kevent *ev);
 
 /* ---- hist triggers (probes/events_hist.c) ---- */

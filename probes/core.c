@@ -293,11 +293,16 @@ int register_kprobe(struct kprobe *p)
 		return err;
 	if (!is_kernel_text(addr) || kprobe_blacklisted(addr))
 		return -EINVAL;
+	err = kprobe_counter_get(p);
+	if (err)
+		return err;
 	s = site_lookup(addr);
 	if (!s) {
 		err = new_site(addr, &s);
-		if (err)
+		if (err) {
+			kprobe_counter_put(p);	/* never published: nobody counted in it */
 			return err;
+		}
 		site_insert(s);
 	}
 	p->addr = (uint8_t *)addr;
@@ -330,12 +335,14 @@ void unregister_kprobe(struct kprobe *p)
 		s->mode = site_mode(s);
 		site_disarm_if_unused(s);
 		synchronize_kprobes();	/* the caller may free p once we return */
+		kprobe_counter_put(p);
 		return;
 	}
 	/* last one: restore the text, unpublish, wait out readers, free */
 	disarm(s);
 	site_remove(s);
 	synchronize_kprobes();
+	kprobe_counter_put(p);
 	site_free(s);
 }
 EXPORT_SYMBOL(unregister_kprobe);
@@ -438,13 +445,16 @@ static int count_probe(struct kprobe *p, void *arg)
 	struct kprobe_stats *st = arg;
 
 	st->probes++;
-	st->hits += p->nhit;	/* summed here rather than counted on the hit path */
+	st->hits += kprobe_nhit(p);
 	return 0;
 }
 
 void kprobe_get_stats(struct kprobe_stats *st)
 {
 	*st = kprobe_counters;
+	st->misses = 0;
+	for (unsigned int c = 0; c < num_cpus(); c++)
+		st->misses += READ_ONCE(cpu_percpu(c)->kprobe_misses);
 	st->sites = site_count();
 	st->table_buckets = site_buckets();
 	st->slots_used = slots_in_use();

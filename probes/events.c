@@ -64,9 +64,14 @@ static bool is_return(const struct kevent *ev)
 	return ev->def.is_return;
 }
 
+unsigned long kevent_hits(const struct kevent *ev)
+{
+	return is_return(ev) ? kretprobe_nhit(&ev->rp) : kprobe_nhit(&ev->rp.kp);
+}
+
 unsigned long kevent_misses(const struct kevent *ev)
 {
-	return ev->rp.kp.nmissed + (is_return(ev) ? ev->rp.nmissed : 0);
+	return kprobe_nmissed(&ev->rp.kp) + (is_return(ev) ? kretprobe_nmissed(&ev->rp) : 0);
 }
 
 /* "GRP/EVENT" patterns; group NULL matches any group. */

@@ -188,7 +188,7 @@ CONSOLE_CMD(kprobe_events, cmd_kprobe_events, "kprobe_events [clear]",
 static int profile_one(struct kevent *ev, void *arg)
 {
 	(void)arg;
-	cprintf("  %-44s %15lu %15lu\n", ev->def.event, ev->nhit, kevent_misses(ev));
+	cprintf("  %-44s %15lu %15lu\n", ev->def.event, kevent_hits(ev), kevent_misses(ev));
 	return 0;
 }
 

@@ -124,7 +124,6 @@ int kevent_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct kevent *ev = container_of(kp, struct kevent, rp.kp);
 
-	ev->nhit++;
 	record(ev, regs, (uint64_t)kp->addr, 0, NULL, local_save_flags());
 	return 0;
 }
@@ -152,7 +151,6 @@ int kevent_ret_handler(struct kretprobe_instance *ri, struct pt_regs *regs)
 		return 0;	/* disabled while this call was in flight */
 	/* the engine runs return handlers with interrupts off; the flags
 	 * column shows the function's own state, saved in regs */
-	ev->nhit++;
 	record(ev, regs, ri->ret_addr, ev->def.addr,
 	       ev->def.entry_args ? (const uint64_t *)ri->data : NULL, regs->flags);
 	return 0;

@@ -25,6 +25,12 @@ struct kprobe_site {
 	uint8_t orig[INSN_MAX_LEN];	/* the bytes the int3 covers, and the rest of the insn */
 };
 
+/* One probe's counters on one CPU (probes/counters.c); kprobe->counted[] in this order. */
+struct kprobe_count {
+	unsigned long nhit, nmissed;		/* kprobe_nhit(), kprobe_nmissed() */
+	unsigned long ret_nhit, ret_nmissed;	/* kretprobe_nhit(), kretprobe_nmissed() */
+};
+
 /* Per-CPU hit-path state (Linux: struct kprobe_ctlblk). */
 enum kprobe_status {
 	KPROBE_IDLE,
@@ -49,12 +55,23 @@ struct kprobe_ctlblk {
 	bool in_fault_handler;
 	struct kretprobe_instance *ret_stack;	/* pending kretprobe returns */
 	unsigned long quiesce;		/* bumped each time the hit path goes idle */
+	char *counts;			/* this CPU's struct kprobe_count array */
 } __aligned(64);	/* one per CPU: no cache line shared between two */
 
 static inline struct kprobe_ctlblk *kprobe_ctl(void)
 {
 	return this_cpu()->probe_state;
 }
+
+/* p's counters on this CPU (ctl is this CPU's). */
+static inline struct kprobe_count *kprobe_count(struct kprobe_ctlblk *ctl, const struct kprobe *p)
+{
+	return (struct kprobe_count *)(ctl->counts + p->count_off);
+}
+
+/* counters.c: a cell for p in every CPU's array; put folds it into p->counted */
+int kprobe_counter_get(struct kprobe *p);
+void kprobe_counter_put(struct kprobe *p);
 
 /* table.c: address -> site, lock-free lookups (the lookup itself is inline: the hit path) */
 struct site_table {

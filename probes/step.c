@@ -48,8 +48,8 @@ static bool run_pre_handlers(struct kprobe_ctlblk *ctl, struct kprobe_site *s,
 	for (struct kprobe *p = s->probes; p; p = p->next) {
 		if (!enabled(p))
 			continue;
-		p->nhit++;
-		this_cpu()->kprobe_hits++;
+		kprobe_count(ctl, p)->nhit++;
+		this_cpu_inc(kprobe_hits);
 		ctl->running = p;
 		if (p->pre_handler && p->pre_handler(p, regs))
 			return true;
@@ -123,9 +123,8 @@ static __noinline bool reenter(struct kprobe_ctlblk *ctl, struct kprobe_site *s,
 	if (ctl->cur.status == KPROBE_REENTER || ctl->cur.status == KPROBE_HIT_SS)
 		return reenter_while_stepping(s);
 	for (struct kprobe *p = s->probes; p; p = p->next)
-		p->nmissed++;
-	kprobe_counters.misses++;
-	this_cpu()->kprobe_misses++;
+		kprobe_count(ctl, p)->nmissed++;
+	this_cpu_inc(kprobe_misses);
 	if (s->cls == INSN_CLASS_EMULATE) {
 		emulate(&s->insn, regs);
 		return true;

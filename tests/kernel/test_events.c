@@ -174,7 +174,7 @@ KTEST(kevents, entry_event_records_args)
 	KT_EXPECT_EQ(arg_value(ev, 0), 40);
 	KT_EXPECT_EQ(arg_value(ev, 1), 2);	/* 0x102 as u8 */
 	KT_EXPECT_EQ(arg_value(ev, 2), 7);
-	KT_EXPECT_EQ(ev->nhit, 1);
+	KT_EXPECT_EQ(kevent_hits(ev), 1);
 	KT_EXPECT_EQ(kevent_misses(ev), 0);
 	KT_EXPECT_EQ(next_hit(NULL), 0);
 	KT_EXPECT_EQ(kevent_enable("kt/*", false, msg, sizeof(msg)), 1);
@@ -203,7 +203,7 @@ KTEST(kevents, return_event_sees_retval)
 	kevent_enable("kt/fib", true, msg, sizeof(msg));
 	trace_buffer_clear();
 	KT_EXPECT_EQ(fib(6), 8);
-	KT_EXPECT_EQ(find("kt/fib")->nhit, 25);
+	KT_EXPECT_EQ(kevent_hits(find("kt/fib")), 25);
 	cleanup();
 }
 
@@ -265,7 +265,7 @@ KTEST(kevents, filter_passes_and_blocks)
 		KT_EXPECT_OR_BREAK(arg_value(ev, 0) == 3 || arg_value(ev, 1) == 12);
 	}
 	KT_EXPECT_EQ(n, 2);
-	KT_EXPECT_EQ(ev->nhit, 4);	/* hits count before the filter */
+	KT_EXPECT_EQ(kevent_hits(ev), 4);	/* hits count before the filter */
 	/* a bad filter leaves the old one */
 	KT_EXPECT(kevent_set_filter("kt/f", "nosuch == 1", msg, sizeof(msg)) < 0);
 	KT_EXPECT(strstr(msg, "nosuch") != NULL);
@@ -349,7 +349,7 @@ KTEST(kevents, buffer_overwrites_and_counts)
 	kevent_enable("kt/loop", true, msg, sizeof(msg));
 	loop(2000);
 	kevent_enable("kt/loop", false, msg, sizeof(msg));
-	KT_EXPECT_EQ(ev->nhit, 2000);
+	KT_EXPECT_EQ(kevent_hits(ev), 2000);
 	/* other events may write too: the buffer's own books must still balance */
 	trace_buffer_info(&info);
 	KT_EXPECT(info.written >= 2000);
