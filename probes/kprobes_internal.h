@@ -77,21 +77,22 @@ void kprobe_counter_put(struct kprobe *p);
 struct site_table {
 	unsigned int shift;	/* 1 << shift buckets */
 	unsigned int link;	/* which hnext[] this table's chains use */
+	unsigned int hash_shift;	/* 64 - shift: the hash's top bits pick the bucket */
 	unsigned long count;
 	struct kprobe_site *buckets[];
 };
 
 extern struct site_table *kprobe_table;
 
-static inline unsigned long site_hash(uint64_t addr, unsigned int shift)
+static inline unsigned long site_hash(uint64_t addr, const struct site_table *t)
 {
-	return (addr * 0x9e3779b97f4a7c15ULL) >> (64 - shift);
+	return (addr * 0x9e3779b97f4a7c15ULL) >> t->hash_shift;
 }
 
 static inline struct kprobe_site *site_lookup(uint64_t addr)
 {
 	const struct site_table *t = READ_ONCE(kprobe_table);
-	struct kprobe_site *s = READ_ONCE(t->buckets[site_hash(addr, t->shift)]);
+	struct kprobe_site *s = READ_ONCE(t->buckets[site_hash(addr, t)]);
 
 	for (; s; s = READ_ONCE(s->hnext[t->link]))
 		if (s->addr == addr)

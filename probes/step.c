@@ -77,15 +77,18 @@ static void go_idle(struct kprobe_ctlblk *ctl)
 	ctl->quiesce++;
 }
 
-/* Point the CPU at the copy with TF set and interrupts off; #DB comes next. */
+/*
+ * Point the CPU at the copy with TF set and interrupts off; #DB comes next.
+ * ctl->cur.site is s already (the caller set it).
+ */
 static void setup_singlestep(struct kprobe_ctlblk *ctl, struct kprobe_site *s,
 			     struct pt_regs *regs, enum kprobe_status status)
 {
+	uint64_t flags = regs->flags;
+
 	ctl->cur.status = status;
-	ctl->cur.site = s;
-	ctl->cur.flags = regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_IF);
-	regs->flags |= X86_EFLAGS_TF;
-	regs->flags &= ~X86_EFLAGS_IF;
+	ctl->cur.flags = flags & (X86_EFLAGS_TF | X86_EFLAGS_IF);
+	regs->flags = (flags | X86_EFLAGS_TF) & ~X86_EFLAGS_IF;
 	regs->ip = (uint64_t)s->slot;
 }
 
@@ -134,6 +137,7 @@ static __noinline bool reenter(struct kprobe_ctlblk *ctl, struct kprobe_site *s,
 		return true;
 	}
 	ctl->prev = ctl->cur;
+	ctl->cur.site = s;
 	setup_singlestep(ctl, s, regs, KPROBE_REENTER);
 	return true;
 }
@@ -200,16 +204,12 @@ bool kprobe_int3(struct pt_regs *regs, int trapnr)
 	return true;
 }
 
-/* After the copy ran: put ip, the stack and the flags where the original would have. */
-static void resume_execution(struct kprobe_site *s, struct pt_regs *regs, uint64_t saved_flags)
+/* resume_execution() for an instruction with fixups (out of line: the rare case). */
+static __noinline void resume_with_fixups(struct kprobe_site *s, struct pt_regs *regs,
+					  uint64_t saved_flags)
 {
-	uint64_t slot = (uint64_t)s->slot, delta = regs->ip - slot;
+	uint64_t delta = regs->ip - (uint64_t)s->slot;
 
-	if (likely(!s->fixups)) {	/* the common case: relocate ip, restore TF/IF */
-		regs->ip = s->addr + delta;
-		regs->flags = (regs->flags & ~X86_EFLAGS_TF) | saved_flags;
-		return;
-	}
 	if (!(s->fixups & INSN_FIX_IP_ABS))
 		regs->ip = s->addr + delta;
 	if (s->fixups & INSN_FIX_RET_ADDR)
@@ -224,6 +224,19 @@ static void resume_execution(struct kprobe_site *s, struct pt_regs *regs, uint64
 		regs->flags |= saved_flags & X86_EFLAGS_TF;
 	else
 		regs->flags |= saved_flags;
+}
+
+/* After the copy ran: put ip, the stack and the flags where the original would have. */
+static inline __attribute__((always_inline)) void resume_execution(struct kprobe_site *s,
+								   struct pt_regs *regs,
+								   uint64_t saved_flags)
+{
+	if (likely(!s->fixups)) {	/* the common case: relocate ip, restore TF/IF */
+		regs->ip = s->addr + (regs->ip - (uint64_t)s->slot);
+		regs->flags = (regs->flags & ~X86_EFLAGS_TF) | saved_flags;
+		return;
+	}
+	resume_with_fixups(s, regs, saved_flags);
 }
 
 bool kprobe_debug(struct pt_regs *regs, int trapnr)
