@@ -56,6 +56,7 @@ struct kprobe_ctlblk {
 	struct kretprobe_instance *ret_stack;	/* pending kretprobe returns */
 	unsigned long quiesce;		/* bumped each time the hit path goes idle */
 	char *counts;			/* this CPU's struct kprobe_count array */
+	uint64_t last_stray;		/* where the last int3 nobody owned was */
 } __aligned(64);	/* one per CPU: no cache line shared between two */
 
 static inline struct kprobe_ctlblk *kprobe_ctl(void)

@@ -168,7 +168,8 @@ static inline __attribute__((always_inline)) void run_insn(struct kprobe_ctlblk 
 }
 
 /* An int3 with no probe: just removed (resume there), or genuinely stray (oops). */
-static __noinline bool kprobe_stray(struct pt_regs *regs, uint64_t addr)
+static __noinline bool kprobe_stray(struct kprobe_ctlblk *ctl, struct pt_regs *regs,
+				    uint64_t addr)
 {
 	/* the CPU just fetched the int3 there, so the byte is mapped and readable */
 	uint8_t byte = READ_ONCE(*(const uint8_t *)addr);
@@ -178,6 +179,10 @@ static __noinline bool kprobe_stray(struct pt_regs *regs, uint64_t addr)
 		return false;	/* a genuine stray int3: the trap path oopses */
 	regs->ip = addr;
 	kprobe_counters.strays_recovered++;
+	/* the same int3, not in memory, again: see text_poke_refresh() */
+	if (ctl->last_stray == addr)
+		text_poke_refresh((void *)addr);
+	ctl->last_stray = addr;
 	return true;
 }
 
@@ -189,7 +194,7 @@ bool kprobe_int3(struct pt_regs *regs, int trapnr)
 
 	(void)trapnr;
 	if (unlikely(!s))
-		return kprobe_stray(regs, addr);
+		return kprobe_stray(ctl, regs, addr);
 	regs->ip = addr;
 	if (unlikely(ctl->cur.status != KPROBE_IDLE))
 		return reenter(ctl, s, regs);
