@@ -256,6 +256,14 @@ void module_free(void *va, size_t pages);
  * executes a half-written instruction. The range may span at most two pages.
  */
 void text_poke(void *addr, const void *src, size_t len);
+/*
+ * Write the byte at addr back as it is now, under the text lock, with the
+ * usual sync: for a CPU that trapped on an int3 no longer in memory twice
+ * in a row. A real CPU never needs it; QEMU's TCG has been seen to keep
+ * running a stale translation of a byte another CPU rewrote, and a write
+ * to the byte is what makes it translate the code again.
+ */
+void text_poke_refresh(void *addr);
 
 /*
  * Executable memory near the kernel (within +-2 GiB of text) for out-of-line
@@ -294,6 +302,10 @@ struct percpu {
 	unsigned long kprobe_hits;	/* probe handler runs on this CPU (probe engine) */
 	unsigned long kprobe_misses;	/* hits skipped on this CPU (probe engine) */
 } __attribute__((aligned(64)));
+
+/* Add one to a counter field of this CPU's area: one instruction, no pointer load. */
+#define this_cpu_inc(field) \
+	asm volatile("incq %%gs:%c0" : : "i"(offsetof(struct percpu, field)))
 
 static inline struct percpu *this_cpu(void)
 {

@@ -46,7 +46,6 @@ struct kevent_probe {
 	struct kretprobe rp;		/* rp.kp alone for an entry (p) event */
 	struct kevent *ev;		/* set before the probe is registered */
 	struct kevent_probe *next;	/* the event's next point, in definition order */
-	unsigned long nhit;		/* handler runs (filtered out or not) */
 	uint64_t seq;			/* definition order across all events */
 	struct trace_event_def def;	/* last: this point's place and fetch-args */
 };
@@ -102,8 +101,12 @@ int kevent_enable(const char *target, bool enable, char *msg, size_t len);
  * All or nothing: number of events, or -errno with msg.
  */
 int kevent_set_filter(const char *target, const char *expr, char *msg, size_t len);
-/* Linux's kprobe_profile columns, one line per point: hits, and misses
- * (reentry; a return probe also counts calls it had no instance for). */
+/*
+ * Linux's kprobe_profile columns, one line per point: hits (handler runs,
+ * filtered out or not; returns for a return probe), and misses (reentry; a
+ * return probe also counts calls it had no instance for). Per-CPU sums.
+ */
+unsigned long kevent_probe_hits(const struct kevent_probe *p);
 unsigned long kevent_probe_misses(const struct kevent_probe *p);
 /* The same, summed over every point of an event. */
 unsigned long kevent_hits(const struct kevent *ev);

@@ -34,11 +34,9 @@ struct kprobe {
 	kprobe_fault_handler_t fault_handler;
 	uint32_t flags;
 
-	/* counters */
-	unsigned long nhit;		/* handler runs */
-	unsigned long nmissed;		/* hits skipped: reentry, or disabled by fault */
-
 	/* engine-private */
+	unsigned int count_off;		/* its per-CPU counters (kprobe_nhit() & co.) */
+	unsigned long counted[4];	/* those counters, folded in when unregistered */
 	struct kprobe_site *site;
 	struct kprobe *next;		/* next probe at the same address */
 };
@@ -66,6 +64,16 @@ const char *kprobe_mode_name(enum kprobe_mode m);
 /* The probe currently running a handler on this CPU, or NULL. */
 struct kprobe *kprobe_running(void);
 
+/*
+ * Counters, kept per CPU so that CPUs hitting one probe at once share no
+ * written cache line; these sum them (0 for a probe not registered).
+ * nhit: handler runs. nmissed: hits whose handlers were skipped (a reentry).
+ * They go on counting across unregistration and registration, as Linux's
+ * nmissed field does.
+ */
+unsigned long kprobe_nhit(const struct kprobe *p);
+unsigned long kprobe_nmissed(const struct kprobe *p);
+
 /* Walk every registered probe (console, GDB helpers); stop on nonzero. */
 int kprobe_for_each(int (*fn)(struct kprobe *p, void *arg), void *arg);
 
@@ -84,6 +92,7 @@ struct kretprobe_instance {
 	uint64_t ret_addr;		/* the real return address */
 	uint64_t fp;			/* where it sat on the stack */
 	struct kretprobe_instance *next;
+	uint32_t state;			/* engine-private: free, in use, orphaned */
 	char data[];			/* data_size bytes for the handlers */
 };
 
@@ -95,7 +104,6 @@ struct kretprobe {
 	kretprobe_handler_t entry_handler; /* at entry; nonzero skips this instance */
 	int maxactive;			/* instances; <= 0 means max(10, 2 * ncpus) */
 	size_t data_size;
-	unsigned long nmissed;		/* returns not caught: no free instance */
 	struct kretprobe_pool *pool;	/* engine-private */
 };
 
@@ -105,6 +113,9 @@ int register_kretprobes(struct kretprobe **rps, int num);
 void unregister_kretprobes(struct kretprobe **rps, int num);
 /* The kretprobe an instance belongs to; NULL once it was unregistered. */
 struct kretprobe *get_kretprobe(struct kretprobe_instance *ri);
+/* Returns caught (handler runs), and not caught: no free instance, or nested. */
+unsigned long kretprobe_nhit(const struct kretprobe *rp);
+unsigned long kretprobe_nmissed(const struct kretprobe *rp);
 
 /*
  * Jump optimization (Linux's debug.kprobes-optimization): a probe with no

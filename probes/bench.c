@@ -60,10 +60,13 @@ static uint64_t loop_cost(void)
 	return s[RUNS / 2] / ITERS;
 }
 
+static const char *row_prefix = "";	/* "smp_" while `bench smp` reruns a bench */
+
 static void row(const char *name, uint64_t value, const char *unit, const char *what)
 {
-	cprintf("%-28s %10lu %-10s %s\n", name, value, unit, what);
-	cprintf("bench: %s=%lu %s\n", name, value, unit);
+	cprintf("%s%-*s %10lu %-10s %s\n", row_prefix, 28 - (int)strlen(row_prefix), name,
+		value, unit, what);
+	cprintf("bench: %s%s=%lu %s\n", row_prefix, name, value, unit);
 }
 
 static int nop_pre(struct kprobe *p, struct pt_regs *regs)
@@ -477,6 +480,115 @@ static void bench_optimized(uint64_t base)
 	}
 }
 
+/*
+ * Every online CPU hitting the probe at once. Under -icount the TSC counts
+ * the instructions of all CPUs together (round-robin TCG), so the window's
+ * ticks over the iterations all CPUs made is the cost of one iteration, as
+ * if on one CPU: a lock or a shared counter on the hit path would show as
+ * spinning or slower hits. Every CPU is busy for the whole window (the
+ * others loop until told to stop, CPU 0 makes SMP_ITERS), so no idle time
+ * is counted.
+ */
+#define SMP_ITERS	4096
+
+static struct {
+	uint64_t n;
+} __aligned(64) smp_iters[MAX_CPUS];
+static bool smp_stop;
+
+static void smp_spin(void *arg)
+{
+	unsigned int cpu = this_cpu()->cpu;
+	uint64_t sum = 0;
+
+	(void)arg;
+	while (!READ_ONCE(smp_stop)) {
+		sum = target(sum, smp_iters[cpu].n);
+		WRITE_ONCE(smp_iters[cpu].n, smp_iters[cpu].n + 1);
+	}
+}
+
+/* Ticks per iteration with all CPUs calling target (the median of RUNS windows). */
+static uint64_t smp_loop_cost(void)
+{
+	unsigned int n = num_cpus();
+	uint64_t s[RUNS];
+
+	for (int r = 0; r < RUNS; r++) {
+		uint64_t flags, t0, before = 0, after = 0;
+
+		memset(smp_iters, 0, sizeof(smp_iters));
+		WRITE_ONCE(smp_stop, false);
+		for (unsigned int c = 1; c < n; c++)
+			smp_run_on(c, smp_spin, NULL);
+		for (unsigned int c = 1; c < n; c++)	/* all of them running */
+			while (!READ_ONCE(smp_iters[c].n))
+				cpu_relax();
+		flags = local_irq_save();
+		for (unsigned int c = 1; c < n; c++)
+			before += READ_ONCE(smp_iters[c].n);
+		t0 = rdtsc();
+		for (uint64_t i = 0, sum = 0; i < SMP_ITERS; i++) {
+			sum = target(sum, i);
+			WRITE_ONCE(smp_iters[0].n, i + 1);
+		}
+		WRITE_ONCE(smp_stop, true);
+		s[r] = rdtsc() - t0;
+		local_irq_restore(flags);
+		for (unsigned int c = 1; c < n; c++) {
+			smp_run_wait(c);
+			after += smp_iters[c].n;
+		}
+		s[r] /= SMP_ITERS + after - before;
+	}
+	sort(s, RUNS);
+	return s[RUNS / 2];
+}
+
+static void smp_hit_row(const char *name, struct kprobe *kp, struct kretprobe *rp,
+			uint64_t (*fn)(uint64_t, uint64_t))
+{
+	uint64_t base;
+	char what[80];
+	int err;
+
+	target = fn;
+	base = smp_loop_cost();
+	err = rp ? register_kretprobe(rp) : register_kprobe(kp);
+	if (!err) {
+		uint64_t c = smp_loop_cost() - base;
+
+		snprintf(what, sizeof(what), "%u cpus hitting at once (%s)", num_cpus(),
+			 rp ? "kretprobe" : kprobe_mode_name(kprobe_mode(kp)));
+		if (rp)
+			unregister_kretprobe(rp);
+		else
+			unregister_kprobe(kp);
+		row(name, c, "tsc/hit", what);
+	}
+	target = kp_target_add;
+}
+
+/* The per-hit figures with every CPU hitting, then registration and attach-all again. */
+static void bench_smp(uint64_t base)
+{
+	struct kretprobe rp = { .kp.symbol_name = "kp_target_add", .handler = nop_ret };
+
+	(void)base;
+	row_prefix = "smp_";
+	for (size_t i = 0; i < ARRAY_SIZE(hit_cases); i++) {
+		const struct hit_case *hc = &hit_cases[i];
+		struct kprobe kp = { .addr = (uint8_t *)hc->fn + hc->off, .pre_handler = nop_pre,
+				     .post_handler = hc->post ? nop_post : NULL };
+
+		smp_hit_row(hc->name, &kp, NULL, hc->fn);
+	}
+	smp_hit_row("kretprobe", NULL, &rp, kp_target_add);
+	bench_register();
+	bench_attach_all();
+	row_prefix = "";
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(uint64_t base);
@@ -490,6 +602,7 @@ static const struct {
 	{ "nohit", bench_nohit },
 	{ "bpf", bench_bpf },
 	{ "optimized", bench_optimized },
+	{ "smp", bench_smp },	/* not part of a plain `bench`: make bench runs it on 4 CPUs */
 };
 
 static int cmd_bench(int argc, char **argv)
@@ -499,17 +612,17 @@ static int cmd_bench(int argc, char **argv)
 
 	if (argc > 2)
 		return cmd_error("usage: bench [hits|event|scaling|register|attach|blacklist|nohit|"
-				 "bpf|optimized]");
+				 "bpf|optimized|smp]");
 	for (size_t i = 0; argc == 2 && i < ARRAY_SIZE(benches); i++)
 		any |= !strcmp(argv[1], benches[i].name);
 	if (argc == 2 && !any)
 		return cmd_error("no benchmark '%s' (hits, event, scaling, register, attach, "
-				 "blacklist, nohit, bpf, optimized)", argv[1]);
+				 "blacklist, nohit, bpf, optimized, smp)", argv[1]);
 	base = loop_cost();
 	cprintf("%-28s %10s %-10s %s\n", "metric", "value", "unit", "what");
 	row("baseline_call", base, "tsc/call", "kp_target_add through a pointer, unprobed");
 	for (size_t i = 0; i < ARRAY_SIZE(benches); i++)
-		if (argc < 2 || !strcmp(argv[1], benches[i].name))
+		if (argc < 2 ? benches[i].fn != bench_smp : !strcmp(argv[1], benches[i].name))
 			benches[i].fn(base);
 	return 0;
 }

@@ -14,7 +14,7 @@ static int show_probe(struct kprobe *p, void *arg)
 	(void)arg;
 	cprintf("%016lx  %-36s %-12s %8lu %8lu  %s%s\n", (uint64_t)p->addr,
 		kallsyms_sprint((uint64_t)p->addr, sym, sizeof(sym)),
-		kprobe_mode_name(kprobe_mode(p)), p->nhit, p->nmissed,
+		kprobe_mode_name(kprobe_mode(p)), kprobe_nhit(p), kprobe_nmissed(p),
 		p->flags & KPROBE_FLAG_GONE ? "[GONE]" : "",
 		p->flags & KPROBE_FLAG_DISABLED ? "[DISABLED]" : "");
 	return 0;

@@ -13,7 +13,7 @@ extern const char _etext[];
 static struct kprobe_ctlblk ctlblks[MAX_CPUS];
 
 /* Writers must not run from inside the hit path (a handler): state is mid-change. */
-static bool writer_context_ok(void)
+bool kprobe_writer_context_ok(void)
 {
 	struct kprobe_ctlblk *ctl = kprobe_ctl();
 
@@ -29,7 +29,7 @@ static bool writer_context_ok(void)
  */
 void synchronize_kprobes(void)
 {
-	BUG_ON(!writer_context_ok());
+	BUG_ON(!kprobe_writer_context_ok());
 	synchronize_cpus();
 }
 
@@ -287,7 +287,7 @@ int register_kprobe(struct kprobe *p)
 
 	if (!p)
 		return -EINVAL;
-	if (!writer_context_ok())
+	if (!kprobe_writer_context_ok())
 		return -EBUSY;
 	if (registered(p))
 		return -EEXIST;
@@ -296,12 +296,17 @@ int register_kprobe(struct kprobe *p)
 		return err;
 	if (!is_kernel_text(addr) || kprobe_blacklisted(addr))
 		return -EINVAL;
+	err = kprobe_counter_get(p);
+	if (err)
+		return err;
 	s = site_lookup(addr);
 	if (!s) {
 		opt_before_new_site(addr);
 		err = new_site(addr, &s);
-		if (err)
+		if (err) {
+			kprobe_counter_put(p);	/* never published: nobody counted in it */
 			return err;
+		}
 		site_insert(s);
 	}
 	p->addr = (uint8_t *)addr;
@@ -323,7 +328,7 @@ void unregister_kprobe(struct kprobe *p)
 	struct kprobe_site *s;
 	struct kprobe **pp;
 
-	if (!p || !registered(p) || !writer_context_ok())
+	if (!p || !registered(p) || !kprobe_writer_context_ok())
 		return;
 	s = p->site;
 	for (pp = &s->probes; *pp != p; pp = &(*pp)->next)
@@ -336,12 +341,14 @@ void unregister_kprobe(struct kprobe *p)
 		site_disarm_if_unused(s);
 		opt_site_changed(s);
 		synchronize_kprobes();	/* the caller may free p once we return */
+		kprobe_counter_put(p);
 		return;
 	}
 	/* last one: restore the text, unpublish, wait out readers, free */
 	disarm(s);
 	site_remove(s);
 	synchronize_kprobes();
+	kprobe_counter_put(p);
 	site_free(s);
 }
 EXPORT_SYMBOL(unregister_kprobe);
@@ -446,13 +453,16 @@ static int count_probe(struct kprobe *p, void *arg)
 	struct kprobe_stats *st = arg;
 
 	st->probes++;
-	st->hits += p->nhit;	/* summed here rather than counted on the hit path */
+	st->hits += kprobe_nhit(p);
 	return 0;
 }
 
 void kprobe_get_stats(struct kprobe_stats *st)
 {
 	*st = kprobe_counters;
+	st->misses = 0;
+	for (unsigned int c = 0; c < num_cpus(); c++)
+		st->misses += READ_ONCE(cpu_percpu(c)->kprobe_misses);
 	st->sites = site_count();
 	st->table_buckets = site_buckets();
 	st->slots_used = slots_in_use();

@@ -54,9 +54,14 @@ struct kevent *kevent_by_id(uint32_t id)
 	return NULL;
 }
 
+unsigned long kevent_probe_hits(const struct kevent_probe *p)
+{
+	return p->def.is_return ? kretprobe_nhit(&p->rp) : kprobe_nhit(&p->rp.kp);
+}
+
 unsigned long kevent_probe_misses(const struct kevent_probe *p)
 {
-	return p->rp.kp.nmissed + (p->def.is_return ? p->rp.nmissed : 0);
+	return kprobe_nmissed(&p->rp.kp) + (p->def.is_return ? kretprobe_nmissed(&p->rp) : 0);
 }
 
 unsigned long kevent_hits(const struct kevent *ev)
@@ -64,7 +69,7 @@ unsigned long kevent_hits(const struct kevent *ev)
 	unsigned long n = 0;
 
 	for (const struct kevent_probe *p = ev->probes; p; p = p->next)
-		n += p->nhit;
+		n += kevent_probe_hits(p);
 	return n;
 }
 

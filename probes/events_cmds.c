@@ -183,7 +183,7 @@ CONSOLE_CMD(kprobe_events, cmd_kprobe_events, "kprobe_events [clear]",
 static int profile_one(struct kevent_probe *p, void *arg)
 {
 	(void)arg;
-	cprintf("  %-44s %15lu %15lu\n", p->def.event, p->nhit, kevent_probe_misses(p));
+	cprintf("  %-44s %15lu %15lu\n", p->def.event, kevent_probe_hits(p), kevent_probe_misses(p));
 	return 0;
 }
 

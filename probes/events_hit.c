@@ -100,7 +100,6 @@ int kevent_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct kevent_probe *p = container_of(kp, struct kevent_probe, rp.kp);
 
-	p->nhit++;
 	record(p, regs, (uint64_t)kp->addr, 0, NULL, local_save_flags());
 	return 0;
 }
@@ -130,7 +129,6 @@ int kevent_ret_handler(struct kretprobe_instance *ri, struct pt_regs *regs)
 		return 0;	/* disabled while this call was in flight */
 	/* the engine runs return handlers with interrupts off; the flags
 	 * column shows the function's own state, saved in regs */
-	p->nhit++;
 	record(p, regs, ri->ret_addr, p->def.addr,
 	       p->def.entry_args ? (const uint64_t *)ri->data : NULL, regs->flags);
 	return 0;

@@ -47,7 +47,7 @@ static int jprobe_pre(struct kprobe *p, struct pt_regs *regs)
 		return 0;	/* step the original instruction: the function runs */
 	}
 	if (c->jp) {
-		p->nmissed++;	/* a jprobe hit from inside an entry handler */
+		kprobe_count(kprobe_ctl(), p)->nmissed++;	/* a jprobe hit from inside an entry handler */
 		return 0;
 	}
 	c->jp = jp;

@@ -28,6 +28,12 @@ struct kprobe_site {
 	uint8_t orig[INSN_MAX_LEN];	/* the bytes the int3 covers, and the rest of the insn */
 };
 
+/* One probe's counters on one CPU (probes/counters.c); kprobe->counted[] in this order. */
+struct kprobe_count {
+	unsigned long nhit, nmissed;		/* kprobe_nhit(), kprobe_nmissed() */
+	unsigned long ret_nhit, ret_nmissed;	/* kretprobe_nhit(), kretprobe_nmissed() */
+};
+
 /* Per-CPU hit-path state (Linux: struct kprobe_ctlblk). */
 enum kprobe_status {
 	KPROBE_IDLE,
@@ -52,6 +58,8 @@ struct kprobe_ctlblk {
 	bool in_fault_handler;
 	struct kretprobe_instance *ret_stack;	/* pending kretprobe returns */
 	unsigned long quiesce;		/* bumped each time the hit path goes idle */
+	char *counts;			/* this CPU's struct kprobe_count array */
+	uint64_t last_stray;		/* where the last int3 nobody owned was */
 } __aligned(64);	/* one per CPU: no cache line shared between two */
 
 static inline struct kprobe_ctlblk *kprobe_ctl(void)
@@ -59,25 +67,39 @@ static inline struct kprobe_ctlblk *kprobe_ctl(void)
 	return this_cpu()->probe_state;
 }
 
+/* Registering and unregistering are refused from inside a handler (state is mid-change). */
+bool kprobe_writer_context_ok(void);
+
+/* p's counters on this CPU (ctl is this CPU's). */
+static inline struct kprobe_count *kprobe_count(struct kprobe_ctlblk *ctl, const struct kprobe *p)
+{
+	return (struct kprobe_count *)(ctl->counts + p->count_off);
+}
+
+/* counters.c: a cell for p in every CPU's array; put folds it into p->counted */
+int kprobe_counter_get(struct kprobe *p);
+void kprobe_counter_put(struct kprobe *p);
+
 /* table.c: address -> site, lock-free lookups (the lookup itself is inline: the hit path) */
 struct site_table {
 	unsigned int shift;	/* 1 << shift buckets */
 	unsigned int link;	/* which hnext[] this table's chains use */
+	unsigned int hash_shift;	/* 64 - shift: the hash's top bits pick the bucket */
 	unsigned long count;
 	struct kprobe_site *buckets[];
 };
 
 extern struct site_table *kprobe_table;
 
-static inline unsigned long site_hash(uint64_t addr, unsigned int shift)
+static inline unsigned long site_hash(uint64_t addr, const struct site_table *t)
 {
-	return (addr * 0x9e3779b97f4a7c15ULL) >> (64 - shift);
+	return (addr * 0x9e3779b97f4a7c15ULL) >> t->hash_shift;
 }
 
 static inline struct kprobe_site *site_lookup(uint64_t addr)
 {
 	const struct site_table *t = READ_ONCE(kprobe_table);
-	struct kprobe_site *s = READ_ONCE(t->buckets[site_hash(addr, t->shift)]);
+	struct kprobe_site *s = READ_ONCE(t->buckets[site_hash(addr, t)]);
 
 	for (; s; s = READ_ONCE(s->hnext[t->link]))
 		if (s->addr == addr)

@@ -9,8 +9,15 @@
  * Pending instances form a per-CPU stack ordered by stack address, so
  * recursion and nesting pair up correctly, and an instance whose frame was
  * unwound without returning (a fault recovered by a guarded call) is
- * recognised and recycled. The pool outlives unregistration until its
- * last instance has come back.
+ * recognised and recycled.
+ *
+ * The pool takes no lock: each instance has a state word, taken with one
+ * cmpxchg (FREE -> USED) and given back with one xchg. Each CPU starts its
+ * search at its own share of the pool and instances are cache-line sized,
+ * so CPUs hitting at once write no line in common; at most maxactive are
+ * out at any time, and a hit finding none free (a full scan) is a miss.
+ * Unregistering marks the instances still out ORPHAN; the pool outlives it
+ * until the last of those has come back (a count only touched then).
  *
  * The trampoline's handler and its bookkeeping are the blacklist's
  * "kretprobe" range. The trampoline marks the CPU busy before it looks at
@@ -24,12 +31,15 @@
 
 #define MAXACTIVE_LIMIT	4096
 
+enum { RI_FREE, RI_USED, RI_ORPHAN };
+
 struct kretprobe_pool {
-	struct spinlock lock;		/* free list and nused: taken on any CPU */
-	struct kretprobe *rp;		/* NULL once unregistered */
-	struct kretprobe_instance *free;
-	int nused;			/* instances waiting for a return */
+	struct kretprobe *rp;		/* NULL once unregistering */
+	char *inst;			/* n instances of isize bytes, cache-line aligned */
+	unsigned int n, isize;
+	unsigned int spread;		/* CPU c starts its search at c * spread (mod n) */
 	unsigned int ret_pop;		/* the function returns with `ret ret_pop` */
+	int orphans;			/* once unregistered: instances out, + 1 */
 	char mem[];
 };
 
@@ -47,22 +57,44 @@ static inline uint64_t return_sp(const struct kretprobe_instance *ri)
 	return ri->fp + 8 + ri->pool->ret_pop;
 }
 
+static inline struct kretprobe_instance *instance(struct kretprobe_pool *pool, unsigned int i)
+{
+	return (struct kretprobe_instance *)(pool->inst + (size_t)i * pool->isize);
+}
+
+/* Drop one reference of an unregistered pool; the last frees it. */
+static void pool_put(struct kretprobe_pool *pool)
+{
+	if (!__atomic_sub_fetch(&pool->orphans, 1, __ATOMIC_ACQ_REL))
+		kfree(pool);
+}
+
+/* A free instance, or NULL when maxactive are out. */
+static struct kretprobe_instance *take(struct kretprobe_pool *pool)
+{
+	unsigned int n = pool->n, i = (this_cpu()->cpu * pool->spread) % n;
+
+	for (unsigned int k = 0; k < n; k++) {
+		struct kretprobe_instance *ri = instance(pool, i);
+		uint32_t expect = RI_FREE;
+
+		if (READ_ONCE(ri->state) == RI_FREE &&
+		    __atomic_compare_exchange_n(&ri->state, &expect, RI_USED, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return ri;
+		if (++i == n)
+			i = 0;
+	}
+	return NULL;
+}
+
 /* Only ever called with the CPU busy (a probe hit in here is a reentry). */
 static void recycle(struct kretprobe_instance *ri)
 {
 	struct kretprobe_pool *pool = ri->pool;
-	uint64_t flags = spin_lock_irqsave(&pool->lock);
-	bool last;
 
-	pool->nused--;
-	last = !pool->rp && !pool->nused;
-	if (!last) {
-		ri->next = pool->free;
-		pool->free = ri;
-	}
-	spin_unlock_irqrestore(&pool->lock, flags);
-	if (last)
-		kfree(pool);
+	if (__atomic_exchange_n(&ri->state, RI_FREE, __ATOMIC_RELEASE) == RI_ORPHAN)
+		pool_put(pool);
 }
 
 int kretprobe_pre_handler(struct kprobe *p, struct pt_regs *regs)
@@ -70,17 +102,11 @@ int kretprobe_pre_handler(struct kprobe *p, struct pt_regs *regs)
 	struct kretprobe *rp = container_of(p, struct kretprobe, kp);
 	struct kretprobe_pool *pool = rp->pool;
 	struct kprobe_ctlblk *ctl = kprobe_ctl();
-	struct kretprobe_instance *ri;
-	uint64_t r, flags = spin_lock_irqsave(&pool->lock);
+	struct kretprobe_instance *ri = take(pool);
+	uint64_t r;
 
-	ri = pool->free;
-	if (ri) {
-		pool->free = ri->next;
-		pool->nused++;
-	}
-	spin_unlock_irqrestore(&pool->lock, flags);
 	if (!ri) {
-		rp->nmissed++;
+		kprobe_count(ctl, p)->ret_nmissed++;
 		return 0;
 	}
 	ri->ret_addr = *(uint64_t *)regs->sp;
@@ -122,9 +148,10 @@ static __noprobe("kretprobe") void run_return_handler(struct kprobe_ctlblk *ctl,
 	if (!rp || !rp->handler)
 		return;
 	if (nested) {
-		rp->nmissed++;
+		kprobe_count(ctl, &rp->kp)->ret_nmissed++;
 		return;
 	}
+	kprobe_count(ctl, &rp->kp)->ret_nhit++;
 	ctl->running = &rp->kp;
 	ctl->ret_ri = ri;
 	rp->handler(ri, regs);
@@ -278,8 +305,10 @@ static int ret_pop_of(uint64_t fn, unsigned int *pop)
 
 int register_kretprobe(struct kretprobe *rp)
 {
-	int n = rp->maxactive > 0 ? rp->maxactive : (int)max(10U, 2 * num_cpus());
-	size_t isize = ALIGN_UP(sizeof(struct kretprobe_instance) + rp->data_size, 8);
+	unsigned int cpus = num_cpus();
+	int n = rp->maxactive > 0 ? rp->maxactive : (int)max(10U, 2 * cpus);
+	/* an instance per cache line (or more): CPUs never write one line */
+	size_t isize = ALIGN_UP(sizeof(struct kretprobe_instance) + rp->data_size, 64);
 	struct kretprobe_pool *pool;
 	uint64_t off, fn;
 	int err;
@@ -288,7 +317,7 @@ int register_kretprobe(struct kretprobe *rp)
 		return -EEXIST;	/* registered: its pool must stay */
 	if (n > MAXACTIVE_LIMIT || rp->data_size > PAGE_SIZE)
 		return -E2BIG;
-	pool = kzalloc(sizeof(*pool) + n * isize);
+	pool = kzalloc(sizeof(*pool) + 63 + n * isize);
 	if (!pool)
 		return -ENOMEM;
 	fn = rp->kp.symbol_name ? kallsyms_lookup_name(rp->kp.symbol_name) : (uint64_t)rp->kp.addr;
@@ -297,14 +326,12 @@ int register_kretprobe(struct kretprobe *rp)
 		kfree(pool);
 		return err;
 	}
-	for (int i = n - 1; i >= 0; i--) {
-		struct kretprobe_instance *ri = (void *)(pool->mem + i * isize);
-
-		ri->pool = pool;
-		ri->next = pool->free;
-		pool->free = ri;
-	}
-	pool->lock = (struct spinlock)SPINLOCK_INIT("kretprobe_pool");
+	pool->inst = (char *)ALIGN_UP((uintptr_t)pool->mem, 64);
+	pool->n = n;
+	pool->isize = isize;
+	pool->spread = (unsigned int)n >= cpus ? n / cpus : 1;
+	for (int i = 0; i < n; i++)
+		instance(pool, i)->pool = pool;	/* state RI_FREE: zeroed */
 	pool->rp = rp;
 	rp->pool = pool;
 	rp->kp.pre_handler = kretprobe_pre_handler;
@@ -323,23 +350,30 @@ int register_kretprobe(struct kretprobe *rp)
 }
 EXPORT_SYMBOL(register_kretprobe);
 
+/*
+ * The return handlers stop first (pool->rp), then the entry probe goes; its
+ * grace period covers both, so afterwards no CPU takes an instance or holds
+ * rp. Instances still out are marked ORPHAN, each a reference on the pool,
+ * and the one whose return drops the last frees it (this caller's own
+ * reference covers the marking itself).
+ */
 void unregister_kretprobe(struct kretprobe *rp)
 {
 	struct kretprobe_pool *pool = rp->pool;
-	uint64_t flags;
-	bool last;
 
-	if (!pool)
-		return;
-	unregister_kprobe(&rp->kp);
-	if (rp->kp.site)
-		return;		/* refused (from inside a handler): still in use */
-	flags = spin_lock_irqsave(&pool->lock);
+	if (!pool || !kprobe_writer_context_ok())
+		return;		/* from inside a handler: refused, the pool stays */
 	WRITE_ONCE(pool->rp, NULL);
-	last = !pool->nused;
-	spin_unlock_irqrestore(&pool->lock, flags);
-	if (last)
-		kfree(pool);
+	unregister_kprobe(&rp->kp);
+	WRITE_ONCE(pool->orphans, (int)pool->n + 1);
+	for (unsigned int i = 0; i < pool->n; i++) {
+		uint32_t expect = RI_USED;
+
+		if (!__atomic_compare_exchange_n(&instance(pool, i)->state, &expect, RI_ORPHAN,
+						 false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			pool_put(pool);	/* it was free: nobody else will drop this one */
+	}
+	pool_put(pool);
 	rp->pool = NULL;
 }
 EXPORT_SYMBOL(unregister_kretprobe);

@@ -48,8 +48,8 @@ run_pre_handlers(struct kprobe_ctlblk *ctl, struct kprobe_site *s, struct pt_reg
 	for (struct kprobe *p = s->probes; p; p = p->next) {
 		if (!enabled(p))
 			continue;
-		p->nhit++;
-		this_cpu()->kprobe_hits++;
+		kprobe_count(ctl, p)->nhit++;
+		this_cpu_inc(kprobe_hits);
 		ctl->running = p;
 		if (p->pre_handler && p->pre_handler(p, regs))
 			return true;
@@ -77,15 +77,18 @@ static void go_idle(struct kprobe_ctlblk *ctl)
 	ctl->quiesce++;
 }
 
-/* Point the CPU at the copy with TF set and interrupts off; #DB comes next. */
+/*
+ * Point the CPU at the copy with TF set and interrupts off; #DB comes next.
+ * ctl->cur.site is s already (the caller set it).
+ */
 static void setup_singlestep(struct kprobe_ctlblk *ctl, struct kprobe_site *s,
 			     struct pt_regs *regs, enum kprobe_status status)
 {
+	uint64_t flags = regs->flags;
+
 	ctl->cur.status = status;
-	ctl->cur.site = s;
-	ctl->cur.flags = regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_IF);
-	regs->flags |= X86_EFLAGS_TF;
-	regs->flags &= ~X86_EFLAGS_IF;
+	ctl->cur.flags = flags & (X86_EFLAGS_TF | X86_EFLAGS_IF);
+	regs->flags = (flags | X86_EFLAGS_TF) & ~X86_EFLAGS_IF;
 	regs->ip = (uint64_t)s->slot;
 }
 
@@ -123,9 +126,8 @@ static __noinline bool reenter(struct kprobe_ctlblk *ctl, struct kprobe_site *s,
 	if (ctl->cur.status == KPROBE_REENTER || ctl->cur.status == KPROBE_HIT_SS)
 		return reenter_while_stepping(s);
 	for (struct kprobe *p = s->probes; p; p = p->next)
-		p->nmissed++;
-	kprobe_counters.misses++;
-	this_cpu()->kprobe_misses++;
+		kprobe_count(ctl, p)->nmissed++;
+	this_cpu_inc(kprobe_misses);
 	if (s->mode == KPROBE_MODE_OPTIMIZED) {	/* its copy runs the whole range */
 		regs->ip = s->opt_copy;
 		return true;
@@ -139,6 +141,7 @@ static __noinline bool reenter(struct kprobe_ctlblk *ctl, struct kprobe_site *s,
 		return true;
 	}
 	ctl->prev = ctl->cur;
+	ctl->cur.site = s;
 	setup_singlestep(ctl, s, regs, KPROBE_REENTER);
 	return true;
 }
@@ -183,7 +186,8 @@ static inline __attribute__((always_inline)) void run_insn(struct kprobe_ctlblk 
  * So the site is looked for again after the byte: only an int3 with no
  * site even then is stray.
  */
-static __noinline bool kprobe_stray(struct pt_regs *regs, uint64_t addr)
+static __noinline bool kprobe_stray(struct kprobe_ctlblk *ctl, struct pt_regs *regs,
+				    uint64_t addr)
 {
 	/* the CPU just fetched the int3 there, so the byte is mapped and readable */
 	uint8_t byte = READ_ONCE(*(const uint8_t *)addr);
@@ -193,6 +197,10 @@ static __noinline bool kprobe_stray(struct pt_regs *regs, uint64_t addr)
 		return false;	/* a genuine stray int3: the trap path oopses */
 	regs->ip = addr;	/* restored: run the original; re-armed: trap again */
 	kprobe_counters.strays_recovered++;
+	/* the same int3, not in memory, again: see text_poke_refresh() */
+	if (ctl->last_stray == addr)
+		text_poke_refresh((void *)addr);
+	ctl->last_stray = addr;
 	return true;
 }
 
@@ -204,7 +212,7 @@ bool kprobe_int3(struct pt_regs *regs, int trapnr)
 
 	(void)trapnr;
 	if (unlikely(!s))
-		return kprobe_stray(regs, addr);
+		return kprobe_stray(ctl, regs, addr);
 	regs->ip = addr;
 	if (unlikely(ctl->cur.status != KPROBE_IDLE))
 		return reenter(ctl, s, regs);
@@ -232,9 +240,8 @@ void kprobe_optimized_hit(struct kprobe_site *s, struct pt_regs *regs)
 
 	if (unlikely(ctl->cur.status != KPROBE_IDLE)) {
 		for (struct kprobe *p = s->probes; p; p = p->next)
-			p->nmissed++;
-		kprobe_counters.misses++;
-		this_cpu()->kprobe_misses++;
+			kprobe_count(ctl, p)->nmissed++;
+		this_cpu_inc(kprobe_misses);
 		regs->ip = s->opt_copy;
 		return;
 	}
@@ -245,16 +252,12 @@ void kprobe_optimized_hit(struct kprobe_site *s, struct pt_regs *regs)
 	go_idle(ctl);
 }
 
-/* After the copy ran: put ip, the stack and the flags where the original would have. */
-static void resume_execution(struct kprobe_site *s, struct pt_regs *regs, uint64_t saved_flags)
+/* resume_execution() for an instruction with fixups (out of line: the rare case). */
+static __noinline void resume_with_fixups(struct kprobe_site *s, struct pt_regs *regs,
+					  uint64_t saved_flags)
 {
-	uint64_t slot = (uint64_t)s->slot, delta = regs->ip - slot;
+	uint64_t delta = regs->ip - (uint64_t)s->slot;
 
-	if (likely(!s->fixups)) {	/* the common case: relocate ip, restore TF/IF */
-		regs->ip = s->addr + delta;
-		regs->flags = (regs->flags & ~X86_EFLAGS_TF) | saved_flags;
-		return;
-	}
 	if (!(s->fixups & INSN_FIX_IP_ABS))
 		regs->ip = s->addr + delta;
 	if (s->fixups & INSN_FIX_RET_ADDR)
@@ -269,6 +272,19 @@ static void resume_execution(struct kprobe_site *s, struct pt_regs *regs, uint64
 		regs->flags |= saved_flags & X86_EFLAGS_TF;
 	else
 		regs->flags |= saved_flags;
+}
+
+/* After the copy ran: put ip, the stack and the flags where the original would have. */
+static inline __attribute__((always_inline)) void resume_execution(struct kprobe_site *s,
+								   struct pt_regs *regs,
+								   uint64_t saved_flags)
+{
+	if (likely(!s->fixups)) {	/* the common case: relocate ip, restore TF/IF */
+		regs->ip = s->addr + (regs->ip - (uint64_t)s->slot);
+		regs->flags = (regs->flags & ~X86_EFLAGS_TF) | saved_flags;
+		return;
+	}
+	resume_with_fixups(s, regs, saved_flags);
 }
 
 bool kprobe_debug(struct pt_regs *regs, int trapnr)

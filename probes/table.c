@@ -27,6 +27,7 @@ static struct site_table *table_alloc(unsigned int shift, unsigned int link)
 
 	if (t) {
 		t->shift = shift;
+		t->hash_shift = 64 - shift;
 		t->link = link;
 	}
 	return t;
@@ -40,7 +41,7 @@ int site_table_init(void)
 
 static void chain_push(struct site_table *t, struct kprobe_site *s)
 {
-	struct kprobe_site **b = &t->buckets[site_hash(s->addr, t->shift)];
+	struct kprobe_site **b = &t->buckets[site_hash(s->addr, t)];
 
 	s->hnext[t->link] = *b;
 	WRITE_ONCE(*b, s);	/* publish only once s->hnext is set */
@@ -81,7 +82,7 @@ int site_insert(struct kprobe_site *s)
 void site_remove(struct kprobe_site *s)
 {
 	struct site_table *t = table;
-	struct kprobe_site **pp = &t->buckets[site_hash(s->addr, t->shift)];
+	struct kprobe_site **pp = &t->buckets[site_hash(s->addr, t)];
 	uint64_t flags = local_irq_save();
 
 	for (; *pp; pp = &(*pp)->hnext[t->link]) {

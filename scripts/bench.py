@@ -43,16 +43,16 @@ ROW = re.compile(r"^(\w+)\s+(-?\d+)\s+(\S+)\s+(.*?)\s*$")
 NO_PORT = 4444            # nobody listens there: the stack drops (udp_no_port)
 FRAME_PKTS = 2048         # frames for the per-frame costs
 FLOOD_SECONDS = 2.0       # how long the host floods, each of XDP and stack
-BOOT_TIMEOUT = 120
+BOOT_TIMEOUT = 300
 CMD_TIMEOUT = 900         # the slowest console bench (attach) takes seconds under TCG
 
 
 class BenchGuest(Guest):
     """Guest (tests/system/guest.py) booted from the flat image with -kernel."""
 
-    def __init__(self, kernel, accel, extra=()):
+    def __init__(self, kernel, accel, extra=(), smp=1):
         super().__init__(kernel=kernel, accel="kvm" if accel == "kvm" else "tcg-icount",
-                         net=list(extra), boot_timeout=BOOT_TIMEOUT)
+                         net=list(extra), boot_timeout=BOOT_TIMEOUT, smp=smp)
 
     FATAL = re.compile(r"KVM internal error|emulation failure|^qemu-system-\S+: .*(?:error|fail)",
                        re.M | re.I)
@@ -113,6 +113,28 @@ def parse_bench(out, res, seen_baseline):
     for line in out.splitlines():
         if line.startswith("error:") and "bench/two" not in line:
             res.notes.append("console: " + line.strip())
+
+
+SMP_CPUS = 4
+
+
+def run_smp_benches(kernel, accel, res, log):
+    """`bench smp` on a guest of SMP_CPUS CPUs: the smp_* rows (per-hit with
+    every CPU hitting at once; registration and attach-all)."""
+    g = BenchGuest(kernel, accel, smp=SMP_CPUS)
+    try:
+        cpus = g.cmd_ok("cpus", 30)
+        if "%d of %d cpus online" % (SMP_CPUS, SMP_CPUS) not in cpus:
+            raise GuestError("the SMP bench guest did not bring up %d CPUs:\n%s" % (SMP_CPUS, cpus))
+        t0 = time.time()
+        out = g.cmd("bench smp", CMD_TIMEOUT)
+        log.append(("bench smp (%d cpus)" % SMP_CPUS, out))
+        if not any(MACHINE.match(line) for line in out.splitlines()):
+            raise GuestError("'bench smp' printed no bench: lines:\n%s" % out[-2000:])
+        parse_bench(out, res, True)
+        say("  bench smp      %5.1f s" % (time.time() - t0))
+    finally:
+        g.close()
 
 
 def run_probe_benches(g, res, log):
@@ -365,6 +387,22 @@ def goals(res):
                     "boost %d, emulate %d vs step %d: half is %d, %s by %.0f%%"
                     % (bo, em, st, st // 2, "worst under" if worst * 2 <= st else "worst over",
                        abs(pct(worst, st / 2)))))
+    hits = [(n, g(n), g("smp_" + n)) for n in ("kprobe_step", "kprobe_step_post", "kprobe_boost",
+                                              "kprobe_emulate", "kretprobe")]
+    hits = [h for h in hits if h[1] is not None and h[2] is not None]
+    if hits:
+        worst = max(hits, key=lambda h: abs(pct(h[2], h[1])))
+        out.append(("per-hit cost with %d CPUs hitting at once = 1 CPU (within 5%%)" % SMP_CPUS,
+                    "holds" if abs(pct(worst[2], worst[1])) <= 5 else "misses",
+                    ", ".join("%s %d vs %d" % (n.replace("kprobe_", ""), m, one)
+                              for n, one, m in hits)))
+    regs = [(n, g(n), g("smp_" + n)) for n in ("register_arm", "attach_all_functions")]
+    regs = [r for r in regs if r[1] and r[2] is not None]
+    if regs:
+        worst = max(r[2] / r[1] for r in regs)
+        out.append(("registration and attach-all on %d CPUs within 2x of 1 CPU" % SMP_CPUS,
+                    "holds" if worst <= 2 else "misses",
+                    ", ".join("%s %d vs %d (%.2fx)" % (n, m, one, m / one) for n, one, m in regs)))
     x, s, si = g("xdp_drop"), g("stack_drop"), g("stack_drop_icmp")
     if x and s:
         out.append(("XDP drop >= 5x cheaper per packet than the stack drop",
@@ -560,6 +598,8 @@ def main():
             # an idle guest under sleep=off spins a host CPU: stop it before
             # timing anything on the host
             g.close()
+        if "probes" not in skip:
+            run_smp_benches(a.kernel, a.accel, res, log)
         if "host" not in skip:
             run_host(a.host_bench, res, log)
     except GuestError as e:

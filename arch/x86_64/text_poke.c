@@ -63,6 +63,16 @@ __noprobe("poke") void text_poke(void *addr, const void *src, size_t len)
 	spin_unlock_irqrestore(&text_lock, flags);
 }
 
+__noprobe("poke") void text_poke_refresh(void *addr)
+{
+	uint64_t flags = spin_lock_irqsave(&text_lock);
+	uint8_t byte = READ_ONCE(*(const uint8_t *)addr);
+
+	poke_alias_write(addr, &byte, 1);
+	sync_all();
+	spin_unlock_irqrestore(&text_lock, flags);
+}
+
 __noprobe("poke") bool text_poke_int3(struct pt_regs *regs)
 {
 	uint64_t at = READ_ONCE(patching);

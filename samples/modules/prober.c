@@ -37,7 +37,7 @@ static int __init prober_init(void)
 static void __exit prober_exit(void)
 {
 	unregister_kprobe(&kp);
-	pr_info("prober: %lu hits\n", kp.nhit);
+	pr_info("prober: %lu hits\n", kprobe_nhit(&kp));
 }
 
 module_init(prober_init);

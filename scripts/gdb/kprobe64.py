@@ -43,6 +43,20 @@ def _eval(expr):
     return gdb.parse_and_eval(expr)
 
 
+def _probe_count(kp, field):
+    """A probe's counter as kprobe_nhit()/kprobe_nmissed() sum it: what
+    unregistrations folded in, plus its cell (probes/counters.c) in each
+    online CPU's array. field: 0 hits, 1 misses."""
+    total = int(kp["counted"][field])
+    ctl = _eval("ctlblks")
+    off = int(kp["count_off"])
+    for c in range(int(_eval("sizeof(ctlblks) / sizeof(ctlblks[0])"))):
+        base = _addr(ctl[c]["counts"])
+        if base:
+            total += _u64(base + off + 8 * field)
+    return total
+
+
 def _addr(value):
     return int(value) & 0xFFFFFFFFFFFFFFFF
 
@@ -161,7 +175,7 @@ chained through hnext[table->link]) in the same order as the console's
                     handlers = "pre=%s post=%s" % (ks.name(pre) if pre else "-",
                                                     ks.name(post) if post else "-")
                     rows.append("%016x  %-36s %-12s %8d %8d  %s%s%s" % (
-                        addr, ks.sprint(addr), mode, int(kp["nhit"]), int(kp["nmissed"]),
+                        addr, ks.sprint(addr), mode, _probe_count(kp, 0), _probe_count(kp, 1),
                         handlers, " [GONE]" if flags & FLAG_GONE else "",
                         " [DISABLED]" if flags & FLAG_DISABLED else ""))
                     p = _addr(kp["next"])

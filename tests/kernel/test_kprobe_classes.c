@@ -260,7 +260,7 @@ static void probe_every(const struct every_target *t)
 			continue;
 		}
 		r = every_call(t);
-		es.hits[es.n] = kp->nhit;
+		es.hits[es.n] = kprobe_nhit(kp);
 		unregister_kprobe(kp);
 		if (r != want)
 			ktest_fail(__FILE__, __LINE__, "%s+%#lx (%s): result %#lx, expected %#lx",
@@ -277,9 +277,9 @@ static void probe_every(const struct every_target *t)
 	if (every_call(t) != want)
 		ktest_fail(__FILE__, __LINE__, "%s: wrong result with all probes", t->sym);
 	for (int i = 0; i < es.n; i++) {
-		if (es.kp[i].nhit != es.hits[i])
+		if (kprobe_nhit(&es.kp[i]) != es.hits[i])
 			ktest_fail(__FILE__, __LINE__, "%s+%#lx: %lu hits together, %lu alone", t->sym,
-				   (uint64_t)es.kp[i].addr - start, es.kp[i].nhit, es.hits[i]);
+				   (uint64_t)es.kp[i].addr - start, kprobe_nhit(&es.kp[i]), es.hits[i]);
 		unregister_kprobe(&es.kp[i]);
 	}
 	if (es.n == 0 || es.hits[0] == 0)

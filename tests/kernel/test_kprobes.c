@@ -47,7 +47,7 @@ KTEST(kprobes, pre_and_post_handlers)
 	KT_EXPECT_EQ(pre_calls, 1);
 	KT_EXPECT_EQ(post_calls, 1);
 	KT_EXPECT_EQ(pre_seen_di, 20);
-	KT_EXPECT_EQ(kp.nhit, 1);
+	KT_EXPECT_EQ(kprobe_nhit(&kp), 1);
 	/* the resolver against the linker, not against itself */
 	KT_EXPECT_EQ((uint64_t)kp.addr, (uint64_t)kp_target_add);
 	unregister_kprobe(&kp);
@@ -106,8 +106,8 @@ KTEST(kprobes, nmissed_on_recursion)
 	KT_ASSERT(register_kprobe(&recursed) == 0);
 	KT_EXPECT_EQ(target(2, 3), 5);
 	KT_EXPECT_EQ(inner_result, 123);
-	KT_EXPECT_EQ(recursed.nhit, 1);
-	KT_EXPECT_EQ(recursed.nmissed, 1);
+	KT_EXPECT_EQ(kprobe_nhit(&recursed), 1);
+	KT_EXPECT_EQ(kprobe_nmissed(&recursed), 1);
 	unregister_kprobe(&recursed);
 }
 

@@ -212,7 +212,7 @@ KTEST(kretprobes, recursion_and_maxactive)
 	KT_ASSERT(register_kretprobe(&rp) == 0);
 	KT_EXPECT_EQ(fib(10), 55);
 	KT_EXPECT_EQ(fib_returns, 177);	/* calls made by fib(10) */
-	KT_EXPECT_EQ(rp.nmissed, 0);
+	KT_EXPECT_EQ(kretprobe_nmissed(&rp), 0);
 	unregister_kretprobe(&rp);
 
 	rp = (struct kretprobe){ .kp.symbol_name = "kp_target_fib", .handler = ret_fib,
@@ -220,8 +220,8 @@ KTEST(kretprobes, recursion_and_maxactive)
 	fib_returns = 0;
 	KT_ASSERT(register_kretprobe(&rp) == 0);
 	KT_EXPECT_EQ(fib(10), 55);
-	KT_EXPECT(rp.nmissed > 0);
-	KT_EXPECT_EQ(fib_returns + rp.nmissed, 177);
+	KT_EXPECT(kretprobe_nmissed(&rp) > 0);
+	KT_EXPECT_EQ(fib_returns + kretprobe_nmissed(&rp), 177);
 	unregister_kretprobe(&rp);
 }
 

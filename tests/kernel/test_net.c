@@ -402,16 +402,16 @@ KTEST(net, rx_and_xdp_functions_take_probes)
 	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
 		KT_EXPECT_EQ(*(volatile uint8_t *)all[i]->addr, 0xcc);
 	for (int i = 0; i < 3; i++) {
-		unsigned long before = on_run.nhit;
+		unsigned long before = kprobe_nhit(&on_run);
 
 		KT_EXPECT_EQ(run_frame(&xdp, len), XDP_PASS);
-		KT_EXPECT_EQ(on_run.nhit, before + 1);
+		KT_EXPECT_EQ(kprobe_nhit(&on_run), before + 1);
 	}
 	{
-		unsigned long before = on_rx.nhit;
+		unsigned long before = kprobe_nhit(&on_rx);
 
 		netif_receive(&fake, xdp.data, len);
-		KT_EXPECT_EQ(on_rx.nhit, before + 1);
+		KT_EXPECT_EQ(kprobe_nhit(&on_rx), before + 1);
 	}
 	unregister_kprobes(all, ARRAY_SIZE(all));
 	for (size_t i = 0; i < ARRAY_SIZE(all); i++)

@@ -101,7 +101,7 @@ KTEST(optprobe, every_boundary_optimized_keeps_results)
 			unregister_kprobe(&kp);
 			KT_EXPECT_OR_BREAK(got == want);
 			KT_EXPECT_OR_BREAK(pc != start || hits > 0);
-			KT_EXPECT_OR_BREAK(kp.nhit == hits);
+			KT_EXPECT_OR_BREAK(kprobe_nhit(&kp) == hits);
 			KT_EXPECT_OR_BREAK(kernel_text_checksum() == sum);
 		}
 	}
@@ -171,7 +171,7 @@ KTEST(optprobe, handler_changes_registers_and_ip)
 	kprobes_optimize();
 	KT_EXPECT_EQ(kprobe_mode(&kp), KPROBE_MODE_OPTIMIZED);
 	KT_EXPECT_EQ(add_fn(10, 3), 7);
-	KT_EXPECT_EQ(kp.nhit, 1);
+	KT_EXPECT_EQ(kprobe_nhit(&kp), 1);
 	unregister_kprobe(&kp);
 	KT_EXPECT_EQ(add_fn(10, 3), 13);
 	KT_EXPECT_EQ(kernel_text_checksum(), sum);
@@ -201,7 +201,7 @@ KTEST(optprobe, post_handler_disable_and_switch_unoptimize)
 	KT_ASSERT(!register_kprobe(&post));
 	KT_EXPECT(kprobe_mode(&a) != KPROBE_MODE_OPTIMIZED);
 	KT_EXPECT_EQ(add_fn(2, 3), 5);
-	KT_EXPECT_EQ(post.nhit, 1);
+	KT_EXPECT_EQ(kprobe_nhit(&post), 1);
 	unregister_kprobe(&post);
 	kprobes_optimize();
 	KT_EXPECT_EQ(kprobe_mode(&a), KPROBE_MODE_OPTIMIZED);
@@ -259,7 +259,7 @@ KTEST(optprobe, fault_in_copy_reaches_the_fixup)
 	KT_EXPECT_EQ(kprobe_mode(&kp), KPROBE_MODE_OPTIMIZED);
 	KT_EXPECT_EQ(fault_fn(&v), (int64_t)v);
 	KT_EXPECT_EQ(fault_fn((const uint64_t *)16), -14);
-	KT_EXPECT_EQ(kp.nhit, 2);
+	KT_EXPECT_EQ(kprobe_nhit(&kp), 2);
 	unregister_kprobe(&kp);
 }
 

@@ -73,7 +73,7 @@ KTEST(probe_rules, handler_cannot_register_or_unregister)
 	KT_EXPECT_EQ(add(3, 4), 7);
 	KT_EXPECT_EQ(hits, 3);			/* self is still registered */
 	KT_EXPECT_EQ(fib(5), 5);		/* other_rp still has its pool */
-	KT_EXPECT_EQ(other_rp.nmissed, 0);
+	KT_EXPECT_EQ(kretprobe_nmissed(&other_rp), 0);
 	try_unregister = false;
 	unregister_kretprobe(&other_rp);
 	unregister_kprobe(&self);

@@ -78,10 +78,10 @@ KTEST(reentry, handler_calls_probed_function)
 	KT_EXPECT_EQ(add(1, 2), 3);
 	KT_EXPECT_EQ(pre_calls, 1);
 	KT_EXPECT_EQ(seen_len, 7);
-	KT_EXPECT_EQ(inner.nhit, 0);
-	KT_EXPECT_EQ(inner.nmissed, 1);
+	KT_EXPECT_EQ(kprobe_nhit(&inner), 0);
+	KT_EXPECT_EQ(kprobe_nmissed(&inner), 1);
 	KT_EXPECT_EQ(len_of("abc"), 3);	/* outside a handler: a normal hit */
-	KT_EXPECT_EQ(inner.nhit, 1);
+	KT_EXPECT_EQ(kprobe_nhit(&inner), 1);
 	KT_EXPECT(kprobe_running() == NULL);
 	unregister_kprobe(&outer);
 	unregister_kprobe(&inner);
@@ -107,11 +107,11 @@ KTEST(reentry, fault_in_reentered_step)
 	KT_ASSERT(register_kprobe(&outer) == 0);
 	KT_EXPECT_EQ(add(4, 5), 9);
 	KT_EXPECT_EQ(seen_load, -14);
-	KT_EXPECT_EQ(inner.nmissed, 1);
+	KT_EXPECT_EQ(kprobe_nmissed(&inner), 1);
 	KT_EXPECT(kprobe_running() == NULL);
 	KT_EXPECT_EQ(add(4, 5), 9);	/* the engine is idle again: a normal hit */
 	KT_EXPECT_EQ(pre_calls, 2);
-	KT_EXPECT_EQ(outer.nhit, 2);
+	KT_EXPECT_EQ(kprobe_nhit(&outer), 2);
 	unregister_kprobe(&outer);
 	unregister_kprobe(&inner);
 }
@@ -136,7 +136,7 @@ KTEST(reentry, return_probe_entered_from_handler)
 	KT_EXPECT_EQ(add(1, 1), 2);
 	KT_EXPECT_EQ(pre_calls, 1);
 	KT_EXPECT_EQ(ret_calls, 0);
-	KT_EXPECT_EQ(rp.kp.nmissed, 1);
+	KT_EXPECT_EQ(kprobe_nmissed(&rp.kp), 1);
 	KT_EXPECT_EQ(len_of("xy"), 2);
 	KT_EXPECT_EQ(ret_calls, 1);
 	unregister_kprobe(&outer);
@@ -164,8 +164,8 @@ KTEST(reentry, return_handler_calls_probed_function)
 	KT_EXPECT_EQ(add(3, 3), 6);
 	KT_EXPECT_EQ(ret_calls, 1);
 	KT_EXPECT_EQ(seen_len, 6);
-	KT_EXPECT_EQ(inner.nmissed, 1);
-	KT_EXPECT_EQ(inner.nhit, 0);
+	KT_EXPECT_EQ(kprobe_nmissed(&inner), 1);
+	KT_EXPECT_EQ(kprobe_nhit(&inner), 0);
 	unregister_kretprobe(&rp);
 	unregister_kprobe(&inner);
 }
@@ -198,11 +198,11 @@ KTEST(reentry, fault_handler_calls_probed_function)
 	KT_ASSERT(register_kprobe(&outer) == 0);
 	KT_EXPECT_EQ(add(7, 8), 15);
 	KT_EXPECT_EQ(seen_len, 5);
-	KT_EXPECT(inner.nmissed >= 1);
+	KT_EXPECT(kprobe_nmissed(&inner) >= 1);
 	KT_EXPECT(outer.flags & KPROBE_FLAG_GONE);
 	KT_EXPECT(kprobe_running() == NULL);
 	KT_EXPECT_EQ(len_of("abcd"), 4);
-	KT_EXPECT(inner.nhit >= 1);
+	KT_EXPECT(kprobe_nhit(&inner) >= 1);
 	unregister_kprobe(&outer);
 	unregister_kprobe(&inner);
 }

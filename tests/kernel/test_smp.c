@@ -96,3 +96,57 @@ KTEST(text_poke, multibyte_int3_first)
 	KT_EXPECT(!memcmp(mov, a, 5));
 	KT_EXPECT_EQ(smp_poke_target(), 0x11111111);
 }
+
+/*
+ * Other CPUs run the instruction while it is rewritten, many times: each
+ * call sees the old or the new one whole, never a mix, and no CPU is left
+ * trapping on the temporary int3 (under TCG a stale translation of it once
+ * kept CPUs looping there after the patch was done: see text_poke_refresh).
+ */
+#define POKE_ROUNDS 200
+
+static unsigned long poke_bad[MAX_CPUS], poke_calls[MAX_CPUS];
+static unsigned int poke_started;
+
+static void call_poked(void *arg)
+{
+	unsigned int cpu = this_cpu()->cpu;
+
+	(void)arg;
+	do {
+		uint32_t v = smp_poke_target();
+
+		if (v != 0x11111111 && v != 0x22222222)
+			poke_bad[cpu]++;
+		if (!poke_calls[cpu]++)
+			__atomic_add_fetch(&poke_started, 1, __ATOMIC_RELEASE);
+	} while (!READ_ONCE(go));
+}
+
+KTEST(text_poke, multibyte_while_other_cpus_run_it)
+{
+	static const uint8_t a[5] = { 0xb8, 0x11, 0x11, 0x11, 0x11 };
+	static const uint8_t b[5] = { 0xb8, 0x22, 0x22, 0x22, 0x22 };
+	uint8_t *mov = (uint8_t *)smp_poke_target + 1;
+	unsigned int n = num_cpus();
+
+	memset(poke_bad, 0, sizeof(poke_bad));
+	memset(poke_calls, 0, sizeof(poke_calls));
+	poke_started = 0;
+	go = false;
+	for (unsigned int c = 1; c < n; c++)
+		KT_ASSERT(!smp_run_on(c, call_poked, NULL));
+	while (__atomic_load_n(&poke_started, __ATOMIC_ACQUIRE) != n - 1)
+		cpu_relax();	/* every CPU is running it before the first patch */
+	for (int i = 0; i < POKE_ROUNDS; i++) {
+		text_poke(mov, i % 2 ? a : b, 5);
+		KT_EXPECT_EQ(smp_poke_target(), i % 2 ? 0x11111111 : 0x22222222);
+	}
+	go = true;
+	for (unsigned int c = 1; c < n; c++) {
+		smp_run_wait(c);
+		KT_EXPECT_EQ(poke_bad[c], 0);
+		KT_EXPECT(poke_calls[c] > 0);
+	}
+	KT_EXPECT(!memcmp(mov, a, 5));
+}

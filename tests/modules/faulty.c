@@ -20,7 +20,7 @@ static int __init faulty_init(void)
 
 static void __exit faulty_exit(void)
 {
-	pr_info("faulty: probe flags %#x, %lu missed\n", kp.flags, kp.nmissed);
+	pr_info("faulty: probe flags %#x, %lu missed\n", kp.flags, kprobe_nmissed(&kp));
 	unregister_kprobe(&kp);
 }
 
