@@ -42,9 +42,13 @@ static __noprobe("poke") void run_box(struct call_box *b, const struct pt_regs *
 	smp_store_release(&b->done, req);
 }
 
+/* Interrupts off: the IPI for the same request must not run it again inside. */
 __noprobe("poke") void smp_call_poll(void)
 {
+	uint64_t flags = local_irq_save();
+
 	run_box(&boxes[this_cpu()->cpu], NULL);
+	local_irq_restore(flags);
 }
 
 __noprobe("poke") void smp_call_interrupt(struct pt_regs *regs)
@@ -112,8 +116,10 @@ static void note_quiet(void *arg)
 {
 	const struct quiet_range *r = arg;
 	struct call_box *b = &boxes[this_cpu()->cpu];
+	/* once: run locally, with interrupts on, an IPI may set and clear it meanwhile */
+	const struct pt_regs *regs = READ_ONCE(b->regs);
 
-	b->quiet = !b->regs || (!in_exec_area(b->regs->ip) && b->regs->ip - r->lo >= r->hi - r->lo);
+	b->quiet = !regs || (!in_exec_area(regs->ip) && regs->ip - r->lo >= r->hi - r->lo);
 }
 
 void synchronize_cpus(void)

@@ -6,7 +6,7 @@
 #   kp-probes   the probe table (probes/table.c), one line per kprobe, in the
 #               order and format of the console's `kprobes`, plus handlers
 #   kp-dmesg    the printk log buffer (kernel/printk.c log_buf/log_head)
-#   kp-trace    the kprobe_events trace buffer (probes/events_hit.c ring),
+#   kp-trace    the kprobe_events trace buffer (probes/events_hit.c rings),
 #               formatted like the console's `trace`
 #   kp-modules [DIR...]  load the symbols of every loaded module: its NAME.ko
 #               (found in DIRs, default build/samples/modules, build/tests/modules
@@ -227,7 +227,7 @@ KEVENT_COMM, KEVENT_PID = "kp-shell", 1
 class KpTrace(gdb.Command):
     """Print the kprobe_events trace buffer like the console's `trace`.
 
-Reads the ring in probes/events_hit.c (`ring`, a struct trace_ring of
+Reads each CPU's ring in probes/events_hit.c (`rings`, struct trace_ring of
 variable-length entries: a {len, plen, seq} header, then a struct trace_hit
 and the event's fetch-arg record) and formats each hit with its event's
 definition from the registry in probes/events.c (`events`, `nevents`).
@@ -296,32 +296,46 @@ Reading does not consume anything."""
 
     def invoke(self, arg, from_tty):
         ks = Kallsyms()
-        ring = _first_symbol("'probes/events_hit.c'::ring", "'events_hit.c'::ring", "trace_ring")
-        buf, size = _addr(ring["buf"]), int(ring["size"])
-        head, tail = int(ring["head"]), int(ring["tail"])
-        written, overwritten = int(ring["next_seq"]), int(ring["overwritten"])
+        rings = _first_symbol("'probes/events_hit.c'::rings", "'events_hit.c'::rings")
+        ncpus = int(_first_symbol("'arch/x86_64/smp.c'::ncpus", "'smp.c'::ncpus"))
         hit_t = gdb.lookup_type("struct trace_hit")
-        hdr_size = 16
         events = self.events()
-        lines = []
-        pos, seq = tail, int(ring["tail_seq"])
+        entries, lost, written = [], [], 0
+        for cpu in range(ncpus if int(rings) else 0):
+            ring = rings[cpu]
+            written += int(ring["next_seq"]) - int(ring["base_seq"])
+            for item in self.ring_entries(ring):
+                if isinstance(item, int):
+                    lost.append("CPU:%d [LOST %d EVENTS]" % (cpu, item))
+                else:
+                    entries.append(item)
+        entries.sort(key=lambda e: e[0])    # merged by time stamp, as `trace`
+        print("# tracer: nop\n#\n# entries-in-buffer/entries-written: %d/%d   #P:%d\n#" %
+              (len(entries), written, ncpus))
+        print("#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION")
+        print("#              | |         |   |||||     |         |")
+        for l in lost:
+            print(l)
+        for _, payload in entries:
+            print(self.format_hit(ks, events, hit_t, payload))
+
+    @staticmethod
+    def ring_entries(ring):
+        """(timestamp, payload) of each entry one CPU's ring holds, oldest
+        first, with an int for each gap in the sequence (entries lost)."""
+        buf, size = _addr(ring["buf"]), int(ring["size"])
+        head, pos, seq = int(ring["head"]), int(ring["tail"]), int(ring["tail_seq"])
         while pos < head and buf:
-            ln, plen, eseq = struct.unpack("<IIQ", _read(buf + pos % size, hdr_size))
+            ln, plen, eseq = struct.unpack("<IIQ", _read(buf + pos % size, 16))
             if not ln:
                 break
             if plen != RING_PAD:
                 if eseq != seq:
-                    lines.append("CPU:0 [LOST %d EVENTS]" % (eseq - seq))
+                    yield eseq - seq
                 seq = eseq + 1
-                payload = _read(buf + pos % size + hdr_size, plen)
-                lines.append(self.format_hit(ks, events, hit_t, payload))
+                payload = _read(buf + pos % size + 16, plen)
+                yield (struct.unpack_from("<Q", payload, 8)[0], payload)
             pos += ln
-        print("# tracer: nop\n#\n# entries-in-buffer/entries-written: %d/%d   #P:1\n#" %
-              (len([l for l in lines if not l.startswith("CPU:")]), written))
-        print("#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION")
-        print("#              | |         |   |||||     |         |")
-        for l in lines:
-            print(l)
 
     def format_hit(self, ks, events, hit_t, payload):
         eid, cpu, flags, depth = struct.unpack_from("<IBBB", payload)

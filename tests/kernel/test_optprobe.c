@@ -76,8 +76,32 @@ static int decode_orig(struct insn *insn, uint64_t pc)
 	return insn_decode(insn, buf, n, pc);
 }
 
+/*
+ * Every case runs with optimization on, whatever the console's switch says
+ * (`kprobes optimization off` before `test`), and the switch is given back
+ * after each case.
+ */
+static bool user_setting, saved;
+
+static void opt_on(void)
+{
+	if (!saved) {
+		user_setting = kprobes_optimization();
+		saved = true;
+	}
+	kprobes_set_optimization(true);
+}
+
+KTEST_EXIT(optprobe)
+{
+	if (saved)
+		kprobes_set_optimization(user_setting);
+	saved = false;
+}
+
 KTEST(optprobe, every_boundary_optimized_keeps_results)
 {
+	opt_on();
 	uint64_t want = workload(), sum = kernel_text_checksum(), got;
 	unsigned long boundaries = 0, optimized = 0;
 
@@ -112,6 +136,7 @@ KTEST(optprobe, every_boundary_optimized_keeps_results)
 
 KTEST(optprobe, all_boundaries_at_once)
 {
+	opt_on();
 	static struct kprobe kps[512];
 	uint64_t want = workload(), sum = kernel_text_checksum();
 	unsigned int n = 0, optimized = 0;
@@ -157,6 +182,7 @@ static int to_sub(struct kprobe *p, struct pt_regs *regs)
 
 KTEST(optprobe, handler_changes_registers_and_ip)
 {
+	opt_on();
 	struct kprobe kp = { .addr = (uint8_t *)kp_target_add, .pre_handler = set_si };
 	uint64_t sum = kernel_text_checksum();
 
@@ -186,6 +212,7 @@ static void nop_post(struct kprobe *p, struct pt_regs *regs, unsigned long flags
 
 KTEST(optprobe, post_handler_disable_and_switch_unoptimize)
 {
+	opt_on();
 	struct kprobe a = { .addr = (uint8_t *)kp_target_add, .pre_handler = count_pre };
 	struct kprobe b = { .addr = (uint8_t *)kp_target_add, .pre_handler = count_pre };
 	struct kprobe post = { .addr = (uint8_t *)kp_target_add, .post_handler = nop_post };
@@ -236,6 +263,7 @@ static int ret_plus_one(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 KTEST(optprobe, kretprobe_entry_is_optimized)
 {
+	opt_on();
 	struct kretprobe rp = { .kp.addr = (uint8_t *)kp_target_add, .handler = ret_plus_one };
 	uint64_t sum = kernel_text_checksum();
 
@@ -251,6 +279,7 @@ KTEST(optprobe, kretprobe_entry_is_optimized)
 
 KTEST(optprobe, fault_in_copy_reaches_the_fixup)
 {
+	opt_on();
 	struct kprobe kp = { .addr = (uint8_t *)pt_opt_fault_load, .pre_handler = count_pre };
 	static const uint64_t v = 0x1122334455667788;
 
@@ -282,6 +311,7 @@ static void run_mix(void *arg)
 
 KTEST(optprobe, optimize_while_other_cpus_run)
 {
+	opt_on();
 	uint64_t want = workload(), sum = kernel_text_checksum();
 	unsigned int n = num_cpus();
 	unsigned long rounds = 0;
