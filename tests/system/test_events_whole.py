@@ -14,7 +14,7 @@ from guest import PROMPT
 ENTRY = re.compile(r"^\s+kp-shell-1\s+\[\d{3}\] \S{5}\s+\d+\.\d{6}: (\w+): ", re.M)
 SIZE = re.compile(r"^buffer_size_kb: (\d+) \((\d+) entries, (\d+) written, (\d+) lost to "
                   r"overwriting, (\d+) dropped while printing, (\d+) refused while busy; "
-                  r"recording (on|off)\)$", re.M)
+                  r"recording (on|off); per cpu, \d+ cpus\)$", re.M)
 
 
 def reset(guest):
