@@ -474,17 +474,18 @@ static void warm_up(void)
 	anchors_check_and_remove((uint64_t[NFN]){ 0 });
 }
 
-static int cmd_stress(int argc, char **argv)
+/* `stress probes SECONDS [CPUS]` (kernel/stress.c dispatches: argv[0] is "probes") */
+static int stress_probes(int argc, char **argv)
 {
 	uint64_t seconds, cpus = num_cpus(), sum;
 	struct heap_stats before, after;
 
-	if (argc < 3 || argc > 4 || strcmp(argv[1], "probes"))
+	if (argc < 2 || argc > 3)
 		return cmd_error("usage: stress probes SECONDS [CPUS]");
-	if (kstrtou64(argv[2], &seconds) || !seconds || seconds > 3600)
-		return cmd_error("bad duration '%s' (1 to 3600 seconds)", argv[2]);
-	if (argc == 4 && (kstrtou64(argv[3], &cpus) || !cpus || cpus > num_cpus()))
-		return cmd_error("bad cpu count '%s' (1 to %u online)", argv[3], num_cpus());
+	if (kstrtou64(argv[1], &seconds) || !seconds || seconds > 3600)
+		return cmd_error("bad duration '%s' (1 to 3600 seconds)", argv[1]);
+	if (argc == 3 && (kstrtou64(argv[2], &cpus) || !cpus || cpus > num_cpus()))
+		return cmd_error("bad cpu count '%s' (1 to %u online)", argv[2], num_cpus());
 	if (kprobe_running())
 		return cmd_error("stress: called from a probe handler");
 	memset(&st, 0, sizeof(st));
@@ -516,5 +517,15 @@ static int cmd_stress(int argc, char **argv)
 	cprintf("stress probes: %s\n", st.failures ? "FAILED" : "all checks passed");
 	return st.failures ? -1 : 0;
 }
-CONSOLE_CMD(stress, cmd_stress, "stress probes SECONDS [CPUS]",
-	    "call probed functions on every CPU while CPU 0 churns probes on them; check the counts");
+static struct stress_test probes_stress = {
+	.name = "probes",
+	.usage = "probes SECONDS [CPUS]",
+	.run = stress_probes,
+};
+
+static int probes_stress_init(void)
+{
+	stress_register(&probes_stress);
+	return 0;
+}
+INITCALL(probes_stress_init, 3);
