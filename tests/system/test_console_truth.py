@@ -90,6 +90,7 @@ def test_insns_mode_is_the_engines_mode(guest):
     assert not wrong, "\n".join(wrong[:20])
 
 
+@pytest.mark.timeout(2400)     # every suite, with every function probed: the longest test
 @pytest.mark.guest_log(*ALL_EXPECTED)
 def test_suites_pass_beside_probe_everything(guest):
     # int3 probes only: the idle optimizer would change the text between the
@@ -99,7 +100,7 @@ def test_suites_pass_beside_probe_everything(guest):
     try:
         guest.cmd_ok("enable all/*", timeout=300)
         events, text = guest.cmd_ok("kprobe_events"), guest.cmd_ok("textsum")
-        out = guest.cmd("test", timeout=900)
+        out = guest.cmd("test", timeout=2000)
         assert re.search(r"^\d+ passed, 0 failed$", out, re.M), \
             "\n".join(l for l in out.splitlines() if not l.startswith("ok "))[-3000:]
         assert guest.cmd_ok("kprobe_events") == events
