@@ -33,7 +33,7 @@
 static char line[LINE_MAX], args[LINE_MAX];
 static uint8_t hitbuf[TRACE_HIT_MAX] __aligned(16);
 
-static int addr_to_sym(uint64_t addr, char *name, size_t len, uint64_t *off,
+int kevent_addr_to_sym(uint64_t addr, char *name, size_t len, uint64_t *off,
 		       uint64_t *size)
 {
 	const struct ksym *s = kallsyms_lookup(addr, off);
@@ -325,12 +325,12 @@ int kevent_format_hit(const struct trace_hit *hit, size_t len, char *buf, size_t
 	if (tl.text)
 		return trace_format_line(&tl, buf, buflen);
 	tl.event = ev->def.event;
-	trace_format_ip(hit->ip, true, addr_to_sym, ip, sizeof(ip));
+	trace_format_ip(hit->ip, true, kevent_addr_to_sym, ip, sizeof(ip));
 	if (ev->def.is_return) {
-		trace_format_ip(hit->func, false, addr_to_sym, func, sizeof(func));
+		trace_format_ip(hit->func, false, kevent_addr_to_sym, func, sizeof(func));
 		tl.func = func;
 	}
-	fetch_format(&ev->def, hit->rec, addr_to_sym, args, sizeof(args));
+	fetch_format(&ev->def, hit->rec, kevent_addr_to_sym, args, sizeof(args));
 	return trace_format_line(&tl, buf, buflen);
 }
 

@@ -40,18 +40,6 @@ struct kevent_hist {
 
 static struct hist_spec spec;	/* parse output: big, console only */
 
-static int addr_to_sym(uint64_t addr, char *name, size_t len, uint64_t *off,
-		       uint64_t *size)
-{
-	const struct ksym *s = kallsyms_lookup(addr, off);
-
-	if (!s)
-		return -ENOENT;
-	snprintf(name, len, "%s", ksym_name(s));
-	*size = s->size;
-	return 0;
-}
-
 void kevent_hist_hit(struct kevent_hist *h, const struct trace_event_def *def,
 		     const void *rec, uint64_t ts_ns)
 {
@@ -363,7 +351,7 @@ static int cmd_hist(int argc, char **argv)
 			return cmd_error("out of memory");
 		if (h != ev->hist)	/* as Linux: two blank lines between histograms */
 			cprintf("\n\n");
-		hist_print(&h->spec, &h->merged, &ev->def, addr_to_sym, KEVENT_COMM, order,
+		hist_print(&h->spec, &h->merged, &ev->def, kevent_addr_to_sym, KEVENT_COMM, order,
 			   emit, NULL);
 		kfree(order);
 	}

@@ -53,4 +53,7 @@ int kevent_define(struct trace_event_def *def, const char *line, char *msg, size
 /* A parsed "-:" line. */
 int kevent_remove(const struct trace_event_def *def, char *msg, size_t len);
 
+/* kallsyms for the formatters (a trace_sym_fn): "name", offset and size of addr. */
+int kevent_addr_to_sym(uint64_t addr, char *name, size_t len, uint64_t *off, uint64_t *size);
+
 #endif
