@@ -17,6 +17,7 @@ static uint64_t (*volatile add)(uint64_t, uint64_t) = kp_target_add;
 #define ROUNDS		64
 #define PER_CPU		3000
 #define CPU_SHIFT	32
+#define PASS_MAX	256
 
 static char msg[KEVENT_MSG_MAX];
 static uint8_t hitbuf[TRACE_HIT_MAX] __aligned(16);
@@ -124,11 +125,22 @@ KTEST(trace_smp, consuming_reader_while_every_cpu_writes)
 	for (c = 1; c < n; c++)
 		KT_EXPECT_EQ(smp_run_on(c, writer, NULL), 0);
 	while (running) {
-		/* once all are done, one more pass drains what is left */
+		unsigned int budget = PASS_MAX;
+
+		/*
+		 * Once all are done, one more pass drains what is left, paused:
+		 * with probes on the reader's own functions (a user's p:all/ *)
+		 * every read writes on this CPU, and a live ring never empties.
+		 * For the same reason a live pass stops after PASS_MAX entries.
+		 */
 		running = __atomic_load_n(&writers_done, __ATOMIC_ACQUIRE) < n - 1;
+		if (!running)
+			trace_buffer_pause(true);
 		trace_buffer_iter_start(&it);
-		while (trace_buffer_next(&it, (struct trace_hit *)hitbuf, &lost)) {
+		while ((!running || budget--) &&
+		       trace_buffer_next(&it, (struct trace_hit *)hitbuf, &lost)) {
 			lost_cpu[hit->cpu] += lost;
+			seen[hit->cpu]++;	/* other events too: what consume counts */
 			if (hit->event_id != id)
 				continue;
 			a = arg_a();
@@ -142,15 +154,16 @@ KTEST(trace_smp, consuming_reader_while_every_cpu_writes)
 			KT_EXPECT(k - next[c] <= lost_cpu[c]);
 			lost_cpu[c] -= min(k - next[c], lost_cpu[c]);
 			next[c] = k + 1;
-			seen[c]++;
 		}
 		trace_buffer_consume(&it);
 	}
+	trace_buffer_pause(false);
 	for (c = 1; c < n; c++)
 		smp_run_wait(c);
 	for (c = 1; c < n; c++) {
 		trace_buffer_cpu_stats(c, &st);
-		KT_EXPECT_EQ(st.written, PER_CPU);
+		/* more when a user's probes sit on the writer's own path */
+		KT_EXPECT(st.written >= PER_CPU);
 		KT_EXPECT_EQ(st.consumed + st.overrun + st.entries, st.written);
 		KT_EXPECT_EQ(st.consumed, seen[c]);
 		KT_EXPECT_EQ(st.entries, 0);

@@ -90,7 +90,7 @@ def test_insns_mode_is_the_engines_mode(guest):
     assert not wrong, "\n".join(wrong[:20])
 
 
-@pytest.mark.timeout(2400)     # every suite, with every function probed: the longest test
+@pytest.mark.timeout(600)
 @pytest.mark.guest_log(*ALL_EXPECTED)
 def test_suites_pass_beside_probe_everything(guest):
     # int3 probes only: the idle optimizer would change the text between the
@@ -100,10 +100,12 @@ def test_suites_pass_beside_probe_everything(guest):
     try:
         guest.cmd_ok("enable all/*", timeout=300)
         events, text = guest.cmd_ok("kprobe_events"), guest.cmd_ok("textsum")
-        # every suite but optprobe: beside p:all/ * that one ran past the
-        # 15-minute bound in a fresh-clone run (slow or stuck: not yet known)
+        # every suite but optprobe: its cases switch the optimizer on and
+        # check the text is bit-identical after each of their probes goes,
+        # which cannot hold while it also rewrites the user's probes that
+        # share those functions (int3 at first, a jmp once optimized)
         suites = sorted(set(c.split(".")[0] for c in CASES) - {"optprobe"})
-        out = guest.cmd("test " + " ".join(suites), timeout=2000)
+        out = guest.cmd("test " + " ".join(suites), timeout=400)
         assert re.search(r"^\d+ passed, 0 failed$", out, re.M), \
             "\n".join(l for l in out.splitlines() if not l.startswith("ok "))[-3000:]
         assert guest.cmd_ok("kprobe_events") == events
