@@ -1,6 +1,7 @@
 """The TFTP client (net/tftp.c) against QEMU's built-in server
 (-netdev user,tftp=DIR at 10.0.2.2), and the file sources it registers:
 `insmod tftp:FILE.ko` and `bpf load tftp:FILE.o` (docs/modules.md, docs/bpf.md)."""
+import glob
 import os
 import re
 import shutil
@@ -15,6 +16,8 @@ SERVED = {
     "initfail.ko": os.path.join(B, "tests", "modules", "initfail.ko"),
     "xdp_drop.o": os.path.join(B, "samples", "bpf", "xdp_drop.o"),
 }
+SAMPLES = sorted(glob.glob(os.path.join(B, "samples", "bpf", "*.o")))
+SERVED.update({os.path.basename(p): p for p in SAMPLES})
 BIG = 17 << 20          # over the client's 16 MiB limit; sparse, never sent
 DIR = None
 
@@ -98,6 +101,69 @@ def test_bpf_load_over_tftp(guest):
     finally:
         guest.cmd_ok("xdp detach")
     guest.cmd_ok("bpf unload net")
+    expect(heap(guest) == h0, "heap changed")
+
+
+def listing(guest, what, prefix):
+    """The `bpf progs` or `bpf maps` rows named PREFIX.*, without id, name
+    prefix or run counters: what the object defined."""
+    rows = []
+    for line in guest.cmd_ok("bpf " + what).splitlines()[1:]:
+        f = line.split()
+        if len(f) > 2 and f[2].startswith(prefix + "."):
+            f[2] = f[2][len(prefix) + 1:]
+            rows.append(f[1:4] + f[7:] if what == "progs" else f[1:])
+    return sorted(rows)
+
+
+def run_count(guest, name):
+    for line in guest.cmd_ok("bpf progs").splitlines():
+        f = line.split()
+        if len(f) > 4 and f[2] == name:
+            return int(f[4])
+    raise AssertionError("%s not in bpf progs" % name)
+
+
+def test_every_sample_loads_over_tftp_as_from_the_iso(guest):
+    """Each samples/bpf object fetched over TFTP defines the same programs and
+    maps as the ISO's copy, translated to the same instructions, and runs
+    where it attaches (what each sample computes is checked from the ISO,
+    in test_bpf.py and test_bpf_xdp.py)."""
+    assert len(SAMPLES) >= 7, SAMPLES
+    h0 = heap(guest)
+    for path in SAMPLES:
+        obj = os.path.basename(path)
+        guest.cmd_ok("bpf load boot:%s b" % obj)
+        out = guest.cmd_ok("bpf load tftp:%s t" % obj)
+        try:
+            expect("loaded %s" % obj in out, out)
+            progs = listing(guest, "progs", "t")
+            expect(progs and progs == listing(guest, "progs", "b"),
+                   "%s: programs differ:\n%s" % (obj, guest.cmd_ok("bpf progs")))
+            expect(listing(guest, "maps", "t") == listing(guest, "maps", "b"),
+                   "%s: maps differ:\n%s" % (obj, guest.cmd_ok("bpf maps")))
+            for ptype, name, _ in [r[:3] for r in progs]:
+                dump = guest.cmd_ok("bpf dump t." + name).replace("t." + name, name)
+                expect(dump == guest.cmd_ok("bpf dump b." + name).replace("b." + name, name),
+                       "%s: %s translated differently" % (obj, name))
+                before = run_count(guest, "t." + name)
+                if ptype == "xdp":
+                    guest.cmd_ok("xdp attach bpf:t." + name)
+                    try:
+                        guest.cmd("ping 10.0.2.2 1", timeout=30)
+                    finally:
+                        guest.cmd_ok("xdp detach")
+                else:
+                    guest.cmd_ok("bpf attach t." + name)
+                    try:
+                        guest.cmd_ok("call kp_target_add 2 3")
+                    finally:
+                        guest.cmd_ok("bpf detach t." + name)
+                expect(run_count(guest, "t." + name) > before, "%s: %s never ran" % (obj, name))
+        finally:
+            guest.cmd_ok("bpf unload t")
+            guest.cmd_ok("bpf unload b")
+    guest.cmd_ok("trace clear")     # kprobe_printk's lines
     expect(heap(guest) == h0, "heap changed")
 
 
