@@ -33,6 +33,12 @@ struct kprobe {
 	kprobe_post_handler_t post_handler;
 	kprobe_fault_handler_t fault_handler;
 	uint32_t flags;
+	/*
+	 * Linux's field, for module sources that read it: the missed count,
+	 * brought up to date when the probe is unregistered (the running
+	 * count is per CPU: kprobe_nmissed() sums it at any time).
+	 */
+	unsigned long nmissed;
 
 	/* engine-private */
 	unsigned int count_off;		/* its per-CPU counters (kprobe_nhit() & co.) */
@@ -104,6 +110,7 @@ struct kretprobe {
 	kretprobe_handler_t entry_handler; /* at entry; nonzero skips this instance */
 	int maxactive;			/* instances; <= 0 means max(10, 2 * ncpus) */
 	size_t data_size;
+	int nmissed;			/* as kprobe.nmissed: kretprobe_nmissed() at unregister */
 	struct kretprobe_pool *pool;	/* engine-private */
 };
 

@@ -516,10 +516,22 @@ static int xdp_status(struct netif *dev)
 }
 
 /* xdp attach bpf:PROG [IFACE] */
+/* Attach prog to dev, saying what it replaced. */
+static int attach_and_say(struct netif *dev, struct xdp_prog *prog)
+{
+	struct xdp_prog *old = READ_ONCE(dev->xdp_prog);
+
+	if (old)
+		cprintf("%s: replacing %s (id %u)\n", dev->name, old->tag, old->id);
+	xdp_attach(dev, prog);
+	cprintf("%s: attached %s (id %u)\n", dev->name, prog->tag, prog->id);
+	return 0;
+}
+
 static int xdp_attach_bpf(int argc, char **argv)
 {
 	struct netif *dev = NULL;
-	struct xdp_prog *prog, *old;
+	struct xdp_prog *prog;
 	char err[96];
 
 	if (argc > 4)
@@ -530,12 +542,7 @@ static int xdp_attach_bpf(int argc, char **argv)
 	prog = xdp_bpf_load(argv[2] + 4, err, sizeof(err));
 	if (!prog)
 		return cmd_error("%s", err);
-	old = READ_ONCE(dev->xdp_prog);
-	if (old)
-		cprintf("%s: replacing %s (id %u)\n", dev->name, old->tag, old->id);
-	xdp_attach(dev, prog);
-	cprintf("%s: attached %s (id %u)\n", dev->name, prog->tag, prog->id);
-	return 0;
+	return attach_and_say(dev, prog);
 }
 
 static int cmd_xdp(int argc, char **argv)
@@ -574,12 +581,7 @@ static int cmd_xdp(int argc, char **argv)
 		prog = xdp_native_load(n, argc - 3, argv + 3, err, sizeof(err));
 		if (!prog)
 			return cmd_error("%s", err);
-		old = READ_ONCE(dev->xdp_prog);
-		if (old)
-			cprintf("%s: replacing %s (id %u)\n", dev->name, old->tag, old->id);
-		xdp_attach(dev, prog);
-		cprintf("%s: attached %s (id %u)\n", dev->name, prog->tag, prog->id);
-		return 0;
+		return attach_and_say(dev, prog);
 	}
 	if (!strcmp(argv[1], "detach")) {
 		if (argc > 3)

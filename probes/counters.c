@@ -122,6 +122,7 @@ void kprobe_counter_put(struct kprobe *p)
 
 	for (unsigned int f = 0; f < ARRAY_SIZE(p->counted); f++)
 		p->counted[f] += cell_sum(p, f);
+	p->nmissed = p->counted[offsetof(struct kprobe_count, nmissed) / sizeof(unsigned long)];
 	used[i / 64] &= ~(1ULL << (i % 64));
 }
 

@@ -365,6 +365,7 @@ void unregister_kretprobe(struct kretprobe *rp)
 		return;		/* from inside a handler: refused, the pool stays */
 	WRITE_ONCE(pool->rp, NULL);
 	unregister_kprobe(&rp->kp);
+	rp->nmissed = (int)kretprobe_nmissed(rp);
 	WRITE_ONCE(pool->orphans, (int)pool->n + 1);
 	for (unsigned int i = 0; i < pool->n; i++) {
 		uint32_t expect = RI_USED;

@@ -59,7 +59,7 @@ static int __init kretprobe_example_init(void)
 static void __exit kretprobe_example_exit(void)
 {
 	unregister_kretprobe(&timer_probe);
-	pr_info("kretprobe_example: done, %lu returns missed\n", kretprobe_nmissed(&timer_probe));
+	pr_info("kretprobe_example: done, %d returns missed\n", timer_probe.nmissed);
 }
 
 module_init(kretprobe_example_init);

@@ -109,6 +109,7 @@ KTEST(kprobes, nmissed_on_recursion)
 	KT_EXPECT_EQ(kprobe_nhit(&recursed), 1);
 	KT_EXPECT_EQ(kprobe_nmissed(&recursed), 1);
 	unregister_kprobe(&recursed);
+	KT_EXPECT_EQ(recursed.nmissed, 1);	/* Linux's field, set at unregister */
 }
 
 /* A pre_handler may change registers; returning 1 skips the instruction (it set ip). */

@@ -223,6 +223,8 @@ KTEST(kretprobes, recursion_and_maxactive)
 	KT_EXPECT(kretprobe_nmissed(&rp) > 0);
 	KT_EXPECT_EQ(fib_returns + kretprobe_nmissed(&rp), 177);
 	unregister_kretprobe(&rp);
+	/* Linux's field, which module sources read after unregistering */
+	KT_EXPECT_EQ(rp.nmissed, 177 - (int)fib_returns);
 }
 
 KTEST(kretprobes, cycles_leak_nothing)
