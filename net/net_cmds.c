@@ -515,7 +515,6 @@ static int xdp_status(struct netif *dev)
 	return 0;
 }
 
-/* xdp attach bpf:PROG [IFACE] */
 /* Attach prog to dev, saying what it replaced. */
 static int attach_and_say(struct netif *dev, struct xdp_prog *prog)
 {
@@ -528,6 +527,7 @@ static int attach_and_say(struct netif *dev, struct xdp_prog *prog)
 	return 0;
 }
 
+/* xdp attach bpf:PROG [IFACE] */
 static int xdp_attach_bpf(int argc, char **argv)
 {
 	struct netif *dev = NULL;
