@@ -301,11 +301,19 @@ struct percpu {
 	enum cpu_state state;	/* written by the boot CPU during bring-up */
 	unsigned long kprobe_hits;	/* probe handler runs on this CPU (probe engine) */
 	unsigned long kprobe_misses;	/* hits skipped on this CPU (probe engine) */
+	/* inside the probe engine's hit path: a cross-CPU call this CPU answers
+	 * from a lock's spin loop there does not end a grace period */
+	uint8_t gp_reader;
 } __attribute__((aligned(64)));
 
 /* Add one to a counter field of this CPU's area: one instruction, no pointer load. */
 #define this_cpu_inc(field) \
 	asm volatile("incq %%gs:%c0" : : "i"(offsetof(struct percpu, field)))
+
+/* Set a byte field of this CPU's area; ordered against the code around it. */
+#define this_cpu_write8(field, v) \
+	asm volatile("movb %b1, %%gs:%c0" : : "i"(offsetof(struct percpu, field)), \
+		     "iq"((uint8_t)(v)) : "memory")
 
 static inline struct percpu *this_cpu(void)
 {
@@ -327,11 +335,18 @@ void smp_init(void);
 /* CPUs online: they are numbered 0 .. num_cpus() - 1, 0 the boot CPU. */
 unsigned int num_cpus(void);
 
-/* ---- spinlocks (spinlock.c over lib/spinlock.c) ---- */
+/* ---- spinlocks (spinlock.c over the core in lib.h) ---- */
 
 /* Interrupts off, then take it; a recursive take or a foreign unlock panics. */
 uint64_t spin_lock_irqsave(struct spinlock *l);
 void spin_unlock_irqrestore(struct spinlock *l, uint64_t flags);
+/*
+ * The same, blacklisted: for the locks the int3 path itself may take (the
+ * text lock, the cross-CPU call lock), where a probe in the lock code would
+ * trap again before the first trap is done.
+ */
+uint64_t raw_spin_lock_irqsave(struct spinlock *l);
+void raw_spin_unlock_irqrestore(struct spinlock *l, uint64_t flags);
 
 /* ---- cross-CPU calls and grace periods (ipi.c) ---- */
 

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kerrno.h"
+
 void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
@@ -45,7 +47,7 @@ int kstrtou64(const char *s, uint64_t *out);
 bool glob_match(const char *pat, const char *str);
 
 /*
- * Spinlock core (lib/spinlock.c, portable): a test-and-test-and-set word plus
+ * Spinlock core (portable, inline): a test-and-test-and-set word plus
  * the owner's number, so the debug checks (SPINLOCK_DEBUG) can tell a
  * recursive acquire and an unlock by a non-owner. The kernel's IRQ-saving
  * lock built on it is in include/arch.h.
@@ -62,10 +64,37 @@ struct spinlock {
 
 #define SPINLOCK_INIT(n)	{ 0, 0, n }
 
-/* One attempt: 0 when taken, -EBUSY when held by another, -EDEADLK when held by 'self'. */
-int spin_try_acquire(struct spinlock *l, unsigned int self);
+/*
+ * One attempt: 0 when taken, -EBUSY when held by another, -EDEADLK when held
+ * by 'self'. Inline, so a lock taker the probe engine must not patch (the
+ * raw lock, arch.h) carries no call into probe-able code.
+ */
+static inline __attribute__((always_inline)) int
+spin_try_acquire(struct spinlock *l, unsigned int self)
+{
+	/* a plain load first, so waiters spin on a shared line, not on writes */
+	if (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
+		if (SPINLOCK_DEBUG && __atomic_load_n(&l->owner, __ATOMIC_RELAXED) == self + 1)
+			return -EDEADLK;
+		return -EBUSY;
+	}
+	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+		return -EBUSY;
+	__atomic_store_n(&l->owner, self + 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
 /* 0, or -EPERM (debug) when 'self' does not hold it: the lock is then left alone. */
-int spin_release(struct spinlock *l, unsigned int self);
+static inline __attribute__((always_inline)) int
+spin_release(struct spinlock *l, unsigned int self)
+{
+	if (SPINLOCK_DEBUG && (!__atomic_load_n(&l->locked, __ATOMIC_RELAXED) ||
+			       __atomic_load_n(&l->owner, __ATOMIC_RELAXED) != self + 1))
+		return -EPERM;
+	__atomic_store_n(&l->owner, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	return 0;
+}
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define min(a, b)	((a) < (b) ? (a) : (b))

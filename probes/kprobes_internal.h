@@ -67,6 +67,18 @@ static inline struct kprobe_ctlblk *kprobe_ctl(void)
 	return this_cpu()->probe_state;
 }
 
+/*
+ * This CPU enters the hit path from idle: a probe met from here on is a
+ * reentry, and a grace period does not end while it is here (it may wait
+ * on a lock in a handler, answering cross-CPU calls from the spin loop).
+ * Whatever returns the CPU to KPROBE_IDLE clears gp_reader again.
+ */
+static inline void kprobe_hit_begin(struct kprobe_ctlblk *ctl)
+{
+	ctl->cur.status = KPROBE_HIT_ACTIVE;
+	this_cpu_write8(gp_reader, 1);
+}
+
 /* Registering and unregistering are refused from inside a handler (state is mid-change). */
 bool kprobe_writer_context_ok(void);
 

@@ -75,6 +75,7 @@ static void go_idle(struct kprobe_ctlblk *ctl)
 	ctl->cur.status = KPROBE_IDLE;	/* cur.site means nothing while idle */
 	ctl->running = NULL;
 	ctl->quiesce++;
+	this_cpu_write8(gp_reader, 0);
 }
 
 /*
@@ -217,7 +218,7 @@ bool kprobe_int3(struct pt_regs *regs, int trapnr)
 	if (unlikely(ctl->cur.status != KPROBE_IDLE))
 		return reenter(ctl, s, regs);
 
-	ctl->cur.status = KPROBE_HIT_ACTIVE;
+	kprobe_hit_begin(ctl);
 	ctl->cur.site = s;
 	if (run_pre_handlers(ctl, s, regs)) {
 		go_idle(ctl);	/* a handler moved ip: skip the instruction */
@@ -245,7 +246,7 @@ void kprobe_optimized_hit(struct kprobe_site *s, struct pt_regs *regs)
 		regs->ip = s->opt_copy;
 		return;
 	}
-	ctl->cur.status = KPROBE_HIT_ACTIVE;
+	kprobe_hit_begin(ctl);
 	ctl->cur.site = s;
 	if (!run_pre_handlers(ctl, s, regs))
 		regs->ip = s->opt_copy;
@@ -457,7 +458,7 @@ void kprobe_guard_unwound(uint64_t sp)
 		return;
 	}
 	/* busy while the instances are recycled: a probe hit there is a reentry */
-	ctl->cur.status = KPROBE_HIT_ACTIVE;
+	kprobe_hit_begin(ctl);
 	kretprobe_unwound(ctl, sp);
 	go_idle(ctl);
 }

@@ -12,9 +12,10 @@
  * probe-engine state run with interrupts off (the int3/#DB path, return
  * handlers), or execute in an out-of-line slot (a boosted copy runs with the
  * probed code's IF). So a CPU that takes the call IPI at an address outside
- * the slot area, or answers it by polling (it is then in lock code, no
- * reader), holds nothing it found before the call was sent. An idle CPU
- * wakes from hlt on the IPI and answers at once.
+ * the slot area holds nothing it found before the call was sent. One that
+ * answers by polling is in lock code, which a handler may have called: the
+ * engine marks its hit path (percpu gp_reader), and such an answer counts
+ * only outside it. An idle CPU wakes from hlt on the IPI and answers at once.
  */
 #include "arch.h"
 #include "kernel.h"
@@ -80,7 +81,7 @@ int smp_call_on(unsigned int cpu, smp_call_fn fn, void *arg)
 
 	if (cpu >= num_cpus())
 		return -EINVAL;
-	flags = spin_lock_irqsave(&call_lock);
+	flags = raw_spin_lock_irqsave(&call_lock);
 	if (cpu == this_cpu()->cpu) {
 		boxes[cpu].regs = NULL;
 		fn(arg);
@@ -88,14 +89,14 @@ int smp_call_on(unsigned int cpu, smp_call_fn fn, void *arg)
 		post(cpu, fn, arg);
 		wait_done(cpu);
 	}
-	spin_unlock_irqrestore(&call_lock, flags);
+	raw_spin_unlock_irqrestore(&call_lock, flags);
 	return 0;
 }
 
 __noprobe("poke") void smp_call_all(smp_call_fn fn, void *arg)
 {
 	unsigned int n = num_cpus(), self = this_cpu()->cpu;
-	uint64_t flags = spin_lock_irqsave(&call_lock);
+	uint64_t flags = raw_spin_lock_irqsave(&call_lock);
 
 	for (unsigned int c = 0; c < n; c++)
 		if (c != self)
@@ -105,7 +106,7 @@ __noprobe("poke") void smp_call_all(smp_call_fn fn, void *arg)
 	for (unsigned int c = 0; c < n; c++)
 		if (c != self)
 			wait_done(c);
-	spin_unlock_irqrestore(&call_lock, flags);
+	raw_spin_unlock_irqrestore(&call_lock, flags);
 }
 
 struct quiet_range {
@@ -119,7 +120,8 @@ static void note_quiet(void *arg)
 	/* once: run locally, with interrupts on, an IPI may set and clear it meanwhile */
 	const struct pt_regs *regs = READ_ONCE(b->regs);
 
-	b->quiet = !regs || (!in_exec_area(regs->ip) && regs->ip - r->lo >= r->hi - r->lo);
+	b->quiet = !this_cpu()->gp_reader &&
+		   (!regs || (!in_exec_area(regs->ip) && regs->ip - r->lo >= r->hi - r->lo));
 }
 
 void synchronize_cpus(void)

@@ -44,7 +44,7 @@ static __noprobe("poke") void sync_all(void)
 
 __noprobe("poke") void text_poke(void *addr, const void *src, size_t len)
 {
-	uint64_t flags = spin_lock_irqsave(&text_lock);
+	uint64_t flags = raw_spin_lock_irqsave(&text_lock);
 	const uint8_t *bytes = src, int3 = 0xcc;
 
 	if (len > 1 && is_kernel_text((uint64_t)addr)) {
@@ -60,17 +60,17 @@ __noprobe("poke") void text_poke(void *addr, const void *src, size_t len)
 		poke_alias_write(addr, src, len);
 		sync_all();
 	}
-	spin_unlock_irqrestore(&text_lock, flags);
+	raw_spin_unlock_irqrestore(&text_lock, flags);
 }
 
 __noprobe("poke") void text_poke_refresh(void *addr)
 {
-	uint64_t flags = spin_lock_irqsave(&text_lock);
+	uint64_t flags = raw_spin_lock_irqsave(&text_lock);
 	uint8_t byte = READ_ONCE(*(const uint8_t *)addr);
 
 	poke_alias_write(addr, &byte, 1);
 	sync_all();
-	spin_unlock_irqrestore(&text_lock, flags);
+	raw_spin_unlock_irqrestore(&text_lock, flags);
 }
 
 __noprobe("poke") bool text_poke_int3(struct pt_regs *regs)

@@ -1,5 +1,5 @@
 /*
- * lib/spinlock.c on the host: mutual exclusion under real threads, and the
+ * The spinlock core (include/lib.h) on the host: mutual exclusion under real threads, and the
  * debug checks (a second acquire by the owner, a release by someone else).
  */
 #include <pthread.h>
