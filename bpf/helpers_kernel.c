@@ -1,12 +1,13 @@
 /*
  * Helpers that need the kernel core: time, randomness, the CPU, reading
- * kernel memory without faulting, and the "current task". There are no
- * tasks here: everything runs as the CPU's kernel context, which Linux
- * calls swapper/N with pid 0, so those are the values a program sees.
+ * kernel memory without faulting, and the "current task": the execution
+ * context kernel/task.c names (the console shell is pid 1 "kp-shell", each
+ * CPU's idle loop pid 0 "swapper/N", as in Linux).
  */
 #include "bpf.h"
 #include "arch.h"
 #include "kernel.h"
+#include "task.h"
 
 #define PTR(x)		((void *)(uintptr_t)(x))
 #define ALL_TYPES	(BPF_PROG_MASK(BPF_PROG_TYPE_KPROBE) | BPF_PROG_MASK(BPF_PROG_TYPE_XDP))
@@ -78,17 +79,27 @@ static uint64_t probe_read_kernel_str(uint64_t dst, uint64_t size, uint64_t src,
 static uint64_t get_current_pid_tgid(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
 				     uint64_t r5)
 {
+	const struct task_struct *t = get_current();
+
 	(void)r1, (void)r2, (void)r3, (void)r4, (void)r5;
-	return 0;
+	return (uint64_t)(uint32_t)t->tgid << 32 | (uint32_t)t->pid;
 }
 
+/* Linux's: the name NUL-terminated and the rest of buf zeroed (size > 0, verified). */
 static uint64_t get_current_comm(uint64_t buf, uint64_t size, uint64_t r3, uint64_t r4,
 				 uint64_t r5)
 {
+	const char *comm = get_current()->comm;
+	char *d = PTR(buf);
+	size_t n = strnlen(comm, TASK_COMM_LEN);
+
 	(void)r3, (void)r4, (void)r5;
 	if (!size)
 		return (uint64_t)-EINVAL;
-	snprintf(PTR(buf), size, "swapper/%u", this_cpu()->cpu);
+	if (n >= size)
+		n = size - 1;
+	memcpy(d, comm, n);
+	memset(d + n, 0, size - n);
 	return 0;
 }
 

@@ -1,12 +1,13 @@
 /*
  * In-kernel tests of the eBPF runtime: the interpreter with a bpf-to-bpf
- * call and the stack, the kernel helpers (time, CPU id, fault-safe reads),
- * and a hash map driven through the helper table, all on the kernel's own
- * heap and stacks.
+ * call and the stack, the kernel helpers (time, CPU id, fault-safe reads,
+ * the current task), and a hash map driven through the helper table, all on
+ * the kernel's own heap and stacks.
  */
 #include "ktest.h"
 #include "arch.h"
 #include "bpf.h"
+#include "lib.h"
 
 #define INSN(c, d, s, o, i)	((struct bpf_insn){ (c), (d), (s), (o), (i) })
 #define MOV_K(d, i)		INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
@@ -85,4 +86,52 @@ KTEST(bpf, hash_map_through_helpers)
 	KT_EXPECT(got && *got == 99);
 	KT_EXPECT_EQ(h[BPF_FUNC_map_delete_elem]((uintptr_t)m, (uintptr_t)&key, 0, 0, 0), 0);
 	bpf_map_free(m);
+}
+
+/* comm into fp-16..fp-1 (prefilled with 0xff), then the word at fp+off */
+#define COMM_PROG(off) { \
+	INSN(BPF_ST | BPF_MEM | BPF_DW, BPF_REG_FP, 0, -16, -1), \
+	INSN(BPF_ST | BPF_MEM | BPF_DW, BPF_REG_FP, 0, -8, -1), \
+	MOV_X(1, BPF_REG_FP), ADD_K(1, -16), MOV_K(2, 16), \
+	CALL(BPF_FUNC_get_current_comm), \
+	INSN(BPF_LDX | BPF_MEM | BPF_DW, 0, BPF_REG_FP, off, 0), \
+	EXIT() }
+
+static struct bpf_insn pid_insns[] = { CALL(BPF_FUNC_get_current_pid_tgid), EXIT() };
+static struct bpf_insn comm_lo[] = COMM_PROG(-16), comm_hi[] = COMM_PROG(-8);
+static uint64_t ap_pid, ap_comm;
+
+static uint64_t word_of(const char *s)
+{
+	char w[8] = { 0 };
+
+	memcpy(w, s, strnlen(s, 8));
+	return *(uint64_t *)w;
+}
+
+static void task_on_ap(void *arg)
+{
+	struct bpf_prog p = prog_of(pid_insns, 2), c = prog_of(comm_lo, 8);
+
+	(void)arg;
+	ap_pid = bpf_prog_run(&p, NULL);
+	ap_comm = bpf_prog_run(&c, NULL);
+}
+
+/* The console shell is pid 1 "kp-shell"; another CPU's idle loop pid 0 "swapper/N". */
+KTEST(bpf, current_task_helpers)
+{
+	struct bpf_prog p = prog_of(pid_insns, 2), lo = prog_of(comm_lo, 8),
+			hi = prog_of(comm_hi, 8);
+	char want[16];
+
+	KT_EXPECT_EQ(bpf_prog_run(&p, NULL), 1ull << 32 | 1);
+	KT_EXPECT_EQ(bpf_prog_run(&lo, NULL), word_of("kp-shell"));
+	KT_EXPECT_EQ(bpf_prog_run(&hi, NULL), 0);	/* NUL and zero padding, as Linux */
+	if (num_cpus() < 2)
+		return;
+	KT_ASSERT(smp_call_on(1, task_on_ap, NULL) == 0);
+	KT_EXPECT_EQ(ap_pid, 0);
+	snprintf(want, sizeof(want), "swapper/1");
+	KT_EXPECT_EQ(ap_comm, word_of(want));
 }
