@@ -115,7 +115,7 @@ def parse_bench(out, res, seen_baseline):
             res.notes.append("console: " + line.strip())
 
 
-SMP_CPUS = 2    # a 4-CPU guest under -icount did not reach its prompt in 120 s (not yet understood)
+SMP_CPUS = 4    # issue 11: per-hit costs with 4 CPUs hitting at once
 
 
 def run_smp_benches(kernel, accel, res, log):

@@ -32,10 +32,11 @@ def run_stress(guest, seconds, cpus, timeout):
 
 
 def test_stress_probes_on_4_cpus(guest):
-    # 5 s of guest time here (issue 11 asks for 60: a 60 s run once ended in
-    # an undiagnosed #GP, so it is not yet part of make test); TCG on a loaded
-    # host stretches it, so the prompt is waited for generously
-    m, per_cpu, out = run_stress(guest, 5, SMP, timeout=900)
+    # the full minute issue 11 asks for (a grace period that ended while a
+    # handler waited on a lock once broke such runs: KTEST smp_probes.grace_
+    # period_waits_for_handler_on_a_lock); the run ends on the guest's clock,
+    # the wait is generous for a loaded host
+    m, per_cpu, out = run_stress(guest, 60, SMP, timeout=900)
     # every CPU called the functions, and CPU 0 churned probes of every kind
     assert all(c > 0 for c in per_cpu), out
     assert int(m.group(6)) > 0 and int(m.group(6)) == int(m.group(7)), out
