@@ -301,19 +301,11 @@ struct percpu {
 	enum cpu_state state;	/* written by the boot CPU during bring-up */
 	unsigned long kprobe_hits;	/* probe handler runs on this CPU (probe engine) */
 	unsigned long kprobe_misses;	/* hits skipped on this CPU (probe engine) */
-	/* inside the probe engine's hit path: a cross-CPU call this CPU answers
-	 * from a lock's spin loop there does not end a grace period */
-	uint8_t gp_reader;
 } __attribute__((aligned(64)));
 
 /* Add one to a counter field of this CPU's area: one instruction, no pointer load. */
 #define this_cpu_inc(field) \
 	asm volatile("incq %%gs:%c0" : : "i"(offsetof(struct percpu, field)))
-
-/* Set a byte field of this CPU's area; ordered against the code around it. */
-#define this_cpu_write8(field, v) \
-	asm volatile("movb %b1, %%gs:%c0" : : "i"(offsetof(struct percpu, field)), \
-		     "iq"((uint8_t)(v)) : "memory")
 
 static inline struct percpu *this_cpu(void)
 {
@@ -382,6 +374,12 @@ void smp_call_poll(void);
 void synchronize_cpus(void);
 /* The same, and every other CPU was also seen outside [lo, hi) (text about to change). */
 void synchronize_cpus_outside(uint64_t lo, uint64_t hi);
+/*
+ * Set by the probe engine: is this CPU inside its hit path? A CPU there may
+ * be waiting on a lock in a handler, answering calls from the spin loop
+ * while it still holds what it found; such an answer ends no grace period.
+ */
+void smp_reader_check_set(bool (*in_reader)(void));
 
 /* ---- time (time.c) ---- */
 

@@ -471,6 +471,17 @@ void kprobe_get_stats(struct kprobe_stats *st)
 	kprobe_for_each(count_probe, st);
 }
 
+/*
+ * A grace period's reader, for arch/ipi.c: this CPU is in the hit path
+ * (from the moment a hit leaves idle until it is idle again).
+ */
+static bool cpu_in_hit_path(void)
+{
+	struct kprobe_ctlblk *ctl = kprobe_ctl();
+
+	return ctl && ctl->cur.status != KPROBE_IDLE;
+}
+
 static int kprobe_hooks_init(void)
 {
 	static const int faults[] = {
@@ -487,6 +498,7 @@ static int kprobe_hooks_init(void)
 	for (size_t i = 0; !err && i < ARRAY_SIZE(faults); i++)
 		err = trap_hook_register(faults[i], kprobe_fault);
 	guard_unwind_notifier_set(kprobe_guard_unwound);
+	smp_reader_check_set(cpu_in_hit_path);
 	return err;
 }
 

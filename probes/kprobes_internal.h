@@ -57,7 +57,6 @@ struct kprobe_ctlblk {
 	struct kretprobe_instance *ret_ri;	/* its return handler is running */
 	bool in_fault_handler;
 	struct kretprobe_instance *ret_stack;	/* pending kretprobe returns */
-	unsigned long quiesce;		/* bumped each time the hit path goes idle */
 	char *counts;			/* this CPU's struct kprobe_count array */
 	uint64_t last_stray;		/* where the last int3 nobody owned was */
 } __aligned(64);	/* one per CPU: no cache line shared between two */
@@ -65,18 +64,6 @@ struct kprobe_ctlblk {
 static inline struct kprobe_ctlblk *kprobe_ctl(void)
 {
 	return this_cpu()->probe_state;
-}
-
-/*
- * This CPU enters the hit path from idle: a probe met from here on is a
- * reentry, and a grace period does not end while it is here (it may wait
- * on a lock in a handler, answering cross-CPU calls from the spin loop).
- * Whatever returns the CPU to KPROBE_IDLE clears gp_reader again.
- */
-static inline void kprobe_hit_begin(struct kprobe_ctlblk *ctl)
-{
-	ctl->cur.status = KPROBE_HIT_ACTIVE;
-	this_cpu_write8(gp_reader, 1);
 }
 
 /* Registering and unregistering are refused from inside a handler (state is mid-change). */

@@ -164,8 +164,6 @@ static __noprobe("kretprobe") void trampoline_idle(struct kprobe_ctlblk *ctl)
 	ctl->ret_ri = NULL;
 	ctl->cur.status = KPROBE_IDLE;
 	ctl->running = NULL;
-	ctl->quiesce++;
-	this_cpu_write8(gp_reader, 0);
 }
 
 /* From the fault hook with the CPU busy, which it stays until the very end. */
@@ -202,7 +200,7 @@ __noprobe("kretprobe") uint64_t kretprobe_trampoline_handler(struct pt_regs *reg
 	uint64_t ret, fp;
 
 	if (!nested) {	/* busy from here on: a probe hit below is a reentry */
-		kprobe_hit_begin(ctl);
+		ctl->cur.status = KPROBE_HIT_ACTIVE;
 		ctl->running = NULL;
 		ctl->trap_regs = regs;
 	}

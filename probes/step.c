@@ -74,8 +74,6 @@ static void go_idle(struct kprobe_ctlblk *ctl)
 {
 	ctl->cur.status = KPROBE_IDLE;	/* cur.site means nothing while idle */
 	ctl->running = NULL;
-	ctl->quiesce++;
-	this_cpu_write8(gp_reader, 0);
 }
 
 /*
@@ -147,33 +145,37 @@ static __noinline bool reenter(struct kprobe_ctlblk *ctl, struct kprobe_site *s,
 	return true;
 }
 
-/* After the pre-handlers: execute the probed instruction in the site's mode. */
+/*
+ * After the pre-handlers: execute the probed instruction in the site's mode.
+ * The one-trap modes are tested first, boost before emulate, and a `ret`
+ * (the commonest emulated instruction after a function's entry push) is
+ * emulated here without the emulator's dispatch: this is the hit's cost.
+ */
 static inline __attribute__((always_inline)) void run_insn(struct kprobe_ctlblk *ctl,
 							      struct kprobe_site *s,
 							      struct pt_regs *regs, bool post)
 {
-	switch (s->mode) {
-	case KPROBE_MODE_EMULATE:
-		if (post)	/* the hit: inlined, it is the fast path */
-			kprobe_emulate(&s->insn, regs);
-		else		/* after a faulted pre-handler */
+	enum kprobe_mode mode = s->mode;
+
+	if (likely(mode == KPROBE_MODE_BOOST)) {
+		regs->ip = (uint64_t)s->slot;	/* the copy jumps back by itself */
+		go_idle(ctl);
+	} else if (likely(mode == KPROBE_MODE_EMULATE)) {
+		if (!post)		/* after a faulted pre-handler */
 			emulate(&s->insn, regs);
+		else if (s->insn.branch == INSN_BR_RET)
+			regs->ip = pop(regs);
+		else			/* the hit: inlined, it is the fast path */
+			kprobe_emulate(&s->insn, regs);
 		if (post && s->has_post)
 			run_post_handlers(ctl, s, regs);
 		go_idle(ctl);
-		break;
-	case KPROBE_MODE_BOOST:
-		regs->ip = (uint64_t)s->slot;	/* the copy jumps back by itself */
-		go_idle(ctl);
-		break;
-	case KPROBE_MODE_OPTIMIZED:
+	} else if (mode == KPROBE_MODE_OPTIMIZED) {
 		/* being (un)optimized: the bytes after the first may be changing */
 		regs->ip = s->opt_copy;
 		go_idle(ctl);
-		break;
-	default:
+	} else {
 		setup_singlestep(ctl, s, regs, KPROBE_HIT_SS);
-		break;
 	}
 }
 
@@ -218,7 +220,7 @@ bool kprobe_int3(struct pt_regs *regs, int trapnr)
 	if (unlikely(ctl->cur.status != KPROBE_IDLE))
 		return reenter(ctl, s, regs);
 
-	kprobe_hit_begin(ctl);
+	ctl->cur.status = KPROBE_HIT_ACTIVE;
 	ctl->cur.site = s;
 	if (run_pre_handlers(ctl, s, regs)) {
 		go_idle(ctl);	/* a handler moved ip: skip the instruction */
@@ -246,7 +248,7 @@ void kprobe_optimized_hit(struct kprobe_site *s, struct pt_regs *regs)
 		regs->ip = s->opt_copy;
 		return;
 	}
-	kprobe_hit_begin(ctl);
+	ctl->cur.status = KPROBE_HIT_ACTIVE;
 	ctl->cur.site = s;
 	if (!run_pre_handlers(ctl, s, regs))
 		regs->ip = s->opt_copy;
@@ -458,7 +460,7 @@ void kprobe_guard_unwound(uint64_t sp)
 		return;
 	}
 	/* busy while the instances are recycled: a probe hit there is a reentry */
-	kprobe_hit_begin(ctl);
+	ctl->cur.status = KPROBE_HIT_ACTIVE;
 	kretprobe_unwound(ctl, sp);
 	go_idle(ctl);
 }

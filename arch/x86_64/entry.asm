@@ -32,7 +32,7 @@ IRQ_BLOCK_SIZE	equ IRQ_BLOCK * IRQ_STUB + 5
 ; (no labels inside the stubs: NASM would emit each as a symbol)
 %macro EXCEPTION 1
 %if %1 == 3
-	jmp int3_entry
+	jmp trap_int3
 %else
 %if %1 == 8 || (%1 >= 10 && %1 <= 14) || %1 == 17 || %1 == 21 || %1 == 29 || %1 == 30
 %else
@@ -83,17 +83,6 @@ irq_common:
 	and qword [rsp], 0xff
 	jmp trap_common
 
-; #BP: copy the CPU frame 40 bytes lower first (see the top of this file)
-int3_entry:
-	push qword [rsp + 32]		; ss
-	push qword [rsp + 32]		; sp
-	push qword [rsp + 32]		; flags
-	push qword [rsp + 32]		; cs
-	push qword [rsp + 32]		; ip
-	push byte -1
-	push byte 3
-	jmp trap_common
-
 align 16
 global trap_common
 trap_common:
@@ -140,6 +129,38 @@ trap_common:
 .out:
 	mov [gs:PERCPU_FAULT_CR2], r13
 	mov rsp, rbx
+	jmp trap_return
+
+; #BP, the probe hit, on a path of its own: it copies the CPU frame 40
+; bytes lower first (see the top of this file) and calls its first hook
+; directly. It leaves CR2 alone: a #PF inside a handler saves and restores
+; the value itself, and an int3 hit inside a #PF handler must not replace
+; that fault's CR2. The frame copy keeps rsp 16-byte aligned (the CPU
+; aligned it before pushing its 5 words; 5 + 5 + orig_ax + 15 registers),
+; so C is called with rsp at the pt_regs, as from the path above.
+global trap_int3
+trap_int3:
+	push qword [rsp + 32]		; ss
+	push qword [rsp + 32]		; sp
+	push qword [rsp + 32]		; flags
+	push qword [rsp + 32]		; cs
+	push qword [rsp + 32]		; ip
+	push byte -1			; orig_ax
+	push rdi
+	PUSH_REGS_FROM_SI rbp
+	cld
+	inc dword [gs:PERCPU_TRAP_DEPTH]
+	mov rdi, rsp
+	mov esi, 3
+	call [trap_hooks + 3 * 32]	; never empty (traps.c)
+	test al, al
+	jnz .done
+	mov rdi, rsp
+	mov esi, 3
+	mov edx, 1			; the hooks after the first
+	call do_exception
+.done:
+	dec dword [gs:PERCPU_TRAP_DEPTH]
 global trap_return
 trap_return:
 	POP_REGS

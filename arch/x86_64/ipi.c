@@ -14,8 +14,8 @@
  * probed code's IF). So a CPU that takes the call IPI at an address outside
  * the slot area holds nothing it found before the call was sent. One that
  * answers by polling is in lock code, which a handler may have called: the
- * engine marks its hit path (percpu gp_reader), and such an answer counts
- * only outside it. An idle CPU wakes from hlt on the IPI and answers at once.
+ * engine says whether this CPU is in its hit path (smp_reader_check_set),
+ * and such an answer counts only outside it. An idle CPU wakes from hlt on the IPI and answers at once.
  */
 #include "arch.h"
 #include "kernel.h"
@@ -113,6 +113,13 @@ struct quiet_range {
 	uint64_t lo, hi;
 };
 
+static bool (*in_reader)(void);
+
+void smp_reader_check_set(bool (*fn)(void))
+{
+	in_reader = fn;
+}
+
 static void note_quiet(void *arg)
 {
 	const struct quiet_range *r = arg;
@@ -120,7 +127,7 @@ static void note_quiet(void *arg)
 	/* once: run locally, with interrupts on, an IPI may set and clear it meanwhile */
 	const struct pt_regs *regs = READ_ONCE(b->regs);
 
-	b->quiet = !this_cpu()->gp_reader &&
+	b->quiet = !(in_reader && in_reader()) &&
 		   (!regs || (!in_exec_area(regs->ip) && regs->ip - r->lo >= r->hi - r->lo));
 }
 

@@ -10,11 +10,14 @@
 #define MAX_HOOKS 4
 
 /*
- * hooks[v][0] is called straight from entry.asm (trap_common) for the probe
+ * hooks[v][0] is called straight from entry.asm (trap_common, trap_int3) for the probe
  * hit path's sake; the layout (32 bytes per vector) and percpu.trap_depth's
  * offset are known there.
  */
-trap_hook_t trap_hooks[32][MAX_HOOKS];
+static bool no_hook(struct pt_regs *regs, int trapnr);
+
+/* #BP's first slot is never empty, so trap_int3 calls it without a test. */
+trap_hook_t trap_hooks[32][MAX_HOOKS] = { [X86_TRAP_BP] = { no_hook } };
 #define hooks trap_hooks
 _Static_assert(sizeof(trap_hooks[0]) == 32, "entry.asm indexes trap_hooks by vector * 32");
 _Static_assert(__builtin_offsetof(struct percpu, trap_depth) == 20,
@@ -44,10 +47,10 @@ const char *trap_name(int vector)
 }
 
 /*
- * trap_common calls C with rsp at the saved struct pt_regs (the CPU keeps
- * the frame 16-byte aligned, so its `and rsp, -16` changes nothing): the
- * callee's frame sits right below, regs at bp + 16. The frame is checked
- * before it is believed.
+ * trap_common and trap_int3 (between it and trap_return) call C with rsp
+ * at the saved struct pt_regs (the CPU keeps the frame 16-byte aligned, so
+ * trap_common's `and rsp, -16` changes nothing): the callee's frame sits
+ * right below, regs at bp + 16. The frame is checked before it is believed.
  */
 const struct pt_regs *trap_frame_regs(uint64_t ret, uint64_t bp)
 {
@@ -63,12 +66,20 @@ const struct pt_regs *trap_frame_regs(uint64_t ret, uint64_t bp)
 	return regs;
 }
 
+/* Declines: the placeholder in #BP's first slot until a hook takes it. */
+static __noprobe("entry") bool no_hook(struct pt_regs *regs, int trapnr)
+{
+	(void)regs;
+	(void)trapnr;
+	return false;
+}
+
 int trap_hook_register(int vector, trap_hook_t fn)
 {
 	if (vector < 0 || vector >= 32)
 		return -EINVAL;
 	for (int i = 0; i < MAX_HOOKS; i++) {
-		if (!hooks[vector][i]) {
+		if (!hooks[vector][i] || hooks[vector][i] == no_hook) {
 			WRITE_ONCE(hooks[vector][i], fn);
 			return 0;
 		}

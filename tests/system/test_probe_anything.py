@@ -25,7 +25,7 @@ def test_blacklist_lists_ranges_with_reasons(guest):
     expect(all(rows), "bad lines: %s" % [l for l, m in zip(out, rows) if not m])
     names = {m.group(3): m.group(4) for m in rows}
     for must in ("kprobe_int3", "kprobe_debug", "kprobe_fault", "do_trap", "text_poke",
-                 "trap_common", "kretprobe_trampoline", "kretprobe_trampoline_handler"):
+                 "trap_common", "trap_int3", "kretprobe_trampoline", "kretprobe_trampoline_handler"):
         expect(must in names, "%s not blacklisted:\n%s" % (must, "\n".join(out)))
     for free in HOT + ("printk", "fetch_args", "kevent_pre_handler", "trace_ring_write",
                        "copy_from_kernel_nofault", "fixup_exception", "site_insert"):
