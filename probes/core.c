@@ -316,7 +316,7 @@ int register_kprobe(struct kprobe *p)
 	for (tail = &s->probes; *tail; tail = &(*tail)->next)
 		;
 	WRITE_ONCE(*tail, p);	/* complete before the hit path can see it */
-	s->mode = site_mode(s);
+	site_set_mode(s, site_mode(s));
 	arm(s);
 	opt_site_changed(s);
 	return 0;
@@ -337,7 +337,7 @@ void unregister_kprobe(struct kprobe *p)
 	p->site = NULL;
 	p->next = NULL;
 	if (s->probes) {
-		s->mode = site_mode(s);
+		site_set_mode(s, site_mode(s));
 		site_disarm_if_unused(s);
 		opt_site_changed(s);
 		synchronize_kprobes();	/* the caller may free p once we return */

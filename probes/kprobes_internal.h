@@ -19,6 +19,7 @@ struct kprobe_site {
 	struct insn insn;		/* the original instruction, decoded */
 	enum insn_probe_class cls;
 	enum kprobe_mode mode;		/* how it runs now (boost drops to step with a post_handler) */
+	uint8_t fast;			/* SITE_FAST_*: mode's one-trap cases, for the hit */
 	unsigned int fixups;		/* INSN_FIX_* after a single-step */
 	bool armed;			/* int3 is in the text */
 	bool has_post;			/* some probe here has a post_handler */
@@ -27,6 +28,38 @@ struct kprobe_site {
 	bool opt_refused;		/* the analysis said no: the idle optimizer skips it */
 	uint8_t orig[INSN_MAX_LEN];	/* the bytes the int3 covers, and the rest of the insn */
 };
+
+/*
+ * The hit tests one byte for its commonest cases before it looks at the
+ * mode: a boosted copy, an emulated `ret` with no post-handler, a step.
+ */
+enum site_fast {
+	SITE_FAST_NONE,		/* anything else: the hit reads the mode (and a new site) */
+	SITE_FAST_BOOST,
+	SITE_FAST_RET,
+	SITE_FAST_STEP,		/* any of the single-stepped modes */
+};
+
+/*
+ * Every change of s->mode goes through here, so fast always agrees with
+ * it: a hit that reads a stale fast byte finds the mode it names still
+ * valid (going to SITE_FAST_NONE, the byte changes first; leaving it, last).
+ */
+static inline void site_set_mode(struct kprobe_site *s, enum kprobe_mode m)
+{
+	uint8_t f = SITE_FAST_NONE;
+
+	if (m == KPROBE_MODE_BOOST)
+		f = SITE_FAST_BOOST;
+	else if (m == KPROBE_MODE_EMULATE && s->insn.branch == INSN_BR_RET && !s->has_post)
+		f = SITE_FAST_RET;
+	else if (m == KPROBE_MODE_STEP || m == KPROBE_MODE_STEP_RIPREL || m == KPROBE_MODE_STEP_FIXUP)
+		f = SITE_FAST_STEP;
+	if (f == SITE_FAST_NONE)
+		WRITE_ONCE(s->fast, f);
+	WRITE_ONCE(s->mode, m);
+	WRITE_ONCE(s->fast, f);
+}
 
 /* One probe's counters on one CPU (probes/counters.c); kprobe->counted[] in this order. */
 struct kprobe_count {
@@ -61,9 +94,13 @@ struct kprobe_ctlblk {
 	uint64_t last_stray;		/* where the last int3 nobody owned was */
 } __aligned(64);	/* one per CPU: no cache line shared between two */
 
+/* One gs-relative load: the hit path starts with it. */
 static inline struct kprobe_ctlblk *kprobe_ctl(void)
 {
-	return this_cpu()->probe_state;
+	struct kprobe_ctlblk *ctl;
+
+	asm("mov %%gs:%c1, %0" : "=r"(ctl) : "i"(offsetof(struct percpu, probe_state)));
+	return ctl;
 }
 
 /* Registering and unregistering are refused from inside a handler (state is mid-change). */
@@ -98,7 +135,8 @@ static inline unsigned long site_hash(uint64_t addr, const struct site_table *t)
 static inline struct kprobe_site *site_lookup(uint64_t addr)
 {
 	const struct site_table *t = READ_ONCE(kprobe_table);
-	struct kprobe_site *s = READ_ONCE(t->buckets[site_hash(addr, t)]);
+	/* a relaxed atomic load, not READ_ONCE's volatile: one instruction */
+	struct kprobe_site *s = __atomic_load_n(&t->buckets[site_hash(addr, t)], __ATOMIC_RELAXED);
 
 	for (; s; s = READ_ONCE(s->hnext[t->link]))
 		if (s->addr == addr)

@@ -320,7 +320,7 @@ static bool optimize(struct kprobe_site *s)
 	d = s->opt;
 	if (d->plan.len != plan.len)
 		return false;	/* not reached: the same bytes plan the same way */
-	WRITE_ONCE(s->mode, KPROBE_MODE_OPTIMIZED);
+	site_set_mode(s, KPROBE_MODE_OPTIMIZED);
 	synchronize_cpus_outside(s->addr + 1, s->addr + plan.len);
 	put32(jmp + 1, (uint32_t)((uint64_t)d->cell - (s->addr + OPT_JMP_LEN)));
 	text_poke((void *)s->addr, jmp, OPT_JMP_LEN);	/* over the int3 that is there */
@@ -340,7 +340,7 @@ static void unoptimize(struct kprobe_site *s)
 	b[0] = INT3;
 	text_poke((void *)s->addr, b, OPT_JMP_LEN);
 	d->live = false;
-	WRITE_ONCE(s->mode, kprobe_class_mode(s->cls, &s->insn, s->has_post));
+	site_set_mode(s, kprobe_class_mode(s->cls, &s->insn, s->has_post));
 }
 
 void opt_site_changed(struct kprobe_site *s)

@@ -147,35 +147,51 @@ static __noinline bool reenter(struct kprobe_ctlblk *ctl, struct kprobe_site *s,
 
 /*
  * After the pre-handlers: execute the probed instruction in the site's mode.
- * The one-trap modes are tested first, boost before emulate, and a `ret`
- * (the commonest emulated instruction after a function's entry push) is
- * emulated here without the emulator's dispatch: this is the hit's cost.
+ * The hit (post: its post-handlers may follow) takes the one-trap cases from
+ * the site's fast byte first: this is the hit's cost.
  */
 static inline __attribute__((always_inline)) void run_insn(struct kprobe_ctlblk *ctl,
 							      struct kprobe_site *s,
 							      struct pt_regs *regs, bool post)
 {
-	enum kprobe_mode mode = s->mode;
+	uint8_t fast = READ_ONCE(s->fast);
 
-	if (likely(mode == KPROBE_MODE_BOOST)) {
+	if (likely(post && fast == SITE_FAST_BOOST)) {
 		regs->ip = (uint64_t)s->slot;	/* the copy jumps back by itself */
 		go_idle(ctl);
-	} else if (likely(mode == KPROBE_MODE_EMULATE)) {
-		if (!post)		/* after a faulted pre-handler */
-			emulate(&s->insn, regs);
-		else if (s->insn.branch == INSN_BR_RET)
-			regs->ip = pop(regs);
-		else			/* the hit: inlined, it is the fast path */
+		return;
+	}
+	if (likely(post && fast == SITE_FAST_RET)) {
+		regs->ip = pop(regs);
+		go_idle(ctl);
+		return;
+	}
+	if (likely(fast == SITE_FAST_STEP)) {
+		setup_singlestep(ctl, s, regs, KPROBE_HIT_SS);
+		return;
+	}
+	switch (s->mode) {
+	case KPROBE_MODE_EMULATE:
+		if (post)	/* inlined: the emulated jumps, calls and pushes */
 			kprobe_emulate(&s->insn, regs);
+		else		/* after a faulted pre-handler */
+			emulate(&s->insn, regs);
 		if (post && s->has_post)
 			run_post_handlers(ctl, s, regs);
 		go_idle(ctl);
-	} else if (mode == KPROBE_MODE_OPTIMIZED) {
+		break;
+	case KPROBE_MODE_BOOST:
+		regs->ip = (uint64_t)s->slot;
+		go_idle(ctl);
+		break;
+	case KPROBE_MODE_OPTIMIZED:
 		/* being (un)optimized: the bytes after the first may be changing */
 		regs->ip = s->opt_copy;
 		go_idle(ctl);
-	} else {
+		break;
+	default:
 		setup_singlestep(ctl, s, regs, KPROBE_HIT_SS);
+		break;
 	}
 }
 
