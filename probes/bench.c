@@ -12,28 +12,27 @@
 #include "mm.h"
 #include "bpf.h"
 #include "opt_reloc.h"
+#include "bench_internal.h"
 
-#define RUNS	9
 #define ITERS	256
 #define FARM	2048	/* bench_farm_N functions (tests/kernel/bench_farm.S) */
 #define FARM_INSNS 31	/* nops in each */
 
-uint64_t kp_target_add(uint64_t a, uint64_t b);
 uint64_t pt_fnop_add(uint64_t a, uint64_t b);
 
 /* The function the loop calls, through a pointer so nothing is folded. */
-static uint64_t (*volatile target)(uint64_t, uint64_t) = kp_target_add;
+uint64_t (*volatile bench_target)(uint64_t, uint64_t) = kp_target_add;
 
 static __noinline uint64_t bench_loop(uint64_t n)
 {
 	uint64_t sum = 0;
 
 	for (uint64_t i = 0; i < n; i++)
-		sum = target(sum, i);
+		sum = bench_target(sum, i);
 	return sum;
 }
 
-static void sort(uint64_t *v, int n)
+void bench_sort(uint64_t *v, int n)
 {
 	for (int i = 1; i < n; i++)
 		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
@@ -56,86 +55,79 @@ static uint64_t loop_cost(void)
 		s[r] = rdtsc() - t0;
 		local_irq_restore(flags);
 	}
-	sort(s, RUNS);
+	bench_sort(s, RUNS);
 	return s[RUNS / 2] / ITERS;
 }
 
-static const char *row_prefix = "";	/* "smp_" while `bench smp` reruns a bench */
+const char *bench_row_prefix = "";	/* "smp_" while `bench smp` reruns a bench */
 
-static void row(const char *name, uint64_t value, const char *unit, const char *what)
+void bench_row(const char *name, uint64_t value, const char *unit, const char *what)
 {
-	cprintf("%s%-*s %10lu %-10s %s\n", row_prefix, 28 - (int)strlen(row_prefix), name,
+	cprintf("%s%-*s %10lu %-10s %s\n", bench_row_prefix, 28 - (int)strlen(bench_row_prefix), name,
 		value, unit, what);
-	cprintf("bench: %s%s=%lu %s\n", row_prefix, name, value, unit);
+	cprintf("bench: %s%s=%lu %s\n", bench_row_prefix, name, value, unit);
 }
 
-static int nop_pre(struct kprobe *p, struct pt_regs *regs)
+int bench_nop_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	(void)p;
 	(void)regs;
 	return 0;
 }
 
-static void nop_post(struct kprobe *p, struct pt_regs *regs, unsigned long flags)
+void bench_nop_post(struct kprobe *p, struct pt_regs *regs, unsigned long flags)
 {
 	(void)p;
 	(void)regs;
 	(void)flags;
 }
 
-static int nop_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+int bench_nop_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	(void)ri;
 	(void)regs;
 	return 0;
 }
 
-/* One probe-hit measurement: a probe at fn+off, with or without a post_handler. */
-struct hit_case {
-	const char *name, *what;	/* what: with %s for the mode the engine chose */
-	uint64_t (*fn)(uint64_t, uint64_t);
-	unsigned int off;
-	bool post;
-};
-
-static const struct hit_case hit_cases[] = {
+const struct hit_case bench_hit_cases[] = {
 	{ "kprobe_step", "int3 + #DB, pre (%s: fnop)", pt_fnop_add, 0, false },
 	{ "kprobe_step_post", "int3 + #DB, pre+post (%s: lea)", kp_target_add, 0, true },
 	{ "kprobe_boost", "int3, copy jumps back (%s: lea)", kp_target_add, 0, false },
 	{ "kprobe_emulate", "int3, done in C (%s: ret)", kp_target_add, 4, false },
 };
+const size_t bench_nr_hit_cases = ARRAY_SIZE(bench_hit_cases);
 
 /* Extra ticks per hit, over the same loop calling fn unprobed. */
 static void hit_row(const struct hit_case *hc)
 {
-	struct kprobe kp = { .addr = (uint8_t *)hc->fn + hc->off, .pre_handler = nop_pre,
-			     .post_handler = hc->post ? nop_post : NULL };
+	struct kprobe kp = { .addr = (uint8_t *)hc->fn + hc->off, .pre_handler = bench_nop_pre,
+			     .post_handler = hc->post ? bench_nop_post : NULL };
 	uint64_t base, c;
 	char what[64];
 
-	target = hc->fn;
+	bench_target = hc->fn;
 	base = loop_cost();
 	if (!register_kprobe(&kp)) {
 		c = loop_cost() - base;
 		snprintf(what, sizeof(what), hc->what, kprobe_mode_name(kprobe_mode(&kp)));
 		unregister_kprobe(&kp);
-		row(hc->name, c, "tsc/hit", what);
+		bench_row(hc->name, c, "tsc/hit", what);
 	}
-	target = kp_target_add;
+	bench_target = kp_target_add;
 }
 
 static void bench_hits(uint64_t base)
 {
-	struct kretprobe rp = { .kp.symbol_name = "kp_target_add", .handler = nop_ret,
+	struct kretprobe rp = { .kp.symbol_name = "kp_target_add", .handler = bench_nop_ret,
 				.maxactive = 4 };
 	uint64_t c;
 
-	for (size_t i = 0; i < ARRAY_SIZE(hit_cases); i++)
-		hit_row(&hit_cases[i]);
+	for (size_t i = 0; i < bench_nr_hit_cases; i++)
+		hit_row(&bench_hit_cases[i]);
 	if (!register_kretprobe(&rp)) {
 		c = loop_cost() - base;
 		unregister_kretprobe(&rp);
-		row("kretprobe", c, "tsc/hit", "entry int3 + trampoline");
+		bench_row("kretprobe", c, "tsc/hit", "entry int3 + trampoline");
 	}
 }
 
@@ -156,7 +148,7 @@ static void bench_event(uint64_t base)
 	console_run_line(dis);	/* an enabled event cannot be removed (as in Linux) */
 	console_run_line(del);
 	console_run_line(clr);
-	row("kprobe_event_2args", c, "tsc/hit", "event with two fetch-args into the trace buffer");
+	bench_row("kprobe_event_2args", c, "tsc/hit", "event with two fetch-args into the trace buffer");
 }
 
 static uint8_t *farm_insn(unsigned int i)
@@ -178,7 +170,7 @@ static void bench_scaling(uint64_t base)
 	static const unsigned int steps[] = { 0, 1000, 10000, 50000 };
 	unsigned int n = 0;
 	struct kprobe *others = kzalloc(sizeof(*others) * 50000);
-	struct kprobe kp = { .addr = (uint8_t *)kp_target_add, .pre_handler = nop_pre };
+	struct kprobe kp = { .addr = (uint8_t *)kp_target_add, .pre_handler = bench_nop_pre };
 	char name[48], what[64];
 
 	if (!others || register_kprobe(&kp)) {
@@ -194,7 +186,7 @@ static void bench_scaling(uint64_t base)
 		}
 		snprintf(name, sizeof(name), "kprobe_boost_with_%u", steps[s]);
 		snprintf(what, sizeof(what), "%u other probes, %lu buckets", n, site_buckets());
-		row(name, loop_cost() - base, "tsc/hit", what);
+		bench_row(name, loop_cost() - base, "tsc/hit", what);
 	}
 	unregister_kprobe(&kp);
 	while (n)
@@ -203,7 +195,7 @@ static void bench_scaling(uint64_t base)
 }
 
 /* Register + arm and disarm + unregister, one at a time and batched. */
-static void bench_register(void)
+void bench_register(void)
 {
 	enum { N = 1000 };
 	struct kprobe *kps = kzalloc(sizeof(*kps) * N);
@@ -223,8 +215,8 @@ static void bench_register(void)
 	for (int i = 0; i < N; i++)
 		unregister_kprobe(&kps[i]);
 	t2 = rdtsc();
-	row("register_arm", (t1 - t0) / N, "tsc/probe", "one at a time");
-	row("disarm_unregister", (t2 - t1) / N, "tsc/probe", "one at a time");
+	bench_row("register_arm", (t1 - t0) / N, "tsc/probe", "one at a time");
+	bench_row("disarm_unregister", (t2 - t1) / N, "tsc/probe", "one at a time");
 	for (int i = 0; i < N; i++)
 		kps[i] = (struct kprobe){ .addr = farm_insn(i * 3) };
 	t0 = rdtsc();
@@ -232,8 +224,8 @@ static void bench_register(void)
 	t1 = rdtsc();
 	unregister_kprobes(ptrs, N);
 	t2 = rdtsc();
-	row("register_arm_batch", (t1 - t0) / N, "tsc/probe", "register_kprobes of 1000");
-	row("disarm_unregister_batch", (t2 - t1) / N, "tsc/probe", "unregister_kprobes of 1000");
+	bench_row("register_arm_batch", (t1 - t0) / N, "tsc/probe", "register_kprobes of 1000");
+	bench_row("disarm_unregister_batch", (t2 - t1) / N, "tsc/probe", "unregister_kprobes of 1000");
 out:
 	kfree(kps);
 	kfree(ptrs);
@@ -263,7 +255,7 @@ static int attach_one(const struct ksym *s, void *arg)
 }
 
 /* Attach a probe (no handlers) to the entry of every kernel function, then detach. */
-static void bench_attach_all(void)
+void bench_attach_all(void)
 {
 	struct attach_all a = { .max = kallsyms_count() };
 	struct kprobe_stats before, after;
@@ -288,8 +280,8 @@ static void bench_attach_all(void)
 	kfree(a.kps);
 	snprintf(what, sizeof(what), "%u functions (%u blacklisted, %u refused), %lu hits running",
 		 attached, a.blacklisted, a.refused, after.hits - before.hits);
-	row("attach_all_functions", (t1 - t0) / 1000, "ktsc", what);
-	row("detach_all_functions", t2 / 1000, "ktsc", sum == kernel_text_checksum() ?
+	bench_row("attach_all_functions", (t1 - t0) / 1000, "ktsc", what);
+	bench_row("detach_all_functions", t2 / 1000, "ktsc", sum == kernel_text_checksum() ?
 	    "text bit-identical afterwards" : "TEXT CHANGED");
 }
 
@@ -303,9 +295,9 @@ static void bench_blacklist(void)
 	kprobe_blacklist_stats(&bytes, &text, &funcs, &all);
 	snprintf(what, sizeof(what), "%lu of %lu text bytes; `kprobes blacklist` lists them",
 		 bytes, text);
-	row("blacklist_text", bytes * 10000 / text, "0.01%", what);
+	bench_row("blacklist_text", bytes * 10000 / text, "0.01%", what);
 	snprintf(what, sizeof(what), "of %lu functions", all);
-	row("blacklist_functions", funcs, "functions", what);
+	bench_row("blacklist_functions", funcs, "functions", what);
 }
 
 /* An unprobed function costs the same before any probe and after one came and went. */
@@ -336,7 +328,7 @@ static uint64_t workload_cost(void)
 		if (!sum)	/* keeps the work from being optimised away */
 			cprintf("bench: workload: nothing found\n");
 	}
-	sort(s, RUNS);
+	bench_sort(s, RUNS);
 	return s[RUNS / 2];
 }
 
@@ -368,10 +360,10 @@ static void bench_nohit(uint64_t base)
 	while (n)
 		unregister_kprobe(&kps[--n]);
 	kfree(kps);
-	row("nohit_workload_0", without, "tsc/run", "symbol lookups, snprintf, memcpy, strlen; no probes");
+	bench_row("nohit_workload_0", without, "tsc/run", "symbol lookups, snprintf, memcpy, strlen; no probes");
 	snprintf(what, sizeof(what), "the same with %u probes on functions it never calls",
 		 NOHIT_PROBES);
-	row("nohit_workload_10000", with, "tsc/run", what);
+	bench_row("nohit_workload_10000", with, "tsc/run", what);
 }
 
 /*
@@ -402,9 +394,9 @@ static void bench_interp(void)
 		s[r] = rdtsc() - t0;
 		local_irq_restore(flags);
 	}
-	sort(s, RUNS);
+	bench_sort(s, RUNS);
 	/* hundredths, so the row keeps a fraction: 1234 means 12.34 ticks */
-	row("bpf_interp_insn_x100", s[RUNS / 2] * 100 / n, "tsc/100insn",
+	bench_row("bpf_interp_insn_x100", s[RUNS / 2] * 100 / n, "tsc/100insn",
 	    "interpreter, per 100 eBPF insns (add, sub, jne loop)");
 }
 
@@ -432,7 +424,7 @@ static void bench_bpf(uint64_t base)
 	}
 	c = loop_cost() - base;
 	ops->detach(prog, err, sizeof(err));
-	row("kprobe_bpf_hash", c, "tsc/hit", "kprobe running kprobe_hist.o: log2 bucket, hash map update");
+	bench_row("kprobe_bpf_hash", c, "tsc/hit", "kprobe running kprobe_hist.o: log2 bucket, hash map update");
 }
 
 /*
@@ -448,8 +440,8 @@ static void bench_optimized(uint64_t base)
 		[OPT_OUT_OF_REACH] = "out_of_reach", [OPT_OTHER_PROBE] = "other_probe",
 		[OPT_MODULE] = "module", [OPT_UNDECODABLE] = "undecodable",
 	};
-	struct kprobe kp = { .addr = (uint8_t *)kp_target_add, .pre_handler = nop_pre };
-	struct kretprobe rp = { .kp.addr = (uint8_t *)kp_target_add, .handler = nop_ret,
+	struct kprobe kp = { .addr = (uint8_t *)kp_target_add, .pre_handler = bench_nop_pre };
+	struct kretprobe rp = { .kp.addr = (uint8_t *)kp_target_add, .handler = bench_nop_ret,
 				.maxactive = 4 };
 	struct opt_coverage cov;
 	char name[48];
@@ -458,135 +450,26 @@ static void bench_optimized(uint64_t base)
 	if (!register_kprobe(&kp)) {
 		kprobes_optimize();
 		c = loop_cost() - base;
-		row("kprobe_optimized", c, "tsc/hit", kprobe_mode(&kp) == KPROBE_MODE_OPTIMIZED ?
+		bench_row("kprobe_optimized", c, "tsc/hit", kprobe_mode(&kp) == KPROBE_MODE_OPTIMIZED ?
 		    "jmp to a detour, pre (lea; ret replaced)" : "NOT optimized");
 		unregister_kprobe(&kp);
 	}
 	if (!register_kretprobe(&rp)) {
 		kprobes_optimize();
 		c = loop_cost() - base;
-		row("kretprobe_optimized", c, "tsc/hit",
+		bench_row("kretprobe_optimized", c, "tsc/hit",
 		    kprobe_mode(&rp.kp) == KPROBE_MODE_OPTIMIZED ?
 		    "entry by detour, return by the trampoline" : "NOT optimized");
 		unregister_kretprobe(&rp);
 	}
 	opt_coverage(NULL, &cov);
-	row("opt_coverage", cov.boundaries ? cov.count[OPT_OK] * 10000 / cov.boundaries : 0,
+	bench_row("opt_coverage", cov.boundaries ? cov.count[OPT_OK] * 10000 / cov.boundaries : 0,
 	    "bp", "probe-able boundaries a jmp can replace (1/100 %)");
-	row("opt_boundaries", cov.boundaries, "count", "probe-able instruction boundaries");
+	bench_row("opt_boundaries", cov.boundaries, "count", "probe-able instruction boundaries");
 	for (int r = 1; r < OPT_REASONS; r++) {
 		snprintf(name, sizeof(name), "opt_refused_%s", keys[r]);
-		row(name, cov.count[r], "count", opt_reason_name(r));
+		bench_row(name, cov.count[r], "count", opt_reason_name(r));
 	}
-}
-
-/*
- * Every online CPU hitting the probe at once. Under -icount the TSC counts
- * the instructions of all CPUs together (round-robin TCG), so the window's
- * ticks over the iterations all CPUs made is the cost of one iteration, as
- * if on one CPU: a lock or a shared counter on the hit path would show as
- * spinning or slower hits. Every CPU is busy for the whole window (the
- * others loop until told to stop, CPU 0 makes SMP_ITERS), so no idle time
- * is counted.
- */
-#define SMP_ITERS	4096
-
-static struct {
-	uint64_t n;
-} __aligned(64) smp_iters[MAX_CPUS];
-static bool smp_stop;
-
-static void smp_spin(void *arg)
-{
-	unsigned int cpu = this_cpu()->cpu;
-	uint64_t sum = 0;
-
-	(void)arg;
-	while (!READ_ONCE(smp_stop)) {
-		sum = target(sum, smp_iters[cpu].n);
-		WRITE_ONCE(smp_iters[cpu].n, smp_iters[cpu].n + 1);
-	}
-}
-
-/* Ticks per iteration with all CPUs calling target (the median of RUNS windows). */
-static uint64_t smp_loop_cost(void)
-{
-	unsigned int n = num_cpus();
-	uint64_t s[RUNS];
-
-	for (int r = 0; r < RUNS; r++) {
-		uint64_t flags, t0, before = 0, after = 0;
-
-		memset(smp_iters, 0, sizeof(smp_iters));
-		WRITE_ONCE(smp_stop, false);
-		for (unsigned int c = 1; c < n; c++)
-			smp_run_on(c, smp_spin, NULL);
-		for (unsigned int c = 1; c < n; c++)	/* all of them running */
-			while (!READ_ONCE(smp_iters[c].n))
-				cpu_relax();
-		flags = local_irq_save();
-		for (unsigned int c = 1; c < n; c++)
-			before += READ_ONCE(smp_iters[c].n);
-		t0 = rdtsc();
-		for (uint64_t i = 0, sum = 0; i < SMP_ITERS; i++) {
-			sum = target(sum, i);
-			WRITE_ONCE(smp_iters[0].n, i + 1);
-		}
-		WRITE_ONCE(smp_stop, true);
-		s[r] = rdtsc() - t0;
-		local_irq_restore(flags);
-		for (unsigned int c = 1; c < n; c++) {
-			smp_run_wait(c);
-			after += smp_iters[c].n;
-		}
-		s[r] /= SMP_ITERS + after - before;
-	}
-	sort(s, RUNS);
-	return s[RUNS / 2];
-}
-
-static void smp_hit_row(const char *name, struct kprobe *kp, struct kretprobe *rp,
-			uint64_t (*fn)(uint64_t, uint64_t))
-{
-	uint64_t base;
-	char what[80];
-	int err;
-
-	target = fn;
-	base = smp_loop_cost();
-	err = rp ? register_kretprobe(rp) : register_kprobe(kp);
-	if (!err) {
-		uint64_t c = smp_loop_cost() - base;
-
-		snprintf(what, sizeof(what), "%u cpus hitting at once (%s)", num_cpus(),
-			 rp ? "kretprobe" : kprobe_mode_name(kprobe_mode(kp)));
-		if (rp)
-			unregister_kretprobe(rp);
-		else
-			unregister_kprobe(kp);
-		row(name, c, "tsc/hit", what);
-	}
-	target = kp_target_add;
-}
-
-/* The per-hit figures with every CPU hitting, then registration and attach-all again. */
-static void bench_smp(uint64_t base)
-{
-	struct kretprobe rp = { .kp.symbol_name = "kp_target_add", .handler = nop_ret };
-
-	(void)base;
-	row_prefix = "smp_";
-	for (size_t i = 0; i < ARRAY_SIZE(hit_cases); i++) {
-		const struct hit_case *hc = &hit_cases[i];
-		struct kprobe kp = { .addr = (uint8_t *)hc->fn + hc->off, .pre_handler = nop_pre,
-				     .post_handler = hc->post ? nop_post : NULL };
-
-		smp_hit_row(hc->name, &kp, NULL, hc->fn);
-	}
-	smp_hit_row("kretprobe", NULL, &rp, kp_target_add);
-	bench_register();
-	bench_attach_all();
-	row_prefix = "";
 }
 
 static const struct {
@@ -620,7 +503,7 @@ static int cmd_bench(int argc, char **argv)
 				 "blacklist, nohit, bpf, optimized, smp)", argv[1]);
 	base = loop_cost();
 	cprintf("%-28s %10s %-10s %s\n", "metric", "value", "unit", "what");
-	row("baseline_call", base, "tsc/call", "kp_target_add through a pointer, unprobed");
+	bench_row("baseline_call", base, "tsc/call", "kp_target_add through a pointer, unprobed");
 	for (size_t i = 0; i < ARRAY_SIZE(benches); i++)
 		if (argc < 2 ? benches[i].fn != bench_smp : !strcmp(argv[1], benches[i].name))
 			benches[i].fn(base);

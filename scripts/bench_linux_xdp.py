@@ -6,7 +6,7 @@ kernel of the same ABI (linux-image-ABI-amd64, e1000.ko loaded from the
 initramfs) on the same QEMU e1000 and `-netdev socket` wire as `make bench`,
 attaches the seed's drop-all (build/samples/bpf/xdp_drop.o, clang) with
 iproute2's `ip link set dev eth0 xdpgeneric obj ... sec xdp`, and floods it
-with the frame and the flood of scripts/bench.py. tools/bench-linux/xdp.c
+with the frame and the flood of scripts/bench_xdp.py. tools/bench-linux/xdp.c
 (kpxdp.ko) counts the TSC ticks of the interface's hard interrupt plus its
 NET_RX softirq and the frames NAPI took; per frame is busy ticks over the
 driver's rx_packets, as kprobe64's `xdp_*_flood` rows are busy ticks of its
@@ -187,12 +187,12 @@ class Console:
 
 def run_flood(con, wire, name, deadline):
     """One case: the flood, then the count until it stops moving, then stop."""
-    import bench
+    import bench_xdp
     m = con.expect(r"kpbench: case=%s (ready|error=\S+)" % name, deadline)
     if m.group(1) != "ready":
         return 0
     wire.drain(0.1)
-    sent = bench.flood(wire, bench.udp_frame(wire, bench.NO_PORT), FLOOD_SECONDS)
+    sent = bench_xdp.flood(wire, bench_xdp.udp_frame(wire, bench_xdp.NO_PORT), FLOOD_SECONDS)
     last, end = None, time.time() + SETTLE_TIMEOUT
     while True:
         time.sleep(0.3)

@@ -181,6 +181,43 @@ KTEST(kprobes, aggregate_at_one_address)
 	KT_EXPECT_EQ(st.sites, before.sites);
 }
 
+/*
+ * A site's mode follows its probes both ways: a post_handler joining a
+ * boosted or emulated-ret site turns it into a step (the post_handler
+ * runs), and it goes back when that probe leaves (the hit's fast byte
+ * agrees with the mode each time).
+ */
+KTEST(kprobes, mode_follows_a_post_handler_joining)
+{
+	static const unsigned int offs[] = { 0, 4 };	/* lea (boost), ret (emulate) */
+	static const enum kprobe_mode alone[] = { KPROBE_MODE_BOOST, KPROBE_MODE_EMULATE };
+
+	for (int i = 0; i < 2; i++) {
+		struct kprobe a = { .addr = (uint8_t *)kp_target_add + offs[i], .pre_handler = pre_count };
+		struct kprobe b = { .addr = a.addr, .pre_handler = pre_count,
+				    .post_handler = post_count };
+
+		KT_ASSERT(!register_kprobe(&a));
+		if (kprobe_mode(&a) == KPROBE_MODE_OPTIMIZED) {	/* optimized meanwhile */
+			unregister_kprobe(&a);
+			continue;
+		}
+		KT_EXPECT_EQ(kprobe_mode(&a), alone[i]);
+		pre_calls = post_calls = 0;
+		KT_EXPECT_EQ(target(2, 3), 5);
+		KT_EXPECT(pre_calls == 1 && post_calls == 0);
+		KT_ASSERT(!register_kprobe(&b));
+		KT_EXPECT(kprobe_mode(&a) != KPROBE_MODE_BOOST);
+		KT_EXPECT_EQ(target(2, 3), 5);
+		KT_EXPECT(pre_calls == 3 && post_calls == 1);
+		unregister_kprobe(&b);
+		KT_EXPECT_EQ(kprobe_mode(&a), alone[i]);
+		KT_EXPECT_EQ(target(2, 3), 5);
+		KT_EXPECT(pre_calls == 4 && post_calls == 1);
+		unregister_kprobe(&a);
+	}
+}
+
 KTEST(kprobes, enable_disable)
 {
 	struct kprobe kp = { .symbol_name = "kp_target_add", .pre_handler = pre_count };
