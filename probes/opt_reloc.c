@@ -124,6 +124,27 @@ enum opt_reason opt_plan_range(struct opt_plan *plan, const uint8_t *code, size_
 	return OPT_OK;
 }
 
+enum opt_reason opt_plan_short(struct opt_plan *plan, const uint8_t *code, size_t avail,
+			       uint64_t addr, uint64_t *bad)
+{
+	struct insn in;
+	enum opt_reason r;
+
+	*bad = addr;
+	if (insn_decode(&in, code, avail, addr) || in.len < OPT_SHORT_JMP_LEN)
+		return OPT_NO_ROOM;
+	r = check_insn(&in, true);
+	if (r != OPT_OK)
+		return r;
+	plan->addr = addr;
+	plan->len = in.len;
+	plan->ninsn = 1;
+	plan->insn[0] = in;
+	for (unsigned int i = 0; i < in.len; i++)
+		plan->orig[i] = code[i];
+	return OPT_OK;
+}
+
 static int put_rel32(uint8_t *p, uint64_t next, uint64_t target)
 {
 	int64_t rel = (int64_t)(target - next);

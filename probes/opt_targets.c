@@ -1,0 +1,155 @@
+/*
+ * What jump optimization needs to know about the whole kernel image, found
+ * once at boot by decoding every function: every byte control can reach
+ * other than by falling through (a branch target), and every byte that is
+ * never run at all (dead padding: alignment between functions, where a
+ * short-range probe's island may go). See docs/probes.md, "Fallbacks".
+ */
+#include "kprobes_internal.h"
+#include "opt_reloc.h"
+#include "kallsyms.h"
+#include "mm.h"
+
+extern const char _text[], _etext[];
+extern const struct exception_entry __ex_table_start[], __ex_table_end[];
+
+/* one bit per byte of [_text, _etext) each */
+static uint8_t *targets, *dead;
+
+bool opt_in_image(uint64_t a)
+{
+	return a >= (uint64_t)_text && a < (uint64_t)_etext;
+}
+
+static void set_bit_of(uint8_t *map, uint64_t a)
+{
+	a -= (uint64_t)_text;
+	map[a / 8] |= 1 << (a % 8);
+}
+
+static bool bit_of(const uint8_t *map, uint64_t a)
+{
+	a -= (uint64_t)_text;
+	return map[a / 8] & (1 << (a % 8));
+}
+
+static void mark(uint64_t a, void *arg)
+{
+	(void)arg;
+	if (opt_in_image(a))
+		set_bit_of(targets, a);
+}
+
+bool opt_is_target(uint64_t a)
+{
+	return bit_of(targets, a);
+}
+
+bool opt_is_dead(uint64_t a)
+{
+	return opt_in_image(a) && bit_of(dead, a) && !bit_of(targets, a);
+}
+
+static bool read64(uint64_t addr, uint64_t *v, void *arg)
+{
+	(void)arg;
+	return !copy_from_kernel_nofault(v, (const void *)addr, sizeof(*v));
+}
+
+static bool is_code(uint64_t a, void *arg)
+{
+	(void)arg;
+	return opt_in_image(a);
+}
+
+size_t opt_padding_after(const struct ksym *sym, size_t max)
+{
+	uint64_t end = sym->addr + sym->size, off;
+	size_t n = 0;
+
+	for (; n < max && opt_in_image(end + n); n++) {
+		const struct ksym *o = kallsyms_lookup(end + n, &off);
+
+		if (o && o != sym && off < o->size)
+			break;
+		if (o && o->addr == end + n)
+			break;
+	}
+	return n;
+}
+
+/*
+ * Does control never leave the function's last instruction by falling
+ * through? Then the padding after it runs only if something jumps there,
+ * which the target map says.
+ */
+static bool ends_in_jump(const uint8_t *code, uint64_t start, size_t n)
+{
+	struct insn in = { 0 };
+
+	for (uint64_t pc = start; pc < start + n; pc += in.len)
+		if (insn_decode(&in, code + (pc - start), start + n - pc, pc))
+			return false;
+	switch (in.branch) {
+	case INSN_BR_JMP_REL8:
+	case INSN_BR_JMP_REL32:
+	case INSN_BR_JMP_IND:
+	case INSN_BR_RET:
+	case INSN_BR_RET_IMM:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static uint8_t scan_buf[64 * 1024];
+
+static int scan_function(const struct ksym *sym, void *arg)
+{
+	static const struct opt_scan_env env = { mark, read64, is_code, NULL };
+	size_t n, pad;
+
+	(void)arg;
+	if ((sym->type != 't' && sym->type != 'T') || !opt_in_image(sym->addr) || !sym->size)
+		return 0;
+	if (sym->size > sizeof(scan_buf)) {	/* too big to scan: no range in it is safe */
+		for (uint64_t a = sym->addr; a < sym->addr + sym->size; a++)
+			mark(a, NULL);
+		return 0;
+	}
+	n = kprobe_read_orig(sym->addr, scan_buf, sym->size);
+	if (opt_scan_targets(scan_buf, sym->addr, sym->addr + n, &env) || n != sym->size)
+		return 0;
+	if (!ends_in_jump(scan_buf, sym->addr, n))
+		return 0;
+	pad = opt_padding_after(sym, 256);
+	for (size_t i = 0; i < pad; i++)
+		set_bit_of(dead, sym->addr + n + i);
+	return 0;
+}
+
+/*
+ * At boot, before any probe: later, with probes on the decoder and the
+ * copy routines, the scan would take each of their hits.
+ */
+int opt_targets_init(void)
+{
+	size_t bytes = ((uint64_t)_etext - (uint64_t)_text) / 8 + 1;
+
+	if (targets)
+		return 0;
+	dead = kzalloc(bytes);
+	if (!dead)
+		return -ENOMEM;
+	targets = kzalloc(bytes);
+	if (!targets) {
+		kfree(dead);
+		dead = NULL;
+		return -ENOMEM;
+	}
+	kallsyms_for_each(scan_function, NULL);
+	/* an exception fixup is where a faulting instruction continues */
+	for (const struct exception_entry *e = __ex_table_start; e < __ex_table_end; e++)
+		mark((uint64_t)&e->fixup + e->fixup, NULL);
+	return 0;
+}
