@@ -39,8 +39,7 @@ static bool operand_uses_rsp(const struct insn *in)
 	return !(in->mod == 0 && in->base == 5) && (in->base | (in->rex_b ? 8 : 0)) == 4;
 }
 
-/* Control never falls through it: the bytes after it run only if jumped to. */
-static bool unconditional(const struct insn *in)
+bool opt_unconditional(const struct insn *in)
 {
 	switch (in->branch) {
 	case INSN_BR_JMP_REL8:
@@ -97,7 +96,7 @@ enum opt_reason opt_plan_range(struct opt_plan *plan, const uint8_t *code, size_
 			return OPT_NO_ROOM;	/* the function ends inside it */
 		}
 		pos += in[n].len;
-		stop = unconditional(&in[n]);
+		stop = opt_unconditional(&in[n]);
 		n++;
 	}
 	/* after a jmp or ret the rest of the 5 bytes is only overwritten, never run */

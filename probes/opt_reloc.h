@@ -35,6 +35,8 @@ enum opt_reason {
 };
 
 const char *opt_reason_name(enum opt_reason r);
+/* Control never falls through it (jmp, ret): the bytes after it run only if jumped to. */
+bool opt_unconditional(const struct insn *in);
 
 struct opt_plan {
 	uint64_t addr;
@@ -97,7 +99,7 @@ struct ksym;
 int opt_targets_init(void);
 bool opt_in_image(uint64_t a);
 bool opt_is_target(uint64_t a);
-/* never run: padding after a function that ends in jmp or ret, not a target */
+/* never run: nops after a jmp or ret up to the next target, and padding between functions */
 bool opt_is_dead(uint64_t a);
 /* bytes after sym's end that belong to no symbol, up to max */
 size_t opt_padding_after(const struct ksym *sym, size_t max);

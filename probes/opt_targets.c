@@ -2,8 +2,8 @@
  * What jump optimization needs to know about the whole kernel image, found
  * once at boot by decoding every function: every byte control can reach
  * other than by falling through (a branch target), and every byte that is
- * never run at all (dead padding: alignment between functions, where a
- * short-range probe's island may go). See docs/probes.md, "Fallbacks".
+ * never run at all (dead padding: alignment nops after a jmp or ret, and
+ * between functions; where the short form's island may go). See docs/probes.md, "Fallbacks".
  */
 #include "kprobes_internal.h"
 #include "opt_reloc.h"
@@ -78,39 +78,20 @@ size_t opt_padding_after(const struct ksym *sym, size_t max)
 	return n;
 }
 
-/*
- * Does control never leave the function's last instruction by falling
- * through? Then the padding after it runs only if something jumps there,
- * which the target map says.
- */
-static bool ends_in_jump(const uint8_t *code, uint64_t start, size_t n)
-{
-	struct insn in = { 0 };
-
-	for (uint64_t pc = start; pc < start + n; pc += in.len)
-		if (insn_decode(&in, code + (pc - start), start + n - pc, pc))
-			return false;
-	switch (in.branch) {
-	case INSN_BR_JMP_REL8:
-	case INSN_BR_JMP_REL32:
-	case INSN_BR_JMP_IND:
-	case INSN_BR_RET:
-	case INSN_BR_RET_IMM:
-		return true;
-	default:
-		return false;
-	}
-}
-
 static uint8_t scan_buf[64 * 1024];
+
+static bool is_function(const struct ksym *sym)
+{
+	return (sym->type == 't' || sym->type == 'T') && opt_in_image(sym->addr) && sym->size;
+}
 
 static int scan_function(const struct ksym *sym, void *arg)
 {
 	static const struct opt_scan_env env = { mark, read64, is_code, NULL };
-	size_t n, pad;
+	size_t n;
 
 	(void)arg;
-	if ((sym->type != 't' && sym->type != 'T') || !opt_in_image(sym->addr) || !sym->size)
+	if (!is_function(sym))
 		return 0;
 	if (sym->size > sizeof(scan_buf)) {	/* too big to scan: no range in it is safe */
 		for (uint64_t a = sym->addr; a < sym->addr + sym->size; a++)
@@ -118,13 +99,41 @@ static int scan_function(const struct ksym *sym, void *arg)
 		return 0;
 	}
 	n = kprobe_read_orig(sym->addr, scan_buf, sym->size);
-	if (opt_scan_targets(scan_buf, sym->addr, sym->addr + n, &env) || n != sym->size)
+	opt_scan_targets(scan_buf, sym->addr, sym->addr + n, &env);
+	return 0;
+}
+
+/*
+ * With every target known: the alignment nops after a jmp or ret up to the
+ * next target, and the padding after a function that ends so (up to the
+ * next symbol) are never run. Anything else is taken to be, however odd.
+ */
+static int mark_dead(const struct ksym *sym, void *arg)
+{
+	uint64_t end = sym->addr + sym->size;
+	bool after_jump = false;
+	struct insn in;
+	size_t pad;
+
+	(void)arg;
+	if (!is_function(sym) || sym->size > sizeof(scan_buf) ||
+	    kprobe_read_orig(sym->addr, scan_buf, sym->size) != sym->size)
 		return 0;
-	if (!ends_in_jump(scan_buf, sym->addr, n))
+	for (uint64_t pc = sym->addr; pc < end; pc += in.len) {
+		if (insn_decode(&in, scan_buf + (pc - sym->addr), end - pc, pc))
+			return 0;
+		if (after_jump && (in.flags & INSN_F_NOP) && !opt_is_target(pc)) {
+			for (unsigned int i = 0; i < in.len; i++)
+				set_bit_of(dead, pc + i);
+			continue;
+		}
+		after_jump = opt_unconditional(&in);
+	}
+	if (!after_jump)
 		return 0;
 	pad = opt_padding_after(sym, 256);
-	for (size_t i = 0; i < pad; i++)
-		set_bit_of(dead, sym->addr + n + i);
+	for (size_t i = 0; i < pad && !opt_is_target(end + i); i++)
+		set_bit_of(dead, end + i);
 	return 0;
 }
 
@@ -151,5 +160,6 @@ int opt_targets_init(void)
 	/* an exception fixup is where a faulting instruction continues */
 	for (const struct exception_entry *e = __ex_table_start; e < __ex_table_end; e++)
 		mark((uint64_t)&e->fixup + e->fixup, NULL);
+	kallsyms_for_each(mark_dead, NULL);
 	return 0;
 }
