@@ -62,6 +62,32 @@ END(pt_opt_short)
 	/* never run, no symbol's: room for the islands of both */
 	.skip 16, 0xcc
 
+#define NOP5 .byte 0x0f, 0x1f, 0x44, 0x00, 0x00
+
+/*
+ * n*(n+1) for n >= 1, the loop more than 128 bytes from either end: the
+ * short form for the jmp before 3: finds its island in the dead nops after
+ * the jmp before 2:, inside the function.
+ */
+FUNC(pt_opt_inner)
+	xor eax, eax
+	.rept 30
+	NOP5
+	.endr
+	jmp 2f
+	.fill 8, 1, 0x90
+2:
+1:	add rax, rdi
+	jmp 3f
+3:	add rax, rdi
+	dec rdi
+	jnz 1b
+	.rept 30
+	NOP5
+	.endr
+	ret
+END(pt_opt_inner)
+
 	.data
 	.balign 8
 	.globl pt_opt_zero

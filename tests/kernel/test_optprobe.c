@@ -24,12 +24,14 @@ uint64_t kp_target_mix(uint64_t n);
 uint64_t pt_opt_mix(uint64_t n);
 int64_t pt_opt_fault_load(const uint64_t *p);
 uint64_t pt_opt_short(uint64_t n);
+uint64_t pt_opt_inner(uint64_t n);
 
 /* Called through pointers, so nothing is folded or inlined into the test. */
 static uint64_t (*volatile add_fn)(uint64_t, uint64_t) = kp_target_add;
 static uint64_t (*volatile mix_fn)(uint64_t) = kp_target_mix;
 static int64_t (*volatile fault_fn)(const uint64_t *) = pt_opt_fault_load;
 static uint64_t (*volatile short_fn)(uint64_t) = pt_opt_short;
+static uint64_t (*volatile inner_fn)(uint64_t) = pt_opt_inner;
 
 /* One call of each swept function, summed into a number the tests compare. */
 static uint64_t workload(void)
@@ -344,6 +346,38 @@ KTEST(optprobe, short_form_where_a_target_follows)
 		KT_EXPECT_EQ(kernel_text_checksum(), sum);
 		KT_EXPECT_EQ(short_fn(10), 110);
 	}
+}
+
+/* The same where the only dead bytes in reach are alignment nops after a jmp, mid-function. */
+KTEST(optprobe, short_form_island_inside_the_function)
+{
+	opt_on();
+	uint64_t start = (uint64_t)pt_opt_inner, sum = kernel_text_checksum(), off, pc, island;
+	const struct ksym *sym = kallsyms_lookup(start, &off);
+	unsigned int jumps = 0;
+	struct kprobe kp;
+	struct insn insn;
+
+	KT_ASSERT(sym && !off);
+	for (pc = start; pc < start + sym->size; pc += insn.len) {
+		KT_ASSERT(!decode_orig(&insn, pc));
+		if (insn.branch == INSN_BR_JMP_REL8 && ++jumps == 2)
+			break;
+	}
+	KT_ASSERT(pc < start + sym->size);
+	kp = (struct kprobe){ .addr = (uint8_t *)pc, .pre_handler = count_pre };
+	KT_ASSERT(!register_kprobe(&kp));
+	kprobes_optimize();
+	KT_EXPECT_EQ(kprobe_mode(&kp), KPROBE_MODE_OPTIMIZED);
+	KT_EXPECT_EQ(*(const uint8_t *)pc, 0xeb);
+	island = pc + 2 + (uint64_t)(int64_t)((const int8_t *)pc)[1];
+	KT_EXPECT(island > start && island + 5 <= pc);
+	KT_EXPECT_EQ(*(const uint8_t *)island, 0xe9);
+	KT_EXPECT_EQ(inner_fn(10), 110);
+	KT_EXPECT_EQ(kprobe_nhit(&kp), 10);
+	unregister_kprobe(&kp);
+	KT_EXPECT_EQ(kernel_text_checksum(), sum);
+	KT_EXPECT_EQ(inner_fn(10), 110);
 }
 
 /* ---- while the other CPUs run the code ---- */
