@@ -137,6 +137,8 @@ static unsigned int patch_len(const struct opt_detour *d)
 /* Does a detour other than self write a at the moment (its jmp or its island)? */
 static bool written_by_other(uint64_t a, const struct opt_detour *self)
 {
+	if (!opt_is_written(a))
+		return false;
 	for (const struct opt_detour *d = detours; d; d = d->next) {
 		if (d == self)
 			continue;
@@ -156,12 +158,16 @@ static bool island_free(uint64_t a, const struct opt_detour *self)
 	return true;
 }
 
-/* 5 free dead bytes a jmp rel8 at addr reaches, or 0 */
+/*
+ * 5 free dead bytes a jmp rel8 at addr reaches, or 0. The highest: the end
+ * of a run of padding, away from its start, which a range ending in the
+ * jmp or ret before it may need.
+ */
 static uint64_t island_find(uint64_t addr, const struct opt_detour *self)
 {
 	uint64_t next = addr + OPT_SHORT_JMP_LEN;
 
-	for (int64_t rel = -128; rel <= 127; rel++)
+	for (int64_t rel = 127; rel >= -128; rel--)
 		if (island_free(next + rel, self))
 			return next + rel;
 	return 0;
@@ -203,11 +209,13 @@ static enum opt_reason plan_in(const struct ksym *sym, enum opt_reason r,
  * no other probe sits inside. If not, the short form: the instruction at
  * addr alone, reaching its detour through *island. A refusal reports the
  * full form's reason (it is what a probe here would have been); *bad:
- * where it applies. self: the site's detour, whose own bytes do not count.
+ * where it applies. The bytes of a detour of a site at addr do not count.
  */
-static enum opt_reason analyze(uint64_t addr, bool full, const struct opt_detour *self,
-			       struct opt_plan *plan, uint64_t *bad, uint64_t *island)
+static enum opt_reason analyze(uint64_t addr, bool full, struct opt_plan *plan, uint64_t *bad,
+			       uint64_t *island)
 {
+	const struct kprobe_site *own = site_lookup(addr);
+	const struct opt_detour *self = own ? own->opt : NULL;
 	uint8_t buf[OPT_MAX_RANGE];
 	const struct ksym *sym;
 	enum opt_reason r = OPT_NO_ROOM, rs;
@@ -249,7 +257,7 @@ enum opt_reason opt_analyze(uint64_t addr, struct opt_plan *plan, uint64_t *bad)
 {
 	uint64_t island;
 
-	return analyze(addr, true, NULL, plan, bad, &island);
+	return analyze(addr, true, plan, bad, &island);
 }
 
 /* ---- building, installing and removing a detour ---- */
@@ -314,7 +322,7 @@ static bool optimize(struct kprobe_site *s)
 	uint64_t bad, island;
 
 	/* a detour built for the short form keeps it: its copy holds one instruction */
-	if (analyze(s->addr, !d || !is_short(&d->plan), d, &plan, &bad, &island) != OPT_OK) {
+	if (analyze(s->addr, !d || !is_short(&d->plan), &plan, &bad, &island) != OPT_OK) {
 		s->opt_refused = true;
 		return false;
 	}
@@ -329,6 +337,7 @@ static bool optimize(struct kprobe_site *s)
 		put32(jmp + 1, (uint32_t)((uint64_t)d->cell - (island + OPT_JMP_LEN)));
 		text_poke((void *)island, jmp, OPT_JMP_LEN);
 		d->island = island;
+		opt_set_written(island, OPT_JMP_LEN, true);
 		jmp[0] = 0xeb;
 		jmp[1] = (uint8_t)(island - (s->addr + OPT_SHORT_JMP_LEN));
 	} else {
@@ -338,6 +347,7 @@ static bool optimize(struct kprobe_site *s)
 	synchronize_cpus_outside(s->addr + 1, s->addr + plan.len);
 	text_poke((void *)s->addr, jmp, patch_len(d));	/* over the int3 that is there */
 	d->live = true;
+	opt_set_written(s->addr, patch_len(d), true);
 	return true;
 }
 
@@ -353,11 +363,13 @@ static void unoptimize(struct kprobe_site *s)
 	b[0] = INT3;
 	text_poke((void *)s->addr, b, patch_len(d));
 	d->live = false;
+	opt_set_written(s->addr, patch_len(d), false);
 	WRITE_ONCE(s->mode, kprobe_class_mode(s->cls, &s->insn, s->has_post));
 	if (d->island) {
 		/* a CPU interrupted on the island resumes there (into the cell, still there) */
 		synchronize_cpus_outside(d->island, d->island + OPT_JMP_LEN);
 		text_poke((void *)d->island, d->island_orig, OPT_JMP_LEN);
+		opt_set_written(d->island, OPT_JMP_LEN, false);
 		d->island = 0;
 	}
 }

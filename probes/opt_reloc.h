@@ -101,6 +101,9 @@ bool opt_in_image(uint64_t a);
 bool opt_is_target(uint64_t a);
 /* never run: nops after a jmp or ret up to the next target, and padding between functions */
 bool opt_is_dead(uint64_t a);
+/* a detour's jmp or island is in these bytes (opt.c keeps it up to date) */
+void opt_set_written(uint64_t a, size_t n, bool on);
+bool opt_is_written(uint64_t a);
 /* bytes after sym's end that belong to no symbol, up to max */
 size_t opt_padding_after(const struct ksym *sym, size_t max);
 

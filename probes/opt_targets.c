@@ -14,7 +14,7 @@ extern const char _text[], _etext[];
 extern const struct exception_entry __ex_table_start[], __ex_table_end[];
 
 /* one bit per byte of [_text, _etext) each */
-static uint8_t *targets, *dead;
+static uint8_t *targets, *dead, *written;
 
 bool opt_in_image(uint64_t a)
 {
@@ -48,6 +48,21 @@ bool opt_is_target(uint64_t a)
 bool opt_is_dead(uint64_t a)
 {
 	return opt_in_image(a) && bit_of(dead, a) && !bit_of(targets, a);
+}
+
+/* A detour's jmp or island: set while it is in the text (a quick test before a walk). */
+void opt_set_written(uint64_t a, size_t n, bool on)
+{
+	for (uint64_t off = a - (uint64_t)_text; n; n--, off++)
+		if (on)
+			written[off / 8] |= 1 << (off % 8);
+		else
+			written[off / 8] &= ~(1 << (off % 8));
+}
+
+bool opt_is_written(uint64_t a)
+{
+	return opt_in_image(a) && bit_of(written, a);
 }
 
 static bool read64(uint64_t addr, uint64_t *v, void *arg)
@@ -144,18 +159,16 @@ static int mark_dead(const struct ksym *sym, void *arg)
 int opt_targets_init(void)
 {
 	size_t bytes = ((uint64_t)_etext - (uint64_t)_text) / 8 + 1;
+	uint8_t *maps;
 
 	if (targets)
 		return 0;
-	dead = kzalloc(bytes);
-	if (!dead)
+	maps = kzalloc(3 * bytes);
+	if (!maps)
 		return -ENOMEM;
-	targets = kzalloc(bytes);
-	if (!targets) {
-		kfree(dead);
-		dead = NULL;
-		return -ENOMEM;
-	}
+	targets = maps;
+	dead = maps + bytes;
+	written = maps + 2 * bytes;
 	kallsyms_for_each(scan_function, NULL);
 	/* an exception fixup is where a faulting instruction continues */
 	for (const struct exception_entry *e = __ex_table_start; e < __ex_table_end; e++)
