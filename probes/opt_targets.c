@@ -122,6 +122,8 @@ static int scan_function(const struct ksym *sym, void *arg)
  * With every target known: the alignment nops after a jmp or ret up to the
  * next target, and the padding after a function that ends so (up to the
  * next symbol) are never run. Anything else is taken to be, however odd.
+ * Not in the blacklist: the entry code there has entries no scan sees (the
+ * IDT's stubs, trampolines returned to).
  */
 static int mark_dead(const struct ksym *sym, void *arg)
 {
@@ -131,7 +133,7 @@ static int mark_dead(const struct ksym *sym, void *arg)
 	size_t pad;
 
 	(void)arg;
-	if (!is_function(sym) || sym->size > sizeof(scan_buf) ||
+	if (!is_function(sym) || sym->size > sizeof(scan_buf) || kprobe_blacklisted(sym->addr) ||
 	    kprobe_read_orig(sym->addr, scan_buf, sym->size) != sym->size)
 		return 0;
 	for (uint64_t pc = sym->addr; pc < end; pc += in.len) {
