@@ -22,13 +22,18 @@ endif
 
 B := build
 
+# Dead padding for jump-optimized probes' islands (docs/probes.md,
+# "Fallbacks"): labels reached only by a jump, and functions, aligned to 32
+# leave more never-run nops after a jmp or ret. Not -fpatchable-function-entry:
+# it turns off gcc's IPA-RA, so callers save registers around every call.
+OPT_PAD_CFLAGS := -falign-jumps=32 -falign-functions=32
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) -Iinclude \
 	-mno-red-zone -mcmodel=kernel -mgeneral-regs-only -mno-sse -mno-mmx \
 	-fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer \
 	-mno-omit-leaf-frame-pointer -fno-optimize-sibling-calls \
 	-fno-asynchronous-unwind-tables -fno-strict-aliasing -fno-delete-null-pointer-checks \
-	-MD -MP
+	$(OPT_PAD_CFLAGS) -MD -MP
 LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments -T linker.ld
 NASMFLAGS := -f elf64 -g -F dwarf -I./
 

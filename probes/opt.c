@@ -13,6 +13,12 @@
  * protocol. Undoing it writes the int3 and the original bytes back the same
  * way; int3 hits still go to the copy until the bytes are whole again.
  * Detours live as long as their site and are freed after a grace period.
+ *
+ * Where 5 bytes are not to be had (a branch target, a call or the function's
+ * end among them) but the probed instruction has 2, the short form: a
+ * `jmp rel8` over it to an island, 5 bytes of dead padding nearby that hold
+ * the `jmp rel32`, written before the rel8 and put back after it is gone and
+ * no CPU is left on the island. The copy then holds that one instruction.
  */
 #include "kprobes_internal.h"
 #include "opt_reloc.h"
@@ -25,8 +31,6 @@
 
 extern const uint8_t optprobe_template[], optprobe_template_ip[], optprobe_template_site[],
 	optprobe_template_call[], optprobe_template_end[];
-extern const char _text[], _etext[];
-extern const struct exception_entry __ex_table_start[], __ex_table_end[];
 
 _Static_assert(__builtin_offsetof(struct percpu, trap_depth) == 20,
 	       "opt_detour.asm counts the detour as a trap at %gs:20");
@@ -38,6 +42,8 @@ struct opt_detour {
 	struct opt_plan plan;
 	uint8_t map[OPT_MAX_INSNS];	/* offset of each relocated instruction in the copy */
 	bool live;			/* the jmp is in the text */
+	uint64_t island;		/* short form: where its jmp rel32 is written, or 0 */
+	uint8_t island_orig[OPT_JMP_LEN];	/* the padding it was */
 	struct opt_detour *next;	/* all detours (opt_read_orig) */
 };
 
@@ -116,138 +122,142 @@ __noprobe("hit") bool opt_fault_in_place(struct pt_regs *regs)
 	return false;
 }
 
-/* ---- branch targets of the kernel image, found once by decoding every function ---- */
+/* ---- islands: the short form's jmp rel32, in dead padding within rel8 reach ---- */
 
-static uint8_t *targets;	/* one bit per byte of [_text, _etext) */
-
-static bool in_image(uint64_t a)
+static bool is_short(const struct opt_plan *plan)
 {
-	return a >= (uint64_t)_text && a < (uint64_t)_etext;
+	return plan->len < OPT_JMP_LEN;
 }
 
-static void mark(uint64_t a, void *arg)
+static unsigned int patch_len(const struct opt_detour *d)
 {
-	(void)arg;
-	if (in_image(a)) {
-		a -= (uint64_t)_text;
-		targets[a / 8] |= 1 << (a % 8);
+	return is_short(&d->plan) ? OPT_SHORT_JMP_LEN : OPT_JMP_LEN;
+}
+
+/* Does a detour other than self write a at the moment (its jmp or its island)? */
+static bool written_by_other(uint64_t a, const struct opt_detour *self)
+{
+	if (!opt_is_written(a))
+		return false;
+	for (const struct opt_detour *d = detours; d; d = d->next) {
+		if (d == self)
+			continue;
+		if (d->island && a - d->island < OPT_JMP_LEN)
+			return true;
+		if (d->live && a - d->plan.addr < patch_len(d))
+			return true;
 	}
+	return false;
 }
 
-static bool is_target(uint64_t a)
+static bool island_free(uint64_t a, const struct opt_detour *self)
 {
-	a -= (uint64_t)_text;
-	return targets[a / 8] & (1 << (a % 8));
-}
-
-static bool read64(uint64_t addr, uint64_t *v, void *arg)
-{
-	(void)arg;
-	return !copy_from_kernel_nofault(v, (const void *)addr, sizeof(*v));
-}
-
-static bool is_code(uint64_t a, void *arg)
-{
-	(void)arg;
-	return in_image(a);
-}
-
-static uint8_t scan_buf[64 * 1024];
-
-static int scan_function(const struct ksym *sym, void *arg)
-{
-	static const struct opt_scan_env env = { mark, read64, is_code, NULL };
-	size_t n;
-
-	(void)arg;
-	if ((sym->type != 't' && sym->type != 'T') || !in_image(sym->addr) || !sym->size)
-		return 0;
-	if (sym->size > sizeof(scan_buf)) {	/* too big to scan: no range in it is safe */
-		for (uint64_t a = sym->addr; a < sym->addr + sym->size; a++)
-			mark(a, NULL);
-		return 0;
-	}
-	n = kprobe_read_orig(sym->addr, scan_buf, sym->size);
-	opt_scan_targets(scan_buf, sym->addr, sym->addr + n, &env);
-	return 0;
-}
-
-static int targets_init(void)
-{
-	if (targets)
-		return 0;
-	targets = kzalloc(((uint64_t)_etext - (uint64_t)_text) / 8 + 1);
-	if (!targets)
-		return -ENOMEM;
-	kallsyms_for_each(scan_function, NULL);
-	/* an exception fixup is where a faulting instruction continues */
-	for (const struct exception_entry *e = __ex_table_start; e < __ex_table_end; e++)
-		mark((uint64_t)&e->fixup + e->fixup, NULL);
-	return 0;
+	for (unsigned int i = 0; i < OPT_JMP_LEN; i++)
+		if (!opt_is_dead(a + i) || site_lookup(a + i) || written_by_other(a + i, self))
+			return false;
+	return true;
 }
 
 /*
- * Bytes after sym's end that belong to no symbol (alignment padding, never
- * run), up to max: a range ending in jmp or ret may overwrite them.
- * Unnamed code that runs (an exception fixup) starts at a marked target,
- * which the caller's scan of the range refuses.
+ * 5 free dead bytes a jmp rel8 at addr reaches, or 0. The highest: the end
+ * of a run of padding, away from its start, which a range ending in the
+ * jmp or ret before it may need.
  */
-static size_t padding_after(const struct ksym *sym, size_t max)
+static uint64_t island_find(uint64_t addr, const struct opt_detour *self)
 {
-	uint64_t end = sym->addr + sym->size, off;
-	size_t n = 0;
+	uint64_t next = addr + OPT_SHORT_JMP_LEN;
 
-	for (; n < max && in_image(end + n); n++) {
-		const struct ksym *o = kallsyms_lookup(end + n, &off);
+	for (int64_t rel = 127; rel >= -128; rel--)
+		if (island_free(next + rel, self))
+			return next + rel;
+	return 0;
+}
 
-		if (o && o != sym && off < o->size)
-			break;
-		if (o && o->addr == end + n)
-			break;
+/* Only fall-through may enter the replaced bytes after the first, and nothing else writes them. */
+static enum opt_reason check_inside(const struct opt_plan *plan, const struct opt_detour *self,
+				    uint64_t *bad)
+{
+	for (unsigned int i = 1; i < plan->len; i++) {
+		*bad = plan->addr + i;
+		if (opt_is_target(plan->addr + i))
+			return OPT_BRANCH_TARGET;
+		if (site_lookup(plan->addr + i) || written_by_other(plan->addr + i, self))
+			return OPT_OTHER_PROBE;
 	}
-	return n;
+	*bad = plan->addr;
+	return OPT_OK;
+}
+
+static enum opt_reason plan_in(const struct ksym *sym, enum opt_reason r,
+			       const struct opt_plan *plan, const struct opt_detour *self,
+			       uint64_t *bad)
+{
+	uint64_t off;
+
+	if (r != OPT_OK)
+		return r;
+	if (kallsyms_lookup(plan->addr + plan->len - 1, &off) != sym &&
+	    plan->len <= sym->addr + sym->size - plan->addr)
+		return OPT_NO_ROOM;	/* another symbol (an asm label) starts inside */
+	return check_inside(plan, self, bad);
 }
 
 /*
- * Can a jmp at addr replace whole instructions up to >= 5 bytes? Stays in
- * one function of the image, nothing but fall-through enters the bytes
- * after the first, each instruction keeps its meaning when copied, no other
- * probe sits inside. *bad: where the reason applies.
+ * Can a jmp at addr replace whole instructions up to >= 5 bytes (full)?
+ * Stays in one function of the image, nothing but fall-through enters the
+ * bytes after the first, each instruction keeps its meaning when copied,
+ * no other probe sits inside. If not, the short form: the instruction at
+ * addr alone, reaching its detour through *island. A refusal reports the
+ * full form's reason (it is what a probe here would have been); *bad:
+ * where it applies. The bytes of a detour of a site at addr do not count.
  */
-enum opt_reason opt_analyze(uint64_t addr, struct opt_plan *plan, uint64_t *bad)
+static enum opt_reason analyze(uint64_t addr, bool full, struct opt_plan *plan, uint64_t *bad,
+			       uint64_t *island)
 {
+	const struct kprobe_site *own = site_lookup(addr);
+	const struct opt_detour *self = own ? own->opt : NULL;
 	uint8_t buf[OPT_MAX_RANGE];
 	const struct ksym *sym;
-	enum opt_reason r;
-	uint64_t off;
+	enum opt_reason r = OPT_NO_ROOM, rs;
+	uint64_t off, sbad;
 	size_t n, pad;
 
 	*bad = addr;
-	if (!in_image(addr))
+	*island = 0;
+	if (!opt_in_image(addr))
 		return OPT_MODULE;
 	sym = kallsyms_lookup(addr, &off);
 	if (!sym || off >= sym->size)
 		return OPT_NO_ROOM;
-	if (targets_init())
+	if (opt_targets_init())
 		return OPT_INSN;
 	n = min((uint64_t)sizeof(buf), sym->size - off);
-	pad = padding_after(sym, sizeof(buf) - n);
+	pad = opt_padding_after(sym, sizeof(buf) - n);
 	kprobe_read_orig(addr, buf, n + pad);
-	r = opt_plan_range(plan, buf, n, pad, addr, bad);
-	if (r != OPT_OK)
-		return r;
-	if (kallsyms_lookup(addr + plan->len - 1, &off) != sym &&
-	    plan->len <= sym->addr + sym->size - addr)
-		return OPT_NO_ROOM;	/* another symbol (an asm label) starts inside */
-	for (unsigned int i = 1; i < plan->len; i++) {
-		*bad = addr + i;
-		if (is_target(addr + i))
-			return OPT_BRANCH_TARGET;
-		if (site_lookup(addr + i))
-			return OPT_OTHER_PROBE;
+	if (full) {
+		r = plan_in(sym, opt_plan_range(plan, buf, n, pad, addr, bad), plan, self, bad);
+		if (r == OPT_OK)
+			return OPT_OK;
 	}
-	*bad = addr;
-	return OPT_OK;
+	rs = plan_in(sym, opt_plan_short(plan, buf, n, addr, &sbad), plan, self, &sbad);
+	if (rs == OPT_OK) {
+		*island = island_find(addr, self);
+		if (*island) {
+			*bad = addr;
+			return OPT_OK;
+		}
+		rs = OPT_NO_ROOM;
+	}
+	if (!full)
+		*bad = sbad;
+	return full ? r : rs;
+}
+
+enum opt_reason opt_analyze(uint64_t addr, struct opt_plan *plan, uint64_t *bad)
+{
+	uint64_t island;
+
+	return analyze(addr, true, plan, bad, &island);
 }
 
 /* ---- building, installing and removing a detour ---- */
@@ -306,25 +316,38 @@ static bool wanted(const struct kprobe_site *s)
 
 static bool optimize(struct kprobe_site *s)
 {
-	struct opt_plan plan;
+	struct opt_detour *d = s->opt;
 	uint8_t jmp[OPT_JMP_LEN] = { 0xe9 };
-	uint64_t bad;
-	struct opt_detour *d;
+	struct opt_plan plan;
+	uint64_t bad, island;
 
-	if (opt_analyze(s->addr, &plan, &bad) != OPT_OK) {
+	/* a detour built for the short form keeps it: its copy holds one instruction */
+	if (analyze(s->addr, !d || !is_short(&d->plan), &plan, &bad, &island) != OPT_OK) {
 		s->opt_refused = true;
 		return false;
 	}
-	if (!s->opt && build(s, &plan))
+	if (!d && build(s, &plan))
 		return false;
 	d = s->opt;
 	if (d->plan.len != plan.len)
-		return false;	/* not reached: the same bytes plan the same way */
+		return false;	/* a neighbour probe came: the full form's copy no longer fits */
+	if (island) {
+		/* nothing runs the padding yet: the rel8 that leads there is written last */
+		memcpy(d->island_orig, (const void *)island, OPT_JMP_LEN);
+		put32(jmp + 1, (uint32_t)((uint64_t)d->cell - (island + OPT_JMP_LEN)));
+		text_poke((void *)island, jmp, OPT_JMP_LEN);
+		d->island = island;
+		opt_set_written(island, OPT_JMP_LEN, true);
+		jmp[0] = 0xeb;
+		jmp[1] = (uint8_t)(island - (s->addr + OPT_SHORT_JMP_LEN));
+	} else {
+		put32(jmp + 1, (uint32_t)((uint64_t)d->cell - (s->addr + OPT_JMP_LEN)));
+	}
 	site_set_mode(s, KPROBE_MODE_OPTIMIZED);
 	synchronize_cpus_outside(s->addr + 1, s->addr + plan.len);
-	put32(jmp + 1, (uint32_t)((uint64_t)d->cell - (s->addr + OPT_JMP_LEN)));
-	text_poke((void *)s->addr, jmp, OPT_JMP_LEN);	/* over the int3 that is there */
+	text_poke((void *)s->addr, jmp, patch_len(d));	/* over the int3 that is there */
 	d->live = true;
+	opt_set_written(s->addr, patch_len(d), true);
 	return true;
 }
 
@@ -336,11 +359,19 @@ static void unoptimize(struct kprobe_site *s)
 
 	if (!d || !d->live)
 		return;
-	memcpy(b, d->plan.orig, OPT_JMP_LEN);
+	memcpy(b, d->plan.orig, patch_len(d));
 	b[0] = INT3;
-	text_poke((void *)s->addr, b, OPT_JMP_LEN);
+	text_poke((void *)s->addr, b, patch_len(d));
 	d->live = false;
+	opt_set_written(s->addr, patch_len(d), false);
 	site_set_mode(s, kprobe_class_mode(s->cls, &s->insn, s->has_post));
+	if (d->island) {
+		/* a CPU interrupted on the island resumes there (into the cell, still there) */
+		synchronize_cpus_outside(d->island, d->island + OPT_JMP_LEN);
+		text_poke((void *)d->island, d->island_orig, OPT_JMP_LEN);
+		opt_set_written(d->island, OPT_JMP_LEN, false);
+		d->island = 0;
+	}
 }
 
 void opt_site_changed(struct kprobe_site *s)
@@ -367,7 +398,8 @@ enum kprobe_mode opt_site_mode(const struct kprobe_site *s, enum kprobe_mode m)
 void opt_before_new_site(uint64_t addr)
 {
 	for (struct opt_detour *d = detours; d; d = d->next)
-		if (d->live && addr - d->plan.addr - 1 < d->plan.len - 1)
+		if ((d->live && addr - d->plan.addr - 1 < d->plan.len - 1) ||
+		    (d->island && addr - d->island < OPT_JMP_LEN))
 			unoptimize(d->site);
 }
 
@@ -403,11 +435,12 @@ void opt_site_free(struct kprobe_site *s)
 void opt_read_orig(uint64_t addr, uint8_t *buf, size_t n)
 {
 	for (const struct opt_detour *d = detours; d; d = d->next) {
-		if (!d->live)
-			continue;
-		for (unsigned int i = 0; i < OPT_JMP_LEN; i++)
+		for (unsigned int i = 0; d->live && i < patch_len(d); i++)
 			if (d->plan.addr + i - addr < n)
 				buf[d->plan.addr + i - addr] = d->plan.orig[i];
+		for (unsigned int i = 0; d->island && i < OPT_JMP_LEN; i++)
+			if (d->island + i - addr < n)
+				buf[d->island + i - addr] = d->island_orig[i];
 	}
 }
 
@@ -474,13 +507,9 @@ static void opt_after_command(void)
 		optimizer_pass(false);
 }
 
-/*
- * The scan runs at boot, before any probe: later, with probes on the
- * decoder and the copy routines, it would take each of their hits.
- */
 static int opt_init(void)
 {
 	console_after_command_set(opt_after_command);
-	return targets_init();
+	return opt_targets_init();
 }
 INITCALL(opt_init, 2);

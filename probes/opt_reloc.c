@@ -39,8 +39,7 @@ static bool operand_uses_rsp(const struct insn *in)
 	return !(in->mod == 0 && in->base == 5) && (in->base | (in->rex_b ? 8 : 0)) == 4;
 }
 
-/* Control never falls through it: the bytes after it run only if jumped to. */
-static bool unconditional(const struct insn *in)
+bool opt_unconditional(const struct insn *in)
 {
 	switch (in->branch) {
 	case INSN_BR_JMP_REL8:
@@ -97,7 +96,7 @@ enum opt_reason opt_plan_range(struct opt_plan *plan, const uint8_t *code, size_
 			return OPT_NO_ROOM;	/* the function ends inside it */
 		}
 		pos += in[n].len;
-		stop = unconditional(&in[n]);
+		stop = opt_unconditional(&in[n]);
 		n++;
 	}
 	/* after a jmp or ret the rest of the 5 bytes is only overwritten, never run */
@@ -120,6 +119,27 @@ enum opt_reason opt_plan_range(struct opt_plan *plan, const uint8_t *code, size_
 	for (unsigned int i = 0; i < n; i++)
 		plan->insn[i] = in[i];
 	for (unsigned int i = 0; i < pos; i++)
+		plan->orig[i] = code[i];
+	return OPT_OK;
+}
+
+enum opt_reason opt_plan_short(struct opt_plan *plan, const uint8_t *code, size_t avail,
+			       uint64_t addr, uint64_t *bad)
+{
+	struct insn in;
+	enum opt_reason r;
+
+	*bad = addr;
+	if (insn_decode(&in, code, avail, addr) || in.len < OPT_SHORT_JMP_LEN)
+		return OPT_NO_ROOM;
+	r = check_insn(&in, true);
+	if (r != OPT_OK)
+		return r;
+	plan->addr = addr;
+	plan->len = in.len;
+	plan->ninsn = 1;
+	plan->insn[0] = in;
+	for (unsigned int i = 0; i < in.len; i++)
 		plan->orig[i] = code[i];
 	return OPT_OK;
 }

@@ -15,6 +15,7 @@
 #include "insn.h"
 
 #define OPT_JMP_LEN	5			/* e9 rel32 */
+#define OPT_SHORT_JMP_LEN	2		/* eb rel8, to an island holding the e9 */
 #define OPT_MAX_INSNS	OPT_JMP_LEN		/* each at least one byte */
 #define OPT_MAX_RANGE	(OPT_JMP_LEN - 1 + INSN_MAX_LEN)
 #define OPT_COPY_MAX	(OPT_MAX_INSNS * 12 + OPT_JMP_LEN)	/* loop grows to 2 + 2 + 5 */
@@ -34,10 +35,12 @@ enum opt_reason {
 };
 
 const char *opt_reason_name(enum opt_reason r);
+/* Control never falls through it (jmp, ret): the bytes after it run only if jumped to. */
+bool opt_unconditional(const struct insn *in);
 
 struct opt_plan {
 	uint64_t addr;
-	unsigned int len;		/* bytes replaced: whole instructions, >= 5 */
+	unsigned int len;		/* bytes replaced: whole instructions, >= 5 (or short) */
 	unsigned int ninsn;
 	struct insn insn[OPT_MAX_INSNS];
 	uint8_t orig[OPT_MAX_RANGE];	/* the original bytes of the range */
@@ -53,6 +56,15 @@ struct opt_plan {
  */
 enum opt_reason opt_plan_range(struct opt_plan *plan, const uint8_t *code, size_t avail,
 			       size_t pad, uint64_t addr, uint64_t *bad);
+
+/*
+ * The short form, where 5 bytes are not to be had: only the instruction at
+ * addr (>= 2 bytes) is replaced, its first two bytes by a jmp rel8 to an
+ * island (5 never-run bytes nearby, the caller finds them) that holds the
+ * jmp rel32. Its other bytes are left as they are: nothing runs them.
+ */
+enum opt_reason opt_plan_short(struct opt_plan *plan, const uint8_t *code, size_t avail,
+			       uint64_t addr, uint64_t *bad);
 
 /*
  * The relocated copy of the plan's instructions for address dst, then a
@@ -80,12 +92,24 @@ struct opt_scan_env {
 int opt_scan_targets(const uint8_t *code, uint64_t start, uint64_t end,
 		     const struct opt_scan_env *env);
 
-/* ---- the kernel side (probes/opt.c, opt_coverage.c) ---- */
+/* ---- the kernel side (probes/opt.c, opt_targets.c, opt_coverage.c) ---- */
+
+struct ksym;
+/* opt_targets.c: the image's branch targets and dead padding, scanned at boot */
+int opt_targets_init(void);
+bool opt_in_image(uint64_t a);
+bool opt_is_target(uint64_t a);
+/* never run: nops after a jmp or ret up to the next target, and padding between functions */
+bool opt_is_dead(uint64_t a);
+/* a detour's jmp or island is in these bytes (opt.c keeps it up to date) */
+void opt_set_written(uint64_t a, size_t n, bool on);
+bool opt_is_written(uint64_t a);
+/* bytes after sym's end that belong to no symbol, up to max */
+size_t opt_padding_after(const struct ksym *sym, size_t max);
 
 /* The whole decision for a probe at addr of the running kernel. */
 enum opt_reason opt_analyze(uint64_t addr, struct opt_plan *plan, uint64_t *bad);
 
-struct ksym;
 struct opt_coverage {
 	unsigned long functions, boundaries;
 	unsigned long count[OPT_REASONS];	/* per reason; [OPT_OK]: would be optimized */

@@ -1,9 +1,9 @@
 /*
  * probes/opt_reloc.c on the host: which instructions a jmp may replace and
- * why not, the bytes of relocated copies (rip-relative, jcc rel8, loop,
- * calls), relocated copies actually run (in pages below 2 GiB, so return
- * addresses fit a push imm32 as kernel ones do), and the branch-target
- * scan with a jump table.
+ * why not, the short form's single instruction, the bytes of relocated
+ * copies (rip-relative, jcc rel8, loop, calls), relocated copies actually
+ * run (in pages below 2 GiB, so return addresses fit a push imm32 as
+ * kernel ones do), and the branch-target scan with a jump table.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -70,6 +70,28 @@ static void t_plan_refusals(void)
 	CHECK_EQ(plan(&p, lastcall, 7, 0x1000), OPT_OK);
 	/* a return address above 2 GiB would not fit the push imm32 */
 	CHECK_EQ(plan(&p, lastcall, 7, 0x100000000ULL), OPT_OUT_OF_REACH);
+}
+
+static void t_plan_short(void)
+{
+	static const uint8_t xor_add[] = { 0x31, 0xc0, 0x48, 0x01, 0xf8 };	/* xor; add */
+	static const uint8_t jmp8[] = { 0xeb, 0x00 };
+	static const uint8_t push[] = { 0x55, 0x48, 0x89, 0xe5 };
+	static const uint8_t icall[] = { 0xff, 0xd0, 0x48, 0x89, 0xc7 };
+	struct opt_plan p;
+	uint64_t bad;
+
+	/* only the first instruction, whatever follows it */
+	CHECK_EQ(opt_plan_short(&p, xor_add, sizeof(xor_add), 0x1000, &bad), OPT_OK);
+	CHECK_EQ(p.len, 2);
+	CHECK_EQ(p.ninsn, 1);
+	CHECK_EQ(p.orig[1], 0xc0);
+	/* a jmp rel8 at the function end: no padding needed */
+	CHECK_EQ(opt_plan_short(&p, jmp8, sizeof(jmp8), 0x1000, &bad), OPT_OK);
+	/* a call is the last instruction of its copy */
+	CHECK_EQ(opt_plan_short(&p, icall, sizeof(icall), 0x1000, &bad), OPT_OK);
+	/* one byte cannot hold a jmp rel8 */
+	CHECK_EQ(opt_plan_short(&p, push, sizeof(push), 0x1000, &bad), OPT_NO_ROOM);
 }
 
 static void t_relocate_bytes(void)
@@ -219,6 +241,7 @@ int main(void)
 {
 	RUN(t_plan_whole_instructions);
 	RUN(t_plan_refusals);
+	RUN(t_plan_short);
 	RUN(t_relocate_bytes);
 	RUN(t_relocated_copies_run);
 	RUN(t_scan_targets);

@@ -2,8 +2,10 @@
  * Targets for the jump-optimization tests (test_optprobe.c): instructions
  * the relocation rewrites (jrcxz and loop, which have only rel8; a call as
  * the last instruction of a range; a rip-relative load) and an
- * exception-table load whose range is copied into the detour. Each is a
- * System V function with a result the tests know.
+ * exception-table load whose range is copied into the detour; a loop whose
+ * branch targets sit right after 2-byte instructions, where only the short
+ * form (jmp rel8 to an island) fits. Each is a System V function with a
+ * result the tests know.
  */
 	.intel_syntax noprefix
 	.text
@@ -46,6 +48,45 @@ FUNC(pt_opt_fault_load)
 	.long 2b - ., 4b - .
 	.popsection
 END(pt_opt_fault_load)
+
+/* n*(n+1) for n >= 1: 1: follows the xor, 2: follows the jmp, the loop runs through both */
+FUNC(pt_opt_short)
+	xor eax, eax
+1:	add rax, rdi
+	jmp 2f
+2:	add rax, rdi
+	dec rdi
+	jnz 1b
+	ret
+END(pt_opt_short)
+	/* never run, no symbol's: room for the islands of both */
+	.skip 16, 0xcc
+
+#define NOP5 .byte 0x0f, 0x1f, 0x44, 0x00, 0x00
+
+/*
+ * n*(n+1) for n >= 1, the loop more than 128 bytes from either end: the
+ * short form for the jmp before 3: finds its island in the dead nops after
+ * the jmp before 2:, inside the function.
+ */
+FUNC(pt_opt_inner)
+	xor eax, eax
+	.rept 30
+	NOP5
+	.endr
+	jmp 2f
+	.fill 8, 1, 0x90
+2:
+1:	add rax, rdi
+	jmp 3f
+3:	add rax, rdi
+	dec rdi
+	jnz 1b
+	.rept 30
+	NOP5
+	.endr
+	ret
+END(pt_opt_inner)
 
 	.data
 	.balign 8

@@ -4,8 +4,9 @@
  * probed and optimized, with the functions' results checked and the text
  * bit-identical after each unregister; handlers that change registers and
  * ip; a kretprobe whose entry is optimized; a fault in a relocated copy
- * reaching its exception-table fixup; optimizing and unoptimizing while the
- * other CPUs run the code.
+ * reaching its exception-table fixup; the short form (jmp rel8 to an
+ * island) where a branch target follows the probed instruction; optimizing
+ * and unoptimizing while the other CPUs run the code.
  */
 #include "ktest.h"
 #include "arch.h"
@@ -22,11 +23,15 @@ uint64_t kp_target_switch(uint64_t op, uint64_t a);
 uint64_t kp_target_mix(uint64_t n);
 uint64_t pt_opt_mix(uint64_t n);
 int64_t pt_opt_fault_load(const uint64_t *p);
+uint64_t pt_opt_short(uint64_t n);
+uint64_t pt_opt_inner(uint64_t n);
 
 /* Called through pointers, so nothing is folded or inlined into the test. */
 static uint64_t (*volatile add_fn)(uint64_t, uint64_t) = kp_target_add;
 static uint64_t (*volatile mix_fn)(uint64_t) = kp_target_mix;
 static int64_t (*volatile fault_fn)(const uint64_t *) = pt_opt_fault_load;
+static uint64_t (*volatile short_fn)(uint64_t) = pt_opt_short;
+static uint64_t (*volatile inner_fn)(uint64_t) = pt_opt_inner;
 
 /* One call of each swept function, summed into a number the tests compare. */
 static uint64_t workload(void)
@@ -40,12 +45,13 @@ static uint64_t workload(void)
 
 	for (uint64_t op = 0; op < 10; op++)
 		r = r * 31 + sw(op, op * 5 + 1);
-	return r + asm_mix(0) * 17 + asm_mix(9) * 19;
+	return r + asm_mix(0) * 17 + asm_mix(9) * 19 + short_fn(12) * 23;
 }
 
 static const char *const swept[] = {
 	"kp_target_switch", "pt_opt_mix", "kp_target_add",
 	"kp_target_fib", "kp_target_strlen", "kp_target_loop", "kp_target_mix", "pt_opt_one",
+	"pt_opt_short",
 };
 
 /*
@@ -292,6 +298,88 @@ KTEST(optprobe, fault_in_copy_reaches_the_fixup)
 	unregister_kprobe(&kp);
 }
 
+/*
+ * pt_opt_short's xor and jmp rel8 are each followed by a loop target: 5
+ * bytes from either cover a target, so each is the short form, a jmp rel8
+ * to an island in the padding after the function. One at a time, then
+ * both (an island each); the loop runs through the targets with them live.
+ */
+KTEST(optprobe, short_form_where_a_target_follows)
+{
+	opt_on();
+	uint64_t start = (uint64_t)pt_opt_short, sum = kernel_text_checksum(), off, pc;
+	const struct ksym *sym = kallsyms_lookup(start, &off);
+	static const unsigned long want_hits[2] = { 2, 11 };	/* calls, loop rounds + 1 */
+	struct kprobe kps[2];
+	uint64_t at[2];
+	struct insn insn;
+
+	KT_ASSERT(sym && !off);
+	for (pc = start; pc < start + sym->size; pc += insn.len) {
+		KT_ASSERT(!decode_orig(&insn, pc));
+		if (insn.branch == INSN_BR_JMP_REL8)
+			break;
+	}
+	KT_ASSERT(pc < start + sym->size);
+	at[0] = start;
+	at[1] = pc;
+	for (unsigned int round = 0; round < 3; round++) {
+		unsigned int lo = round == 2 ? 0 : round, hi = round == 2 ? 2 : round + 1;
+
+		for (unsigned int k = lo; k < hi; k++) {
+			kps[k] = (struct kprobe){ .addr = (uint8_t *)at[k], .pre_handler = count_pre };
+			KT_ASSERT(!register_kprobe(&kps[k]));
+		}
+		kprobes_optimize();
+		for (unsigned int k = lo; k < hi; k++) {
+			KT_EXPECT_EQ(kprobe_mode(&kps[k]), KPROBE_MODE_OPTIMIZED);
+			KT_EXPECT_EQ(*(const uint8_t *)at[k], 0xeb);
+		}
+		hits = 0;
+		KT_EXPECT_EQ(short_fn(10), 110);
+		KT_EXPECT_EQ(short_fn(1), 2);
+		for (unsigned int k = lo; k < hi; k++) {
+			KT_EXPECT_EQ(kprobe_nhit(&kps[k]), want_hits[k]);
+			unregister_kprobe(&kps[k]);
+		}
+		KT_EXPECT_EQ(hits, round == 2 ? 13 : want_hits[round]);
+		KT_EXPECT_EQ(kernel_text_checksum(), sum);
+		KT_EXPECT_EQ(short_fn(10), 110);
+	}
+}
+
+/* The same where the only dead bytes in reach are alignment nops after a jmp, mid-function. */
+KTEST(optprobe, short_form_island_inside_the_function)
+{
+	opt_on();
+	uint64_t start = (uint64_t)pt_opt_inner, sum = kernel_text_checksum(), off, pc, island;
+	const struct ksym *sym = kallsyms_lookup(start, &off);
+	unsigned int jumps = 0;
+	struct kprobe kp;
+	struct insn insn;
+
+	KT_ASSERT(sym && !off);
+	for (pc = start; pc < start + sym->size; pc += insn.len) {
+		KT_ASSERT(!decode_orig(&insn, pc));
+		if (insn.branch == INSN_BR_JMP_REL8 && ++jumps == 2)
+			break;
+	}
+	KT_ASSERT(pc < start + sym->size);
+	kp = (struct kprobe){ .addr = (uint8_t *)pc, .pre_handler = count_pre };
+	KT_ASSERT(!register_kprobe(&kp));
+	kprobes_optimize();
+	KT_EXPECT_EQ(kprobe_mode(&kp), KPROBE_MODE_OPTIMIZED);
+	KT_EXPECT_EQ(*(const uint8_t *)pc, 0xeb);
+	island = pc + 2 + (uint64_t)(int64_t)((const int8_t *)pc)[1];
+	KT_EXPECT(island > start && island + 5 <= pc);
+	KT_EXPECT_EQ(*(const uint8_t *)island, 0xe9);
+	KT_EXPECT_EQ(inner_fn(10), 110);
+	KT_EXPECT_EQ(kprobe_nhit(&kp), 10);
+	unregister_kprobe(&kp);
+	KT_EXPECT_EQ(kernel_text_checksum(), sum);
+	KT_EXPECT_EQ(inner_fn(10), 110);
+}
+
 /* ---- while the other CPUs run the code ---- */
 
 static volatile bool stop;
@@ -322,7 +410,9 @@ KTEST(optprobe, optimize_while_other_cpus_run)
 		KT_ASSERT(!smp_run_on(c, run_mix, (void *)want));
 	}
 	/* a loop with calls, jrcxz/loop and a final call relocated (each patch is a few IPI rounds) */
-	static const char *const hot[] = { "kp_target_mix", "pt_opt_mix", "kp_target_add" };
+	static const char *const hot[] = {
+		"kp_target_mix", "pt_opt_mix", "kp_target_add", "pt_opt_short",
+	};
 
 	for (unsigned int f = 0; f < sizeof(hot) / sizeof(hot[0]); f++) {
 		uint64_t off, start = kallsyms_lookup_name(hot[f]);

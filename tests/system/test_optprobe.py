@@ -2,7 +2,8 @@
 the optimizer, run after the command that enabled a probe, turns it into
 `optimized` before the next prompt; results and hit
 counts stay right, the switch and unregistering put the text back bit for
-bit, `kprobes coverage` reports, bad input gets one error line. The
+bit, the short form (jmp rel8 to an island) where a loop target follows,
+`kprobes coverage` reports, bad input gets one error line. The
 in-kernel optprobe suite runs on 1 and 4 CPUs through test_ktest.py."""
 import re
 
@@ -75,6 +76,30 @@ def test_coverage_reports_reasons(guest):
     reasons = dict((r.strip(), int(n)) for r, n in re.findall(r"^  (\S.*?) +(\d+)$", out, re.M))
     assert sum(reasons.values()) == int(m.group(2)) - int(m.group(4)), out
     assert "branch target in range" in reasons, out
+
+
+def test_short_form_from_the_console_and_its_coverage(guest):
+    """pt_opt_short's first instruction is followed by a loop target: the
+    jmp rel8 to an island. Coverage still says yes at the two optimized
+    probes (their own bytes are not another probe's)."""
+    text = guest.cmd_ok("textsum")
+    guest.cmd_ok("p:opt/short pt_opt_short")
+    guest.cmd_ok("p:opt/inner pt_opt_short+2")
+    guest.cmd_ok("enable opt/short")
+    guest.cmd_ok("enable opt/inner")
+    try:
+        assert modes(guest)["pt_opt_short+0x0"] == ("optimized", 0)
+        assert modes(guest)["pt_opt_short+0x2"] == ("optimized", 0)
+        assert "= 0x6e (110)" in guest.cmd_ok("call pt_opt_short 10")
+        assert modes(guest)["pt_opt_short+0x0"] == ("optimized", 1)
+        assert modes(guest)["pt_opt_short+0x2"] == ("optimized", 10)
+        out = guest.cmd_ok("kprobes coverage pt_opt_short")
+        listed = re.findall(r"^  \+0x([0-9a-f]{4})  ", out, re.M)
+        assert "0000" not in listed and "0002" not in listed, listed
+    finally:
+        guest.cmd_ok("disable opt/*")
+        guest.cmd_ok("-:opt/*")
+    assert guest.cmd_ok("textsum") == text
 
 
 def test_bad_input_one_error_line(guest):
