@@ -256,11 +256,35 @@ static uint32_t __kgdb read_sel(int which)
  * wait: with nobody listening (the stop reply is not acknowledged), wait
  * for a debugger anyway (console and oops entries) rather than run on.
  */
+static int stub_cpu = -1;	/* the CPU the session serves, or -1 */
+
+/*
+ * One CPU at a time talks to GDB (the port and the session are one): a stop
+ * on another CPU meanwhile waits here, answering cross-CPU calls, until GDB
+ * lets the first go. False if this CPU already holds it (an oops inside
+ * the session), which it then keeps.
+ */
+static bool __kgdb stub_take(void)
+{
+	int self = (int)this_cpu()->cpu, free = -1;
+
+	if (__atomic_load_n(&stub_cpu, __ATOMIC_RELAXED) == self)
+		return false;
+	while (!__atomic_compare_exchange_n(&stub_cpu, &free, self, false, __ATOMIC_ACQUIRE,
+					    __ATOMIC_RELAXED)) {
+		free = -1;
+		smp_call_poll();
+		cpu_relax();
+	}
+	return true;
+}
+
 enum rsp_action __kgdb kgdb_session(struct pt_regs *regs, int signal, enum rsp_stop_kind kind,
 				    uint64_t watch_addr, bool can_write, bool wait)
 {
 	struct kgdb_cpu *c = kcpu();
 	enum rsp_action a = RSP_DETACH;
+	bool took = stub_take();
 	size_t len;
 
 	c->active = true;
@@ -304,6 +328,8 @@ out:
 		a = RSP_DETACH;
 	}
 	c->active = false;
+	if (took)
+		__atomic_store_n(&stub_cpu, -1, __ATOMIC_RELEASE);
 	return a;
 }
 
