@@ -80,7 +80,12 @@ $(DEPS_STAMP):
 	$(Q)mkdir -p $(B) && touch $@
 deps: $(DEPS_STAMP)
 
-$(B)/%.o: %.c | $(DEPS_STAMP)
+# The flags objects were built with: a change (OPT_PAD_CFLAGS, say) rebuilds
+# them, as a change of source would.
+$(B)/cflags: FORCE | $(DEPS_STAMP)
+	$(Q)printf '%s\n' '$(CFLAGS)' | cmp -s - $@ || printf '%s\n' '$(CFLAGS)' > $@
+
+$(B)/%.o: %.c $(B)/cflags | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -92,7 +97,7 @@ $(B)/%.o: %.asm | $(DEPS_STAMP)
 	@$(if $(Q),echo "  NASM    $<")
 	$(Q)$(NASM) $(NASMFLAGS) -MD $(B)/$*.d -MP $< -o $@
 
-$(B)/%.o: %.S | $(DEPS_STAMP)
+$(B)/%.o: %.S $(B)/cflags | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  AS      $<")
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
