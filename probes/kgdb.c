@@ -57,7 +57,12 @@ static void __kgdb put_bytes(const char *s, size_t n)
 		debug_port()->write_char((uint8_t)s[i]);
 }
 
-/* A byte within ms milliseconds, or -1. */
+/*
+ * A byte within ms milliseconds, or -1. The other CPUs run on while GDB
+ * holds this one, so it answers their cross-CPU calls meanwhile (a text
+ * change syncs every CPU); a grace period still waits for it if it stopped
+ * inside a probe handler, as it must.
+ */
 static int __kgdb get_byte(uint64_t ms)
 {
 	uint64_t end = rdtsc() + ms * tsc_per_ms;
@@ -67,6 +72,7 @@ static int __kgdb get_byte(uint64_t ms)
 
 		if (c >= 0)
 			return c;
+		smp_call_poll();
 		cpu_relax();
 	} while (rdtsc() < end);
 	return -1;
