@@ -257,12 +257,7 @@ static uint32_t __kgdb read_sel(int which)
 	return v;
 }
 
-/*
- * Report the stop and serve packets until GDB continues, steps or detaches.
- * wait: with nobody listening (the stop reply is not acknowledged), wait
- * for a debugger anyway (console and oops entries) rather than run on.
- */
-static int stub_cpu = -1;	/* the CPU the session serves, or -1 */
+static struct spinlock stub_lock = SPINLOCK_INIT("kgdb");
 
 /*
  * One CPU at a time talks to GDB (the port and the session are one): a stop
@@ -272,19 +267,22 @@ static int stub_cpu = -1;	/* the CPU the session serves, or -1 */
  */
 static bool __kgdb stub_take(void)
 {
-	int self = (int)this_cpu()->cpu, free = -1;
+	unsigned int self = this_cpu()->cpu;
 
-	if (__atomic_load_n(&stub_cpu, __ATOMIC_RELAXED) == self)
+	if (READ_ONCE(stub_lock.owner) == self + 1)
 		return false;
-	while (!__atomic_compare_exchange_n(&stub_cpu, &free, self, false, __ATOMIC_ACQUIRE,
-					    __ATOMIC_RELAXED)) {
-		free = -1;
+	while (spin_try_acquire(&stub_lock, self)) {
 		smp_call_poll();
 		cpu_relax();
 	}
 	return true;
 }
 
+/*
+ * Report the stop and serve packets until GDB continues, steps or detaches.
+ * wait: with nobody listening (the stop reply is not acknowledged), wait
+ * for a debugger anyway (console and oops entries) rather than run on.
+ */
 enum rsp_action __kgdb kgdb_session(struct pt_regs *regs, int signal, enum rsp_stop_kind kind,
 				    uint64_t watch_addr, bool can_write, bool wait)
 {
@@ -335,7 +333,7 @@ out:
 	}
 	c->active = false;
 	if (took)
-		__atomic_store_n(&stub_cpu, -1, __ATOMIC_RELEASE);
+		spin_release(&stub_lock, this_cpu()->cpu);
 	return a;
 }
 

@@ -146,9 +146,10 @@ static __noinline bool reenter(struct kprobe_ctlblk *ctl, struct kprobe_site *s,
 }
 
 /*
- * After the pre-handlers: execute the probed instruction in the site's mode.
- * The hit (post: its post-handlers may follow) takes the one-trap cases from
- * the site's fast byte first: this is the hit's cost.
+ * After the pre-handlers (post: the hit, whose post-handlers may follow;
+ * else after a faulted pre-handler): execute the probed instruction in the
+ * site's mode, the commonest cases from the site's fast byte first, since
+ * this is the hit's cost.
  */
 static inline __attribute__((always_inline)) void run_insn(struct kprobe_ctlblk *ctl,
 							      struct kprobe_site *s,
@@ -156,12 +157,12 @@ static inline __attribute__((always_inline)) void run_insn(struct kprobe_ctlblk 
 {
 	uint8_t fast = READ_ONCE(s->fast);
 
-	if (likely(post && fast == SITE_FAST_BOOST)) {
+	if (likely(fast == SITE_FAST_BOOST)) {
 		regs->ip = (uint64_t)s->slot;	/* the copy jumps back by itself */
 		go_idle(ctl);
 		return;
 	}
-	if (likely(post && fast == SITE_FAST_RET)) {
+	if (likely(fast == SITE_FAST_RET)) {	/* no post-handler here */
 		regs->ip = pop(regs);
 		go_idle(ctl);
 		return;

@@ -15,7 +15,8 @@
  * the slot area holds nothing it found before the call was sent. One that
  * answers by polling is in lock code, which a handler may have called: the
  * engine says whether this CPU is in its hit path (smp_reader_check_set),
- * and such an answer counts only outside it. An idle CPU wakes from hlt on the IPI and answers at once.
+ * and such an answer counts only outside it. An idle CPU wakes from hlt on
+ * the IPI and answers at once.
  */
 #include "arch.h"
 #include "kernel.h"

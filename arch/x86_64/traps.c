@@ -10,9 +10,9 @@
 #define MAX_HOOKS 4
 
 /*
- * hooks[v][0] is called straight from entry.asm (trap_common, trap_int3) for the probe
- * hit path's sake; the layout (32 bytes per vector) and percpu.trap_depth's
- * offset are known there.
+ * hooks[v][0] is called straight from entry.asm (trap_common, trap_int3)
+ * for the probe hit path's sake; the layout (32 bytes per vector) and
+ * percpu.trap_depth's offset are known there.
  */
 static bool no_hook(struct pt_regs *regs, int trapnr);
 
