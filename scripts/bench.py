@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "system"))
 from guest import Guest, GuestError  # noqa: E402
 import test_net_lib as net  # noqa: E402
 from bench_xdp import run_xdp  # noqa: E402
+from qemu import QEMU  # noqa: E402  (the binary both kernels run on)
 
 PROBE_BENCHES = ("hits", "event", "scaling", "register", "attach", "blacklist", "nohit", "bpf",
                  "optimized")
@@ -392,11 +393,16 @@ def main():
     a = ap.parse_args()
     skip = set(filter(None, a.skip.split(",")))
 
+    if a.peer and a.accel != "tcg":
+        # the Linux peer boots under TCG_ICOUNT only: a ratio of KVM cycles
+        # to guest instructions would compare nothing
+        raise SystemExit("bench: PEER=linux needs ACCEL=tcg (Linux is measured under "
+                         "-icount shift=0,sleep=off, as kprobe64 is there)")
     if a.accel == "kvm" and not os.access("/dev/kvm", os.R_OK | os.W_OK):
         raise SystemExit("bench: ACCEL=kvm needs a usable /dev/kvm")
     if not os.path.exists(a.kernel):
         raise SystemExit("bench: no %s (make %s)" % (a.kernel, os.path.relpath(a.kernel, ROOT)))
-    qemu = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True,
+    qemu = subprocess.run([QEMU, "--version"], capture_output=True,
                           text=True, timeout=30).stdout.splitlines()[0]
     mode = ("QEMU TCG -icount shift=0,sleep=off: 1 tsc tick = 1 guest instruction; "
             "pps in guest time" if a.accel == "tcg" else
