@@ -183,3 +183,115 @@ def test_headers_follow_the_tree(tmp_path):
         bl.fix_headers(str(tmp_path), "6.1.0-9")
         assert (hdr / "Makefile").read_text() == (
             "include %s/usr/src/linux-headers-6.1.0-9-common/Makefile\n" % tmp_path)
+
+
+# ---- cached after the first run ----
+
+def test_cached_tree_needs_no_apt(monkeypatch, tmp_path):
+    # the stamps dpkg -x left: nothing is looked up or fetched again
+    peer = tmp_path / "peer"
+    root = peer / "root"
+    root.mkdir(parents=True)
+    (root / ".unpacked").write_text("6.1.0-9 linux-image-6.1.0-9-cloud-amd64 busybox-static\n")
+    (root / ".unpacked-xdp").write_text("6.1.0-9 linux-image-6.1.0-9-amd64 iproute2\n")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setattr(bl, "PEER", str(peer))
+    monkeypatch.setenv("PATH", str(empty))      # apt-get, apt-cache, dpkg: none of them
+    assert bl.fetch() == ("6.1.0-9", str(root))
+    blx.fetch_xdp("6.1.0-9", str(root))        # returns without running anything
+
+
+# ---- bounded: a hung tool or guest ends in an error, never a wait ----
+
+def test_error_when_download_hangs(monkeypatch, capsys, tmp_path):
+    cache = ('case "$*" in\n'
+             '*show*) echo "Depends: linux-headers-6.1.0-9-common (= 1), linux-kbuild-6.1" ;;\n'
+             '*image*) echo "linux-image-6.1.0-9-cloud-amd64 - Linux" ;;\n'
+             '*headers*) echo "linux-headers-6.1.0-9-cloud-amd64 - headers" ;;\n'
+             'esac')
+    monkeypatch.setattr(bl, "APT_TIMEOUT", 1)
+    status, errors = run_main(monkeypatch, capsys, tmp_path,
+                              fake_tools(tmp_path, cache, "exec sleep 60") + ":/bin:/usr/bin")
+    assert status == 1
+    assert len(errors) == 1 and "apt-get download did not finish within 1 s" in errors[0]
+
+
+def test_boot_bounded():
+    try:
+        bl.boot(["/bin/sh", "-c", "echo 'kpbench: uname=x'; exec sleep 60"], 1)
+    except bl.PeerError as e:
+        assert "did not finish within 1 s" in str(e)
+    else:
+        raise AssertionError("no error for a guest that never finished")
+    try:
+        bl.boot(["/bin/sh", "-c", "echo 'kpbench: case=kprobe_step cost=1'; exit 3"], 30)
+    except bl.PeerError as e:
+        assert "QEMU status 3" in str(e) and "kpbench: case=kprobe_step" in str(e)
+    else:
+        raise AssertionError("no error for a guest that stopped before kpbench: done")
+
+
+def test_xdp_console_bounded():
+    import time
+    con = blx.Console(["/bin/sh", "-c", "echo 'kpbench: uname=x'; exec sleep 60"])
+    try:
+        t0 = time.time()
+        try:
+            con.expect(r"kpbench: mac=", time.time() + 1)
+        except bl.PeerError as e:
+            assert "did not print" in str(e) and "kpbench: uname=x" in str(e)
+        else:
+            raise AssertionError("expect() did not time out")
+        assert time.time() - t0 < 10
+    finally:
+        con.close()
+    con = blx.Console(["/bin/sh", "-c", "echo 'kpbench: uname=x'"])
+    try:
+        try:
+            con.expect(r"kpbench: mac=", time.time() + 30)
+        except bl.PeerError as e:
+            assert "stopped" in str(e)
+        else:
+            raise AssertionError("expect() did not see the guest stop")
+    finally:
+        con.close()
+
+
+# ---- DOC=1: the generated table ----
+
+def test_markdown_names_kernel_config_and_date(tmp_path):
+    cfg = tmp_path / "config"
+    cfg.write_text("CONFIG_PREEMPTION=y\nCONFIG_PREEMPT_DYNAMIC=y\nCONFIG_OPTPROBES=y\n"
+                   "CONFIG_KPROBES_ON_FTRACE=y\n# CONFIG_RETPOLINE is not set\nCONFIG_HZ=250\n")
+    facts = {"uname": "6.1.0-57-cloud-amd64", "date": "2026-12-02",
+             "config": bl.config_facts(str(cfg))}
+    assert facts["config"]["CONFIG_RETPOLINE"] == "not set"
+    rows, _, _ = bl.parse(console())
+    ours = {"kprobe_step": (50, "tsc/hit", ""), "baseline_call": (9, "tsc/call", "")}
+    md = bl.markdown(rows, ours, facts)
+    head = md[0]
+    for want in ("6.1.0-57-cloud-amd64", "2026-12-02", "PREEMPTION=y", "OPTPROBES=y",
+                 "KPROBES_ON_FTRACE=y", "RETPOLINE=not set", "HZ=250"):
+        assert want in head, want
+    step = [line for line in md if line.startswith("| `linux_kprobe_step` |")]
+    assert step == ["| `linux_kprobe_step` | 100 | 50 (`kprobe_step`) | 2.00x | %s |"
+                    % {r[0]: r for r in rows}["linux_kprobe_step"][3]]
+    assert any(line.startswith("| `linux_ftrace` | 106 | - | - |") for line in md)
+    assert md[-1].startswith("Earlier Linux figures")
+
+
+def test_reproduction_notes():
+    rows = [("linux_kprobe_step", 497, "tsc/hit", ""), ("linux_kretprobe", 700, "tsc/hit", "")]
+    assert bl.reproduction(rows) == [
+        "linux_kprobe_step: 497 now, 495 earlier: reproduced",
+        "linux_kretprobe: 700 now, 763 earlier: NOT reproduced (-63)"]
+
+
+def test_peer_refuses_kvm():
+    import subprocess
+    bench = os.path.join(os.path.dirname(bl.__file__), "bench.py")
+    p = subprocess.run([sys.executable, bench, "--accel", "kvm", "--peer", "linux",
+                        "--kernel", "/nonexistent"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1
+    assert "PEER=linux needs ACCEL=tcg" in p.stderr
