@@ -297,8 +297,9 @@ bench: $(B)/kprobe64.bin $(BPF_SAMPLES) $(foreach t,$(HOST_BENCH),$(B)/host/benc
 
 # make bench-linux: Debian's cloud kernel (apt-get download, unpacked under
 # $(B)/linux-peer/) with tools/bench-linux/kpbench.ko, in the same QEMU.
+# STRIDE=N: the attach case takes every Nth probe-able function (default 16).
 bench-linux: $(B)/samples/bpf/xdp_drop.o
-	$(Q)$(PYTHON) scripts/bench_linux.py
+	$(Q)$(PYTHON) scripts/bench_linux.py $(if $(STRIDE),--stride $(STRIDE))
 
 clean:
 	rm -rf $(B)

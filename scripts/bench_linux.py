@@ -270,6 +270,17 @@ def linux_mode(c):
     return "int3, out-of-line + int3"
 
 
+def sample(stride):
+    """'every 16th', 'every 2nd', 'all' (stride 1): which functions the attach case took."""
+    if stride == "1":
+        return "all"
+    if not stride.isdigit():
+        return "every %sth" % stride
+    n = int(stride)
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return "every %d%s" % (n, suffix)
+
+
 def parse(out):
     """-> (rows [(name, value, unit, what)], facts {}, errors [])"""
     cases, facts, errors, curve = {}, {}, [], []
@@ -322,9 +333,9 @@ def parse(out):
     a = cases.get("attach", {})
     if "attach_tsc" in a:
         n = int(a["attached"])
-        what = ("%s probe-able functions (every %sth of those not blacklisted by name), "
+        what = ("%s probe-able functions (%s of those not blacklisted by name), "
                 "%s refused, %s hits while attaching, %s while running"
-                % (n, a.get("stride", "?"), a["refused"], a.get("hits_attaching", "?"),
+                % (n, sample(a.get("stride", "?")), a["refused"], a.get("hits_attaching", "?"),
                    a.get("hits_running", "?")))
         if len(curve) > 1:
             steps = [(t1 - t0) // (r1 - r0) for (r0, t0), (r1, t1) in zip([(0, 0)] + curve, curve)

@@ -295,3 +295,13 @@ def test_peer_refuses_kvm():
                         "--kernel", "/nonexistent"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 1
     assert "PEER=linux needs ACCEL=tcg" in p.stderr
+
+
+def test_attach_row_names_the_sample():
+    assert "every 16th of those" in {r[0]: r for r in bl.parse(console())[0]}[
+        "linux_attach_per_probe"][3]
+    whole = console().replace("stride=16", "stride=1")
+    assert "(all of those not blacklisted" in {r[0]: r for r in bl.parse(whole)[0]}[
+        "linux_attach_per_probe"][3]
+    assert [bl.sample(s) for s in ("2", "3", "12", "21")] == [
+        "every 2nd", "every 3rd", "every 12th", "every 21st"]
