@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The assembly probe targets of kpbench, of the same shape as kprobe64's
- * (tests/kernel/probe_targets.S, tests/kernel/targets.c), written out so the
- * compiler cannot change what Linux's instruction decoder sees.
+ * The assembly probe targets of kpbench, written out so the compiler cannot
+ * change what Linux's instruction decoder sees. kpb_target_fnop is
+ * kprobe64's pt_fnop_add (tests/kernel/probe_targets.S); kpb_target_mov has
+ * one register instruction more than kp_target_add (tests/kernel/targets.c,
+ * lea; ret), the shape the earlier Linux figures were measured on.
  */
 #include <asm/nospec-branch.h>
 
