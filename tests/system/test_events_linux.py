@@ -125,7 +125,12 @@ def test_multiprobe_event(guest):
                            (ev + " kp_target_fib b=%di", "Argument type or name is different from existing probe", col),
                            (ev + " kp_target_fib a=%di:u8", "Argument type or name is different from existing probe", col),
                            (ev + ' kp_target_fib a=\\"foo"', "Argument type or name is different from existing probe", col),
-                           (ev + " kp_target_fib", "Argument type or name is different from existing probe", 0),
+                           # past the last word: one column beyond a blank after the line, as Linux
+                           (ev + " kp_target_fib", "Argument type or name is different from existing probe",
+                            len(ev + " kp_target_fib") + 1),
+                           # the number of arguments is compared first: the caret is on the extra one
+                           (ev + " kp_target_fib x=%di y=%si", "Argument type or name is different from existing probe",
+                            col + len("x=%di ")),
                            (fib, "There is already the exact same probe event", 0)):
         err = guest.cmd_err(line)
         expect(err == "error: %s (column %d; see error_log)" % (msg, pos), (line, err))
