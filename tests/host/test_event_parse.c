@@ -376,7 +376,8 @@ static const struct {
 	/* The rest of the grammar. */
 	{ "^x:foo do_work", "expected 'p', 'r' or '-'" },
 	{ "p:^1grp/ev do_work", "Group name must follow the same rules as C identifiers" },
-	{ "p:^g-x/ev do_work", "Group name must follow the same rules as C identifiers" },
+	{ "p:^g+x/ev do_work", "Group name must follow the same rules as C identifiers" },
+	{ "p:g-x/^ev-1 do_work", "Event name must follow the same rules as C identifiers" },
 	{ "p:^9ev do_work", "Event name must follow the same rules as C identifiers" },
 	{ "p:foo ^+4", "Invalid probed address or symbol" },
 	{ "p:foo ^do_work-4", "Invalid probed address or symbol" },
@@ -458,6 +459,11 @@ static void t_malformed(void)
 static void t_linux_forms(void)
 {
 	CHECK_STR(listing("p:grp.ev do_work"), "p:grp/ev do_work");
+	/* Linux 6.x's is_good_system_name(): '-' anywhere in a group name */
+	CHECK_STR(listing("p:xhci-hcd/ev do_work"), "p:xhci-hcd/ev do_work");
+	CHECK_STR(listing("p:-g-/ do_work"), "p:-g-/p_do_work_0 do_work");
+	CHECK_STR(listing("p:g-x.ev do_work"), "p:g-x/ev do_work");
+	CHECK_STR(listing("-:g-*/ev"), "-:g-*/ev");
 	CHECK_STR(listing("px do_work"), "p:kprobes/p_do_work_0 do_work");
 	CHECK_STR(listing("rfoo:bar do_work"), "r:kprobes/bar do_work");
 	CHECK_STR(listing("r0x10:e do_work"), "r16:kprobes/e do_work");

@@ -182,9 +182,18 @@ def test_linux_kprobe_selftests(guest):
     guest.cmd_ok("p kp_target_add")
     guest.cmd_ok("p:event1 kp_target_add")
     guest.cmd_ok("p:kprobes2/event2 kp_target_add")
+    guest.cmd_ok("p:xhci-hcd/event3 kp_target_add")     # Linux 6.x: a group name may hold '-'
     ev = guest.cmd_ok("events")
-    for name in ("kprobes/", "  p_kp_target_add_0 ", "  event1 ", "kprobes2/", "  event2 "):
+    for name in ("kprobes/", "  p_kp_target_add_0 ", "  event1 ", "kprobes2/", "  event2 ", "xhci-hcd/",
+                 "  event3 "):
         expect(name in ev, (name, ev))
+    guest.cmd_ok("enable xhci-hcd/event3")
+    call(guest, "kp_target_add 1 2")
+    guest.cmd_ok("disable xhci-hcd/*")
+    got = [g[1] for g in entries(guest)]
+    expect(got == ["event3"], got)
+    guest.cmd_ok("-:xhci-hcd/")
+    expect("xhci-hcd" not in guest.cmd_ok("kprobe_events"), guest.cmd_ok("kprobe_events"))
     guest.cmd_ok("kprobe_events clear")
     # probepoint.tc: SYM, its address, SYM+offset of the next function; not before SYM
     addr = addr_of(guest, "kp_target_add")
