@@ -79,11 +79,16 @@ def test_tracefs_format_id_events(guest):
         "",
         "\tfield:unsigned long __probe_ip;\toffset:8;\tsize:8;\tsigned:0;",
         "\tfield:u64 a;\toffset:16;\tsize:8;\tsigned:0;",
-        "\tfield:u8[2] b;\toffset:24;\tsize:2;\tsigned:0;",
+        "\tfield:u8 b[];\toffset:24;\tsize:2;\tsigned:0;",     # Linux 6.x: no length in a probe's array
         "\tfield:__data_loc char[] s;\toffset:26;\tsize:4;\tsigned:0;",
         "",
         'print fmt: "(%lx) a=0x%Lx b={%u,%u} s=\\"%s\\"", REC->__probe_ip, REC->a, '
         'REC->b[0], REC->b[1], __get_str(s)'], fmt)
+    # a string array keeps its whole type, as Linux's "__data_loc" fields do
+    guest.cmd_ok("p:fa kp_target_add t=+0(%di):string[2]")
+    fmt = guest.cmd_ok("format fa").splitlines()
+    expect(fmt[9] == "\tfield:__data_loc char[][2] t;\toffset:16;\tsize:8;\tsigned:0;", fmt)
+    guest.cmd_ok("-:fa")
     fmt = guest.cmd_ok("format g/r").splitlines()
     expect(fmt[8:10] == ["\tfield:unsigned long __probe_func;\toffset:8;\tsize:8;\tsigned:0;",
                          "\tfield:unsigned long __probe_ret_ip;\toffset:16;\tsize:8;\tsigned:0;"] and
