@@ -2,10 +2,25 @@
 types, the tracefs per-event files (format, id, enable, filter, trigger),
 events with several probe points, and cases from Linux's ftrace selftests for
 kprobe events. One guest for the module; each test starts from no events."""
+import collections
+import os
 import re
+import subprocess
 
-from guest import expect
+from guest import expect, ROOT
 from events_lib import fresh, entries, args_of, call, addr_of, reset  # noqa: F401
+
+
+def shared_function_name():
+    """A function name two functions of the kernel share, and their addresses (from its ELF)."""
+    out = subprocess.run(["nm", os.path.join(ROOT, "build", "kprobe64.elf")], capture_output=True,
+                         text=True, check=True).stdout
+    addrs = collections.defaultdict(list)
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) == 3 and f[1] in "tT":
+            addrs[f[2]].append(int(f[0], 16))
+    return next((n, a) for n, a in sorted(addrs.items()) if len(a) == 2)
 
 
 def test_error_log_shows_linux_columns(guest):
@@ -208,6 +223,14 @@ def test_linux_kprobe_selftests(guest):
         nxt += 1
     for point in ("kp_target_add", "%#x" % addr, "kp_target_add+%d" % nxt):
         guest.cmd_ok("p:testprobe " + point)
+        guest.cmd_ok("-:testprobe")
+    # kprobe_non_uniq_symbol.tc: a name two functions share is refused at the symbol, as
+    # Linux's "The symbol is not unique"; either function by its address is fine
+    name, addrs = shared_function_name()
+    err = guest.cmd_err("p:testprobe " + name)
+    expect(err.startswith("error: The symbol is not unique") and err.endswith("(column 12; see error_log)"), err)
+    for a in addrs:
+        guest.cmd_ok("p:testprobe %#x" % a)
         guest.cmd_ok("-:testprobe")
     guest.cmd_err("p:testprobe kp_target_add-16")
     guest.cmd_err("p:testprobe kp_target_add+0xfffffffffffffff0")
