@@ -373,7 +373,8 @@ int kevent_trace_hist(const char *target, const char *field)
 	struct trace_buffer_iter it;
 	struct kevent *ev;
 	unsigned int idx;
-	uint64_t lost, v, n = 0;
+	uint64_t lost, v, neg, n = 0;
+	unsigned int type;
 	size_t len;
 
 	ev = one_event(target);
@@ -385,20 +386,25 @@ int kevent_trace_hist(const char *target, const char *field)
 	if (idx == ev->def.nargs || ev->def.args[idx].count ||
 	    ev->def.args[idx].type == TRACE_TYPE_STRING)
 		return cmd_error("%s has no numeric field '%s'", ev->def.event, field);
+	type = ev->def.args[idx].type;
 	memset(counts, 0, sizeof(counts));
+	neg = 0;
 	trace_buffer_pause(true);
 	trace_buffer_iter_start(&it);
 	while ((len = trace_buffer_next(&it, (struct trace_hit *)hitbuf, &lost))) {
 		if (hit->event_id != ev->id || len < sizeof(*hit) + ev->def.rec_size ||
 		    fetch_get_value(&ev->def, hit->rec, idx, &v))
 			continue;
-		/* bpftrace's buckets: [0], [1], [2, 4), [4, 8) ... */
-		counts[v ? 64 - __builtin_clzll(v) : 0]++;
+		/* bpftrace's buckets: (..., 0), [0], [1], [2, 4), [4, 8) ... */
+		if (type >= TRACE_TYPE_S8 && type <= TRACE_TYPE_S64 && (int64_t)v < 0)
+			neg++;
+		else
+			counts[v ? 64 - __builtin_clzll(v) : 0]++;
 		n++;
 	}
 	trace_buffer_pause(false);
 	cprintf("@%s: %lu values from %s/%s in the trace buffer\n", field, n,
 		ev->def.group, ev->def.event);
-	hist_bars(counts, emit, NULL);
+	hist_bars(neg, counts, emit, NULL);
 	return 0;
 }

@@ -316,7 +316,7 @@ static void t_bars(void)
 	counts[3] = 4;		/* [4, 8) */
 	counts[11] = 2;		/* [1K, 2K) */
 	out[0] = '\0';
-	hist_bars(counts, emit, NULL);
+	hist_bars(0, counts, emit, NULL);
 	CHECK_STR(out,
 		  "[1]                    1 |@@@@@@@@@@@@@                                       |\n"
 		  "[2, 4)                 0 |                                                    |\n"
@@ -329,6 +329,20 @@ static void t_bars(void)
 		  "[256, 512)             0 |                                                    |\n"
 		  "[512, 1K)              0 |                                                    |\n"
 		  "[1K, 2K)               2 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n");
+	/* values below 0 first, then every bucket from [0] up, as bpftrace */
+	memset(counts, 0, sizeof(counts));
+	counts[2] = 2;		/* [2, 4) */
+	out[0] = '\0';
+	hist_bars(4, counts, emit, NULL);
+	CHECK_STR(out,
+		  "(..., 0)               4 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		  "[0]                    0 |                                                    |\n"
+		  "[1]                    0 |                                                    |\n"
+		  "[2, 4)                 2 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n");
+	out[0] = '\0';
+	memset(counts, 0, sizeof(counts));
+	hist_bars(1, counts, emit, NULL);
+	CHECK_STR(out, "(..., 0)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n");
 }
 
 int main(void)

@@ -102,6 +102,19 @@ def test_trace_H_draws_a_log2_chart(guest):
     expect(out[-1] == "[1K, 2K)               1 |" + "@" * 17 + " " * 35 + "|", out)
     expect(len(out) == 12, out)
     expect("no numeric field" in guest.cmd_err("trace -H h nosuch"), "bad field")
+    # a signed field's values below 0 go in bpftrace's "(..., 0)", drawn first
+    guest.cmd_ok("trace clear")
+    guest.cmd_ok("p:hn kp_target_add a=%di:s32")
+    guest.cmd_ok("enable hn")
+    for a in (0xfffffffd, 0xffffffff, 2):
+        call(guest, "kp_target_add %d 0" % a)
+    guest.cmd_ok("disable hn")
+    out = guest.cmd_ok("trace -H hn a").splitlines()
+    expect(out == ["@a: 3 values from kprobes/hn in the trace buffer",
+                   "(..., 0)               2 |" + "@" * 52 + "|",
+                   "[0]                    0 |" + " " * 52 + "|",
+                   "[1]                    0 |" + " " * 52 + "|",
+                   "[2, 4)                 1 |" + "@" * 26 + " " * 26 + "|"], out)
 
 
 def test_hist_string_and_common_keys(guest):
