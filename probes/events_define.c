@@ -159,6 +159,12 @@ static const char *refusal(int err)
 	}
 }
 
+/*
+ * Linux's error_log text for a probe the kprobes core refused (blacklisted,
+ * not text, an instruction it cannot run); ours goes on to say why.
+ */
+#define FAIL_REG	"Failed to register probe event"
+
 /* Resolve def, check its place, and register a probe point for it. */
 static struct kevent_probe *make_point(struct trace_event_def *def, int *errp,
 				       char *msg, size_t len)
@@ -190,14 +196,14 @@ static struct kevent_probe *make_point(struct trace_event_def *def, int *errp,
 	def->err_pos = (int16_t)def->point_pos;
 	err = -EINVAL;
 	if (!is_kernel_text(def->addr)) {
-		kevent_msg(msg, len, err, "cannot probe %s: not kernel text", where);
+		kevent_msg(msg, len, err, FAIL_REG ": %s is not kernel text", where);
 		goto fail;
 	}
 	/* as Linux, SYM+OFFS may lie past SYM's end, in a function after it */
 	ks = kallsyms_lookup(def->addr, &off);
 	if (kprobe_blacklisted(def->addr)) {
 		kevent_msg(msg, len, err,
-			   "cannot probe %s: it is on the kprobe blacklist (the probe path runs it)",
+			   FAIL_REG ": %s is on the kprobe blacklist (the probe path runs it)",
 			   where);
 		goto fail;
 	}
@@ -215,10 +221,10 @@ static struct kevent_probe *make_point(struct trace_event_def *def, int *errp,
 		kevent_msg(msg, len, err, "Probe point is not an instruction boundary (%s; see 'insns %s')",
 			   where, ks ? ksym_name(ks) : where);
 	else if (err == -EOPNOTSUPP)
-		kevent_msg(msg, len, err, "cannot probe %s: %s (see 'insns %s')",
+		kevent_msg(msg, len, err, FAIL_REG ": %s: %s (see 'insns %s')",
 			   where, refusal(err), ks ? ksym_name(ks) : where);
 	else
-		kevent_msg(msg, len, err, "cannot probe %s: %s", where, refusal(err));
+		kevent_msg(msg, len, err, FAIL_REG ": %s: %s", where, refusal(err));
 fail:
 	*errp = err;
 	return NULL;
