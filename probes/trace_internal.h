@@ -57,6 +57,7 @@ struct parser {
 #define E_ARRAY_TOO_BIG		"Array number is too big"
 #define E_BAD_TYPE		"Unknown type is specified"
 #define E_BAD_STRING		"String accepts only memory argument"
+#define E_NEED_STRING_TYPE	"$comm and immediate-string only accepts string type"
 #define E_BAD_SYMSTRING		"Symbol String doesn't accept data/userdata"
 #define E_BAD_BITFIELD		"Invalid bitfield"
 #define E_ARG_NAME_TOO_LONG	"Argument name is too long"
