@@ -67,7 +67,7 @@ struct parser {
 #define E_ARG_TOO_LONG		"Argument expression is too long"
 #define E_NO_ARG_BODY		"No argument expression"
 #define E_NOSUP_BTFARG		"BTF is not available or not supported"
-#define E_NOFENTRY_ARGS		"$arg* can be used only on function entry"
+#define E_NOFENTRY_ARGS		"$arg* can be used only on function entry or exit"
 
 static inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
 static inline bool is_alpha(char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }

@@ -371,8 +371,8 @@ static const struct {
 	{ "p do_work ^$args", "BTF is not available or not supported" },
 	{ "p do_work ^$arg*", "BTF is not available or not supported" },
 	{ "p do_work ^hoge", "BTF is not available or not supported" },
-	{ "p do_work+8 ^$arg1", "$arg* can be used only on function entry" },
-	{ "p 0xffffffff81000000 ^$arg1", "$arg* can be used only on function entry" },
+	{ "p do_work+8 ^$arg1", "$arg* can be used only on function entry or exit" },
+	{ "p 0xffffffff81000000 ^$arg1", "$arg* can be used only on function entry or exit" },
 	/* The rest of the grammar. */
 	{ "^x:foo do_work", "expected 'p', 'r' or '-'" },
 	{ "p:^1grp/ev do_work", "Group name must follow the same rules as C identifiers" },

@@ -271,7 +271,7 @@ MALFORMED = [
     ("p kp_target_add x=%zz", "Invalid register name (column 18"),
     ("p kp_target_add x=$retval", "$retval is not available on probe"),
     ("p kp_target_add $arg0", "Invalid argument number"),
-    ("p kp_target_add+4 $arg1", "$arg* can be used only on function entry"),
+    ("p kp_target_add+4 $arg1", "$arg* can be used only on function entry or exit (column 18"),
     ("p kp_target_add $arg*", "BTF is not available"),
     ("r1a111 kp_target_add", "Invalid maxactive number (column 1"),
     ("p100 kp_target_add", "Maxactive is only for function exit"),
