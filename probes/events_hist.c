@@ -225,11 +225,12 @@ static int set_trigger(struct kevent *ev, const char *text, char *msg, size_t le
 			hist_part_clear(&h->merged, &h->spec);
 			return kevent_msg(msg, len, 0, "hist cleared");
 		}
-		return kevent_msg(msg, len, -EEXIST, "File exists: %s has a hist trigger with keys=%s",
+		return kevent_msg(msg, len, -EEXIST, "Hist trigger already exists (%s has keys=%s)",
 				  ev->def.event, spec.keys_text);
 	}
 	if (spec.cmd == HIST_CMD_CONT || spec.cmd == HIST_CMD_CLEAR)
-		return kevent_msg(msg, len, -ENOENT, "no hist trigger with keys=%s on %s",
+		return kevent_msg(msg, len, -ENOENT,
+				  "Can't clear or continue a nonexistent hist trigger (no keys=%s on %s)",
 				  spec.keys_text, ev->def.event);
 	if (attach(ev, pp, msg, len))
 		return -ENOMEM;

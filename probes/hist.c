@@ -151,7 +151,7 @@ static int parse_sort(struct hist_spec *hs, const char *s, const char *e,
 		if (!c)
 			c = e;
 		if (hs->nsort == HIST_MAX_SORT)
-			return herr(err, len, "too many sort keys (at most %u)", HIST_MAX_SORT);
+			return herr(err, len, "Too many sort fields (Max = %u)", HIST_MAX_SORT);
 		fe = c;
 		so->descending = false;
 		for (d = s; d < c; d++) {
@@ -179,7 +179,7 @@ static int parse_sort(struct hist_spec *hs, const char *s, const char *e,
 				so->is_key = true;
 			}
 		if (so->idx == 0xff)
-			return herr(err, len, "Sort key is not a key or a value: %.*s", (int)(fe - s), s);
+			return herr(err, len, "Sort field must be a key or a val: %.*s", (int)(fe - s), s);
 		hs->nsort++;
 	}
 	return 0;

@@ -288,11 +288,12 @@ static const struct {
 	{ "hist:keys=a.foo", "Invalid field modifier: foo" },
 	{ "hist:keys=a.buckets=1", "buckets needs a size of at least 2: a.buckets=1" },
 	{ "hist:keys=a:sort=q", "Couldn't find field: q" },
-	{ "hist:keys=a:vals=b:sort=common_timestamp", "Sort key is not a key or a value: common_timestamp" },
+	{ "hist:keys=a:vals=b:sort=common_timestamp", "Sort field must be a key or a val: common_timestamp" },
 	{ "hist:keys=a:size=0", "size must be from 65 to 16384" },
 	{ "hist:keys=a:size=64", "size must be from 65 to 16384" },	/* Linux: below 2^7 */
 	{ "hist:keys=a:size=16385", "size must be from 65 to 16384" },
 	{ "hist:keys=a:bogus", "Unknown hist command: bogus" },
+	{ "hist:keys=a:vals=b:sort=a,b,hitcount", "Too many sort fields (Max = 2)" },
 	{ "hist:keys=a,b,a,b", "too many keys (at most 3)" },
 	{ "hist:keys=a.usecs", "usecs is only for common_timestamp" },
 	{ "snapshot", "a trigger here is hist:keys=... (no other trigger commands)" },

@@ -56,9 +56,10 @@ def test_hist_trigger_keys_counts_sort_totals(guest):
     two = guest.cmd_ok("hist h").split("\n\n\n# event histogram\n")
     expect(len(two) == 2 and "Hits: 1\n" in two[0] and two[1].startswith("#\n# trigger info: hist:keys=b:") and
            "{ b:          8 } hitcount:          1" in two[1], two)
-    expect("File exists" in guest.cmd_err("trigger h 'hist:keys=b'"), "the same trigger twice")
+    expect("Hist trigger already exists" in guest.cmd_err("trigger h 'hist:keys=b'"), "the same trigger twice")
     guest.cmd_ok("trigger h '!hist:keys=b'")
-    expect("no hist trigger" in guest.cmd_err("trigger h 'hist:keys=b:clear'"), "clear of none")
+    expect("Can't clear or continue a nonexistent hist trigger" in guest.cmd_err("trigger h 'hist:keys=b:clear'"),
+           "clear of none")
     expect("Couldn't find field: zz" in guest.cmd_err("trigger h 'hist:keys=zz'"), "bad field")
     guest.cmd_ok("trigger h '!hist:keys=a'")
     expect(guest.cmd_ok("trigger h").strip() == "# Available triggers:\n# hist", "not removed")
