@@ -397,11 +397,12 @@ void hist_print(const struct hist_spec *hs, const struct hist_part *p,
 		const char *comm, const struct hist_entry **order,
 		void (*emit)(const char *line, void *arg), void *arg);
 /*
- * A log2 histogram as bpftrace's hist() draws it: counts[i] values in
- * [2^(i-1), 2^i) (counts[0]: the value 0), bars 52 wide.
+ * A log2 histogram as bpftrace's hist() draws it: neg values below 0 in
+ * "(..., 0)", counts[i] values in [2^(i-1), 2^i) (counts[0]: the value 0),
+ * bars 52 wide.
  */
-void hist_bars(const uint64_t counts[65], void (*emit)(const char *line, void *arg),
-	       void *arg);
+void hist_bars(uint64_t neg, const uint64_t counts[65],
+	       void (*emit)(const char *line, void *arg), void *arg);
 
 /* --- probes/trace_fmt.c --- */
 

@@ -112,6 +112,22 @@ bool trace_good_name(const char *s, const char *e, bool glob)
 }
 
 /*
+ * Linux's is_good_system_name(): a group name may also hold '-' anywhere,
+ * as subsystems such as "xhci-hcd" name their groups.
+ */
+static bool good_group_name(const char *s, const char *e, bool glob)
+{
+	const char *c;
+
+	if (s == e || is_digit(*s))
+		return false;
+	for (c = s; c < e; c++)
+		if (!is_ident(*c) && *c != '-' && !(glob && is_glob(*c)))
+			return false;
+	return true;
+}
+
+/*
  * "[GRP/][EVENT]" or "GRP.EVENT" from s to the end of the word, in Linux's
  * order of checks; every error points at the start of the name it is about.
  */
@@ -127,7 +143,7 @@ static int parse_names(struct parser *p, struct trace_event_def *def,
 			return trace_perr(p, s, E_NO_GROUP_NAME);
 		if (slash - s > TRACE_NAME_MAX - 1)
 			return trace_perr(p, s, E_GROUP_TOO_LONG);
-		if (!trace_good_name(s, slash, glob))
+		if (!good_group_name(s, slash, glob))
 			return trace_perr(p, s, E_BAD_GROUP_NAME);
 		copy_str(def->group, s, slash);
 		ev = slash + 1;

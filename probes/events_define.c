@@ -70,7 +70,11 @@ static unsigned int functions_named(const char *name)
 
 /* ---- one more point of an existing event ---- */
 
-/* Column of word idx (0: the "p:..." word) in the squeezed line; 0 past its end, as Linux. */
+/*
+ * Column of word idx (0: the "p:..." word) in the squeezed line. Past the
+ * last word Linux's caret goes one further than a blank after the line
+ * (it counts a separator after every word, the last one too).
+ */
 static int word_column(const char *line, unsigned int idx)
 {
 	const char *s = line;
@@ -81,7 +85,7 @@ static int word_column(const char *line, unsigned int idx)
 	for (; *s; s++)
 		if (*s == ' ' && ++word == idx)
 			return (int)(s + 1 - line);
-	return 0;
+	return (int)(s - line) + 1;
 }
 
 static bool same_place(const struct trace_event_def *a, const struct trace_event_def *b)
@@ -95,7 +99,8 @@ static bool same_place(const struct trace_event_def *a, const struct trace_event
 
 /*
  * Linux's checks before it appends a point, in its order and with its
- * error_log texts: the probe type, then each argument's name, type and
+ * error_log texts: the probe type, then the number of arguments (the caret
+ * on the first one only one side has), then each argument's name, type and
  * array size (the caret on the first that differs), then an identical
  * point (same place, same fetch-args as typed).
  */
@@ -109,11 +114,14 @@ static int check_append(const struct kevent *ev, struct trace_event_def *def,
 	def->err_pos = 0;
 	if (o->is_return != def->is_return)
 		return kevent_msg(msg, len, -EEXIST, "Probe type is different from existing probe");
-	for (i = 0; i < n; i++)
-		if (o->args[i].type != def->args[i].type ||
-		    o->args[i].count != def->args[i].count ||
-		    strcmp(o->args[i].name, def->args[i].name))
-			break;
+	if (o->nargs != def->nargs)
+		i = n;
+	else
+		for (i = 0; i < n; i++)
+			if (o->args[i].type != def->args[i].type ||
+			    o->args[i].count != def->args[i].count ||
+			    strcmp(o->args[i].name, def->args[i].name))
+				break;
 	if (i < n || o->nargs != def->nargs) {
 		def->err_pos = (int16_t)word_column(line, i + 2);
 		return kevent_msg(msg, len, -EEXIST,
@@ -151,6 +159,12 @@ static const char *refusal(int err)
 	}
 }
 
+/*
+ * Linux's error_log text for a probe the kprobes core refused (blacklisted,
+ * not text, an instruction it cannot run); ours goes on to say why.
+ */
+#define FAIL_REG	"Failed to register probe event"
+
 /* Resolve def, check its place, and register a probe point for it. */
 static struct kevent_probe *make_point(struct trace_event_def *def, int *errp,
 				       char *msg, size_t len)
@@ -182,14 +196,14 @@ static struct kevent_probe *make_point(struct trace_event_def *def, int *errp,
 	def->err_pos = (int16_t)def->point_pos;
 	err = -EINVAL;
 	if (!is_kernel_text(def->addr)) {
-		kevent_msg(msg, len, err, "cannot probe %s: not kernel text", where);
+		kevent_msg(msg, len, err, FAIL_REG ": %s is not kernel text", where);
 		goto fail;
 	}
 	/* as Linux, SYM+OFFS may lie past SYM's end, in a function after it */
 	ks = kallsyms_lookup(def->addr, &off);
 	if (kprobe_blacklisted(def->addr)) {
 		kevent_msg(msg, len, err,
-			   "cannot probe %s: it is on the kprobe blacklist (the probe path runs it)",
+			   FAIL_REG ": %s is on the kprobe blacklist (the probe path runs it)",
 			   where);
 		goto fail;
 	}
@@ -207,10 +221,10 @@ static struct kevent_probe *make_point(struct trace_event_def *def, int *errp,
 		kevent_msg(msg, len, err, "Probe point is not an instruction boundary (%s; see 'insns %s')",
 			   where, ks ? ksym_name(ks) : where);
 	else if (err == -EOPNOTSUPP)
-		kevent_msg(msg, len, err, "cannot probe %s: %s (see 'insns %s')",
+		kevent_msg(msg, len, err, FAIL_REG ": %s: %s (see 'insns %s')",
 			   where, refusal(err), ks ? ksym_name(ks) : where);
 	else
-		kevent_msg(msg, len, err, "cannot probe %s: %s", where, refusal(err));
+		kevent_msg(msg, len, err, FAIL_REG ": %s: %s", where, refusal(err));
 fail:
 	*errp = err;
 	return NULL;

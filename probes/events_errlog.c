@@ -12,7 +12,7 @@
 #include "console.h"
 #include "kprobe_events.h"
 
-#define ERRLOG_MAX	16	/* entries kept, as Linux's TRACING_LOG_ERRS_MAX */
+#define ERRLOG_MAX	8	/* entries kept, as Linux's TRACING_LOG_ERRS_MAX */
 #define ERRLOG_CMD	256	/* a console line fits */
 #define CMD_PREFIX	"  Command: "
 
@@ -67,7 +67,7 @@ static int cmd_error_log(int argc, char **argv)
 	return 0;
 }
 CONSOLE_CMD(error_log, cmd_error_log, "error_log [clear]\n"
-	    "  the last 16 refused kprobe_events lines, as Linux's tracing/error_log:\n"
+	    "  the last 8 refused kprobe_events lines, as Linux's tracing/error_log:\n"
 	    "  the message, the command, and a caret under the column at fault;\n"
 	    "  'clear' empties it (echo > error_log)",
 	    "why recent probe definitions were refused (Linux's error_log)");

@@ -70,7 +70,7 @@ static void show_format(const struct kevent *ev)
 {
 	const struct trace_event_def *d = &ev->def;
 	unsigned int off, i, j, n;
-	char type[48];
+	char type[48], name[TRACE_ARG_NAME_MAX + 2];
 
 	cprintf("name: %s\nID: %u\nformat:\n", d->event, ev->id);
 	field("unsigned short", "common_type", 0, 2, false);
@@ -90,11 +90,18 @@ static void show_format(const struct kevent *ev)
 		const struct fetch_arg *a = &d->args[i];
 
 		n = a->count ? a->count : 1;
-		if (a->count)
+		snprintf(type, sizeof(type), "%s", types[a->type].field);
+		snprintf(name, sizeof(name), "%s", a->name);
+		/*
+		 * Linux 6.x moves an array's brackets to the name and, since a
+		 * probe's fields carry no length, leaves them empty: "u8 b[]".
+		 * A string array keeps its type whole ("__data_loc char[][3]").
+		 */
+		if (a->count && !strncmp(type, "__data_loc", 10))
 			snprintf(type, sizeof(type), "%s[%u]", types[a->type].field, a->count);
-		else
-			snprintf(type, sizeof(type), "%s", types[a->type].field);
-		field(type, a->name, off, types[a->type].size * n, types[a->type].is_signed);
+		else if (a->count)
+			snprintf(name, sizeof(name), "%s[]", a->name);
+		field(type, name, off, types[a->type].size * n, types[a->type].is_signed);
 		off += types[a->type].size * n;
 	}
 	cprintf("\nprint fmt: \"%s", d->is_return ? "(%lx <- %lx)" : "(%lx)");

@@ -225,11 +225,12 @@ static int set_trigger(struct kevent *ev, const char *text, char *msg, size_t le
 			hist_part_clear(&h->merged, &h->spec);
 			return kevent_msg(msg, len, 0, "hist cleared");
 		}
-		return kevent_msg(msg, len, -EEXIST, "File exists: %s has a hist trigger with keys=%s",
+		return kevent_msg(msg, len, -EEXIST, "Hist trigger already exists (%s has keys=%s)",
 				  ev->def.event, spec.keys_text);
 	}
 	if (spec.cmd == HIST_CMD_CONT || spec.cmd == HIST_CMD_CLEAR)
-		return kevent_msg(msg, len, -ENOENT, "no hist trigger with keys=%s on %s",
+		return kevent_msg(msg, len, -ENOENT,
+				  "Can't clear or continue a nonexistent hist trigger (no keys=%s on %s)",
 				  spec.keys_text, ev->def.event);
 	if (attach(ev, pp, msg, len))
 		return -ENOMEM;
@@ -373,7 +374,8 @@ int kevent_trace_hist(const char *target, const char *field)
 	struct trace_buffer_iter it;
 	struct kevent *ev;
 	unsigned int idx;
-	uint64_t lost, v, n = 0;
+	uint64_t lost, v, neg, n = 0;
+	unsigned int type;
 	size_t len;
 
 	ev = one_event(target);
@@ -385,20 +387,25 @@ int kevent_trace_hist(const char *target, const char *field)
 	if (idx == ev->def.nargs || ev->def.args[idx].count ||
 	    ev->def.args[idx].type == TRACE_TYPE_STRING)
 		return cmd_error("%s has no numeric field '%s'", ev->def.event, field);
+	type = ev->def.args[idx].type;
 	memset(counts, 0, sizeof(counts));
+	neg = 0;
 	trace_buffer_pause(true);
 	trace_buffer_iter_start(&it);
 	while ((len = trace_buffer_next(&it, (struct trace_hit *)hitbuf, &lost))) {
 		if (hit->event_id != ev->id || len < sizeof(*hit) + ev->def.rec_size ||
 		    fetch_get_value(&ev->def, hit->rec, idx, &v))
 			continue;
-		/* bpftrace's buckets: [0], [1], [2, 4), [4, 8) ... */
-		counts[v ? 64 - __builtin_clzll(v) : 0]++;
+		/* bpftrace's buckets: (..., 0), [0], [1], [2, 4), [4, 8) ... */
+		if (type >= TRACE_TYPE_S8 && type <= TRACE_TYPE_S64 && (int64_t)v < 0)
+			neg++;
+		else
+			counts[v ? 64 - __builtin_clzll(v) : 0]++;
 		n++;
 	}
 	trace_buffer_pause(false);
 	cprintf("@%s: %lu values from %s/%s in the trace buffer\n", field, n,
 		ev->def.group, ev->def.event);
-	hist_bars(counts, emit, NULL);
+	hist_bars(neg, counts, emit, NULL);
 	return 0;
 }

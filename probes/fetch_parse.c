@@ -303,7 +303,7 @@ static int parse_type(struct parser *p, struct fetch_arg *a, const char *body,
 	if (word_is(body, t ? t - 1 : e, "$comm") || word_is(body, t ? t - 1 : e, "$COMM") ||
 	    (e - body >= 2 && body[0] == '\\' && body[1] == '"')) {
 		if (a->count || (t && !word_is(t, te, "string")))
-			return trace_perr(p, t ? t : body, E_BAD_TYPE);
+			return trace_perr(p, t ? t : body, E_NEED_STRING_TYPE);
 		a->type = TRACE_TYPE_STRING;
 		return 0;
 	}

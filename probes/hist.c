@@ -151,7 +151,7 @@ static int parse_sort(struct hist_spec *hs, const char *s, const char *e,
 		if (!c)
 			c = e;
 		if (hs->nsort == HIST_MAX_SORT)
-			return herr(err, len, "too many sort keys (at most %u)", HIST_MAX_SORT);
+			return herr(err, len, "Too many sort fields (Max = %u)", HIST_MAX_SORT);
 		fe = c;
 		so->descending = false;
 		for (d = s; d < c; d++) {
@@ -179,7 +179,7 @@ static int parse_sort(struct hist_spec *hs, const char *s, const char *e,
 				so->is_key = true;
 			}
 		if (so->idx == 0xff)
-			return herr(err, len, "Sort key is not a key or a value: %.*s", (int)(fe - s), s);
+			return herr(err, len, "Sort field must be a key or a val: %.*s", (int)(fe - s), s);
 		hs->nsort++;
 	}
 	return 0;
@@ -218,8 +218,9 @@ int hist_parse(const char *text, const struct trace_event_def *def,
 				return ret;
 			hs->nkeys = (unsigned int)ret;
 			copy_str(hs->keys_text, s, min(e, s + sizeof(hs->keys_text) - 1));
-		} else if (!strncmp(s, "vals=", 5) || !strncmp(s, "values=", 7)) {
-			s += s[1] == 'a' && s[3] == 's' && s[4] == '=' ? 5 : 7;
+		} else if (!strncmp(s, "val=", 4) || !strncmp(s, "vals=", 5) ||
+			   !strncmp(s, "values=", 7)) {
+			s = strchr(s, '=') + 1;
 			ret = parse_list(s, e, def, hs->vals, HIST_MAX_VALS, "values", false, err, len);
 			if (ret < 0)
 				return ret;
@@ -228,9 +229,11 @@ int hist_parse(const char *text, const struct trace_event_def *def,
 			sort = s + 5;
 			sort_end = e;
 		} else if (!strncmp(s, "size=", 5)) {
-			if (trace_parse_num(s + 5, e, &stop, &n) || stop != e || !n ||
-			    n > HIST_MAX_SIZE)
-				return herr(err, len, "size must be from 1 to %u", HIST_MAX_SIZE);
+			/* Linux refuses what rounds up below its smallest map, 2^7 */
+			if (trace_parse_num(s + 5, e, &stop, &n) || stop != e ||
+			    n <= HIST_MIN_SIZE / 2 || n > HIST_MAX_SIZE)
+				return herr(err, len, "size must be from %u to %u", HIST_MIN_SIZE / 2 + 1,
+					    HIST_MAX_SIZE);
 			for (hs->size = HIST_MIN_SIZE; hs->size < n; hs->size *= 2)
 				;
 		} else if (word_is(s, e, "pause")) {

@@ -263,13 +263,28 @@ static void put_pow2(struct line *l, unsigned int log2)
 	put(l, "%llu%.*s", 1ULL << (log2 % 10), log2 >= 10 ? 1 : 0, &suffix[log2 / 10]);
 }
 
-void hist_bars(const uint64_t counts[65], void (*emit)(const char *line, void *arg),
-	       void *arg)
+static void bar_line(const char *label, uint64_t count, uint64_t max,
+		     void (*emit)(const char *line, void *arg), void *arg)
 {
 	enum { WIDTH = 52 };
-	struct line l, label;
-	uint64_t max = 0;
-	int lo = -1, hi = -1, i, bar;
+	int bar = (int)(count * WIDTH / max);
+	struct line l;
+
+	l.pos = 0;
+	l.buf[0] = '\0';
+	put(&l, "%-16s%8llu |", label, (unsigned long long)count);
+	for (int j = 0; j < WIDTH; j++)
+		put(&l, "%c", j < bar ? '@' : ' ');
+	put(&l, "|");
+	emit(l.buf, arg);
+}
+
+void hist_bars(uint64_t neg, const uint64_t counts[65],
+	       void (*emit)(const char *line, void *arg), void *arg)
+{
+	struct line label;
+	uint64_t max = neg;
+	int lo = -1, hi = -1, i;
 
 	for (i = 0; i < 65; i++) {
 		if (!counts[i])
@@ -278,6 +293,11 @@ void hist_bars(const uint64_t counts[65], void (*emit)(const char *line, void *a
 			lo = i;
 		hi = i;
 		max = counts[i] > max ? counts[i] : max;
+	}
+	/* as bpftrace, every bucket from the lowest used to the highest */
+	if (neg) {
+		bar_line("(..., 0)", neg, max, emit, arg);
+		lo = hi < 0 ? -1 : 0;
 	}
 	for (i = lo; lo >= 0 && i <= hi; i++) {
 		label.pos = 0;
@@ -294,13 +314,6 @@ void hist_bars(const uint64_t counts[65], void (*emit)(const char *line, void *a
 				put_pow2(&label, (unsigned int)i);
 			put(&label, ")");
 		}
-		bar = (int)(counts[i] * WIDTH / max);
-		l.pos = 0;
-		l.buf[0] = '\0';
-		put(&l, "%-16s%8llu |", label.buf, (unsigned long long)counts[i]);
-		for (int j = 0; j < WIDTH; j++)
-			put(&l, "%c", j < bar ? '@' : ' ');
-		put(&l, "|");
-		emit(l.buf, arg);
+		bar_line(label.buf, counts[i], max, emit, arg);
 	}
 }

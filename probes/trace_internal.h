@@ -57,6 +57,7 @@ struct parser {
 #define E_ARRAY_TOO_BIG		"Array number is too big"
 #define E_BAD_TYPE		"Unknown type is specified"
 #define E_BAD_STRING		"String accepts only memory argument"
+#define E_NEED_STRING_TYPE	"$comm and immediate-string only accepts string type"
 #define E_BAD_SYMSTRING		"Symbol String doesn't accept data/userdata"
 #define E_BAD_BITFIELD		"Invalid bitfield"
 #define E_ARG_NAME_TOO_LONG	"Argument name is too long"
@@ -66,7 +67,7 @@ struct parser {
 #define E_ARG_TOO_LONG		"Argument expression is too long"
 #define E_NO_ARG_BODY		"No argument expression"
 #define E_NOSUP_BTFARG		"BTF is not available or not supported"
-#define E_NOFENTRY_ARGS		"$arg* can be used only on function entry"
+#define E_NOFENTRY_ARGS		"$arg* can be used only on function entry or exit"
 
 static inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
 static inline bool is_alpha(char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }

@@ -371,12 +371,13 @@ static const struct {
 	{ "p do_work ^$args", "BTF is not available or not supported" },
 	{ "p do_work ^$arg*", "BTF is not available or not supported" },
 	{ "p do_work ^hoge", "BTF is not available or not supported" },
-	{ "p do_work+8 ^$arg1", "$arg* can be used only on function entry" },
-	{ "p 0xffffffff81000000 ^$arg1", "$arg* can be used only on function entry" },
+	{ "p do_work+8 ^$arg1", "$arg* can be used only on function entry or exit" },
+	{ "p 0xffffffff81000000 ^$arg1", "$arg* can be used only on function entry or exit" },
 	/* The rest of the grammar. */
 	{ "^x:foo do_work", "expected 'p', 'r' or '-'" },
 	{ "p:^1grp/ev do_work", "Group name must follow the same rules as C identifiers" },
-	{ "p:^g-x/ev do_work", "Group name must follow the same rules as C identifiers" },
+	{ "p:^g+x/ev do_work", "Group name must follow the same rules as C identifiers" },
+	{ "p:g-x/^ev-1 do_work", "Event name must follow the same rules as C identifiers" },
 	{ "p:^9ev do_work", "Event name must follow the same rules as C identifiers" },
 	{ "p:foo ^+4", "Invalid probed address or symbol" },
 	{ "p:foo ^do_work-4", "Invalid probed address or symbol" },
@@ -401,8 +402,10 @@ static const struct {
 	{ "p:foo do_work %di:^u8[4]", "String accepts only memory argument" },
 	{ "p:foo do_work +0(%di):u8[^0]", "Invalid array size" },
 	{ "p:foo do_work %di:^string", "String accepts only memory argument" },
-	{ "p:foo do_work $comm:^u32", "Unknown type is specified" },
-	{ "p:foo do_work \\\"ab\":^u8", "Unknown type is specified" },
+	{ "p:foo do_work $comm:^u32", "$comm and immediate-string only accepts string type" },
+	{ "p:foo do_work \\\"ab\":^u8", "$comm and immediate-string only accepts string type" },
+	{ "p:foo do_work $comm:^string[2]", "$comm and immediate-string only accepts string type" },
+	{ "p:foo do_work \\\"a:^b\"", "$comm and immediate-string only accepts string type" },
 	{ "p:foo do_work \\1:^symstr", "Symbol String doesn't accept data/userdata" },
 	{ "p:foo do_work +0(%di):^b0@0/8", "Invalid bitfield" },
 	{ "p:foo do_work +0(%di):^b4@5/8", "Invalid bitfield" },
@@ -458,6 +461,11 @@ static void t_malformed(void)
 static void t_linux_forms(void)
 {
 	CHECK_STR(listing("p:grp.ev do_work"), "p:grp/ev do_work");
+	/* Linux 6.x's is_good_system_name(): '-' anywhere in a group name */
+	CHECK_STR(listing("p:xhci-hcd/ev do_work"), "p:xhci-hcd/ev do_work");
+	CHECK_STR(listing("p:-g-/ do_work"), "p:-g-/p_do_work_0 do_work");
+	CHECK_STR(listing("p:g-x.ev do_work"), "p:g-x/ev do_work");
+	CHECK_STR(listing("-:g-*/ev"), "-:g-*/ev");
 	CHECK_STR(listing("px do_work"), "p:kprobes/p_do_work_0 do_work");
 	CHECK_STR(listing("rfoo:bar do_work"), "r:kprobes/bar do_work");
 	CHECK_STR(listing("r0x10:e do_work"), "r16:kprobes/e do_work");
@@ -592,7 +600,7 @@ static void t_selftest_args(void)
 		{ "%ax:^:x16", "Unknown type is specified" },
 		{ "%ax:^y16", "Unknown type is specified" },
 		{ "x16:^%ax", "Unknown type is specified" },
-		{ "$comm:^x64", "Unknown type is specified" },
+		{ "$comm:^x64", "$comm and immediate-string only accepts string type" },
 		{ "$stack:^string", "String accepts only memory argument" },
 		{ "%ax:^string", "String accepts only memory argument" },
 		{ "^$retval", "$retval is not available on probe" },

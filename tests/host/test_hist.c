@@ -99,6 +99,12 @@ static void t_keys_counts_sort_totals(void)
 	CHECK(strstr(out, "{ a:          7 } hitcount:          1  b:          1\n"
 			  "{ a:          4 } hitcount:          1  b:          1\n"
 			  "{ a:          1 }"));
+	/* Linux's other spellings: key=, val=, values= */
+	CHECK_EQ(setup("hist:key=a:val=b"), 0);
+	CHECK_EQ(spec.nkeys, 1);
+	CHECK_EQ(spec.nvals, 1);
+	CHECK_EQ(setup("hist:keys=a:values=b"), 0);
+	CHECK_EQ(spec.nvals, 1);
 	CHECK_EQ(setup("hist:keys=a:vals=b:sort=b.descending,a"), 0);
 	hit(1, 5);
 	hit(2, 9);
@@ -161,7 +167,7 @@ static void t_filter_pause_size(void)
 	show();
 	CHECK(strstr(out, "Entries: 0\n"));
 	/* full: new keys are dropped and counted, old keys still count */
-	CHECK_EQ(setup("hist:keys=a:size=1"), 0);
+	CHECK_EQ(setup("hist:keys=a:size=65"), 0);	/* Linux's smallest: 2^7 */
 	for (int i = 0; i < 200; i++)
 		hit((uint64_t)i, 0);
 	hit(5, 0);
@@ -255,7 +261,7 @@ static void t_merge_full(void)
 	static uint8_t mem2[2 * HIST_MIN_SIZE * 64];
 	struct hist_part other;
 
-	CHECK_EQ(setup("hist:keys=a:size=1"), 0);
+	CHECK_EQ(setup("hist:keys=a:size=128"), 0);
 	hist_part_init(&other, &spec, mem2);
 	for (int i = 0; i < 128; i++)
 		hit((uint64_t)i, 0);
@@ -282,9 +288,12 @@ static const struct {
 	{ "hist:keys=a.foo", "Invalid field modifier: foo" },
 	{ "hist:keys=a.buckets=1", "buckets needs a size of at least 2: a.buckets=1" },
 	{ "hist:keys=a:sort=q", "Couldn't find field: q" },
-	{ "hist:keys=a:vals=b:sort=common_timestamp", "Sort key is not a key or a value: common_timestamp" },
-	{ "hist:keys=a:size=0", "size must be from 1 to 16384" },
+	{ "hist:keys=a:vals=b:sort=common_timestamp", "Sort field must be a key or a val: common_timestamp" },
+	{ "hist:keys=a:size=0", "size must be from 65 to 16384" },
+	{ "hist:keys=a:size=64", "size must be from 65 to 16384" },	/* Linux: below 2^7 */
+	{ "hist:keys=a:size=16385", "size must be from 65 to 16384" },
 	{ "hist:keys=a:bogus", "Unknown hist command: bogus" },
+	{ "hist:keys=a:vals=b:sort=a,b,hitcount", "Too many sort fields (Max = 2)" },
 	{ "hist:keys=a,b,a,b", "too many keys (at most 3)" },
 	{ "hist:keys=a.usecs", "usecs is only for common_timestamp" },
 	{ "snapshot", "a trigger here is hist:keys=... (no other trigger commands)" },
@@ -308,7 +317,7 @@ static void t_bars(void)
 	counts[3] = 4;		/* [4, 8) */
 	counts[11] = 2;		/* [1K, 2K) */
 	out[0] = '\0';
-	hist_bars(counts, emit, NULL);
+	hist_bars(0, counts, emit, NULL);
 	CHECK_STR(out,
 		  "[1]                    1 |@@@@@@@@@@@@@                                       |\n"
 		  "[2, 4)                 0 |                                                    |\n"
@@ -321,6 +330,20 @@ static void t_bars(void)
 		  "[256, 512)             0 |                                                    |\n"
 		  "[512, 1K)              0 |                                                    |\n"
 		  "[1K, 2K)               2 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n");
+	/* values below 0 first, then every bucket from [0] up, as bpftrace */
+	memset(counts, 0, sizeof(counts));
+	counts[2] = 2;		/* [2, 4) */
+	out[0] = '\0';
+	hist_bars(4, counts, emit, NULL);
+	CHECK_STR(out,
+		  "(..., 0)               4 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		  "[0]                    0 |                                                    |\n"
+		  "[1]                    0 |                                                    |\n"
+		  "[2, 4)                 2 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n");
+	out[0] = '\0';
+	memset(counts, 0, sizeof(counts));
+	hist_bars(1, counts, emit, NULL);
+	CHECK_STR(out, "(..., 0)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n");
 }
 
 int main(void)

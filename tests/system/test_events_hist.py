@@ -56,9 +56,10 @@ def test_hist_trigger_keys_counts_sort_totals(guest):
     two = guest.cmd_ok("hist h").split("\n\n\n# event histogram\n")
     expect(len(two) == 2 and "Hits: 1\n" in two[0] and two[1].startswith("#\n# trigger info: hist:keys=b:") and
            "{ b:          8 } hitcount:          1" in two[1], two)
-    expect("File exists" in guest.cmd_err("trigger h 'hist:keys=b'"), "the same trigger twice")
+    expect("Hist trigger already exists" in guest.cmd_err("trigger h 'hist:keys=b'"), "the same trigger twice")
     guest.cmd_ok("trigger h '!hist:keys=b'")
-    expect("no hist trigger" in guest.cmd_err("trigger h 'hist:keys=b:clear'"), "clear of none")
+    expect("Can't clear or continue a nonexistent hist trigger" in guest.cmd_err("trigger h 'hist:keys=b:clear'"),
+           "clear of none")
     expect("Couldn't find field: zz" in guest.cmd_err("trigger h 'hist:keys=zz'"), "bad field")
     guest.cmd_ok("trigger h '!hist:keys=a'")
     expect(guest.cmd_ok("trigger h").strip() == "# Available triggers:\n# hist", "not removed")
@@ -102,6 +103,19 @@ def test_trace_H_draws_a_log2_chart(guest):
     expect(out[-1] == "[1K, 2K)               1 |" + "@" * 17 + " " * 35 + "|", out)
     expect(len(out) == 12, out)
     expect("no numeric field" in guest.cmd_err("trace -H h nosuch"), "bad field")
+    # a signed field's values below 0 go in bpftrace's "(..., 0)", drawn first
+    guest.cmd_ok("trace clear")
+    guest.cmd_ok("p:hn kp_target_add a=%di:s32")
+    guest.cmd_ok("enable hn")
+    for a in (0xfffffffd, 0xffffffff, 2):
+        call(guest, "kp_target_add %d 0" % a)
+    guest.cmd_ok("disable hn")
+    out = guest.cmd_ok("trace -H hn a").splitlines()
+    expect(out == ["@a: 3 values from kprobes/hn in the trace buffer",
+                   "(..., 0)               2 |" + "@" * 52 + "|",
+                   "[0]                    0 |" + " " * 52 + "|",
+                   "[1]                    0 |" + " " * 52 + "|",
+                   "[2, 4)                 1 |" + "@" * 26 + " " * 26 + "|"], out)
 
 
 def test_hist_string_and_common_keys(guest):
