@@ -26,14 +26,32 @@
 #include "kallsyms.h"
 #include "mm.h"
 
-#define CELL_SIZE	256
+#define CELL_SIZE	512
 #define CELLS_PER_PAGE	(PAGE_SIZE / CELL_SIZE)
 
 extern const uint8_t optprobe_template[], optprobe_template_ip[], optprobe_template_site[],
-	optprobe_template_call[], optprobe_template_end[];
+	optprobe_template_copy[], optprobe_template_call[], optprobe_template_end[];
 
-_Static_assert(__builtin_offsetof(struct percpu, trap_depth) == 20,
-	       "opt_detour.asm counts the detour as a trap at %gs:20");
+/* opt_detour.asm's view of the structures its fast path reads and writes */
+#define DETOUR_OFFSET(type, field, off) \
+	_Static_assert(__builtin_offsetof(type, field) == (off), \
+		       "opt_detour.asm: offsetof(" #type ", " #field ") != " #off)
+DETOUR_OFFSET(struct percpu, trap_depth, 20);
+DETOUR_OFFSET(struct percpu, probe_state, 40);
+DETOUR_OFFSET(struct percpu, kprobe_hits, 88);
+DETOUR_OFFSET(struct kprobe_ctlblk, cur.status, 0);
+DETOUR_OFFSET(struct kprobe_ctlblk, cur.site, 8);
+DETOUR_OFFSET(struct kprobe_ctlblk, running, 48);
+DETOUR_OFFSET(struct kprobe_ctlblk, trap_regs, 56);
+DETOUR_OFFSET(struct kprobe_ctlblk, counts, 88);
+DETOUR_OFFSET(struct kprobe, pre_handler, 24);
+DETOUR_OFFSET(struct kprobe, flags, 48);
+DETOUR_OFFSET(struct kprobe, count_off, 64);
+DETOUR_OFFSET(struct kprobe_site, opt_solo, 192);
+DETOUR_OFFSET(struct pt_regs, ip, 128);
+DETOUR_OFFSET(struct kprobe_count, nhit, 0);
+_Static_assert(KPROBE_HIT_ACTIVE == 1 && KPROBE_FLAG_DISABLED == 1,
+	       "opt_detour.asm: the status and flag values it writes and tests");
 
 struct opt_detour {
 	struct kprobe_site *site;
@@ -292,6 +310,7 @@ static int build(struct kprobe_site *s, const struct opt_plan *plan)
 	memcpy(buf, optprobe_template, tlen);
 	put32(buf + (optprobe_template_ip - optprobe_template) + 1, (uint32_t)s->addr);
 	memcpy(buf + (optprobe_template_site - optprobe_template) + 2, &s, 8);
+	put32(buf + (optprobe_template_copy - optprobe_template) - 4, (uint32_t)(base + tlen));
 	call = optprobe_template_call - optprobe_template;
 	put32(buf + call + 1, (uint32_t)((uint64_t)kprobe_optimized_hit - (base + call + 5)));
 	n = opt_relocate(plan, base + tlen, buf + tlen, d->map);
