@@ -30,7 +30,8 @@
 #define CELLS_PER_PAGE	(PAGE_SIZE / CELL_SIZE)
 
 extern const uint8_t optprobe_template[], optprobe_template_ip[], optprobe_template_site[],
-	optprobe_template_copy[], optprobe_template_call[], optprobe_template_end[];
+	optprobe_template_copy[], optprobe_template_call[], optprobe_template_end[],
+	optprobe_template_ret[], optprobe_template_slow_ret[];
 
 /* opt_detour.asm's view of the structures its fast path reads and writes */
 #define DETOUR_OFFSET(type, field, off) \
@@ -136,6 +137,27 @@ __noprobe("hit") bool opt_fault_in_place(struct pt_regs *regs)
 				return true;
 			}
 		return false;
+	}
+	return false;
+}
+
+/*
+ * For stack walkers (trap_frame_like): is ret where a detour's call of a
+ * handler or of kprobe_optimized_hit() returns? Then the detour's pt_regs
+ * lies just above the callee's frame, as in a trap frame.
+ */
+static __noprobe("hit") bool opt_is_detour_return(uint64_t ret)
+{
+	for (struct cell_page *pg = READ_ONCE(cell_pages); pg; pg = READ_ONCE(pg->next)) {
+		uint64_t off = ret - (uint64_t)pg->base;
+
+		if (off >= PAGE_SIZE)
+			continue;
+		if (!READ_ONCE(pg->owner[off / CELL_SIZE]))
+			return false;
+		off %= CELL_SIZE;
+		return off == (uint64_t)(optprobe_template_ret - optprobe_template) ||
+		       off == (uint64_t)(optprobe_template_slow_ret - optprobe_template);
 	}
 	return false;
 }
@@ -529,6 +551,7 @@ static void opt_after_command(void)
 static int opt_init(void)
 {
 	console_after_command_set(opt_after_command);
+	trap_frame_like(opt_is_detour_return);
 	return opt_targets_init();
 }
 INITCALL(opt_init, 2);

@@ -18,6 +18,13 @@
 ; there. Everything else (a reentry, aggregated or disabled probes) calls
 ; kprobe_optimized_hit(). A fault in the handler is recovered as on the
 ; int3 path: from ctl->trap_regs, through trap_return.
+;
+; Both calls are made with rsp at pt_regs, as the trap entry makes them, so
+; the callee's frame record lies just below it and stack walkers go on
+; through it into the probed code (trap_frame_regs() asks opt.c about the
+; two return addresses). rbp points there before the call, so that a
+; handler which sets up no frame of its own is walked through too; the
+; probed code's rbp comes back from pt_regs.
 
 %include "arch/x86_64/ptregs.inc"
 
@@ -43,6 +50,7 @@ bits 64
 
 global optprobe_template, optprobe_template_ip, optprobe_template_site
 global optprobe_template_copy, optprobe_template_call, optprobe_template_end
+global optprobe_template_ret, optprobe_template_slow_ret
 
 optprobe_template:
 	push 0x10			; ss
@@ -77,7 +85,9 @@ optprobe_template_site:
 	inc qword [rax]
 	inc qword [gs:PERCPU_KPROBE_HITS]
 	mov rsi, rsp
+	lea rbp, [rsp - 16]		; where the callee's frame goes (see the top)
 	call [rdi + KP_PRE_HANDLER]
+optprobe_template_ret:
 	mov dword [rbx + CTL_STATUS], 0
 	mov qword [rbx + CTL_RUNNING], 0
 	test eax, eax
@@ -95,5 +105,6 @@ optprobe_template_copy:			; (the imm32 before it: the copy, sign-extended)
 optprobe_template_call:
 	db 0xe8				; call kprobe_optimized_hit (rel32 patched)
 	dd 0
+optprobe_template_slow_ret:
 	jmp ..@out
 optprobe_template_end:
