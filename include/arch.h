@@ -122,6 +122,12 @@ const char *trap_name(int vector);
  * walkers to go on through the trapped frames.
  */
 const struct pt_regs *trap_frame_regs(uint64_t ret, uint64_t bp);
+/*
+ * Code above arch that calls C the same way (rsp at a struct pt_regs it
+ * built, as the probe engine's detours do) names its return addresses
+ * here, so trap_frame_regs() walks through those frames too.
+ */
+void trap_frame_like(bool (*is_return)(uint64_t ret));
 /* Is addr inside the guard page of a kernel stack? *which names the stack. */
 bool stack_guard_hit(uint64_t addr, const char **which);
 

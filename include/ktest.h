@@ -41,6 +41,9 @@ void ktest_fail(const char *file, int line, const char *fmt, ...)
 #define KT_EXPECT_EQ(a, b) do { long long _a = (long long)(a), _b = (long long)(b); \
 	if (_a != _b) ktest_fail(__FILE__, __LINE__, "%s == %lld, expected %lld", \
 				 #a, _a, _b); } while (0)
+#define KT_EXPECT_STREQ(a, b) do { const char *_a = (a), *_b = (b); \
+	if (strcmp(_a, _b)) ktest_fail(__FILE__, __LINE__, "%s == \"%s\", expected \"%s\"", \
+				       #a, _a, _b); } while (0)
 /* For loops: a failure ends the loop, so a wrong case cannot print forever. */
 #define KT_EXPECT_OR_BREAK(cond) if (!(cond)) { \
 	ktest_fail(__FILE__, __LINE__, "EXPECT(%s)", #cond); break; } else (void)0

@@ -127,11 +127,14 @@ enum kprobe_mode kprobe_class_mode(enum insn_probe_class cls, const struct insn 
 
 static enum kprobe_mode site_mode(struct kprobe_site *s)
 {
+	const struct kprobe *p;
 	bool post = false;
 
-	for (const struct kprobe *p = s->probes; p; p = p->next)
+	for (p = s->probes; p; p = p->next)
 		post |= p->post_handler != NULL;
 	s->has_post = post;
+	p = s->probes;
+	WRITE_ONCE(s->opt_solo, p && !p->next && p->pre_handler ? (struct kprobe *)p : NULL);
 	return opt_site_mode(s, kprobe_class_mode(s->cls, &s->insn, post));
 }
 
@@ -345,6 +348,7 @@ void unregister_kprobe(struct kprobe *p)
 		return;
 	}
 	/* last one: restore the text, unpublish, wait out readers, free */
+	WRITE_ONCE(s->opt_solo, NULL);
 	disarm(s);
 	site_remove(s);
 	synchronize_kprobes();

@@ -26,6 +26,11 @@ struct kprobe_site {
 	struct opt_detour *opt;		/* jump optimization (opt.c), NULL if never tried */
 	uint64_t opt_copy;		/* its relocated copy: where an int3 hit goes on */
 	bool opt_refused;		/* the analysis said no: the idle optimizer skips it */
+	/*
+	 * The site's one probe when it is the only one and has a pre-handler
+	 * (else NULL): the detour calls it without going through C.
+	 */
+	struct kprobe *opt_solo;
 	uint8_t orig[INSN_MAX_LEN];	/* the bytes the int3 covers, and the rest of the insn */
 };
 

@@ -26,14 +26,33 @@
 #include "kallsyms.h"
 #include "mm.h"
 
-#define CELL_SIZE	256
+#define CELL_SIZE	512
 #define CELLS_PER_PAGE	(PAGE_SIZE / CELL_SIZE)
 
 extern const uint8_t optprobe_template[], optprobe_template_ip[], optprobe_template_site[],
-	optprobe_template_call[], optprobe_template_end[];
+	optprobe_template_copy[], optprobe_template_call[], optprobe_template_end[],
+	optprobe_template_ret[], optprobe_template_slow_ret[];
 
-_Static_assert(__builtin_offsetof(struct percpu, trap_depth) == 20,
-	       "opt_detour.asm counts the detour as a trap at %gs:20");
+/* opt_detour.asm's view of the structures its fast path reads and writes */
+#define DETOUR_OFFSET(type, field, off) \
+	_Static_assert(__builtin_offsetof(type, field) == (off), \
+		       "opt_detour.asm: offsetof(" #type ", " #field ") != " #off)
+DETOUR_OFFSET(struct percpu, trap_depth, 20);
+DETOUR_OFFSET(struct percpu, probe_state, 40);
+DETOUR_OFFSET(struct percpu, kprobe_hits, 88);
+DETOUR_OFFSET(struct kprobe_ctlblk, cur.status, 0);
+DETOUR_OFFSET(struct kprobe_ctlblk, cur.site, 8);
+DETOUR_OFFSET(struct kprobe_ctlblk, running, 48);
+DETOUR_OFFSET(struct kprobe_ctlblk, trap_regs, 56);
+DETOUR_OFFSET(struct kprobe_ctlblk, counts, 88);
+DETOUR_OFFSET(struct kprobe, pre_handler, 24);
+DETOUR_OFFSET(struct kprobe, flags, 48);
+DETOUR_OFFSET(struct kprobe, count_off, 64);
+DETOUR_OFFSET(struct kprobe_site, opt_solo, 192);
+DETOUR_OFFSET(struct pt_regs, ip, 128);
+DETOUR_OFFSET(struct kprobe_count, nhit, 0);
+_Static_assert(KPROBE_HIT_ACTIVE == 1 && KPROBE_FLAG_DISABLED == 1,
+	       "opt_detour.asm: the status and flag values it writes and tests");
 
 struct opt_detour {
 	struct kprobe_site *site;
@@ -118,6 +137,27 @@ __noprobe("hit") bool opt_fault_in_place(struct pt_regs *regs)
 				return true;
 			}
 		return false;
+	}
+	return false;
+}
+
+/*
+ * For stack walkers (trap_frame_like): is ret where a detour's call of a
+ * handler or of kprobe_optimized_hit() returns? Then the detour's pt_regs
+ * lies just above the callee's frame, as in a trap frame.
+ */
+static __noprobe("hit") bool opt_is_detour_return(uint64_t ret)
+{
+	for (struct cell_page *pg = READ_ONCE(cell_pages); pg; pg = READ_ONCE(pg->next)) {
+		uint64_t off = ret - (uint64_t)pg->base;
+
+		if (off >= PAGE_SIZE)
+			continue;
+		if (!READ_ONCE(pg->owner[off / CELL_SIZE]))
+			return false;
+		off %= CELL_SIZE;
+		return off == (uint64_t)(optprobe_template_ret - optprobe_template) ||
+		       off == (uint64_t)(optprobe_template_slow_ret - optprobe_template);
 	}
 	return false;
 }
@@ -292,6 +332,7 @@ static int build(struct kprobe_site *s, const struct opt_plan *plan)
 	memcpy(buf, optprobe_template, tlen);
 	put32(buf + (optprobe_template_ip - optprobe_template) + 1, (uint32_t)s->addr);
 	memcpy(buf + (optprobe_template_site - optprobe_template) + 2, &s, 8);
+	put32(buf + (optprobe_template_copy - optprobe_template) - 4, (uint32_t)(base + tlen));
 	call = optprobe_template_call - optprobe_template;
 	put32(buf + call + 1, (uint32_t)((uint64_t)kprobe_optimized_hit - (base + call + 5)));
 	n = opt_relocate(plan, base + tlen, buf + tlen, d->map);
@@ -510,6 +551,7 @@ static void opt_after_command(void)
 static int opt_init(void)
 {
 	console_after_command_set(opt_after_command);
+	trap_frame_like(opt_is_detour_return);
 	return opt_targets_init();
 }
 INITCALL(opt_init, 2);

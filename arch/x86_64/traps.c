@@ -52,13 +52,21 @@ const char *trap_name(int vector)
  * trap_common's `and rsp, -16` changes nothing): the callee's frame sits
  * right below, regs at bp + 16. The frame is checked before it is believed.
  */
+static bool (*trap_like_return)(uint64_t ret);
+
+void trap_frame_like(bool (*is_return)(uint64_t ret))
+{
+	WRITE_ONCE(trap_like_return, is_return);
+}
+
 const struct pt_regs *trap_frame_regs(uint64_t ret, uint64_t bp)
 {
 	extern const char trap_common[], trap_return[];
 	const struct pt_regs *regs = (const struct pt_regs *)(bp + 16);
+	bool (*like)(uint64_t) = READ_ONCE(trap_like_return);
 	struct pt_regs copy;
 
-	if (ret <= (uint64_t)trap_common || ret > (uint64_t)trap_return)
+	if ((ret <= (uint64_t)trap_common || ret > (uint64_t)trap_return) && !(like && like(ret)))
 		return NULL;
 	if (copy_from_kernel_nofault(&copy, regs, sizeof(copy)) || copy.cs != KERNEL_CS ||
 	    !(copy.flags & 0x2))
