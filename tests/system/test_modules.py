@@ -86,6 +86,11 @@ def test_exporter_and_prober(guest):
     expect(re.search(r"\+0x0000\s+\d+\s", out), out)
     guest.cmd_ok("p:modev exporter:exporter_work x=%di")
     guest.cmd_ok("enable modev")
+    # the event fires in module code, beside prober's kprobe at the same address
+    out = guest.cmd_ok("call exporter_work 3")
+    expect("prober: exporter:exporter_work(3) hit" in out and "= 0xa (10)" in out, out)
+    expect(re.search(r"modev: \(exporter_work\+0x0/0x\w+\) x=0x3$", guest.cmd_ok("trace"), re.M),
+           "no modev hit in the trace")
     guest.cmd_ok("rmmod prober")
     out = guest.cmd_ok("rmmod exporter")
     expect("removed event kprobes/modev" in out, "its event went with it:\n" + out)
@@ -103,9 +108,15 @@ def test_removal_drops_leftover_probes(guest):
 
 
 def test_failing_init_leaves_nothing(guest):
-    err = insmod_err(guest, "insmod boot:initfail.ko")
-    expect("init failed (-19)" in err, err)
-    clean(guest)
+    heap = lambda: re.search(r"heap: (\d+) objects, (\d+) bytes", guest.cmd_ok("mem")).groups()
+    heaps = []
+    for _ in range(2):      # the first round also grows the probe engine's tables
+        err = insmod_err(guest, "insmod boot:initfail.ko")
+        expect("init failed (-19)" in err, err)
+        clean(guest)
+        guest.cmd_err("ksym initfail_init")     # its symbols went with it
+        heaps.append(heap())
+    expect(heaps[0] == heaps[1], "a failed init left memory behind: %s" % heaps)
     err = insmod_err(guest, "insmod boot:quiet.ko value=3")
     expect("init failed (-22)" in err, err)
     clean(guest)
