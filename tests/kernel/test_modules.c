@@ -1,6 +1,7 @@
 /* In-kernel tests of what the module loader builds on: module space, exports, task identity. */
 #include "ktest.h"
 #include "arch.h"
+#include "console.h"
 #include "kallsyms.h"
 #include "module.h"
 #include "task.h"
@@ -32,6 +33,59 @@ KTEST(modules, runs_separated_by_guard)
 	KT_EXPECT(!va_is_mapped((uint64_t)a + PAGE_SIZE, 1, false));
 	module_free(a, 1);
 	module_free(b, 1);
+}
+
+/*
+ * What the loader maps, not just what module_protect() can do: a real
+ * module's text pages are RX, its rodata R+NX, its data RW+NX, and the
+ * page after it is the guard. The .ko is a boot file of the modules ISO
+ * (make test builds it); without it there is nothing loaded to look at.
+ */
+static bool rights_loaded_quiet;
+
+KTEST(modules, loaded_module_rights)
+{
+	size_t size;
+	const void *ko = boot_file("quiet.ko", &size);
+	struct module *mod = NULL;
+	char err[128];
+	uint64_t text, ro, data, end;
+
+	if (!ko) {
+		cprintf("    # no boot file quiet.ko: no module loaded to check\n");
+		return;
+	}
+	KT_ASSERT(module_load(ko, size, NULL, 0, &mod, err, sizeof(err)) == 0);
+	rights_loaded_quiet = true;
+	text = (uint64_t)mod->base;
+	ro = text + mod->text_size;
+	data = ro + mod->ro_size;
+	end = data + mod->data_size;
+	KT_EXPECT(mod->text_size && mod->ro_size && mod->data_size);
+	for (uint64_t va = text; va < end; va += PAGE_SIZE) {
+		bool exec = is_kernel_text(va), write = va_is_mapped(va, 1, true);
+
+		KT_EXPECT_OR_BREAK(va_is_mapped(va, 1, false));
+		if (va < ro)
+			KT_EXPECT_OR_BREAK(exec && !write);
+		else if (va < data)
+			KT_EXPECT_OR_BREAK(!exec && !write);
+		else
+			KT_EXPECT_OR_BREAK(!exec && write);
+	}
+	KT_EXPECT(!va_is_mapped(end, 1, false));
+	cprintf("    # quiet: %lu text pages RX, %lu rodata R+NX, %lu data RW+NX\n",
+		mod->text_size / PAGE_SIZE, mod->ro_size / PAGE_SIZE, mod->data_size / PAGE_SIZE);
+}
+
+/* However loaded_module_rights ended, the module it loaded goes. */
+KTEST_EXIT(modules)
+{
+	char err[128];
+
+	if (rights_loaded_quiet && module_unload("quiet", err, sizeof(err)))
+		ktest_fail(__FILE__, __LINE__, "rmmod quiet: %s", err);
+	rights_loaded_quiet = false;
 }
 
 KTEST(modules, no_module_owns_kernel_addresses)

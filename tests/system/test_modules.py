@@ -234,6 +234,17 @@ def test_bad_modules_refused(guest):
     clean(guest)
 
 
+def test_loaded_module_rights(guest):
+    """The rights the loader gives a real module's pages (text RX, rodata
+    R+NX, data RW+NX, then the guard): tests/kernel/test_modules.c's
+    loaded_module_rights loads quiet.ko from this ISO and walks them."""
+    out = guest.cmd_ok("test modules")
+    expect(re.search(r"^ok \d+ modules\.loaded_module_rights$", out, re.M) and
+           re.search(r"# quiet: [1-9]\d* text pages RX, [1-9]\d* rodata R\+NX, [1-9]\d* data RW\+NX$",
+                     out, re.M) and "0 failed" in out, out)
+    clean(guest)
+
+
 def test_thousand_load_unload_cycles(guest):
     # page tables for module space and the heap's cached pages, once
     guest.cmd_ok("modcycle boot:quiet.ko 10")
