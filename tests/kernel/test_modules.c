@@ -4,6 +4,7 @@
 #include "console.h"
 #include "kallsyms.h"
 #include "module.h"
+#include "probes.h"
 #include "task.h"
 
 KTEST(modules, module_space_rights)
@@ -103,6 +104,45 @@ KTEST(modules, shell_task_identity)
 	KT_EXPECT(!strcmp(t->comm, "kp-shell"));
 	KT_EXPECT(!in_interrupt());
 	KT_EXPECT_EQ(smp_processor_id(), 0);
+}
+
+/*
+ * In an interrupt, current stays the task it interrupted (here the shell,
+ * on this CPU) and in_interrupt() is true: what a module's handler on an
+ * interrupt path sees, as in Linux.
+ */
+static int tick_hits, tick_not_in_irq, tick_pid = -1;
+static char tick_comm[TASK_COMM_LEN];
+
+static int tick_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	(void)p;
+	(void)regs;
+	if (smp_processor_id() != 0)
+		return 0;
+	if (!in_interrupt())
+		tick_not_in_irq++;
+	tick_pid = get_current()->pid;
+	memcpy(tick_comm, get_current()->comm, sizeof(tick_comm));
+	__atomic_store_n(&tick_hits, tick_hits + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+KTEST(modules, interrupt_keeps_the_task)
+{
+	struct kprobe kp = { .symbol_name = "lapic_timer_tick", .pre_handler = tick_pre };
+
+	tick_hits = tick_not_in_irq = 0;
+	tick_pid = -1;
+	KT_ASSERT(register_kprobe(&kp) == 0);
+	for (int ms = 0; ms < 1000 && !__atomic_load_n(&tick_hits, __ATOMIC_ACQUIRE); ms++)
+		mdelay(1);
+	unregister_kprobe(&kp);
+	KT_ASSERT(tick_hits > 0);
+	KT_EXPECT_EQ(tick_not_in_irq, 0);
+	KT_EXPECT_EQ(tick_pid, 1);
+	KT_EXPECT(!strcmp(tick_comm, "kp-shell"));
+	KT_EXPECT(!in_interrupt());
 }
 
 /* Another CPU touches a module page, then this one unmaps or write-protects it. */
