@@ -321,3 +321,45 @@ def test_seed_example_built_with_make_m():
         shutil.rmtree(tmp, ignore_errors=True)
         if intree:
             shutil.rmtree(intree, ignore_errors=True)
+
+
+def test_makefile_of_several_objects():
+    """A module directory as Linux's out-of-tree ones are: a Makefile (no
+    Kbuild) whose KERNELRELEASE guard sends a plain `make` there to
+    make -C TREE M=$PWD, and a module of two objects (NAME-y). Loaded over
+    TFTP, so no ISO is built for it."""
+    tmp = tempfile.mkdtemp(prefix="kp-twoobj-")
+    try:
+        files = {
+            "Makefile": "ifneq ($(KERNELRELEASE),)\n"
+                        "obj-m += twoobj.o\n"
+                        "twoobj-y := main.o helper.o\n"
+                        "else\n"
+                        "all:\n"
+                        "\t$(MAKE) -C %s M=$(CURDIR)\n"
+                        "endif\n" % ROOT,
+            "helper.c": "int twoobj_helper(int x);\n"
+                        "int twoobj_helper(int x) { return x * 6; }\n",
+            "main.c": "#include <linux/module.h>\n"
+                      "int twoobj_helper(int x);\n"
+                      "static int x = 1;\n"
+                      "module_param(x, int, 0);\n"
+                      "static int __init twoobj_init(void)\n"
+                      "{\n\tpr_info(\"twoobj: helper(%d) = %d\\n\", x, twoobj_helper(x));\n\treturn 0;\n}\n"
+                      "module_init(twoobj_init);\n"
+                      "MODULE_LICENSE(\"GPL\");\n",
+        }
+        for name, text in files.items():
+            with open(os.path.join(tmp, name), "w") as f:
+                f.write(text)
+        make([], cwd=tmp)
+        expect(os.path.exists(os.path.join(tmp, "twoobj.ko")), "no twoobj.ko")
+        with Guest(net="user", tftp=tmp) as g:
+            out = g.cmd_ok("insmod tftp:twoobj.ko x=7")
+            expect("twoobj: helper(7) = 42" in out, out)
+            expect(re.search(r"^twoobj\s+\d+\s+0\s+Live", g.cmd_ok("lsmod"), re.M), "lsmod")
+            expect("[twoobj]" in g.cmd_ok("ksym twoobj_helper"), "the second object's symbol")
+            g.cmd_ok("rmmod twoobj")
+            clean(g)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
