@@ -258,6 +258,26 @@ def test_thousand_load_unload_cycles(guest):
     clean(guest)
 
 
+def test_rmmod_while_another_cpu_is_in_its_handler():
+    """tickprobe.ko probes every CPU's timer tick with a handler that
+    lingers, and its init returns once CPU 1 is inside it: each rmmod of
+    modcycle then removes the module while CPU 1 still runs its code, which
+    must wait for CPU 1 to leave (otherwise CPU 1 returns into unmapped
+    pages). Its probes are registered and removed each cycle, so the
+    counters coming back covers the probe engine's part too."""
+    with Guest(iso=MOD_ISO, smp=2) as g:
+        g.cmd_ok("modcycle boot:tickprobe.ko 5")     # tables and page tables, once
+        out = g.cmd_ok("modcycle boot:tickprobe.ko 100", timeout=300)
+        m = re.search(r"100 cycles; heap objects (\d+) -> (\d+), bytes (\d+) -> (\d+); "
+                      r"free frames (\d+) -> (\d+)", out)
+        expect(m, out)
+        a = m.groups()
+        expect(a[0] == a[1] and a[2] == a[3] and a[4] == a[5], "counters came back:\n" + out)
+        cpu1 = re.search(r"^\s+1\s+1 online\s+\d+\s+(\d+)", g.cmd_ok("cpus"), re.M)
+        expect(cpu1 and int(cpu1.group(1)) >= 105, "CPU 1 did not hit the probe every cycle")
+        clean(g)
+
+
 def seed_source():
     """The seed's kprobe listing, changed only in the probed symbol and a
     forward declaration of its handler (the listing uses it first)."""
