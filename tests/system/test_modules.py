@@ -99,11 +99,15 @@ def test_exporter_and_prober(guest):
 
 def test_removal_drops_leftover_probes(guest):
     guest.cmd_ok("insmod boot:leaveprobe.ko")
-    expect(re.match(r"2 probes", guest.cmd_ok("kprobes")), "two probes")
+    expect(re.match(r"3 probes", guest.cmd_ok("kprobes")), "three probes")
     expect("leaveprobe: returned 1" in guest.cmd_ok("call kp_target_fib 1"), "kretprobe")
+    expect("leaveprobe: jprobe sub(5, 3)" in guest.cmd_ok("call kp_target_sub 5 3"), "jprobe")
     out = guest.cmd_ok("rmmod leaveprobe")
-    expect(out.count("removing its probe") == 2, out)
-    expect("leaveprobe" not in guest.cmd_ok("call kp_target_add 1 2"), "no handler runs")
+    expect(out.count("removing its probe") == 3 and "at kp_target_sub+0x0/" in out,
+           "the heap-allocated jprobe must go too:\n" + out)
+    for call in ("call kp_target_add 1 2", "call kp_target_fib 1", "call kp_target_sub 5 3"):
+        out = guest.cmd_ok(call)
+        expect("leaveprobe" not in out and "Oops" not in out, "a handler ran after rmmod:\n" + out)
     clean(guest)
 
 
