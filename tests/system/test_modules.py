@@ -126,6 +126,17 @@ def test_failing_init_leaves_nothing(guest):
     clean(guest)
 
 
+@pytest.mark.guest_log(r"Oops: page fault .*: in a guarded call; the kernel goes on")
+def test_faulting_init_leaves_nothing(guest):
+    """An init that registers a probe and then faults: survived, reported
+    as init failing, and the probe goes with the module."""
+    err = insmod_err(guest, "insmod boot:initfault.ko")
+    expect("module 'initfault': init faulted (-14)" in err, err)
+    clean(guest)
+    out = guest.cmd_ok("call kp_target_add 1 2")
+    expect("initfault" not in out and "= 0x3 (3)" in out, out)
+
+
 @pytest.mark.guest_log(r"Oops: page fault .*: in a kprobe handler; the kernel goes on",
                        r"kprobe at kp_target_add\+0x0/0x5: pre_handler faulted; probe disabled")
 def test_faulting_handler_survived(guest):
