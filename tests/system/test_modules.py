@@ -82,8 +82,15 @@ def test_exporter_and_prober(guest):
     expect(out.count("prober: exporter:exporter_work(") == 2 and "exporter_work(1) = 4" in out, out)
     expect(re.search(r"^exporter\s+\d+\s+1\s+Live", guest.cmd_ok("lsmod"), re.M), "use count")
     expect("in use" in guest.cmd_err("rmmod exporter"), "refused while in use")
-    out = guest.cmd_ok("insns exporter:exporter_work")
-    expect(re.search(r"\+0x0000\s+\d+\s", out), out)
+    # the decoder walks the module function: instruction lengths add up to
+    # its size (as kallsyms has it) and the last one is its ret
+    size = int(re.search(r"exporter_work\+0x0/(0x[0-9a-f]+) \[exporter\]",
+                         guest.cmd_ok("ksym exporter_work")).group(1), 16)
+    rows = re.findall(r"^\+0x([0-9a-f]{4})\s+(\d+)\s+((?:[0-9a-f]{2} )*[0-9a-f]{2})",
+                      guest.cmd_ok("insns exporter:exporter_work"), re.M)
+    expect(rows and rows[0][0] == "0000" and rows[-1][2] == "c3", "insns: %s" % rows)
+    expect(all(int(o, 16) + int(n) == (int(rows[i + 1][0], 16) if i + 1 < len(rows) else size)
+               for i, (o, n, _) in enumerate(rows)), "lengths do not tile %#x bytes: %s" % (size, rows))
     guest.cmd_ok("p:modev exporter:exporter_work x=%di")
     guest.cmd_ok("enable modev")
     # the event fires in module code, beside prober's kprobe at the same address
