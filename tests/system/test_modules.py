@@ -104,6 +104,25 @@ def test_exporter_and_prober(guest):
     clean(guest)
 
 
+def test_probe_on_a_going_modules_code(guest):
+    """Another module's kretprobe on exporter's code (by MOD:SYM, no use of
+    its exports, so nothing holds exporter): rmmod exporter removes that
+    probe, and the other module's own unregister later is harmless."""
+    guest.cmd_ok("insmod boot:exporter.ko")
+    guest.cmd_ok("insmod boot:kretprobe_example.ko func=exporter:exporter_work")
+    out = guest.cmd_ok("call exporter_work 2")
+    expect(re.search(r"exporter:exporter_work returned 7 after \d+ ns", out), out)
+    out = guest.cmd_ok("rmmod exporter")
+    expect("module exporter: removing its probe at exporter_work+0x0/" in out, out)
+    expect(re.match(r"0 probes", guest.cmd_ok("kprobes")), "the probe stayed")
+    expect("0 returns missed" in guest.cmd_ok("rmmod kretprobe_example"), "exit")
+    guest.cmd_ok("insmod boot:exporter.ko")     # at the same address again: no stale probe there
+    out = guest.cmd_ok("call exporter_work 2")
+    expect("returned" not in out and "= 0x7 (7)" in out, out)
+    guest.cmd_ok("rmmod exporter")
+    clean(guest)
+
+
 def test_removal_drops_leftover_probes(guest):
     guest.cmd_ok("insmod boot:leaveprobe.ko")
     expect(re.match(r"3 probes", guest.cmd_ok("kprobes")), "three probes")
