@@ -262,6 +262,10 @@ def test_bad_modules_refused(guest):
     expect("already loaded" in guest.cmd_err("insmod boot:quiet.ko"), "duplicate name")
     guest.cmd_ok("rmmod quiet")
     expect("unknown parameter 'bogus'" in guest.cmd_err("insmod boot:quiet.ko bogus=1"), "param")
+    for v in ("abc", "99999999999"):        # not a number; over an int
+        expect("bad value '%s' for parameter 'value'" % v in
+               guest.cmd_err("insmod boot:quiet.ko value=" + v), "value " + v)
+    expect("not NAME=VALUE" in guest.cmd_err("insmod boot:quiet.ko value"), "no =")
     # QEMU's default NIC, user networking without tftp=: the server refuses
     err = guest.cmd_err("insmod tftp:quiet.ko")
     expect(re.match(r"error: insmod: server: .* \(error \d+\)$", err), err)
