@@ -261,6 +261,12 @@ def test_bad_modules_refused(guest):
     guest.cmd_ok("insmod boot:quiet.ko")
     expect("already loaded" in guest.cmd_err("insmod boot:quiet.ko"), "duplicate name")
     guest.cmd_ok("rmmod quiet")
+    guest.cmd_ok("insmod boot:exporter.ko")
+    expect("exported symbol 'exporter_work' is already exported" in
+           guest.cmd_err("insmod boot:dupexport.ko"), "duplicate export")
+    guest.cmd_ok("rmmod exporter")
+    guest.cmd_ok("insmod boot:dupexport.ko")    # alone, its export is its own
+    guest.cmd_ok("rmmod dupexport")
     expect("unknown parameter 'bogus'" in guest.cmd_err("insmod boot:quiet.ko bogus=1"), "param")
     for v in ("abc", "99999999999"):        # not a number; over an int
         expect("bad value '%s' for parameter 'value'" % v in
