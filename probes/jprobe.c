@@ -83,6 +83,11 @@ int register_jprobe(struct jprobe *jp)
 }
 EXPORT_SYMBOL(register_jprobe);
 
+const void *jprobe_entry_of(const struct kprobe *p)
+{
+	return p->pre_handler == jprobe_pre ? container_of(p, const struct jprobe, kp)->entry : NULL;
+}
+
 void unregister_jprobe(struct jprobe *jp)
 {
 	if (jp)

@@ -227,4 +227,7 @@ bool kretprobe_recover(struct kprobe_ctlblk *ctl, struct pt_regs *regs, int trap
 /* A guarded call was unwound to sp: pending returns of frames below it are dead. */
 void kretprobe_unwound(struct kprobe_ctlblk *ctl, uint64_t sp);
 
+/* jprobe.c: the entry handler of p when p is a jprobe's kprobe, else NULL. */
+const void *jprobe_entry_of(const struct kprobe *p);
+
 #endif

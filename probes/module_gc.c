@@ -1,7 +1,7 @@
 /*
  * When a module goes, remove what it left with the probe engine (Linux
- * does the same): kprobe_events on its code, then every kprobe or
- * kretprobe whose address lies in it or whose handlers are its code. The
+ * does the same): kprobe_events on its code, then every kprobe, kretprobe
+ * or jprobe whose address lies in it or whose handlers are its code. The
  * last removal waits out the hit path (synchronize_kprobes), so the
  * module's memory may be freed when this returns.
  */
@@ -25,6 +25,9 @@ static bool probe_is_modules(const struct kprobe *p, const struct module *mod)
 {
 	if (in_mod(p->addr, mod) || in_mod(p, mod) || in_mod((const void *)p->pre_handler, mod) ||
 	    in_mod((const void *)p->post_handler, mod) || in_mod((const void *)p->fault_handler, mod))
+		return true;
+	/* a jprobe's pre_handler is the kernel's; the module's code is its entry */
+	if (in_mod(jprobe_entry_of(p), mod))
 		return true;
 	if (p->pre_handler == kretprobe_pre_handler) {
 		const struct kretprobe *rp = container_of(p, struct kretprobe, kp);

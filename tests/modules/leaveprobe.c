@@ -1,6 +1,11 @@
-/* Registers a kprobe and a kretprobe and never removes them: rmmod must. */
+/*
+ * Registers a kprobe, a kretprobe and a jprobe and never removes them:
+ * rmmod must. The jprobe is on the heap, as a module may allocate its
+ * probes: only its entry handler says it belongs to the module.
+ */
 #include <linux/kprobes.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 
 static int pre(struct kprobe *p, struct pt_regs *regs)
 {
@@ -16,14 +21,30 @@ static int ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
+static u64 j_sub(u64 a, u64 b)
+{
+	pr_info("leaveprobe: jprobe sub(%llu, %llu)\n", a, b);
+	jprobe_return();
+}
+
 static struct kprobe kp = { .symbol_name = "kp_target_add", .pre_handler = pre };
 static struct kretprobe rp = { .kp.symbol_name = "kp_target_fib", .handler = ret };
 
 static int __init leaveprobe_init(void)
 {
-	int err = register_kprobe(&kp);
+	struct jprobe *jp = kzalloc(sizeof(*jp), GFP_KERNEL);
+	int err;
 
-	return err ? err : register_kretprobe(&rp);
+	if (!jp)
+		return -ENOMEM;
+	jp->kp.symbol_name = "kp_target_sub";
+	jp->entry = j_sub;
+	err = register_kprobe(&kp);
+	if (!err)
+		err = register_kretprobe(&rp);
+	if (!err)
+		err = register_jprobe(jp);
+	return err;
 }
 
 module_init(leaveprobe_init);
