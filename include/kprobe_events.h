@@ -130,7 +130,11 @@ int kevent_trace_hist(const char *target, const char *field);
 
 /* ---- Linux's error_log (probes/events_errlog.c) ---- */
 
-/* Keep a refusal: loc "trace_kprobe", the line, the caret's column (-1: none). */
+#define TRACE_ERRLOG_LOC_MAX	144	/* "hist:" GROUP ":" EVENT, names of 64 */
+/*
+ * Keep a refusal: loc "trace_kprobe" (or "hist:GROUP:EVENT"), the line, the
+ * caret's column (-1: none).
+ */
 void trace_error_log(const char *loc, const char *cmd, int pos, const char *msg);
 
 /* ---- hit handlers and the trace buffer (probes/events_hit.c) ---- */

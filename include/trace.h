@@ -368,9 +368,30 @@ struct hist_ctx {
 	unsigned int pid;
 };
 
-/* "hist:keys=...[:vals=...][:sort=...][:size=N][:pause|:cont|:clear] [if FILTER]". */
+/*
+ * What Linux's tracing/error_log says of a refused trigger, beside the
+ * console's line: Linux's message and the text its caret goes under (the
+ * first place that text occurs in the command, as Linux's err_pos finds it).
+ */
+#define HIST_ERR_TOKEN_MAX	64
+struct hist_linux_err {
+	const char *text;		/* Linux's message, or NULL: Linux logs nothing */
+	char token[HIST_ERR_TOKEN_MAX];	/* "" puts the caret at column 0 */
+};
+
+/*
+ * "hist:keys=...[:vals=...][:sort=...][:size=N][:pause|:cont|:clear] [if FILTER]".
+ * On error, err holds the console's line and le (if not NULL) what Linux logs.
+ */
 int hist_parse(const char *text, const struct trace_event_def *def,
-	       struct hist_spec *hs, char *err, size_t errlen);
+	       struct hist_spec *hs, char *err, size_t errlen, struct hist_linux_err *le);
+/*
+ * Linux's command line for error_log ("hist:" and what followed it, blanks
+ * before it skipped) from a trigger's text ("hist:..." without a '!'), into
+ * cmd; and the caret's column in it for le. Column 0 when not found.
+ */
+void hist_error_command(const char *text, char *cmd, size_t len);
+int hist_error_column(const char *cmd, const struct hist_linux_err *le);
 /* Bytes of slots one part needs. */
 size_t hist_part_bytes(const struct hist_spec *hs);
 void hist_part_init(struct hist_part *p, const struct hist_spec *hs, void *slots);

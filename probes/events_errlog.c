@@ -1,11 +1,15 @@
 /*
- * Linux's tracing error_log: the last few refused kprobe_events lines, each
- * with its message and a caret under the column where the trouble starts,
- * so that a refusal can be read again after the prompt has scrolled on.
+ * Linux's tracing error_log: the last few refused kprobe_events lines and
+ * hist triggers, each with its message and a caret under the column where
+ * the trouble starts, so that a refusal can be read again after the prompt
+ * has scrolled on. Both kinds share the one log, as in Linux.
  *
  *   [   12.345678] trace_kprobe: error: Invalid register name
  *     Command: p kp_target_add %none_reg
  *                              ^
+ *   [   12.400000] hist:kprobes:ev: error: Couldn't find field
+ *     Command: hist:keys=zz
+ *                        ^
  */
 #include "kernel.h"
 #include "arch.h"
@@ -13,13 +17,13 @@
 #include "kprobe_events.h"
 
 #define ERRLOG_MAX	8	/* entries kept, as Linux's TRACING_LOG_ERRS_MAX */
-#define ERRLOG_CMD	256	/* a console line fits */
+#define ERRLOG_CMD	KEVENT_LINE_MAX	/* a console line fits */
 #define CMD_PREFIX	"  Command: "
 
 struct errlog_entry {
 	uint64_t ts_ns;
 	int pos;
-	char loc[24];
+	char loc[TRACE_ERRLOG_LOC_MAX];
 	char msg[KEVENT_MSG_MAX];
 	char cmd[ERRLOG_CMD];
 };
@@ -67,7 +71,8 @@ static int cmd_error_log(int argc, char **argv)
 	return 0;
 }
 CONSOLE_CMD(error_log, cmd_error_log, "error_log [clear]\n"
-	    "  the last 8 refused kprobe_events lines, as Linux's tracing/error_log:\n"
-	    "  the message, the command, and a caret under the column at fault;\n"
+	    "  the last 8 refused kprobe_events lines and hist triggers, as Linux's\n"
+	    "  tracing/error_log:"
+	    " the message, the command, and a caret under the column at fault;\n"
 	    "  'clear' empties it (echo > error_log)",
 	    "why recent probe definitions were refused (Linux's error_log)");

@@ -194,14 +194,36 @@ static int attach(struct kevent *ev, struct kevent_hist **tail, char *msg, size_
 	return 0;
 }
 
+/*
+ * Keep a refusal in error_log as Linux's hist_err() does: located
+ * "hist:GROUP:EVENT", Linux's message, the command as "hist:..." and the
+ * caret at Linux's column; the console's line says where to look.
+ */
+static int log_refusal(struct kevent *ev, const char *text, const struct hist_linux_err *le,
+		       int err, const char *reason, char *msg, size_t len)
+{
+	char cmd[KEVENT_LINE_MAX], loc[TRACE_ERRLOG_LOC_MAX];
+	int col;
+
+	if (!le->text)
+		return kevent_msg(msg, len, err, "%s", reason);
+	hist_error_command(text, cmd, sizeof(cmd));
+	col = hist_error_column(cmd, le);
+	snprintf(loc, sizeof(loc), "hist:%s:%s", ev->def.group, ev->def.event);
+	trace_error_log(loc, cmd, col, le->text);
+	return kevent_msg(msg, len, err, "%s (column %d; see error_log)", reason, col);
+}
+
 static int set_trigger(struct kevent *ev, const char *text, char *msg, size_t len)
 {
 	bool remove = *text == '!';
 	char err[TRACE_ERR_MAX];
+	struct hist_linux_err le;
 	struct kevent_hist **pp, *h;
 
-	if (hist_parse(text + remove, &ev->def, &spec, err, sizeof(err)))
-		return kevent_msg(msg, len, -EINVAL, "%s", err);
+	if (hist_parse(text + remove, &ev->def, &spec, err, sizeof(err), &le))
+		return log_refusal(ev, text + remove, &le, -EINVAL, err, msg, len);
+	le.token[0] = '\0';	/* what follows points at column 0, as Linux */
 	pp = find_trigger(ev, spec.keys_text);
 	h = *pp;
 	if (remove) {
@@ -225,13 +247,18 @@ static int set_trigger(struct kevent *ev, const char *text, char *msg, size_t le
 			hist_part_clear(&h->merged, &h->spec);
 			return kevent_msg(msg, len, 0, "hist cleared");
 		}
-		return kevent_msg(msg, len, -EEXIST, "Hist trigger already exists (%s has keys=%s)",
-				  ev->def.event, spec.keys_text);
+		snprintf(err, sizeof(err), "Hist trigger already exists (%s has keys=%s)",
+			 ev->def.event, spec.keys_text);
+		le.text = "Hist trigger already exists";
+		return log_refusal(ev, text, &le, -EEXIST, err, msg, len);
 	}
-	if (spec.cmd == HIST_CMD_CONT || spec.cmd == HIST_CMD_CLEAR)
-		return kevent_msg(msg, len, -ENOENT,
-				  "Can't clear or continue a nonexistent hist trigger (no keys=%s on %s)",
-				  spec.keys_text, ev->def.event);
+	if (spec.cmd == HIST_CMD_CONT || spec.cmd == HIST_CMD_CLEAR) {
+		snprintf(err, sizeof(err),
+			 "Can't clear or continue a nonexistent hist trigger (no keys=%s on %s)",
+			 spec.keys_text, ev->def.event);
+		le.text = "Can't clear or continue a nonexistent hist trigger";
+		return log_refusal(ev, text, &le, -ENOENT, err, msg, len);
+	}
 	if (attach(ev, pp, msg, len))
 		return -ENOMEM;
 	return kevent_msg(msg, len, 0, "hist trigger set on %s/%s%s", ev->def.group,

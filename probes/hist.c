@@ -23,26 +23,74 @@ static const char *const mod_names[] = {
 	[HIST_MOD_EXECNAME] = "execname",
 };
 
-static int herr(char *err, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int herr(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
+/* Where a parse error goes: the console's line, and what Linux would log. */
+struct perr {
+	char *msg;
+	size_t len;
+	struct hist_linux_err *le;
+};
 
-	if (err && len) {
-		va_start(ap, fmt);
-		vsnprintf(err, len, fmt, ap);
-		va_end(ap);
-	}
+static int vherr(struct perr *pe, const char *fmt, va_list ap)
+{
+	if (pe->msg && pe->len)
+		vsnprintf(pe->msg, pe->len, fmt, ap);
 	return -EINVAL;
 }
+
+/* A refusal Linux makes silently (or cannot make): the console's line only. */
+static int herr(struct perr *pe, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int herr(struct perr *pe, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vherr(pe, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/*
+ * A refusal Linux logs: its message, and the text [tok, tok + n) whose first
+ * occurrence in the command Linux's caret points at.
+ */
+static int lerr(struct perr *pe, const char *linux_text, const char *tok, size_t n,
+		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int lerr(struct perr *pe, const char *linux_text, const char *tok, size_t n,
+		const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	if (pe->le) {
+		pe->le->text = linux_text;
+		if (n >= sizeof(pe->le->token))
+			n = sizeof(pe->le->token) - 1;
+		memcpy(pe->le->token, tok, n);
+		pe->le->token[n] = '\0';
+	}
+	va_start(ap, fmt);
+	ret = vherr(pe, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* Linux's texts (kernel/trace/trace_events_hist.c's err_text) */
+#define L_FIELD_NOT_FOUND	"Couldn't find field"
+#define L_BAD_MODIFIER		"Invalid field modifier"
+#define L_EMPTY_ASSIGNMENT	"Empty assignment"
+#define L_SORT_MODIFIER		"Invalid sort modifier"
+#define L_EMPTY_SORT		"Empty sort field"
+#define L_TOO_MANY_SORT		"Too many sort fields (Max = 2)"
+#define L_SORT_FIELD		"Sort field must be a key or a val"
 
 /*
  * "NAME[.MOD[=N]]" -> field; hitcount, common_timestamp, common_cpu (cpu)
  * and common_pid are Linux's pseudo-fields. A key may be a string.
  */
 static int parse_field(const char *s, const char *e, const struct trace_event_def *def,
-		       struct hist_field *f, bool key, char *err, size_t len)
+		       struct hist_field *f, bool key, struct perr *pe)
 {
 	const char *dot = find(s, e, '.'), *ne = dot ? dot : e, *me, *stop;
 	const struct fetch_arg *a;
@@ -63,16 +111,17 @@ static int parse_field(const char *s, const char *e, const struct trace_event_de
 			if (word_is(s, ne, def->args[i].name))
 				break;
 		if (i == def->nargs)
-			return herr(err, len, "Couldn't find field: %.*s", (int)(ne - s), s);
+			return lerr(pe, L_FIELD_NOT_FOUND, s, (size_t)(ne - s),
+				    "Couldn't find field: %.*s", (int)(ne - s), s);
 		a = &def->args[i];
 		if (a->count)
-			return herr(err, len, "field '%s' is an array: a key or value is one number or string",
+			return herr(pe, "field '%s' is an array: a key or value is one number or string",
 				    a->name);
 		if (a->type == TRACE_TYPE_SYMSTR)
-			return herr(err, len, "field '%s' is a symstr, made when the trace is read: key on the address with .sym-offset",
+			return herr(pe, "field '%s' is a symstr, made when the trace is read: key on the address with .sym-offset",
 				    a->name);
 		if (a->type == TRACE_TYPE_STRING && !key)
-			return herr(err, len, "field '%s' is a string: a value must be a number",
+			return herr(pe, "field '%s' is a string: a value must be a number",
 				    a->name);
 		f->is_string = a->type == TRACE_TYPE_STRING;
 		f->arg = (uint8_t)i;
@@ -83,31 +132,40 @@ static int parse_field(const char *s, const char *e, const struct trace_event_de
 	for (i = 1; i < ARRAY_SIZE(mod_names); i++)
 		if (word_is(dot + 1, me ? me : e, mod_names[i]))
 			break;
+	/* Linux's caret goes under everything after the first '.' */
 	if (i == ARRAY_SIZE(mod_names))
-		return herr(err, len, "Invalid field modifier: %.*s", (int)(e - dot - 1), dot + 1);
+		return lerr(pe, L_BAD_MODIFIER, dot + 1, (size_t)(e - dot - 1),
+			    "Invalid field modifier: %.*s", (int)(e - dot - 1), dot + 1);
 	f->mod = (uint8_t)i;
 	if (i == HIST_MOD_BUCKETS) {
 		if (!me || trace_parse_num(me + 1, e, &stop, &n) || stop != e || n < 2 ||
-		    n > UINT32_MAX)
-			return herr(err, len, "buckets needs a size of at least 2: %.*s",
-				    (int)(e - s), s);
+		    n > UINT32_MAX) {
+			/* Linux refuses a size of 0 or none, pointing past "buckets=" */
+			if (me && !trace_parse_num(me + 1, e, &stop, &n) && stop == e && n)
+				return herr(pe, "buckets needs a size of at least 2: %.*s",
+					    (int)(e - s), s);
+			return lerr(pe, L_BAD_MODIFIER, me ? me + 1 : e, me ? (size_t)(e - me - 1) : 0,
+				    "buckets needs a size of at least 2: %.*s", (int)(e - s), s);
+		}
 		f->buckets = n;
 	} else if (me) {
-		return herr(err, len, "Invalid field modifier: %.*s", (int)(e - dot - 1), dot + 1);
+		return lerr(pe, L_BAD_MODIFIER, dot + 1, (size_t)(e - dot - 1),
+			    "Invalid field modifier: %.*s", (int)(e - dot - 1), dot + 1);
 	}
 	if (i == HIST_MOD_USECS && f->arg != HIST_FIELD_TIMESTAMP)
-		return herr(err, len, "usecs is only for common_timestamp");
+		return herr(pe, "usecs is only for common_timestamp");
 	if (i == HIST_MOD_EXECNAME && f->arg != HIST_FIELD_PID)
-		return herr(err, len, "execname is only for common_pid");
+		return lerr(pe, L_BAD_MODIFIER, dot + 1, (size_t)(e - dot - 1),
+			    "execname is only for common_pid");
 	if (f->is_string)
-		return herr(err, len, "a string key takes no modifier: %.*s", (int)(e - s), s);
+		return herr(pe, "a string key takes no modifier: %.*s", (int)(e - s), s);
 	return 0;
 }
 
 /* "a,b.hex,c" into fields; returns how many, or -EINVAL. */
 static int parse_list(const char *s, const char *e, const struct trace_event_def *def,
 		      struct hist_field *out, unsigned int max, const char *what,
-		      bool key, char *err, size_t len)
+		      bool key, struct perr *pe)
 {
 	const char *c;
 	unsigned int n = 0;
@@ -117,11 +175,12 @@ static int parse_list(const char *s, const char *e, const struct trace_event_def
 		c = find(s, e, ',');
 		if (!c)
 			c = e;
+		/* Linux looks an empty name up, finds nothing, and points at column 0 */
 		if (c == s)
-			return herr(err, len, "empty %s field", what);
+			return lerr(pe, L_FIELD_NOT_FOUND, "", 0, "empty %s field", what);
 		if (n == max)
-			return herr(err, len, "too many %s (at most %u)", what, max);
-		ret = parse_field(s, c, def, &out[n], key, err, len);
+			return herr(pe, "too many %s (at most %u)", what, max);
+		ret = parse_field(s, c, def, &out[n], key, pe);
 		if (ret)
 			return ret;
 		n++;
@@ -134,14 +193,17 @@ static bool same_field(const struct hist_field *a, const struct hist_field *b)
 	return a->arg == b->arg;
 }
 
-/* "sort=a[.descending],b": each a key or a value (hitcount included). */
+/*
+ * "sort=a[.descending],b": each a key or a value (hitcount included), named
+ * without its modifiers, as Linux matches them.
+ */
 static int parse_sort(struct hist_spec *hs, const char *s, const char *e,
-		      const struct trace_event_def *def, char *err, size_t len)
+		      const struct trace_event_def *def, const char *sort_tok, struct perr *pe)
 {
+	struct perr quiet = { NULL, 0, NULL };
 	struct hist_field f;
-	const char *c, *d, *fe;
+	const char *c, *fe;
 	unsigned int i;
-	int ret;
 
 	hs->nsort = 0;
 	for (; s <= e; s = c + 1) {
@@ -151,51 +213,59 @@ static int parse_sort(struct hist_spec *hs, const char *s, const char *e,
 		if (!c)
 			c = e;
 		if (hs->nsort == HIST_MAX_SORT)
-			return herr(err, len, "Too many sort fields (Max = %u)", HIST_MAX_SORT);
-		fe = c;
+			return lerr(pe, L_TOO_MANY_SORT, sort_tok, 5,
+				    "Too many sort fields (Max = %u)", HIST_MAX_SORT);
+		fe = find(s, c, '.');
+		if (!fe)
+			fe = c;
+		if (fe == s)
+			return lerr(pe, L_EMPTY_SORT, sort_tok, 5, "Empty sort field");
 		so->descending = false;
-		for (d = s; d < c; d++) {
-			if (*d != '.')
-				continue;
-			if (word_is(d, c, ".descending") || word_is(d, c, ".ascending")) {
-				so->descending = d[1] == 'd';
-				fe = d;
-			}
-			break;
+		if (fe != c) {
+			if (!word_is(fe, c, ".descending") && !word_is(fe, c, ".ascending"))
+				return lerr(pe, L_SORT_MODIFIER, fe + 1, (size_t)(c - fe - 1),
+					    "Invalid sort modifier: %.*s", (int)(c - fe - 1), fe + 1);
+			so->descending = fe[1] == 'd';
 		}
-		ret = parse_field(s, fe, def, &f, true, err, len);
-		if (ret)
-			return ret;
 		so->is_key = false;
 		so->idx = 0xff;
-		if (f.arg == HIST_FIELD_HITCOUNT)
-			so->idx = 0;
-		for (i = 0; i < hs->nvals && so->idx == 0xff; i++)
-			if (same_field(&hs->vals[i], &f))
-				so->idx = (uint8_t)(i + 1);
-		for (i = 0; i < hs->nkeys && so->idx == 0xff; i++)
-			if (same_field(&hs->keys[i], &f)) {
-				so->idx = (uint8_t)i;
-				so->is_key = true;
-			}
+		if (!parse_field(s, fe, def, &f, true, &quiet)) {
+			if (f.arg == HIST_FIELD_HITCOUNT)
+				so->idx = 0;
+			for (i = 0; i < hs->nvals && so->idx == 0xff; i++)
+				if (same_field(&hs->vals[i], &f))
+					so->idx = (uint8_t)(i + 1);
+			for (i = 0; i < hs->nkeys && so->idx == 0xff; i++)
+				if (same_field(&hs->keys[i], &f)) {
+					so->idx = (uint8_t)i;
+					so->is_key = true;
+				}
+		}
 		if (so->idx == 0xff)
-			return herr(err, len, "Sort field must be a key or a val: %.*s", (int)(fe - s), s);
+			return lerr(pe, L_SORT_FIELD, s, (size_t)(fe - s),
+				    "Sort field must be a key or a val: %.*s", (int)(fe - s), s);
 		hs->nsort++;
 	}
 	return 0;
 }
 
 int hist_parse(const char *text, const struct trace_event_def *def,
-	       struct hist_spec *hs, char *err, size_t len)
+	       struct hist_spec *hs, char *err, size_t len, struct hist_linux_err *le)
 {
-	const char *s = text, *e, *end, *iff, *sort = NULL, *sort_end = NULL, *stop;
+	const char *s = text, *e, *end, *iff, *sort = NULL, *sort_end = NULL, *sort_tok = NULL;
+	const char *stop, *eq;
+	struct perr pe = { err, len, le };
 	uint64_t n;
 	int ret;
 
 	memset(hs, 0, sizeof(*hs));
+	if (le) {
+		le->text = NULL;
+		le->token[0] = '\0';
+	}
 	hs->size = HIST_DEFAULT_SIZE;
 	if (strncmp(s, "hist", 4) || (s[4] && s[4] != ':' && s[4] != ' '))
-		return herr(err, len, "a trigger here is hist:keys=... (no other trigger commands)");
+		return herr(&pe, "a trigger here is hist:keys=... (no other trigger commands)");
 	end = s + strlen(s);
 	iff = strstr(s, " if ");
 	if (iff) {
@@ -211,9 +281,14 @@ int hist_parse(const char *text, const struct trace_event_def *def,
 		e = find(s, end, ':');
 		if (!e)
 			e = end;
+		/* Linux refuses "NAME=" with nothing after, pointing at NAME */
+		eq = find(s, e, '=');
+		if (eq && eq + 1 == e)
+			return lerr(&pe, L_EMPTY_ASSIGNMENT, s, (size_t)(e - s),
+				    "Empty assignment: %.*s", (int)(e - s), s);
 		if (!strncmp(s, "keys=", 5) || !strncmp(s, "key=", 4)) {
 			s += s[3] == '=' ? 4 : 5;
-			ret = parse_list(s, e, def, hs->keys, HIST_MAX_KEYS, "keys", true, err, len);
+			ret = parse_list(s, e, def, hs->keys, HIST_MAX_KEYS, "keys", true, &pe);
 			if (ret < 0)
 				return ret;
 			hs->nkeys = (unsigned int)ret;
@@ -221,18 +296,19 @@ int hist_parse(const char *text, const struct trace_event_def *def,
 		} else if (!strncmp(s, "val=", 4) || !strncmp(s, "vals=", 5) ||
 			   !strncmp(s, "values=", 7)) {
 			s = strchr(s, '=') + 1;
-			ret = parse_list(s, e, def, hs->vals, HIST_MAX_VALS, "values", false, err, len);
+			ret = parse_list(s, e, def, hs->vals, HIST_MAX_VALS, "values", false, &pe);
 			if (ret < 0)
 				return ret;
 			hs->nvals = (unsigned int)ret;
 		} else if (!strncmp(s, "sort=", 5)) {
+			sort_tok = s;
 			sort = s + 5;
 			sort_end = e;
 		} else if (!strncmp(s, "size=", 5)) {
 			/* Linux refuses what rounds up below its smallest map, 2^7 */
 			if (trace_parse_num(s + 5, e, &stop, &n) || stop != e ||
 			    n <= HIST_MIN_SIZE / 2 || n > HIST_MAX_SIZE)
-				return herr(err, len, "size must be from %u to %u", HIST_MIN_SIZE / 2 + 1,
+				return herr(&pe, "size must be from %u to %u", HIST_MIN_SIZE / 2 + 1,
 					    HIST_MAX_SIZE);
 			for (hs->size = HIST_MIN_SIZE; hs->size < n; hs->size *= 2)
 				;
@@ -243,11 +319,11 @@ int hist_parse(const char *text, const struct trace_event_def *def,
 		} else if (word_is(s, e, "clear")) {
 			hs->cmd = HIST_CMD_CLEAR;
 		} else {
-			return herr(err, len, "Unknown hist command: %.*s", (int)(e - s), s);
+			return herr(&pe, "Unknown hist command: %.*s", (int)(e - s), s);
 		}
 	}
 	if (!hs->nkeys)
-		return herr(err, len, "hist trigger needs keys=");
+		return herr(&pe, "hist trigger needs keys=");
 	for (unsigned int i = 0; i < hs->nkeys; i++) {
 		hs->keys[i].offset = (uint16_t)hs->key_size;
 		hs->key_size += hs->keys[i].is_string ? HIST_STRING_MAX : 8;
@@ -264,11 +340,27 @@ int hist_parse(const char *text, const struct trace_event_def *def,
 	for (unsigned int i = 0; i < hs->nvals; i++)
 		if (hs->vals[i].mod != HIST_MOD_NONE && hs->vals[i].mod != HIST_MOD_HEX &&
 		    hs->vals[i].mod != HIST_MOD_USECS)
-			return herr(err, len, "a value takes only .hex or .usecs");
+			return herr(&pe, "a value takes only .hex or .usecs");
 	if (sort)
-		return parse_sort(hs, sort, sort_end, def, err, len);
+		return parse_sort(hs, sort, sort_end, def, sort_tok, &pe);
 	hs->nsort = 1;		/* by hitcount, ascending */
 	return 0;
+}
+
+void hist_error_command(const char *text, char *cmd, size_t len)
+{
+	const char *rest = text + (strlen(text) > 4 ? 5 : strlen(text));
+
+	while (*rest == ' ' || *rest == '\t')
+		rest++;
+	snprintf(cmd, len, "hist:%s", rest);
+}
+
+int hist_error_column(const char *cmd, const struct hist_linux_err *le)
+{
+	const char *at = strstr(cmd, le->token);
+
+	return at ? (int)(at - cmd) : 0;
 }
 
 size_t hist_part_bytes(const struct hist_spec *hs)

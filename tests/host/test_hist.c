@@ -38,7 +38,7 @@ static int setup(const char *trigger)
 {
 	CHECK_EQ(trace_event_parse("p:ev do_work a=%di b=%si:s32", &def, err, sizeof(err)), 0);
 	def.resolved = true;
-	if (hist_parse(trigger, &def, &spec, err, sizeof(err)))
+	if (hist_parse(trigger, &def, &spec, err, sizeof(err), NULL))
 		return -1;
 	hist_part_init(&table, &spec, slots);
 	return 0;
@@ -203,7 +203,7 @@ static int str_setup(const char *trigger)
 	CHECK_EQ(trace_event_parse("p:ev do_work name=+0(%di):string n=%si c=$comm", &def, err,
 				   sizeof(err)), 0);
 	def.resolved = true;
-	if (hist_parse(trigger, &def, &spec, err, sizeof(err)))
+	if (hist_parse(trigger, &def, &spec, err, sizeof(err), NULL))
 		return -1;
 	hist_part_init(&table, &spec, slots);
 	return 0;
@@ -287,7 +287,8 @@ static const struct {
 	{ "hist:keys=zz", "Couldn't find field: zz" },
 	{ "hist:keys=a.foo", "Invalid field modifier: foo" },
 	{ "hist:keys=a.buckets=1", "buckets needs a size of at least 2: a.buckets=1" },
-	{ "hist:keys=a:sort=q", "Couldn't find field: q" },
+	{ "hist:keys=a:sort=q", "Sort field must be a key or a val: q" },
+	{ "hist:keys=a:sort=a.hex", "Invalid sort modifier: hex" },	/* Linux: names only */
 	{ "hist:keys=a:vals=b:sort=common_timestamp", "Sort field must be a key or a val: common_timestamp" },
 	{ "hist:keys=a:size=0", "size must be from 65 to 16384" },
 	{ "hist:keys=a:size=64", "size must be from 65 to 16384" },	/* Linux: below 2^7 */
@@ -307,6 +308,63 @@ static void t_errors(void)
 		CHECK_STR(err, bad[i].err);
 	}
 	CHECK_EQ(setup("hist:keys=a if b >"), -1);
+}
+
+/* What Linux's error_log shows for each: its message and the caret's column. */
+static const struct {
+	const char *text, *linux_text;
+	int col;
+} logged[] = {
+	{ "hist:keys=zz", "Couldn't find field", 10 },
+	{ "hist:keys=zz if a == 1", "Couldn't find field", 10 },
+	{ "hist:keys=a,,b", "Couldn't find field", 0 },
+	{ "hist:keys=a.foo", "Invalid field modifier", 12 },
+	{ "hist:keys=a.sym.x", "Invalid field modifier", 12 },
+	{ "hist:keys=b.execname", "Invalid field modifier", 12 },
+	{ "hist:keys=a.buckets=0", "Invalid field modifier", 20 },
+	{ "hist:keys=", "Empty assignment", 5 },
+	{ "hist:keys=a:sort=", "Empty assignment", 12 },
+	{ "hist:keys=a:vals=b:sort=a,b,hitcount", "Too many sort fields (Max = 2)", 19 },
+	{ "hist:keys=a:sort=a,", "Empty sort field", 12 },
+	{ "hist:keys=a:sort=a.foo", "Invalid sort modifier", 19 },
+	{ "hist:keys=a:sort=q", "Sort field must be a key or a val", 17 },
+	{ "hist:keys=a:sort=b", "Sort field must be a key or a val", 17 },
+	/* Linux's caret goes to the first place the name occurs: the s of "hist" */
+	{ "hist:keys=a:vals=b:sort=s", "Sort field must be a key or a val", 2 },
+	{ "hist keys=a:sort=q", "Sort field must be a key or a val", 17 },
+	/* refusals Linux makes without a log entry, or does not make */
+	{ "hist:keys=a:size=0", NULL, 0 },
+	{ "hist:keys=a:bogus", NULL, 0 },
+	{ "hist", NULL, 0 },
+	{ "hist:keys=a.usecs", NULL, 0 },
+	{ "hist:keys=a.buckets=1", NULL, 0 },
+	{ "hist:keys=a if b >", NULL, 0 },
+};
+
+static void t_linux_error_log(void)
+{
+	struct hist_linux_err le;
+	char cmd[256];
+
+	CHECK_EQ(trace_event_parse("p:ev do_work a=%di b=%si:s32", &def, err, sizeof(err)), 0);
+	def.resolved = true;
+	for (unsigned int i = 0; i < ARRAY_SIZE(logged); i++) {
+		CHECK_EQ(hist_parse(logged[i].text, &def, &spec, err, sizeof(err), &le), -EINVAL);
+		if (!logged[i].linux_text) {
+			CHECK(le.text == NULL);
+			continue;
+		}
+		CHECK(le.text != NULL);
+		if (!le.text)
+			continue;
+		CHECK_STR(le.text, logged[i].linux_text);
+		hist_error_command(logged[i].text, cmd, sizeof(cmd));
+		CHECK_EQ(hist_error_column(cmd, &le), logged[i].col);
+	}
+	hist_error_command("hist keys=a:sort=q", cmd, sizeof(cmd));
+	CHECK_STR(cmd, "hist:keys=a:sort=q");
+	hist_error_command("hist:keys=a if a == 1", cmd, sizeof(cmd));
+	CHECK_STR(cmd, "hist:keys=a if a == 1");
 }
 
 static void t_bars(void)
@@ -352,6 +410,7 @@ int main(void)
 	RUN(t_modifiers);
 	RUN(t_filter_pause_size);
 	RUN(t_errors);
+	RUN(t_linux_error_log);
 	RUN(t_string_and_common_keys);
 	RUN(t_merge_full);
 	RUN(t_bars);

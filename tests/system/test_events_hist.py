@@ -144,3 +144,32 @@ def test_hist_string_and_common_keys(guest):
     expect("a value must be a number" in guest.cmd_err("trigger hs 'hist:keys=a:vals=c'"), "string value")
     guest.cmd_ok("trigger hs '!hist:keys=common_pid.execname,common_cpu'")
     guest.cmd_ok("-:hs")
+
+
+def test_hist_errors_in_error_log(guest):
+    """Hist trigger refusals land in error_log as Linux's hist_err() logs them."""
+    reset(guest)
+    guest.cmd_ok("p:he kp_target_add a=%di b=%si")
+    guest.cmd_ok("error_log clear")
+    guest.cmd_ok("trigger he 'hist:keys=a'")
+    cases = [("hist:keys=zz", "Couldn't find field", 10),
+             ("hist:keys=a.foo", "Invalid field modifier", 12),
+             ("hist:keys=a:sort=s", "Sort field must be a key or a val", 2),
+             ("hist:keys=a:vals=b:sort=a,b,hitcount", "Too many sort fields (Max = 2)", 19),
+             ("hist:keys=a", "Hist trigger already exists", 0),
+             ("hist:keys=b:clear", "Can't clear or continue a nonexistent hist trigger", 0)]
+    for text, msg, col in cases:
+        err = guest.cmd_err("trigger he '%s'" % text)
+        expect(err.startswith("error: " + msg) and err.endswith("(column %d; see error_log)" % col), err)
+    # refusals Linux makes silently are not logged
+    guest.cmd_err("trigger he 'hist:keys=a:size=0'")
+    log = guest.cmd_ok("error_log").splitlines()
+    expect(len(log) == 3 * len(cases), log)
+    for i, (text, msg, col) in enumerate(cases):
+        head, command, caret = log[3 * i:3 * i + 3]
+        expect(re.match(r"^\[\s*\d+\.\d{6}\] hist:kprobes:he: error: " + re.escape(msg) + "$", head), head)
+        expect(command == "  Command: " + text, command)
+        expect(caret == " " * (len("  Command: ") + col) + "^", repr(caret))
+    guest.cmd_ok("trigger he '!hist:keys=a'")
+    guest.cmd_ok("-:he")
+    guest.cmd_ok("error_log clear")
