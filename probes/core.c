@@ -135,6 +135,9 @@ static enum kprobe_mode site_mode(struct kprobe_site *s)
 	s->has_post = post;
 	p = s->probes;
 	WRITE_ONCE(s->opt_solo, p && !p->next && p->pre_handler ? (struct kprobe *)p : NULL);
+	WRITE_ONCE(s->opt_kret, s->opt_solo && p->pre_handler == kretprobe_pre_handler &&
+		   !container_of(p, struct kretprobe, kp)->entry_handler ?
+		   container_of(s->opt_solo, struct kretprobe, kp) : NULL);
 	return opt_site_mode(s, kprobe_class_mode(s->cls, &s->insn, post));
 }
 
@@ -349,6 +352,7 @@ void unregister_kprobe(struct kprobe *p)
 	}
 	/* last one: restore the text, unpublish, wait out readers, free */
 	WRITE_ONCE(s->opt_solo, NULL);
+	WRITE_ONCE(s->opt_kret, NULL);
 	disarm(s);
 	site_remove(s);
 	synchronize_kprobes();

@@ -31,6 +31,11 @@ struct kprobe_site {
 	 * (else NULL): the detour calls it without going through C.
 	 */
 	struct kprobe *opt_solo;
+	/*
+	 * opt_solo when it is a kretprobe without an entry handler (else
+	 * NULL): the detour then does the entry's bookkeeping itself.
+	 */
+	struct kretprobe *opt_kret;
 	uint8_t orig[INSN_MAX_LEN];	/* the bytes the int3 covers, and the rest of the insn */
 };
 
@@ -219,6 +224,11 @@ void opt_read_orig(uint64_t addr, uint8_t *buf, size_t n);
 bool opt_fault_in_place(struct pt_regs *regs);
 /* step.c: the detour's entry into the hit path */
 void kprobe_optimized_hit(struct kprobe_site *s, struct pt_regs *regs);
+
+/* opt_detour.asm's view of a structure: opt.c and kretprobe.c check each offset it uses */
+#define DETOUR_OFFSET(type, field, off) \
+	_Static_assert(__builtin_offsetof(type, field) == (off), \
+		       "opt_detour.asm: offsetof(" #type ", " #field ") != " #off)
 
 /* kretprobe.c */
 int kretprobe_pre_handler(struct kprobe *p, struct pt_regs *regs);

@@ -45,6 +45,13 @@ struct kretprobe_pool {
 
 extern const char kretprobe_trampoline[], kretprobe_trampoline_end[];
 
+/* the detour's kretprobe entry takes instances itself (opt_detour.asm) */
+DETOUR_OFFSET(struct kretprobe_pool, inst, 8);
+DETOUR_OFFSET(struct kretprobe_pool, n, 16);
+DETOUR_OFFSET(struct kretprobe_pool, isize, 20);
+DETOUR_OFFSET(struct kretprobe_pool, spread, 24);
+_Static_assert(RI_FREE == 0 && RI_USED == 1, "opt_detour.asm: RI_FREE, RI_USED");
+
 struct kretprobe *get_kretprobe(struct kretprobe_instance *ri)
 {
 	return READ_ONCE(ri->pool->rp);

@@ -31,12 +31,10 @@
 
 extern const uint8_t optprobe_template[], optprobe_template_ip[], optprobe_template_site[],
 	optprobe_template_copy[], optprobe_template_call[], optprobe_template_end[],
-	optprobe_template_ret[], optprobe_template_slow_ret[];
+	optprobe_template_ret[], optprobe_template_slow_ret[], optprobe_template_kret[],
+	optprobe_template_kret_site[], optprobe_template_kret_call[], opt_kret_entry[];
 
-/* opt_detour.asm's view of the structures its fast path reads and writes */
-#define DETOUR_OFFSET(type, field, off) \
-	_Static_assert(__builtin_offsetof(type, field) == (off), \
-		       "opt_detour.asm: offsetof(" #type ", " #field ") != " #off)
+/* opt_detour.asm's and opt_kret_entry.asm's view of the structures they read and write */
 DETOUR_OFFSET(struct percpu, trap_depth, 20);
 DETOUR_OFFSET(struct percpu, probe_state, 40);
 DETOUR_OFFSET(struct percpu, kprobe_hits, 88);
@@ -51,6 +49,16 @@ DETOUR_OFFSET(struct kprobe, count_off, 64);
 DETOUR_OFFSET(struct kprobe_site, opt_solo, 192);
 DETOUR_OFFSET(struct pt_regs, ip, 128);
 DETOUR_OFFSET(struct kprobe_count, nhit, 0);
+DETOUR_OFFSET(struct kprobe_count, ret_nmissed, 24);
+DETOUR_OFFSET(struct percpu, cpu, 8);
+DETOUR_OFFSET(struct kprobe_ctlblk, ret_stack, 80);
+DETOUR_OFFSET(struct kprobe_site, opt_kret, 200);
+DETOUR_OFFSET(struct kretprobe, kp, 0);
+DETOUR_OFFSET(struct kretprobe, pool, 160);
+DETOUR_OFFSET(struct kretprobe_instance, ret_addr, 8);
+DETOUR_OFFSET(struct kretprobe_instance, fp, 16);
+DETOUR_OFFSET(struct kretprobe_instance, next, 24);
+DETOUR_OFFSET(struct kretprobe_instance, state, 32);
 _Static_assert(KPROBE_HIT_ACTIVE == 1 && KPROBE_FLAG_DISABLED == 1,
 	       "opt_detour.asm: the status and flag values it writes and tests");
 
@@ -332,6 +340,9 @@ static int build(struct kprobe_site *s, const struct opt_plan *plan)
 	memcpy(buf, optprobe_template, tlen);
 	put32(buf + (optprobe_template_ip - optprobe_template) + 1, (uint32_t)s->addr);
 	memcpy(buf + (optprobe_template_site - optprobe_template) + 2, &s, 8);
+	memcpy(buf + (optprobe_template_kret_site - optprobe_template) + 2, &s, 8);
+	call = optprobe_template_kret_call - optprobe_template;
+	put32(buf + call + 1, (uint32_t)((uint64_t)opt_kret_entry - (base + call + 5)));
 	put32(buf + (optprobe_template_copy - optprobe_template) - 4, (uint32_t)(base + tlen));
 	call = optprobe_template_call - optprobe_template;
 	put32(buf + call + 1, (uint32_t)((uint64_t)kprobe_optimized_hit - (base + call + 5)));
@@ -355,6 +366,20 @@ static bool wanted(const struct kprobe_site *s)
 	return opt_on && s->armed && !s->has_post;
 }
 
+/*
+ * Where the jmp goes: a site with a plain kretprobe when it is optimized
+ * enters by the detour's kretprobe entry (which falls back to the full
+ * detour whenever the site has changed since); any other by the full one.
+ */
+static uint64_t detour_entry(const struct kprobe_site *s)
+{
+	uint64_t base = (uint64_t)s->opt->cell;
+
+	if (READ_ONCE(s->opt_kret))
+		return base + (optprobe_template_kret - optprobe_template);
+	return base;
+}
+
 static bool optimize(struct kprobe_site *s)
 {
 	struct opt_detour *d = s->opt;
@@ -375,14 +400,14 @@ static bool optimize(struct kprobe_site *s)
 	if (island) {
 		/* nothing runs the padding yet: the rel8 that leads there is written last */
 		memcpy(d->island_orig, (const void *)island, OPT_JMP_LEN);
-		put32(jmp + 1, (uint32_t)((uint64_t)d->cell - (island + OPT_JMP_LEN)));
+		put32(jmp + 1, (uint32_t)(detour_entry(s) - (island + OPT_JMP_LEN)));
 		text_poke((void *)island, jmp, OPT_JMP_LEN);
 		d->island = island;
 		opt_set_written(island, OPT_JMP_LEN, true);
 		jmp[0] = 0xeb;
 		jmp[1] = (uint8_t)(island - (s->addr + OPT_SHORT_JMP_LEN));
 	} else {
-		put32(jmp + 1, (uint32_t)((uint64_t)d->cell - (s->addr + OPT_JMP_LEN)));
+		put32(jmp + 1, (uint32_t)(detour_entry(s) - (s->addr + OPT_JMP_LEN)));
 	}
 	site_set_mode(s, KPROBE_MODE_OPTIMIZED);
 	synchronize_cpus_outside(s->addr + 1, s->addr + plan.len);

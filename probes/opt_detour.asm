@@ -51,6 +51,7 @@ bits 64
 global optprobe_template, optprobe_template_ip, optprobe_template_site
 global optprobe_template_copy, optprobe_template_call, optprobe_template_end
 global optprobe_template_ret, optprobe_template_slow_ret
+global optprobe_template_kret, optprobe_template_kret_site, optprobe_template_kret_call
 
 optprobe_template:
 	push 0x10			; ss
@@ -107,4 +108,28 @@ optprobe_template_call:
 	dd 0
 optprobe_template_slow_ret:
 	jmp ..@out
+
+; The entry of a site whose one probe is a kretprobe without an entry
+; handler (opt.c aims the jmp here for such a site): opt_kret_entry.asm does
+; the entry's bookkeeping without a pt_regs and says (ZF) whether it could;
+; if not (the site changed since, a hit inside a handler ...) every register
+; and flag is as it came and the full detour above takes the hit.
+optprobe_template_kret:
+	pushfq
+	cli				; an interrupt's own return probe uses ret_stack
+	push rsi
+	push rdi
+optprobe_template_kret_site:
+	mov rsi, strict qword 0		; struct kprobe_site *
+optprobe_template_kret_call:
+	db 0xe8				; call opt_kret_entry (rel32 patched)
+	dd 0
+	pop rdi
+	pop rsi
+	jnz ..@kfull
+	popfq
+	jmp optprobe_template_end	; the relocated copy follows the template
+..@kfull:
+	popfq
+	jmp optprobe_template
 optprobe_template_end:
