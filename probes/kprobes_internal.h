@@ -231,6 +231,8 @@ void kprobe_optimized_hit(struct kprobe_site *s, struct pt_regs *regs);
 		       "opt_detour.asm: offsetof(" #type ", " #field ") != " #off)
 
 /* kretprobe.c */
+struct kretprobe_pool;
+void kretprobe_pool_put(struct kretprobe_pool *pool);
 int kretprobe_pre_handler(struct kprobe *p, struct pt_regs *regs);
 /* A return handler faulted: unwind to the trampoline; true when handled. */
 bool kretprobe_recover(struct kprobe_ctlblk *ctl, struct pt_regs *regs, int trapnr);

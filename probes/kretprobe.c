@@ -51,6 +51,16 @@ DETOUR_OFFSET(struct kretprobe_pool, n, 16);
 DETOUR_OFFSET(struct kretprobe_pool, isize, 20);
 DETOUR_OFFSET(struct kretprobe_pool, spread, 24);
 _Static_assert(RI_FREE == 0 && RI_USED == 1, "opt_detour.asm: RI_FREE, RI_USED");
+/* and the trampoline's return fast path (trampoline.asm) */
+DETOUR_OFFSET(struct kretprobe_pool, rp, 0);
+DETOUR_OFFSET(struct kretprobe_pool, ret_pop, 28);
+DETOUR_OFFSET(struct kretprobe, handler, 120);
+DETOUR_OFFSET(struct kretprobe_instance, pool, 0);
+DETOUR_OFFSET(struct kprobe_ctlblk, ret_ri, 64);
+DETOUR_OFFSET(struct kprobe_count, ret_nhit, 16);
+DETOUR_OFFSET(struct pt_regs, sp, 152);
+_Static_assert(RI_ORPHAN == 2 && KPROBE_IDLE == 0 && KPROBE_HIT_ACTIVE == 1,
+	       "trampoline.asm: RI_ORPHAN, KPROBE_IDLE, KPROBE_HIT_ACTIVE");
 
 struct kretprobe *get_kretprobe(struct kretprobe_instance *ri)
 {
@@ -69,8 +79,8 @@ static inline struct kretprobe_instance *instance(struct kretprobe_pool *pool, u
 	return (struct kretprobe_instance *)(pool->inst + (size_t)i * pool->isize);
 }
 
-/* Drop one reference of an unregistered pool; the last frees it. */
-static void pool_put(struct kretprobe_pool *pool)
+/* Drop one reference of an unregistered pool; the last frees it (also from the trampoline). */
+void kretprobe_pool_put(struct kretprobe_pool *pool)
 {
 	if (!__atomic_sub_fetch(&pool->orphans, 1, __ATOMIC_ACQ_REL))
 		kfree(pool);
@@ -101,7 +111,7 @@ static void recycle(struct kretprobe_instance *ri)
 	struct kretprobe_pool *pool = ri->pool;
 
 	if (__atomic_exchange_n(&ri->state, RI_FREE, __ATOMIC_RELEASE) == RI_ORPHAN)
-		pool_put(pool);
+		kretprobe_pool_put(pool);
 }
 
 int kretprobe_pre_handler(struct kprobe *p, struct pt_regs *regs)
@@ -378,9 +388,9 @@ void unregister_kretprobe(struct kretprobe *rp)
 
 		if (!__atomic_compare_exchange_n(&instance(pool, i)->state, &expect, RI_ORPHAN,
 						 false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-			pool_put(pool);	/* it was free: nobody else will drop this one */
+			kretprobe_pool_put(pool);	/* it was free: nobody else will drop this one */
 	}
-	pool_put(pool);
+	kretprobe_pool_put(pool);
 	rp->pool = NULL;
 }
 EXPORT_SYMBOL(unregister_kretprobe);
