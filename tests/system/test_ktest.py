@@ -56,6 +56,9 @@ EXPECTED = {
     "kretprobes.faulting_handlers_are_survived": [
         SURVIVED % "kretprobe handler", SURVIVED % "guarded call",
         r"kprobe at kp_target_add\+0x0/0x5: (kretprobe handler|entry_handler) faulted; probe disabled"],
+    "kretprobe_paths.fault_in_the_return_handler_is_survived": [
+        SURVIVED % "kretprobe handler",
+        r"kprobe at kp_target_add\+0x0/0x5: kretprobe handler faulted; probe disabled"],
     "optprobe_paths.fault_in_an_optimized_handler_is_survived": [
         SURVIVED % "kprobe handler",
         r"kprobe at kp_target_add\+0x0/0x5: pre_handler faulted; probe disabled"],
