@@ -87,7 +87,7 @@ static int no_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
-KTEST(kretprobe_paths, return_handler_sees_value_address_and_may_change_ax)
+KTEST(kretprobe_paths, handler_sees_return_value_and_address)
 {
 	for (int with_entry = 0; with_entry < 2; with_entry++) {
 		struct kretprobe rp = { .kp.addr = (uint8_t *)kp_target_add, .handler = record,
