@@ -47,6 +47,12 @@ struct kevent_probe {
 	struct kevent *ev;		/* set before the probe is registered */
 	struct kevent_probe *next;	/* the event's next point, in definition order */
 	uint64_t seq;			/* definition order across all events */
+	/*
+	 * MOD:SYM whose module is not loaded: no kprobe is registered (rp is
+	 * idle) and def.addr means nothing; MOD's load registers it, its
+	 * removal makes it pending again (probes/events_pending.c).
+	 */
+	bool pending;
 	struct trace_event_def def;	/* last: this point's place and fetch-args */
 };
 

@@ -69,11 +69,16 @@ void module_put(struct module *mod);
 int module_refcount(struct module *mod);
 
 /*
- * Called as a module goes, after its exit function and before its memory
- * is freed: a subsystem drops whatever the module left registered with it
+ * coming: a module is linked, protected and in kallsyms, and its init has
+ * not run yet, so a subsystem waiting for it (kprobe_events' MOD:SYM probes
+ * defined before the load) can attach in time to see init itself.
+ * going: as it goes, after its exit function and before its memory is
+ * freed: a subsystem drops whatever the module left registered with it
  * (probes, events, attachments) that lies in or points into the module.
+ * Either may be NULL.
  */
 struct module_notifier {
+	void (*coming)(struct module *mod);
 	void (*going)(struct module *mod);
 	struct module_notifier *next;
 };

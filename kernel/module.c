@@ -139,7 +139,8 @@ static void module_going(struct module *mod)
 {
 	mod->state = MODULE_STATE_GOING;
 	for (struct module_notifier *n = notifiers; n; n = n->next)
-		n->going(mod);
+		if (n->going)
+			n->going(mod);
 	unlink_module(mod);
 	/* kallsyms and module_of() walk the list on any CPU without a lock */
 	synchronize_cpus();
@@ -419,6 +420,9 @@ int module_load(const void *buf, size_t len, const char *const *params, int npar
 	mod->state = MODULE_STATE_COMING;
 	mod->next = modules;
 	WRITE_ONCE(modules, mod);	/* visible to kallsyms while init runs */
+	for (struct module_notifier *n = notifiers; n; n = n->next)
+		if (n->coming)
+			n->coming(mod);
 	if (mod->init) {
 		ret = call_module_fn((uint64_t)mod->init, &faulted);
 		if (faulted)

@@ -87,11 +87,15 @@ int kevent_arm(struct kevent *ev)
 	struct kevent_probe *p, *q;
 	int err;
 
+	/* a pending point has no kprobe yet: its module's load arms it */
 	for (p = ev->probes; p; p = p->next) {
+		if (p->pending)
+			continue;
 		err = enable_kprobe(&p->rp.kp);
 		if (err) {
 			for (q = ev->probes; q != p; q = q->next)
-				disable_kprobe(&q->rp.kp);
+				if (!q->pending)
+					disable_kprobe(&q->rp.kp);
 			return err;
 		}
 	}
@@ -101,7 +105,8 @@ int kevent_arm(struct kevent *ev)
 void kevent_disarm(struct kevent *ev)
 {
 	for (struct kevent_probe *p = ev->probes; p; p = p->next)
-		disable_kprobe(&p->rp.kp);
+		if (!p->pending)
+			disable_kprobe(&p->rp.kp);
 }
 
 /* ---- finding ---- */
@@ -240,6 +245,8 @@ int kevent_probe_register(struct kevent_probe *p)
 
 void kevent_probe_unregister(struct kevent_probe *p)
 {
+	if (p->pending)
+		return;		/* nothing registered */
 	if (p->def.is_return)
 		unregister_kretprobe(&p->rp);
 	else

@@ -38,7 +38,7 @@ static const char *strip_module(const char *symbol)
 	return module_named(symbol, colon - symbol) ? symbol : NULL;
 }
 
-static int lookup(const char *name, uint64_t *addr)
+int kevent_lookup(const char *name, uint64_t *addr)
 {
 	const char *sym = strip_module(name);
 
@@ -177,6 +177,16 @@ static struct kevent_probe *make_point(struct trace_event_def *def, int *errp,
 	int err;
 
 	*errp = 0;
+	if (def->has_symbol && !sym) {
+		/* MOD is not loaded: kept, as Linux does, for MOD's load to register */
+		p = kevent_probe_new(def);
+		if (!p) {
+			*errp = kevent_msg(msg, len, -ENOMEM, "out of memory");
+			return NULL;
+		}
+		p->pending = true;
+		return p;
+	}
 	if (def->has_symbol) {
 		def->err_pos = (int16_t)def->point_pos;
 		if (functions_named(sym) > 1) {
@@ -190,7 +200,7 @@ static struct kevent_probe *make_point(struct trace_event_def *def, int *errp,
 	} else {
 		snprintf(where, sizeof(where), "0x%lx", def->addr);
 	}
-	err = trace_event_resolve(def, lookup, msg, len);
+	err = trace_event_resolve(def, kevent_lookup, msg, len);
 	if (err)
 		goto fail;
 	def->err_pos = (int16_t)def->point_pos;
@@ -254,6 +264,11 @@ static int define_one(struct trace_event_def *def, const char *line, char *msg, 
 			return kevent_msg(msg, len, -ENOMEM, "out of memory");
 		}
 		kevent_add(ev);
+		if (p->pending)
+			return kevent_msg(msg, len, 0,
+					  "added %s/%s (disabled; module '%.*s' is not loaded: its probe is registered when it is)",
+					  def->group, def->event,
+					  (int)(strchr(def->symbol, ':') - def->symbol), def->symbol);
 		return kevent_msg(msg, len, 0, "added %s/%s (disabled; 'enable %s/%s' starts it)",
 				  def->group, def->event, def->group, def->event);
 	}
@@ -264,7 +279,7 @@ static int define_one(struct trace_event_def *def, const char *line, char *msg, 
 	*tail = p;
 	ev->nprobes++;
 	/* an armed event's new point fires from now on, as Linux's does */
-	if (ev->enabled || ev->hist)
+	if ((ev->enabled || ev->hist) && !p->pending)
 		enable_kprobe(&p->rp.kp);
 	return kevent_msg(msg, len, 0, "added a probe point to %s/%s (%u points%s)",
 			  def->group, def->event, ev->nprobes, ev->enabled ? ", enabled" : "");
@@ -336,7 +351,7 @@ static int glob_one(const struct ksym *s, void *arg)
 	}
 	err = trace_event_expand(g->pattern, name, &expanded, g->msg, g->len);
 	if (!err)
-		err = trace_event_resolve(&expanded, lookup, g->msg, g->len);
+		err = trace_event_resolve(&expanded, kevent_lookup, g->msg, g->len);
 	if (err) {
 		g->err = err;
 		return 1;
@@ -435,10 +450,11 @@ static int define_glob(struct trace_event_def *def, char *msg, size_t len)
 
 int kevent_define(struct trace_event_def *def, const char *line, char *msg, size_t len)
 {
-	if (def->has_symbol && !strip_module(def->symbol)) {
+	/* one point per function needs the functions: a pending glob has none */
+	if (def->has_symbol && def->symbol_glob && !strip_module(def->symbol)) {
 		def->err_pos = (int16_t)def->point_pos;
 		return kevent_msg(msg, len, -ENOENT,
-				  "Invalid probed address or symbol (no module '%.*s' is loaded; '%s:' names the kernel)",
+				  "Invalid probed address or symbol (no module '%.*s' is loaded to match the glob in; '%s:' names the kernel)",
 				  (int)(strchr(def->symbol, ':') - def->symbol), def->symbol,
 				  KERNEL_MODULE);
 	}

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include "kprobe_events.h"
 
+struct module;
+
 /* vsnprintf into msg; returns ret, so "return kevent_msg(...)" reports and fails. */
 int kevent_msg(char *msg, size_t len, int ret, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -52,6 +54,17 @@ void kevent_unlink(struct kevent *ev);
 int kevent_define(struct trace_event_def *def, const char *line, char *msg, size_t len);
 /* A parsed "-:" line. */
 int kevent_remove(const struct trace_event_def *def, char *msg, size_t len);
+
+/* kallsyms for a def's names: "kprobe64:SYM", "MOD:SYM" of a loaded MOD, "SYM". */
+int kevent_lookup(const char *name, uint64_t *addr);
+
+/*
+ * MOD:SYM points of modules not loaded (events_pending.c): as MOD comes,
+ * resolve and register its pending points (armed if their event is); as
+ * it goes, unregister them and make them pending again. For module_gc.c.
+ */
+void kevent_module_coming(struct module *mod);
+void kevent_module_going(struct module *mod);
 
 /* kallsyms for the formatters (a trace_sym_fn): "name", offset and size of addr. */
 int kevent_addr_to_sym(uint64_t addr, char *name, size_t len, uint64_t *off, uint64_t *size);

@@ -1,12 +1,15 @@
 /*
  * When a module goes, remove what it left with the probe engine (Linux
- * does the same): kprobe_events on its code, then every kprobe, kretprobe
+ * does the same): MOD:SYM points of kprobe_events become pending again
+ * (events_pending.c; they come back when the module does), other
+ * kprobe_events points on its code are removed, then every kprobe, kretprobe
  * or jprobe whose address lies in it or whose handlers are its code. The
  * last removal waits out the hit path (synchronize_kprobes), so the
  * module's memory may be freed when this returns.
  */
 #include "kprobes_internal.h"
 #include "kprobe_events.h"
+#include "events_internal.h"
 #include "module.h"
 #include "mm.h"
 
@@ -68,6 +71,8 @@ static int collect_point(struct kevent_probe *p, void *arg)
 	struct doomed *d = arg;
 	const struct trace_event_def *def = &p->def;
 
+	if (p->pending)		/* its def.addr is from an earlier load */
+		return 0;
 	if (!in_mod(p->rp.kp.addr, d->mod) && !(def->addr && within_module(def->addr, d->mod)))
 		return 0;
 	if (d->n == d->max)
@@ -118,6 +123,7 @@ static void module_going(struct module *mod)
 {
 	struct leftovers l = { mod, NULL, 0, 0 };
 
+	kevent_module_going(mod);
 	drop_events(mod);
 	kprobe_for_each(count_probe, &l.max);
 	if (!l.max || !(l.kps = kmalloc(l.max * sizeof(*l.kps)))) {
@@ -141,7 +147,10 @@ static void module_going(struct module *mod)
 	synchronize_kprobes();
 }
 
-static struct module_notifier probes_notifier = { .going = module_going };
+static struct module_notifier probes_notifier = {
+	.coming = kevent_module_coming,
+	.going = module_going,
+};
 
 static int module_gc_init(void)
 {

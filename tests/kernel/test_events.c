@@ -318,7 +318,7 @@ KTEST(kevents, bad_lines_change_nothing)
 	static const char *const bad[] = {
 		"p", "p:", "q:x kp_target_add", "p kp_target_add+1", "p no_such_fn",
 		"p kp_target_add x=+0rdi)", "r kp_target_add+4", "p kprobe_int3",
-		"p:kt/dup kp_target_add", "-:kt/nosuch", "p 0x10", "p other:kp_target_add",
+		"p:kt/dup kp_target_add", "-:kt/nosuch", "p 0x10", "p:kt/ other:kp_target_*",
 		"p kp_target_add a=%di a=%si",
 	};
 	unsigned int before;

@@ -100,7 +100,11 @@ def test_exporter_and_prober(guest):
            "no modev hit in the trace")
     guest.cmd_ok("rmmod prober")
     out = guest.cmd_ok("rmmod exporter")
-    expect("removed event kprobes/modev" in out, "its event went with it:\n" + out)
+    # a MOD:SYM point stays defined, pending, as in Linux (test_pending_module_probe)
+    expect("event kprobes/modev waits for it to load again" in out, out)
+    expect(re.match(r"0 probes", guest.cmd_ok("kprobes")), "modev's probe stayed")
+    guest.cmd_ok("disable modev")
+    guest.cmd_ok("-:modev")
     clean(guest)
 
 
@@ -121,6 +125,64 @@ def test_probe_on_a_going_modules_code(guest):
     expect("returned" not in out and "= 0x7 (7)" in out, out)
     guest.cmd_ok("rmmod exporter")
     clean(guest)
+
+
+def heap_used(guest):
+    return int(re.search(r"^heap: \d+ objects, (\d+) bytes in use", guest.cmd_ok("mem"), re.M).group(1))
+
+
+def test_pending_module_probe(guest):
+    """Linux's kprobe_module.tc: a MOD:SYM event on a module not loaded is
+    accepted and listed as written, may be enabled, is armed by insmod
+    (before init runs, so init is seen too), disarmed by rmmod (the event
+    stays) and armed again by the next insmod."""
+    # the probe engine's first probe allocates what it keeps (slots, counters)
+    for line in ("p:warm kp_target_add", "enable warm", "disable warm", "-:warm"):
+        guest.cmd_ok(line)
+    guest.cmd_ok("trace clear")
+    used = heap_used(guest)
+    out = guest.cmd_ok("p:pm exporter:exporter_work x=%di")
+    expect("module 'exporter' is not loaded" in out, out)
+    guest.cmd_ok("p:pmi exporter:exporter_init")
+    expect(guest.cmd_ok("kprobe_events").strip().splitlines() ==
+           ["p:kprobes/pm exporter:exporter_work x=%di", "p:kprobes/pmi exporter:exporter_init"],
+           guest.cmd_ok("kprobe_events"))
+    expect(re.match(r"0 probes", guest.cmd_ok("kprobes")), "a pending point registered a probe")
+    expect("enabled 2 events" in guest.cmd_ok("enable pm*"), "enable a pending event")
+    # a glob needs its module's functions
+    err = guest.cmd_err("p:pg/ exporter:exporter_*")
+    expect("Invalid probed address or symbol" in err, err)
+    # MOD loaded but SYM missing stays an error, with Linux's wording
+    guest.cmd_ok("insmod boot:quiet.ko")
+    err = guest.cmd_err("p:bad quiet:no_such_function")
+    expect("Invalid probed address or symbol" in err, err)
+    guest.cmd_ok("rmmod quiet")
+
+    trace = ""
+    for x in (3, 5):
+        guest.cmd_ok("trace clear")
+        out = guest.cmd_ok("insmod boot:exporter.ko")
+        expect("registered event kprobes/pm at exporter:exporter_work (enabled)" in out, out)
+        expect(re.match(r"2 probes", guest.cmd_ok("kprobes")), "not armed on insmod")
+        out = guest.cmd_ok("call exporter_work %d" % x)
+        expect("= 0x%x (%d)" % (3 * x + 1, 3 * x + 1) in out, out)
+        trace = guest.cmd_ok("trace")
+        expect(re.search(r"pm: \(exporter_work\+0x0/0x\w+\) x=0x%x$" % x, trace, re.M),
+               "no pm hit after insmod:\n" + trace)
+        # module_init() makes init_module an alias of exporter_init
+        expect(re.search(r"pmi: \((?:exporter_init|init_module)\+0x0/0x\w+\)$", trace, re.M),
+               "init ran before its probe was armed:\n" + trace)
+        out = guest.cmd_ok("rmmod exporter")
+        expect("event kprobes/pm waits for it to load again" in out, out)
+        expect(re.match(r"0 probes", guest.cmd_ok("kprobes")), "int3 left in freed memory")
+        expect(guest.cmd_ok("kprobe_events").count("exporter:") == 2, "the events went")
+        expect("Oops" not in guest.cmd("call kp_target_add 1 2"), "crash after rmmod")
+    guest.cmd_ok("disable pm*")
+    guest.cmd_ok("-:pm")
+    guest.cmd_ok("-:pmi")
+    guest.cmd_ok("trace clear")
+    clean(guest)
+    expect(heap_used(guest) <= used, "heap: %d bytes in use before, %d after" % (used, heap_used(guest)))
 
 
 def test_removal_drops_leftover_probes(guest):
