@@ -115,6 +115,15 @@ void idt_init(void);
 typedef bool (*trap_hook_t)(struct pt_regs *regs, int trapnr);
 int trap_hook_register(int vector, trap_hook_t fn);
 
+/*
+ * A fast path for #BP in front of its hooks (NULL: none). trap_int3 jumps
+ * to entry with rsp and rdi at the pt_regs it built, every register free
+ * to clobber; entry either jumps to trap_int3_hooks with rsp and rdi as it
+ * found them (the hooks then run as usual) or, the trap handled, to
+ * trap_int3_done (regs is what iretq restores).
+ */
+void trap_int3_fast_path(const void *entry);
+
 const char *trap_name(int vector);
 /*
  * If ret (found in the frame at bp) returns into the trap entry, the

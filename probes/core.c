@@ -505,6 +505,8 @@ static int kprobe_hooks_init(void)
 		err = trap_hook_register(X86_TRAP_NMI, kprobe_nmi);
 	for (size_t i = 0; !err && i < ARRAY_SIZE(faults); i++)
 		err = trap_hook_register(faults[i], kprobe_fault);
+	if (!err)
+		kprobe_int3_fast_init();	/* kprobe_int3() is #BP's first hook */
 	guard_unwind_notifier_set(kprobe_guard_unwound);
 	smp_reader_check_set(cpu_in_hit_path);
 	return err;

@@ -224,11 +224,16 @@ void opt_read_orig(uint64_t addr, uint8_t *buf, size_t n);
 bool opt_fault_in_place(struct pt_regs *regs);
 /* step.c: the detour's entry into the hit path */
 void kprobe_optimized_hit(struct kprobe_site *s, struct pt_regs *regs);
+/* Is ret where a detour's call (with rsp at its pt_regs) returns? */
+bool opt_is_detour_return(uint64_t ret);
+/* step.c: int3_fast.asm in front of the #BP hooks; its C end */
+void kprobe_int3_fast_init(void);
+void kprobe_int3_rest(struct pt_regs *regs);
 
-/* opt_detour.asm's view of a structure: opt.c and kretprobe.c check each offset it uses */
+/* An asm file's view of a structure: the C file beside it checks each offset it uses */
 #define DETOUR_OFFSET(type, field, off) \
 	_Static_assert(__builtin_offsetof(type, field) == (off), \
-		       "opt_detour.asm: offsetof(" #type ", " #field ") != " #off)
+		       "asm: offsetof(" #type ", " #field ") != " #off)
 
 /* kretprobe.c */
 struct kretprobe_pool;

@@ -154,7 +154,7 @@ __noprobe("hit") bool opt_fault_in_place(struct pt_regs *regs)
  * handler or of kprobe_optimized_hit() returns? Then the detour's pt_regs
  * lies just above the callee's frame, as in a trap frame.
  */
-static __noprobe("hit") bool opt_is_detour_return(uint64_t ret)
+__noprobe("hit") bool opt_is_detour_return(uint64_t ret)
 {
 	for (struct cell_page *pg = READ_ONCE(cell_pages); pg; pg = READ_ONCE(pg->next)) {
 		uint64_t off = ret - (uint64_t)pg->base;
@@ -576,7 +576,6 @@ static void opt_after_command(void)
 static int opt_init(void)
 {
 	console_after_command_set(opt_after_command);
-	trap_frame_like(opt_is_detour_return);
 	return opt_targets_init();
 }
 INITCALL(opt_init, 2);

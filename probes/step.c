@@ -272,6 +272,57 @@ void kprobe_optimized_hit(struct kprobe_site *s, struct pt_regs *regs)
 	go_idle(ctl);
 }
 
+/*
+ * int3_fast.asm's view of the structures it reads; it is kprobe_int3() for
+ * a site with one enabled probe and a fast byte, so the two stay in step.
+ */
+DETOUR_OFFSET(struct site_table, link, 4);
+DETOUR_OFFSET(struct site_table, hash_shift, 8);
+DETOUR_OFFSET(struct site_table, buckets, 24);
+DETOUR_OFFSET(struct kprobe_site, addr, 0);
+DETOUR_OFFSET(struct kprobe_site, hnext, 8);
+DETOUR_OFFSET(struct kprobe_site, slot, 32);
+DETOUR_OFFSET(struct kprobe_site, fast, 152);
+DETOUR_OFFSET(struct kprobe_site, opt_solo, 192);
+DETOUR_OFFSET(struct kprobe_ctlblk, cur.flags, 16);
+DETOUR_OFFSET(struct pt_regs, flags, 144);
+DETOUR_OFFSET(struct pt_regs, sp, 152);
+_Static_assert(KPROBE_HIT_SS == 2 && SITE_FAST_NONE == 0 && SITE_FAST_BOOST == 1 &&
+	       SITE_FAST_RET == 2 && SITE_FAST_STEP == 3,
+	       "int3_fast.asm: KPROBE_HIT_SS, SITE_FAST_*");
+
+/*
+ * int3_fast.asm ran the pre-handler, and the site's fast byte went to NONE
+ * meanwhile (its mode changed): the rest of the hit as kprobe_int3() does.
+ */
+void kprobe_int3_rest(struct pt_regs *regs)
+{
+	struct kprobe_ctlblk *ctl = kprobe_ctl();
+
+	run_insn(ctl, ctl->cur.site, regs, true);
+}
+
+/*
+ * For stack walkers (trap_frame_like): the calls int3_fast.asm and the
+ * detours make with rsp at a pt_regs return here.
+ */
+static __noprobe("hit") bool kprobe_trap_like_return(uint64_t ret)
+{
+	extern const char kprobe_int3_fast_ret[], kprobe_int3_rest_ret[];
+
+	return ret == (uint64_t)kprobe_int3_fast_ret || ret == (uint64_t)kprobe_int3_rest_ret ||
+	       opt_is_detour_return(ret);
+}
+
+/* The hit's asm front end and the walkers' view of it, from kprobe_hooks_init(). */
+void kprobe_int3_fast_init(void)
+{
+	extern const char kprobe_int3_fast[];
+
+	trap_frame_like(kprobe_trap_like_return);
+	trap_int3_fast_path(kprobe_int3_fast);
+}
+
 /* resume_execution() for an instruction with fixups (out of line: the rare case). */
 static __noinline void resume_with_fixups(struct kprobe_site *s, struct pt_regs *regs,
 					  uint64_t saved_flags)

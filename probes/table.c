@@ -39,12 +39,19 @@ int site_table_init(void)
 	return table ? 0 : -ENOMEM;
 }
 
-static void chain_push(struct site_table *t, struct kprobe_site *s)
+/*
+ * At the chain's tail: a site keeps its place however many are added after
+ * it, so its hit costs the same (a resize keeps the order too, walking the
+ * old chains from their heads).
+ */
+static void chain_append(struct site_table *t, struct kprobe_site *s)
 {
-	struct kprobe_site **b = &t->buckets[site_hash(s->addr, t)];
+	struct kprobe_site **pp = &t->buckets[site_hash(s->addr, t)];
 
-	s->hnext[t->link] = *b;
-	WRITE_ONCE(*b, s);	/* publish only once s->hnext is set */
+	while (*pp)
+		pp = &(*pp)->hnext[t->link];
+	s->hnext[t->link] = NULL;
+	WRITE_ONCE(*pp, s);	/* publish only once s->hnext is set */
 }
 
 /* Called with the old table's chains quiet (writers serialised). */
@@ -58,7 +65,7 @@ static void resize(unsigned int shift)
 	flags = local_irq_save();
 	for (unsigned long i = 0; i < (1UL << old->shift); i++)
 		for (struct kprobe_site *s = old->buckets[i]; s; s = s->hnext[old->link])
-			chain_push(t, s);
+			chain_append(t, s);
 	t->count = old->count;
 	WRITE_ONCE(table, t);
 	local_irq_restore(flags);
@@ -73,7 +80,7 @@ int site_insert(struct kprobe_site *s)
 	if (table->count + 1 > 1UL << (table->shift - 1))
 		resize(table->shift + 1);	/* keep the load under 1/2: a hit rarely walks past one site */
 	flags = local_irq_save();
-	chain_push(table, s);
+	chain_append(table, s);
 	table->count++;
 	local_irq_restore(flags);
 	return 0;

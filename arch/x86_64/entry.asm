@@ -14,7 +14,7 @@ bits 64
 
 extern do_trap
 extern do_exception
-extern trap_hooks
+extern trap_hooks, trap_int3_entry
 
 PERCPU_TRAP_DEPTH	equ 20		; offsetof(struct percpu, trap_depth), checked in traps.c
 PERCPU_FAULT_CR2	equ 56		; offsetof(struct percpu, fault_cr2), checked in traps.c
@@ -151,15 +151,19 @@ trap_int3:
 	cld
 	inc dword [gs:PERCPU_TRAP_DEPTH]
 	mov rdi, rsp
+	jmp [trap_int3_entry]		; trap_int3_hooks, or a fast path (traps.c)
+global trap_int3_hooks
+trap_int3_hooks:
 	mov esi, 3
 	call [trap_hooks + 3 * 32]	; never empty (traps.c)
 	test al, al
-	jnz .done
+	jnz trap_int3_done
 	mov rdi, rsp
 	mov esi, 3
 	mov edx, 1			; the hooks after the first
 	call do_exception
-.done:
+global trap_int3_done
+trap_int3_done:
 	dec dword [gs:PERCPU_TRAP_DEPTH]
 global trap_return
 trap_return:

@@ -25,6 +25,18 @@ _Static_assert(__builtin_offsetof(struct percpu, trap_depth) == 20,
 _Static_assert(__builtin_offsetof(struct percpu, fault_cr2) == 56,
 	       "entry.asm: PERCPU_FAULT_CR2");
 
+/*
+ * Where trap_int3 goes once pt_regs is built (rsp and rdi at it): its own
+ * hook call, unless the probe engine installed a fast path (arch.h).
+ */
+extern const char trap_int3_hooks[];
+const void *trap_int3_entry = trap_int3_hooks;
+
+void trap_int3_fast_path(const void *entry)
+{
+	WRITE_ONCE(trap_int3_entry, entry ? entry : (const void *)trap_int3_hooks);
+}
+
 static const char *const names[32] = {
 	[0] = "divide error", [1] = "debug", [2] = "NMI", [3] = "int3",
 	[4] = "overflow", [5] = "bound range exceeded", [6] = "invalid opcode",

@@ -1,8 +1,9 @@
 # kprobe64 GDB frame unwinder (sourced by scripts/gdb/gdbinit).
 #
-# The trap entry (arch/x86_64/entry.asm) and the probe engine's detours
+# The trap entry (arch/x86_64/entry.asm), the int3 hit's fast path
+# (probes/int3_fast.asm) and the probe engine's detours
 # (probes/opt_detour.asm) call C with rsp at a struct pt_regs they built,
-# holding every register of the code they interrupted. Neither has CFI, and
+# holding every register of the code they interrupted. None has CFI, and
 # detours live in pages no symbol names, so GDB's own unwinders stop there:
 # a backtrace from a probe handler ended at the trap or the detour. This
 # one recognises the return addresses of those calls and gives GDB the
@@ -45,8 +46,13 @@ def _detour_return(pc):
 
 
 def _trap_return(pc):
-    # the C calls of trap_common and trap_int3 return between these two
-    return _ulong("&trap_common") < pc <= _ulong("&trap_return") or _detour_return(pc)
+    # the C calls of trap_common and trap_int3 return between these two;
+    # probes/int3_fast.asm's calls, made with rsp at the int3's pt_regs, at these
+    if _ulong("&trap_common") < pc <= _ulong("&trap_return"):
+        return True
+    if pc in (_ulong("&kprobe_int3_fast_ret"), _ulong("&kprobe_int3_rest_ret")):
+        return True
+    return _detour_return(pc)
 
 
 class TrapFrameUnwinder(Unwinder):
