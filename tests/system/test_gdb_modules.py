@@ -50,13 +50,13 @@ def test_break_on_module_function(guest, monkeypatch):
                          r"printk\(KERN_INFO \"Kprobe triggered!", gout), gout)
         # from the module's handler back into the kernel: through the probe
         # engine (an optimized probe's detour, which has no symbol; or the
-        # int3 path's C and the trap entry) to the probed function, where
+        # int3 path's asm fast path or C and the trap entry) to the probed function, where
         # kp_unwind.py's registers from pt_regs put it (GDB names a caller's
         # frame by pc - 1, which for a probe on the first instruction is the
         # padding before it: ??), and on to the guarded call `call` made
         target = int(re.search(r"^(0x[0-9a-f]+) [tT] kp_target_add",
                                guest.cmd_ok("ksym kp_target_add"), re.M).group(1), 16)
-        expect(re.search(r"^#1 .* in (run_pre_handlers|\?\?) ", gout, re.M) and
+        expect(re.search(r"^#1 .* in (kprobe_int3_fast|run_pre_handlers|\?\?) ", gout, re.M) and
                re.search(r"^#[23]\s+%#018x in " % target, gout, re.M) and
                re.search(r"^#[34] .* in guarded_call ", gout, re.M), "backtrace:\n" + gout)
         out = guest.cmd_ok("lsmod")
