@@ -58,6 +58,7 @@ bits 64
 extern kprobe_table, trap_int3_hooks, trap_int3_done, kprobe_int3_rest
 global kprobe_int3_fast, kprobe_int3_fast_ret, kprobe_int3_rest_ret
 
+; The way out to the hooks leaves rsp and rdi as they came.
 kprobe_int3_fast:			; rsp = rdi = the int3's pt_regs
 	mov rsi, [kprobe_table]
 	mov rdx, [rdi + REGS_IP]
@@ -68,24 +69,24 @@ kprobe_int3_fast:			; rsp = rdi = the int3's pt_regs
 	shr rax, cl
 	mov rbx, [rsi + TABLE_BUCKETS + rax * 8]
 	mov eax, [rsi + TABLE_LINK]
-..@walk:				; site_lookup()
+.walk:				; site_lookup()
 	test rbx, rbx
-	jz ..@hooks			; no site: stray or just removed, C decides
+	jz trap_int3_hooks			; no site: stray or just removed, C decides
 	cmp [rbx + SITE_ADDR], rdx
-	je ..@site
+	je .site
 	mov rbx, [rbx + SITE_HNEXT + rax * 8]
-	jmp ..@walk
-..@site:
+	jmp .walk
+.site:
 	mov r12, [gs:PERCPU_PROBE_STATE]	; ctl
 	cmp dword [r12 + CTL_STATUS], KPROBE_IDLE
-	jne ..@hooks			; a reentry
+	jne trap_int3_hooks			; a reentry
 	mov r13, [rbx + SITE_OPT_SOLO]
 	test r13, r13
-	jz ..@hooks
+	jz trap_int3_hooks
 	test byte [r13 + KP_FLAGS], KPROBE_FLAG_DISABLED
-	jnz ..@hooks
+	jnz trap_int3_hooks
 	cmp byte [rbx + SITE_FAST], SITE_FAST_NONE
-	je ..@hooks			; the mode decides: C
+	je trap_int3_hooks			; the mode decides: C
 	mov [rdi + REGS_IP], rdx
 	mov dword [r12 + CTL_STATUS], KPROBE_HIT_ACTIVE
 	mov [r12 + CTL_SITE], rbx
@@ -101,28 +102,28 @@ kprobe_int3_fast:			; rsp = rdi = the int3's pt_regs
 	call [r13 + KP_PRE_HANDLER]
 kprobe_int3_fast_ret:
 	test eax, eax
-	jnz ..@idle			; the handler moved ip: go there
+	jnz .idle			; the handler moved ip: go there
 	movzx eax, byte [rbx + SITE_FAST]
 	cmp eax, SITE_FAST_BOOST
-	jne ..@not_boost
+	jne .not_boost
 	mov rax, [rbx + SITE_SLOT]	; the copy jumps back by itself
 	mov [rsp + REGS_IP], rax
-..@idle:
+.idle:
 	mov dword [r12 + CTL_STATUS], KPROBE_IDLE
 	mov qword [r12 + CTL_RUNNING], 0
 	jmp trap_int3_done
-..@not_boost:
+.not_boost:
 	cmp eax, SITE_FAST_RET
-	jne ..@not_ret
+	jne .not_ret
 	mov rcx, [rsp + REGS_SP]	; ret: ip from the stack
 	mov rax, [rcx]
 	add rcx, 8
 	mov [rsp + REGS_SP], rcx
 	mov [rsp + REGS_IP], rax
-	jmp ..@idle
-..@not_ret:
+	jmp .idle
+.not_ret:
 	cmp eax, SITE_FAST_STEP
-	jne ..@rest
+	jne .rest
 	mov rax, [rsp + REGS_FLAGS]	; setup_singlestep(): #DB comes next
 	mov dword [r12 + CTL_STATUS], KPROBE_HIT_SS
 	mov ecx, eax
@@ -134,10 +135,8 @@ kprobe_int3_fast_ret:
 	mov rax, [rbx + SITE_SLOT]
 	mov [rsp + REGS_IP], rax
 	jmp trap_int3_done
-..@rest:
+.rest:
 	mov rdi, rsp
 	call kprobe_int3_rest
 kprobe_int3_rest_ret:
 	jmp trap_int3_done
-..@hooks:
-	jmp trap_int3_hooks		; rsp and rdi as they came

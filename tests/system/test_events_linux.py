@@ -18,7 +18,7 @@ def shared_function_name():
     addrs = collections.defaultdict(list)
     for line in out.splitlines():
         f = line.split()
-        if len(f) == 3 and f[1] in "tT":
+        if len(f) == 3 and f[1] in "tT" and not f[2].startswith(".."):  # not asm-local labels
             addrs[f[2]].append(int(f[0], 16))
     return next((n, a) for n, a in sorted(addrs.items()) if len(a) == 2)
 
