@@ -17,15 +17,10 @@
 ; saved in pt_regs: trap_int3 restores every register from there. A fault
 ; in the handler is recovered as on the C path, from ctl->trap_regs.
 
-; Offsets into C structures: step.c checks every one of them.
-PERCPU_PROBE_STATE	equ 40		; struct percpu
-PERCPU_KPROBE_HITS	equ 88
-CTL_STATUS		equ 0		; struct kprobe_ctlblk
-CTL_SITE		equ 8
-CTL_FLAGS		equ 16
-CTL_RUNNING		equ 48
-CTL_TRAP_REGS		equ 56
-CTL_COUNTS		equ 88
+%include "probes/hit.inc"
+
+; Offsets into C structures besides hit.inc's: step.c checks every one of them.
+CTL_FLAGS		equ 16		; struct kprobe_ctlblk
 TABLE_LINK		equ 4		; struct site_table
 TABLE_HASH_SHIFT	equ 8
 TABLE_BUCKETS		equ 24
@@ -33,17 +28,9 @@ SITE_ADDR		equ 0		; struct kprobe_site
 SITE_HNEXT		equ 8
 SITE_SLOT		equ 32
 SITE_FAST		equ 152
-SITE_OPT_SOLO		equ 192
-KP_PRE_HANDLER		equ 24		; struct kprobe
-KP_FLAGS		equ 48
-KP_COUNT_OFF		equ 64
-REGS_IP			equ 128		; struct pt_regs
-REGS_FLAGS		equ 144
+REGS_FLAGS		equ 144		; struct pt_regs
 REGS_SP			equ 152
-KPROBE_IDLE		equ 0
-KPROBE_HIT_ACTIVE	equ 1
 KPROBE_HIT_SS		equ 2
-KPROBE_FLAG_DISABLED	equ 1
 SITE_FAST_NONE		equ 0
 SITE_FAST_BOOST		equ 1
 SITE_FAST_RET		equ 2
@@ -88,14 +75,7 @@ kprobe_int3_fast:			; rsp = rdi = the int3's pt_regs
 	cmp byte [rbx + SITE_FAST], SITE_FAST_NONE
 	je trap_int3_hooks			; the mode decides: C
 	mov [rdi + REGS_IP], rdx
-	mov dword [r12 + CTL_STATUS], KPROBE_HIT_ACTIVE
-	mov [r12 + CTL_SITE], rbx
-	mov [r12 + CTL_TRAP_REGS], rdi
-	mov eax, [r13 + KP_COUNT_OFF]	; this CPU's nhit of the probe
-	add rax, [r12 + CTL_COUNTS]
-	inc qword [rax]
-	inc qword [gs:PERCPU_KPROBE_HITS]
-	mov [r12 + CTL_RUNNING], r13
+	HIT_BEGIN r12, rbx, rdi, r13
 	mov rsi, rdi
 	mov rdi, r13
 	lea rbp, [rsp - 16]		; where the handler's frame goes (as a detour's)

@@ -28,22 +28,10 @@
 
 %include "arch/x86_64/ptregs.inc"
 
-; Offsets into C structures; opt.c checks every one of them.
+%include "probes/hit.inc"
+
+; Offsets into C structures besides hit.inc's; opt.c checks every one of them.
 PERCPU_TRAP_DEPTH	equ 20		; struct percpu
-PERCPU_PROBE_STATE	equ 40
-PERCPU_KPROBE_HITS	equ 88
-CTL_STATUS		equ 0		; struct kprobe_ctlblk
-CTL_SITE		equ 8
-CTL_RUNNING		equ 48
-CTL_TRAP_REGS		equ 56
-CTL_COUNTS		equ 88
-KP_PRE_HANDLER		equ 24		; struct kprobe
-KP_FLAGS		equ 48
-KP_COUNT_OFF		equ 64
-SITE_OPT_SOLO		equ 192		; struct kprobe_site
-REGS_IP			equ 128		; struct pt_regs
-KPROBE_HIT_ACTIVE	equ 1
-KPROBE_FLAG_DISABLED	equ 1
 
 section .rodata
 bits 64
@@ -77,14 +65,7 @@ optprobe_template_site:
 	jz ..@slow
 	test byte [rdi + KP_FLAGS], KPROBE_FLAG_DISABLED
 	jnz ..@slow
-	mov dword [rbx + CTL_STATUS], KPROBE_HIT_ACTIVE
-	mov [rbx + CTL_SITE], r12
-	mov [rbx + CTL_TRAP_REGS], rsp
-	mov [rbx + CTL_RUNNING], rdi
-	mov eax, [rdi + KP_COUNT_OFF]	; this CPU's nhit of the probe
-	add rax, [rbx + CTL_COUNTS]
-	inc qword [rax]
-	inc qword [gs:PERCPU_KPROBE_HITS]
+	HIT_BEGIN rbx, r12, rsp, rdi
 	mov rsi, rsp
 	lea rbp, [rsp - 16]		; where the callee's frame goes (see the top)
 	call [rdi + KP_PRE_HANDLER]
