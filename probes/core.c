@@ -125,6 +125,25 @@ enum kprobe_mode kprobe_class_mode(enum insn_probe_class cls, const struct insn 
 	}
 }
 
+/*
+ * The asm hit paths call opt_solo's pre-handler without looking at its
+ * flags, so it is set only while that probe is enabled: every writer of
+ * KPROBE_FLAG_DISABLED after registering calls this. A hit racing the
+ * write runs the handler once more, as one that read the flag just before
+ * it was set would.
+ */
+void site_set_solo(struct kprobe_site *s)
+{
+	struct kprobe *p = s->probes;
+
+	if (!p || p->next || !p->pre_handler || (p->flags & KPROBE_FLAG_DISABLED))
+		p = NULL;
+	WRITE_ONCE(s->opt_solo, p);
+	WRITE_ONCE(s->opt_kret, p && p->pre_handler == kretprobe_pre_handler &&
+		   !container_of(p, struct kretprobe, kp)->entry_handler ?
+		   container_of(p, struct kretprobe, kp) : NULL);
+}
+
 static enum kprobe_mode site_mode(struct kprobe_site *s)
 {
 	const struct kprobe *p;
@@ -133,11 +152,7 @@ static enum kprobe_mode site_mode(struct kprobe_site *s)
 	for (p = s->probes; p; p = p->next)
 		post |= p->post_handler != NULL;
 	s->has_post = post;
-	p = s->probes;
-	WRITE_ONCE(s->opt_solo, p && !p->next && p->pre_handler ? (struct kprobe *)p : NULL);
-	WRITE_ONCE(s->opt_kret, s->opt_solo && p->pre_handler == kretprobe_pre_handler &&
-		   !container_of(p, struct kretprobe, kp)->entry_handler ?
-		   container_of(s->opt_solo, struct kretprobe, kp) : NULL);
+	site_set_solo(s);
 	return opt_site_mode(s, kprobe_class_mode(s->cls, &s->insn, post));
 }
 
@@ -184,6 +199,7 @@ void kprobe_disable_faulted(struct kprobe *p, const char *what)
 	char sym[96];
 
 	p->flags |= KPROBE_FLAG_GONE | KPROBE_FLAG_DISABLED;
+	site_set_solo(p->site);
 	kprobe_counters.faults++;
 	pr_err("kprobe at %s: %s faulted; probe disabled\n",
 	       kallsyms_sprint((uint64_t)p->addr, sym, sizeof(sym)), what);
@@ -389,6 +405,7 @@ int enable_kprobe(struct kprobe *p)
 	if (!p || !registered(p))
 		return -EINVAL;
 	p->flags &= ~(KPROBE_FLAG_DISABLED | KPROBE_FLAG_GONE);
+	site_set_solo(p->site);
 	arm(p->site);
 	opt_site_changed(p->site);
 	return 0;
@@ -400,6 +417,7 @@ int disable_kprobe(struct kprobe *p)
 	if (!p || !registered(p))
 		return -EINVAL;
 	p->flags |= KPROBE_FLAG_DISABLED;
+	site_set_solo(p->site);
 	site_disarm_if_unused(p->site);
 	opt_site_changed(p->site);
 	return 0;

@@ -70,8 +70,6 @@ kprobe_int3_fast:			; rsp = rdi = the int3's pt_regs
 	mov r13, [rbx + SITE_OPT_SOLO]
 	test r13, r13
 	jz trap_int3_hooks
-	test byte [r13 + KP_FLAGS], KPROBE_FLAG_DISABLED
-	jnz trap_int3_hooks
 	cmp byte [rbx + SITE_FAST], SITE_FAST_NONE
 	je trap_int3_hooks			; the mode decides: C
 	mov [rdi + REGS_IP], rdx

@@ -27,8 +27,8 @@ struct kprobe_site {
 	uint64_t opt_copy;		/* its relocated copy: where an int3 hit goes on */
 	bool opt_refused;		/* the analysis said no: the idle optimizer skips it */
 	/*
-	 * The site's one probe when it is the only one and has a pre-handler
-	 * (else NULL): the detour calls it without going through C.
+	 * The site's one probe when it is the only one, enabled, and has a
+	 * pre-handler (else NULL): the asm hit paths call it without C.
 	 */
 	struct kprobe *opt_solo;
 	/*
@@ -187,6 +187,7 @@ enum kprobe_mode kprobe_class_mode(enum insn_probe_class cls, const struct insn 
 				   bool post);
 void synchronize_kprobes(void);
 void site_disarm_if_unused(struct kprobe_site *s);
+void site_set_solo(struct kprobe_site *s);
 extern struct kprobe_stats kprobe_counters;
 
 /* step.c: the trap hooks (core.c registers them) */

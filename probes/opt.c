@@ -44,7 +44,6 @@ DETOUR_OFFSET(struct kprobe_ctlblk, running, 48);
 DETOUR_OFFSET(struct kprobe_ctlblk, trap_regs, 56);
 DETOUR_OFFSET(struct kprobe_ctlblk, counts, 88);
 DETOUR_OFFSET(struct kprobe, pre_handler, 24);
-DETOUR_OFFSET(struct kprobe, flags, 48);
 DETOUR_OFFSET(struct kprobe, count_off, 64);
 DETOUR_OFFSET(struct kprobe_site, opt_solo, 192);
 DETOUR_OFFSET(struct pt_regs, ip, 128);
@@ -59,8 +58,7 @@ DETOUR_OFFSET(struct kretprobe_instance, ret_addr, 8);
 DETOUR_OFFSET(struct kretprobe_instance, fp, 16);
 DETOUR_OFFSET(struct kretprobe_instance, next, 24);
 DETOUR_OFFSET(struct kretprobe_instance, state, 32);
-_Static_assert(KPROBE_HIT_ACTIVE == 1 && KPROBE_FLAG_DISABLED == 1,
-	       "opt_detour.asm: the status and flag values it writes and tests");
+_Static_assert(KPROBE_HIT_ACTIVE == 1, "opt_detour.asm: the status value it writes");
 
 struct opt_detour {
 	struct kprobe_site *site;

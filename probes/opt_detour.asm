@@ -63,8 +63,6 @@ optprobe_template_site:
 	mov rdi, [r12 + SITE_OPT_SOLO]
 	test rdi, rdi
 	jz ..@slow
-	test byte [rdi + KP_FLAGS], KPROBE_FLAG_DISABLED
-	jnz ..@slow
 	HIT_BEGIN rbx, r12, rsp, rdi
 	mov rsi, rsp
 	lea rbp, [rsp - 16]		; where the callee's frame goes (see the top)

@@ -24,8 +24,7 @@ PERCPU_KPROBE_HITS	equ 88
 CTL_STATUS		equ 0		; struct kprobe_ctlblk
 CTL_RET_STACK		equ 80
 CTL_COUNTS		equ 88
-KP_FLAGS		equ 48		; struct kprobe
-KP_COUNT_OFF		equ 64
+KP_COUNT_OFF		equ 64		; struct kprobe
 SITE_OPT_KRET		equ 200		; struct kprobe_site
 RP_POOL			equ 160		; struct kretprobe
 POOL_INST		equ 8		; struct kretprobe_pool
@@ -37,7 +36,6 @@ RI_FP			equ 16
 RI_NEXT			equ 24
 RI_STATE		equ 32
 COUNT_RET_NMISSED	equ 24		; struct kprobe_count
-KPROBE_FLAG_DISABLED	equ 1
 RI_FREE			equ 0
 RI_USED			equ 1
 
@@ -58,8 +56,6 @@ opt_kret_entry:
 	mov rsi, [rsi + SITE_OPT_KRET]	; struct kretprobe * (kp first)
 	test rsi, rsi
 	jz ..@full
-	test byte [rsi + KP_FLAGS], KPROBE_FLAG_DISABLED
-	jnz ..@full
 	cmp qword [rsp + RET_AT], kretprobe_trampoline
 	je ..@full
 	push rax

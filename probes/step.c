@@ -112,6 +112,7 @@ static bool reenter_while_stepping(struct kprobe_site *s)
 {
 	for (struct kprobe *p = s->probes; p; p = p->next)
 		p->flags |= KPROBE_FLAG_GONE | KPROBE_FLAG_DISABLED;
+	site_set_solo(s);
 	text_poke((void *)s->addr, s->orig, 1);
 	s->armed = false;
 	kprobe_counters.faults++;
