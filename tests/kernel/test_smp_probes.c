@@ -4,7 +4,8 @@
  * the acquire, hit by CPUs contending for the lock and unregistered while
  * they do; and the grace period not ending while a CPU is still inside a
  * handler that waits for a lock (it answers cross-CPU calls from the lock's
- * spin loop, which must not count as being outside the probe path). Cases
+ * spin loop, which must not count as being outside the probe path); and a
+ * site's mode changing under a handler the int3 asm path called. Cases
  * needing more CPUs than there are pass trivially.
  */
 #include "ktest.h"
@@ -273,4 +274,101 @@ KTEST(smp_probes, grace_period_waits_for_handler_on_a_lock)
 	smp_run_wait(1);
 	smp_run_wait(2);
 	KT_EXPECT(handler_done);
+}
+
+/*
+ * ---- the site's mode changing while an asm-path handler runs ----
+ *
+ * probes/int3_fast.asm reads the site's fast byte again once the handler
+ * returns, as run_insn() does: a probe with a post-handler registered at
+ * the site meanwhile (another CPU) turns an emulated ret into a mode only
+ * C handles, and kprobe_int3_rest() must finish the hit: the ret done, the
+ * new probe's post-handler run, the CPU idle again. The asm path alone
+ * never runs a post-handler, so post_seen tells the two apart.
+ */
+#define WAIT_NS (5 * 1000000000ull)	/* a bound for failure, not a timing */
+
+static volatile bool rest_in_pre, rest_go, rest_timed_out;
+static volatile uint64_t rest_result, rest_post_ax;
+static struct kprobe *volatile rest_running;
+static unsigned int rest_post_seen;
+
+static bool wait_flag(volatile bool *flag)
+{
+	for (uint64_t until = uptime_ns() + WAIT_NS; !*flag;) {
+		if (uptime_ns() > until)
+			return false;
+		cpu_relax();
+	}
+	return true;
+}
+
+static int rest_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	(void)p;
+	(void)regs;
+	rest_in_pre = true;
+	if (!wait_flag(&rest_go))
+		rest_timed_out = true;
+	return 0;
+}
+
+static void rest_post(struct kprobe *p, struct pt_regs *regs, unsigned long flags)
+{
+	(void)p;
+	(void)flags;
+	rest_post_seen++;
+	rest_post_ax = regs->ax;
+}
+
+static void rest_hit(void *arg)
+{
+	(void)arg;
+	rest_result = add(20, 22);
+	rest_running = kprobe_running();
+}
+
+static uint64_t ret_of(uint64_t fn)
+{
+	struct insn insn;
+
+	for (uint64_t a = fn; a < fn + 64; a += insn.len) {
+		if (insn_decode(&insn, (const uint8_t *)a, 15, a))
+			return 0;
+		if (insn.len == 1 && *(const uint8_t *)a == 0xc3)
+			return a;
+	}
+	return 0;
+}
+
+KTEST(smp_probes, mode_changes_while_a_fast_path_handler_runs)
+{
+	uint64_t at = ret_of((uint64_t)kp_target_add), sum = kernel_text_checksum();
+	struct kprobe a = { .addr = (uint8_t *)at, .pre_handler = rest_pre };
+	struct kprobe b = { .addr = (uint8_t *)at, .post_handler = rest_post };
+
+	if (num_cpus() < 2)
+		return;
+	KT_ASSERT(at);
+	rest_in_pre = rest_go = rest_timed_out = false;
+	rest_result = rest_post_ax = 0;
+	rest_post_seen = 0;
+	rest_running = &a;
+	KT_ASSERT(register_kprobe(&a) == 0);	/* int3 until the next prompt: no optimizer */
+	KT_ASSERT(kprobe_mode(&a) == KPROBE_MODE_EMULATE);
+	KT_ASSERT(!smp_run_on(1, rest_hit, NULL));
+	KT_EXPECT(wait_flag(&rest_in_pre));
+	KT_EXPECT(register_kprobe(&b) == 0);	/* CPU 1 is inside rest_pre */
+	rest_go = true;
+	smp_run_wait(1);
+	KT_EXPECT(!rest_timed_out);
+	KT_EXPECT_EQ(rest_result, 42);		/* the ret was done, from the right stack */
+	KT_EXPECT_EQ(rest_post_seen, 1);	/* by C: the asm path runs no post-handler */
+	KT_EXPECT_EQ(rest_post_ax, 42);
+	KT_EXPECT_EQ(rest_running, NULL);
+	KT_EXPECT_EQ(kprobe_nhit(&a), 1);
+	KT_EXPECT_EQ(kprobe_nmissed(&a), 0);
+	unregister_kprobe(&b);
+	unregister_kprobe(&a);
+	KT_EXPECT_EQ(kernel_text_checksum(), sum);
 }
