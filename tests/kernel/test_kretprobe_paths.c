@@ -9,6 +9,7 @@
  * counts add up with 4 CPUs hitting at once.
  */
 #include "ktest.h"
+#include "opt_switch.h"
 #include "arch.h"
 #include "mm.h"
 #include "kallsyms.h"
@@ -20,22 +21,9 @@ uint64_t kp_target_fib(uint64_t n);
 static uint64_t (*volatile add)(uint64_t, uint64_t) = kp_target_add;
 static uint64_t (*volatile fib)(uint64_t) = kp_target_fib;
 
-static bool user_setting, saved;
-
-static void opt_on(void)
-{
-	if (!saved) {
-		user_setting = kprobes_optimization();
-		saved = true;
-	}
-	kprobes_set_optimization(true);
-}
-
 KTEST_EXIT(kretprobe_paths)
 {
-	if (saved)
-		kprobes_set_optimization(user_setting);
-	saved = false;
+	kt_optimization_restore();
 }
 
 /* Registered and optimized: the detour's entry, not the int3, takes the hits. */
@@ -94,7 +82,7 @@ KTEST(kretprobe_paths, handler_sees_return_value_and_address)
 					.entry_handler = with_entry ? no_entry : NULL };
 		uint64_t sum = kernel_text_checksum();
 
-		opt_on();
+		kt_optimization(true);
 		seen.calls = 0;
 		KT_ASSERT(register_optimized(&rp));
 		KT_EXPECT_EQ(call_add(20, 22), 1042);
@@ -128,7 +116,7 @@ KTEST(kretprobe_paths, hit_from_the_return_handler_is_missed)
 {
 	struct kretprobe rp = { .kp.addr = (uint8_t *)kp_target_add, .handler = calls_again };
 
-	opt_on();
+	kt_optimization(true);
 	seen.calls = 0;
 	KT_ASSERT(register_optimized(&rp));
 	KT_EXPECT_EQ(call_add(5, 6), 11);
@@ -161,7 +149,7 @@ KTEST(kretprobe_paths, exhausted_pool_is_counted)
 	struct heap_stats before, after;
 	unsigned long missed;
 
-	opt_on();
+	kt_optimization(true);
 	heap_stats(&before);
 	fib_returns = 0;
 	KT_ASSERT(register_optimized(&rp));
@@ -193,7 +181,7 @@ KTEST(kretprobe_paths, fault_in_the_return_handler_is_survived)
 	struct kretprobe rp = { .kp.addr = (uint8_t *)kp_target_add, .handler = faults };
 	uint64_t sum = kernel_text_checksum();
 
-	opt_on();
+	kt_optimization(true);
 	KT_ASSERT(register_optimized(&rp));
 	KT_EXPECT_EQ(call_add(20, 22), 42);	/* the handler faulted; the caller got the value */
 	KT_EXPECT(rp.kp.flags & KPROBE_FLAG_GONE);
@@ -240,7 +228,7 @@ KTEST(kretprobe_paths, every_cpu_at_once)
 	unsigned int n = num_cpus();
 	unsigned long total = 0;
 
-	opt_on();
+	kt_optimization(true);
 	for (unsigned int c = 0; c < n; c++)
 		returns_on[c] = wrong_on[c] = 0;
 	KT_ASSERT(register_optimized(&rp));

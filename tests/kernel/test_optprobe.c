@@ -9,6 +9,7 @@
  * and unoptimizing while the other CPUs run the code.
  */
 #include "ktest.h"
+#include "opt_switch.h"
 #include "arch.h"
 #include "insn.h"
 #include "kallsyms.h"
@@ -87,27 +88,14 @@ static int decode_orig(struct insn *insn, uint64_t pc)
  * (`kprobes optimization off` before `test`), and the switch is given back
  * after each case.
  */
-static bool user_setting, saved;
-
-static void opt_on(void)
-{
-	if (!saved) {
-		user_setting = kprobes_optimization();
-		saved = true;
-	}
-	kprobes_set_optimization(true);
-}
-
 KTEST_EXIT(optprobe)
 {
-	if (saved)
-		kprobes_set_optimization(user_setting);
-	saved = false;
+	kt_optimization_restore();
 }
 
 KTEST(optprobe, every_boundary_optimized_keeps_results)
 {
-	opt_on();
+	kt_optimization(true);
 	uint64_t want = workload(), sum = kernel_text_checksum(), got;
 	unsigned long boundaries = 0, optimized = 0;
 
@@ -142,7 +130,7 @@ KTEST(optprobe, every_boundary_optimized_keeps_results)
 
 KTEST(optprobe, all_boundaries_at_once)
 {
-	opt_on();
+	kt_optimization(true);
 	static struct kprobe kps[512];
 	uint64_t want = workload(), sum = kernel_text_checksum();
 	unsigned int n = 0, optimized = 0;
@@ -188,7 +176,7 @@ static int to_sub(struct kprobe *p, struct pt_regs *regs)
 
 KTEST(optprobe, handler_changes_registers_and_ip)
 {
-	opt_on();
+	kt_optimization(true);
 	struct kprobe kp = { .addr = (uint8_t *)kp_target_add, .pre_handler = set_si };
 	uint64_t sum = kernel_text_checksum();
 
@@ -218,7 +206,7 @@ static void nop_post(struct kprobe *p, struct pt_regs *regs, unsigned long flags
 
 KTEST(optprobe, post_handler_disable_and_switch_unoptimize)
 {
-	opt_on();
+	kt_optimization(true);
 	struct kprobe a = { .addr = (uint8_t *)kp_target_add, .pre_handler = count_pre };
 	struct kprobe b = { .addr = (uint8_t *)kp_target_add, .pre_handler = count_pre };
 	struct kprobe post = { .addr = (uint8_t *)kp_target_add, .post_handler = nop_post };
@@ -269,7 +257,7 @@ static int ret_plus_one(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 KTEST(optprobe, kretprobe_entry_is_optimized)
 {
-	opt_on();
+	kt_optimization(true);
 	struct kretprobe rp = { .kp.addr = (uint8_t *)kp_target_add, .handler = ret_plus_one };
 	uint64_t sum = kernel_text_checksum();
 
@@ -285,7 +273,7 @@ KTEST(optprobe, kretprobe_entry_is_optimized)
 
 KTEST(optprobe, fault_in_copy_reaches_the_fixup)
 {
-	opt_on();
+	kt_optimization(true);
 	struct kprobe kp = { .addr = (uint8_t *)pt_opt_fault_load, .pre_handler = count_pre };
 	static const uint64_t v = 0x1122334455667788;
 
@@ -306,7 +294,7 @@ KTEST(optprobe, fault_in_copy_reaches_the_fixup)
  */
 KTEST(optprobe, short_form_where_a_target_follows)
 {
-	opt_on();
+	kt_optimization(true);
 	uint64_t start = (uint64_t)pt_opt_short, sum = kernel_text_checksum(), off, pc;
 	const struct ksym *sym = kallsyms_lookup(start, &off);
 	static const unsigned long want_hits[2] = { 2, 11 };	/* calls, loop rounds + 1 */
@@ -351,7 +339,7 @@ KTEST(optprobe, short_form_where_a_target_follows)
 /* The same where the only dead bytes in reach are alignment nops after a jmp, mid-function. */
 KTEST(optprobe, short_form_island_inside_the_function)
 {
-	opt_on();
+	kt_optimization(true);
 	uint64_t start = (uint64_t)pt_opt_inner, sum = kernel_text_checksum(), off, pc, island;
 	const struct ksym *sym = kallsyms_lookup(start, &off);
 	unsigned int jumps = 0;
@@ -399,7 +387,7 @@ static void run_mix(void *arg)
 
 KTEST(optprobe, optimize_while_other_cpus_run)
 {
-	opt_on();
+	kt_optimization(true);
 	uint64_t want = workload(), sum = kernel_text_checksum();
 	unsigned int n = num_cpus();
 	unsigned long rounds = 0;

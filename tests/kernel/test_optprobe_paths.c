@@ -9,6 +9,7 @@
  * probed instructions still run, and the text bit-identical afterwards.
  */
 #include "ktest.h"
+#include "opt_switch.h"
 #include "arch.h"
 #include "probes.h"
 
@@ -18,22 +19,9 @@ uint64_t kp_target_sub(uint64_t a, uint64_t b);
 static uint64_t (*volatile add_fn)(uint64_t, uint64_t) = kp_target_add;
 static uint64_t (*volatile sub_fn)(uint64_t, uint64_t) = kp_target_sub;
 
-static bool user_setting, saved;
-
-static void opt_set(bool on)
-{
-	if (!saved) {
-		user_setting = kprobes_optimization();
-		saved = true;
-	}
-	kprobes_set_optimization(on);
-}
-
 KTEST_EXIT(optprobe_paths)
 {
-	if (saved)
-		kprobes_set_optimization(user_setting);
-	saved = false;
+	kt_optimization_restore();
 }
 
 /* What one handler run saw. */
@@ -63,12 +51,12 @@ KTEST(optprobe_paths, one_probe_sees_what_the_int3_path_shows)
 	uint64_t sum = kernel_text_checksum();
 	struct seen int3;
 
-	opt_set(false);
+	kt_optimization(false);
 	KT_ASSERT(!register_kprobe(&kp));
 	KT_ASSERT(kprobe_mode(&kp) != KPROBE_MODE_OPTIMIZED);
 	KT_EXPECT_EQ(add_fn(7, 9), 16);
 	int3 = seen;
-	opt_set(true);
+	kt_optimization(true);
 	kprobes_optimize();
 	KT_ASSERT(kprobe_mode(&kp) == KPROBE_MODE_OPTIMIZED);
 	memset(&seen, 0, sizeof(seen));
@@ -136,7 +124,7 @@ KTEST(optprobe_paths, aggregated_disabled_and_bare_probes)
 	struct kprobe bare = { .addr = (uint8_t *)kp_target_add };
 	uint64_t sum = kernel_text_checksum();
 
-	opt_set(true);
+	kt_optimization(true);
 	KT_ASSERT(!register_kprobe(&a));
 	kprobes_optimize();
 	KT_ASSERT(kprobe_mode(&a) == KPROBE_MODE_OPTIMIZED);
@@ -188,7 +176,7 @@ KTEST(optprobe_paths, hit_inside_a_handler_is_missed)
 	struct kprobe outer = { .addr = (uint8_t *)kp_target_add, .pre_handler = call_inner };
 	uint64_t sum = kernel_text_checksum();
 
-	opt_set(true);
+	kt_optimization(true);
 	KT_ASSERT(!register_kprobe(&inner));
 	KT_ASSERT(!register_kprobe(&outer));
 	kprobes_optimize();
@@ -224,7 +212,7 @@ KTEST(optprobe_paths, fault_in_an_optimized_handler_is_survived)
 	struct kprobe kp = { .addr = (uint8_t *)kp_target_add, .pre_handler = faults };
 	uint64_t sum = kernel_text_checksum();
 
-	opt_set(true);
+	kt_optimization(true);
 	KT_ASSERT(!register_kprobe(&kp));
 	kprobes_optimize();
 	KT_ASSERT(kprobe_mode(&kp) == KPROBE_MODE_OPTIMIZED);
