@@ -60,6 +60,17 @@ __noprobe("poke") void text_poke(void *addr, const void *src, size_t len)
 		poke_alias_write(addr, src, len);
 		sync_all();
 	}
+	/*
+	 * Multi-threaded TCG (QEMU) lets a vCPU that was translating the old
+	 * bytes while they changed link that translation afterwards, where no
+	 * write invalidates it again: that CPU would run the old instruction
+	 * for good (a probe that never fires there: tickprobe.ko saw it on a
+	 * loaded host). Every CPU has finished what it was translating by the
+	 * end of the sync, so storing the same bytes once more drops such a
+	 * translation. On hardware it stores what is already there.
+	 */
+	if (num_cpus() > 1)
+		poke_alias_write(addr, src, len);
 	raw_spin_unlock_irqrestore(&text_lock, flags);
 }
 

@@ -12,13 +12,16 @@
 
 static unsigned int init_cpu;
 static int other_cpu_inside;
+static unsigned long own_hits;	/* the init CPU's: the probe fires at all */
 
 static int pre(struct kprobe *p, struct pt_regs *regs)
 {
 	(void)p;
 	(void)regs;
-	if (smp_processor_id() == init_cpu)
+	if (smp_processor_id() == init_cpu) {
+		own_hits++;
 		return 0;
+	}
 	__atomic_store_n(&other_cpu_inside, 1, __ATOMIC_RELEASE);
 	mdelay(2);
 	return 0;
@@ -32,6 +35,7 @@ static int __init tickprobe_init(void)
 
 	init_cpu = smp_processor_id();
 	other_cpu_inside = 0;
+	own_hits = 0;
 	ret = register_kprobe(&kp);
 	if (ret)
 		return ret;
@@ -39,8 +43,9 @@ static int __init tickprobe_init(void)
 	for (int ms = 0; ms < 2000 && !__atomic_load_n(&other_cpu_inside, __ATOMIC_ACQUIRE); ms++)
 		mdelay(1);
 	if (!other_cpu_inside) {
+		pr_err("tickprobe: no other CPU entered the handler (%lu hits on CPU %u, %lu missed)\n",
+		       own_hits, init_cpu, kprobe_nmissed(&kp));
 		unregister_kprobe(&kp);
-		pr_err("tickprobe: no other CPU entered the handler\n");
 		return -ENODEV;
 	}
 	return 0;
