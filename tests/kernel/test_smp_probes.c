@@ -119,18 +119,26 @@ static int count_window(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-/* The first instruction after the cli: the lock is not taken yet, interrupts are off. */
-static uint64_t after_cli(uint64_t fn)
+/* The first one-byte instruction op in fn's first 64 bytes, or 0. */
+static uint64_t find_insn(uint64_t fn, uint8_t op)
 {
 	struct insn insn;
 
 	for (uint64_t a = fn; a < fn + 64; a += insn.len) {
 		if (insn_decode(&insn, (const uint8_t *)a, 15, a))
 			return 0;
-		if (insn.len == 1 && *(const uint8_t *)a == 0xfa)
-			return a + 1;
+		if (insn.len == 1 && *(const uint8_t *)a == op)
+			return a;
 	}
 	return 0;
+}
+
+/* The first instruction after the cli: the lock is not taken yet, interrupts are off. */
+static uint64_t after_cli(uint64_t fn)
+{
+	uint64_t cli = find_insn(fn, 0xfa);
+
+	return cli ? cli + 1 : 0;
 }
 
 /* LOCK_ROUNDS acquires, and more until stop if until_stop. */
@@ -328,22 +336,9 @@ static void rest_hit(void *arg)
 	rest_running = kprobe_running();
 }
 
-static uint64_t ret_of(uint64_t fn)
-{
-	struct insn insn;
-
-	for (uint64_t a = fn; a < fn + 64; a += insn.len) {
-		if (insn_decode(&insn, (const uint8_t *)a, 15, a))
-			return 0;
-		if (insn.len == 1 && *(const uint8_t *)a == 0xc3)
-			return a;
-	}
-	return 0;
-}
-
 KTEST(smp_probes, mode_changes_while_a_fast_path_handler_runs)
 {
-	uint64_t at = ret_of((uint64_t)kp_target_add), sum = kernel_text_checksum();
+	uint64_t at = find_insn((uint64_t)kp_target_add, 0xc3), sum = kernel_text_checksum();
 	struct kprobe a = { .addr = (uint8_t *)at, .pre_handler = rest_pre };
 	struct kprobe b = { .addr = (uint8_t *)at, .post_handler = rest_post };
 
